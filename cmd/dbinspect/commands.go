@@ -1,0 +1,182 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+// errHelpShown ends a command after it printed its help (exit 0).
+var errHelpShown = errors.New("help shown")
+
+// A command is one subcommand: its name, one-line summary, and body.
+type command struct {
+	name    string
+	summary string
+	usage   string // the argument synopsis after the name
+	help    string // longer description and examples
+	run     func(c *cmdEnv, args []string) error
+}
+
+// cmdEnv is what every command gets: its streams and its flag set.
+type cmdEnv struct {
+	name   string
+	stdout io.Writer
+	stderr io.Writer
+	flags  *pflag.FlagSet
+	opts   *cliOptions
+}
+
+// commands lists the subcommands in the order 'dbinspect help' shows them.
+func commands() []*command {
+	return []*command{
+		reportCommand(),
+		pagesCommand(),
+		keysCommand(),
+		predictCommand(),
+		checkCommand(),
+		diffCommand(),
+		calibrateCommand(),
+		versionCommand(),
+	}
+}
+
+func findCommand(name string) *command {
+	for _, c := range commands() {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+const overview = `dbinspect reads a copy of an etcd database (member/snap/db, a data dir, or a
+file saved by 'etcdctl snapshot save') fully offline and reports what is in it,
+what it costs etcd, and what to do about it. It never writes to its input,
+never takes its lock (a db held by a running etcd can be read), and never
+prints stored values.
+
+Usage:
+  dbinspect [command] [flags] PATH
+
+PATH may be a db file, an etcd data dir (PATH/member/snap/db), a member dir
+(PATH/snap/db), a snapshot file (its SHA-256 trailer is verified), or any of
+these compressed as .gz, .tar or .tar.gz.
+
+Commands:
+%s
+Run 'dbinspect help COMMAND' for a command's flags.
+
+Examples:
+  dbinspect /var/lib/etcd                  # full report of a data dir
+  dbinspect report -o json snapshot.db     # the same as JSON, for scripts
+  dbinspect report -o html db > db.html    # a page to attach to a ticket
+  dbinspect check db                       # structural check; exit 1 if damaged
+  dbinspect keys --top 20 db               # where the keys, history and bytes are
+  dbinspect diff monday.db tuesday.db      # what grew between two backups
+
+Exit status: 0 ok, 1 error or damaged file, 2 usage error,
+3 a finding at or above --fail-on.
+`
+
+func usageText() string {
+	var b strings.Builder
+	for _, c := range commands() {
+		fmt.Fprintf(&b, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(&b, "  %-10s %s\n", "help", "show this help, or a command's")
+	return fmt.Sprintf(overview, b.String())
+}
+
+// dispatch picks the command. A bare path means 'report PATH'.
+func dispatch(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usageText())
+		return usageError{"no command or path given"}
+	}
+	name := args[0]
+	switch name {
+	case "help", "-h", "--help":
+		if len(args) > 1 && name == "help" {
+			c := findCommand(args[1])
+			if c == nil {
+				return usageError{fmt.Sprintf("no command %q; run 'dbinspect help'", args[1])}
+			}
+			fs, _ := newFlagSet(c)
+			printCommandHelp(stdout, c, fs)
+			return nil
+		}
+		fmt.Fprint(stdout, usageText())
+		return nil
+	case "--version":
+		name = "version"
+	}
+	c := findCommand(name)
+	if c == nil {
+		if strings.HasPrefix(name, "-") || looksLikePath(name) {
+			c, args = findCommand("report"), append([]string{"report"}, args...)
+		} else {
+			return usageError{fmt.Sprintf("unknown command %q; run 'dbinspect help' (to read a file of that name, say 'dbinspect report %s')", name, name)}
+		}
+	}
+	fs, opts := newFlagSet(c)
+	env := &cmdEnv{name: c.name, stdout: stdout, stderr: stderr, flags: fs, opts: opts}
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			printCommandHelp(stdout, c, fs)
+			return errHelpShown
+		}
+		return usageError{fmt.Sprintf("%s: %v; run 'dbinspect help %s'", c.name, err, c.name)}
+	}
+	if err := opts.validate(); err != nil {
+		return err
+	}
+	return c.run(env, fs.Args())
+}
+
+// looksLikePath is true for arguments that are clearly not command names.
+func looksLikePath(s string) bool {
+	return strings.ContainsAny(s, "/.\\") || fileExists(s)
+}
+
+func newFlagSet(c *command) (*pflag.FlagSet, *cliOptions) {
+	fs := pflag.NewFlagSet(c.name, pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	o := defaultOptions()
+	switch c.name {
+	case "report", "predict":
+		o.addOutput(fs, true)
+		o.addKeys(fs)
+		o.addFrag(fs)
+		o.addPredict(fs)
+		o.addFailOn(fs)
+	case "diff":
+		o.addOutput(fs, false)
+		o.addKeys(fs)
+		o.addFailOn(fs)
+	case "pages":
+		o.addOutput(fs, true)
+		o.addFrag(fs)
+	case "keys":
+		o.addOutput(fs, false)
+		o.addKeys(fs)
+	case "check":
+		o.addOutput(fs, false)
+	case "calibrate":
+		fs.StringVar(&o.calibration, "calibration", "", "file to save the coefficients in (default: the user config dir's dbinspect/calibration.json)")
+		fs.BoolVarP(&o.quiet, "quiet", "q", false, "print only the result")
+	}
+	return fs, o
+}
+
+func printCommandHelp(w io.Writer, c *command, fs *pflag.FlagSet) {
+	fmt.Fprintf(w, "Usage: dbinspect %s %s\n\n%s\n", c.name, c.usage, strings.TrimSpace(c.help))
+	if fs.HasFlags() {
+		fmt.Fprintf(w, "\nFlags:\n%s", fs.FlagUsagesWrapped(80))
+	}
+}

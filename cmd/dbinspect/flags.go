@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/dustin/go-humanize"
+	"github.com/spf13/pflag"
+)
+
+// outputFormat is the -o value: a closed set, validated by pflag.
+type outputFormat string
+
+func (f *outputFormat) String() string { return string(*f) }
+func (f *outputFormat) Type() string   { return "format" }
+func (f *outputFormat) Set(s string) error {
+	switch s {
+	case "text", "json", "html":
+		*f = outputFormat(s)
+		return nil
+	}
+	return fmt.Errorf("output format %q: want text, json or html", s)
+}
+
+// byteSize is a flag taking sizes like 2GiB, 8G or 2147483648.
+type byteSize int64
+
+func (b *byteSize) String() string { return humanize.IBytes(uint64(*b)) }
+func (b *byteSize) Type() string   { return "size" }
+func (b *byteSize) Set(s string) error {
+	n, err := humanize.ParseBytes(s)
+	if err != nil {
+		return fmt.Errorf("size %q: %v (say e.g. 2GiB, 512MiB or a number of bytes)", s, err)
+	}
+	*b = byteSize(n)
+	return nil
+}
+
+// cliOptions are every command's flags; a command binds the ones it has.
+type cliOptions struct {
+	output     outputFormat
+	allowHTML  bool
+	noColor    bool
+	quiet      bool
+	redactKeys bool
+
+	top          int
+	prefixDepth  int
+	prefixSep    string
+	noK8s        bool
+	writeBytes   byteSize
+	seeds        int
+	quota        byteSize
+	diskReadMBps float64
+	coldCache    bool
+	etcdVersion  string
+	exact        bool
+	compactAt    int64
+	calibration  string
+	failOn       string
+}
+
+func defaultOptions() *cliOptions {
+	return &cliOptions{output: "text", top: 10, prefixDepth: 2, prefixSep: "/", seeds: 5, quota: 2 << 30}
+}
+
+func (o *cliOptions) addOutput(fs *pflag.FlagSet, html bool) {
+	o.allowHTML = html
+	formats := "text or json"
+	if html {
+		formats = "text, json or html"
+	}
+	fs.VarP(&o.output, "output", "o", "output format: "+formats)
+	fs.BoolVar(&o.noColor, "no-color", false, "no colour even on a terminal (NO_COLOR is honoured too)")
+	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress bar on stderr")
+}
+
+func (o *cliOptions) addKeys(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.redactKeys, "redact-keys", false, "replace key names by stable hashes (Kubernetes resource and namespace kept)")
+	fs.IntVar(&o.top, "top", o.top, "how many keys to list in each top-N table")
+	fs.IntVar(&o.prefixDepth, "prefix-depth", o.prefixDepth, "segments of a key that make its prefix (outside /registry/)")
+	fs.StringVar(&o.prefixSep, "prefix-separator", o.prefixSep, "separator of key segments")
+	fs.BoolVar(&o.noK8s, "no-k8s", false, "treat /registry/ keys like any other keys")
+}
+
+func (o *cliOptions) addFrag(fs *pflag.FlagSet) {
+	fs.Var(&o.writeBytes, "write-bytes", "new data to replay through each freelist model (default: 10% of the db, at least 64MiB)")
+	fs.IntVar(&o.seeds, "seeds", o.seeds, "seeds for the hashmap freelist model's arbitrary choices")
+}
+
+func (o *cliOptions) addPredict(fs *pflag.FlagSet) {
+	fs.Var(&o.quota, "quota-backend-bytes", "etcd's --quota-backend-bytes to measure headroom against")
+	fs.Float64Var(&o.diskReadMBps, "disk-read-mbps", 0, "disk read speed for a cold page cache; 0 assumes the file is in the page cache")
+	fs.StringVar(&o.etcdVersion, "etcd-version", "", "predict for this etcd minor only: 3.5, 3.6 or 3.7 (default: all)")
+	fs.BoolVar(&o.exact, "exact", false, "also defragment a private copy in the temp dir with bbolt and report the real size and time")
+	fs.Int64Var(&o.compactAt, "compact-at", 0, "revision for the compaction what-if (default: the latest)")
+	fs.StringVar(&o.calibration, "calibration", "", "coefficients saved by 'dbinspect calibrate' (default: the saved ones, else built-in)")
+}
+
+func (o *cliOptions) addFailOn(fs *pflag.FlagSet) {
+	fs.StringVar(&o.failOn, "fail-on", "", "exit 3 if a finding is at least this severe: warning or critical")
+}
+
+func (o *cliOptions) validate() error {
+	if o.output == "html" && !o.allowHTML {
+		return usageError{"-o html is only for report, predict and pages"}
+	}
+	switch o.failOn {
+	case "", "warning", "critical":
+	default:
+		return usageError{fmt.Sprintf("--fail-on %q: want warning or critical", o.failOn)}
+	}
+	switch o.etcdVersion {
+	case "", "3.5", "3.6", "3.7":
+	default:
+		return usageError{fmt.Sprintf("--etcd-version %q: want 3.5, 3.6 or 3.7", o.etcdVersion)}
+	}
+	if o.top < 0 || o.prefixDepth < 1 || o.seeds < 1 || o.seeds > 1000 {
+		return usageError{"--top must be ≥ 0, --prefix-depth ≥ 1, --seeds between 1 and 1000"}
+	}
+	if strings.TrimSpace(o.prefixSep) == "" && o.prefixSep != " " {
+		return usageError{"--prefix-separator must not be empty"}
+	}
+	return nil
+}
+
+// color is true when colour escapes may be written to stdout.
+func (o *cliOptions) color(stdout any) bool {
+	if o.noColor || os.Getenv("NO_COLOR") != "" || o.output != "text" {
+		return false
+	}
+	f, ok := stdout.(*os.File)
+	return ok && isTerminal(f)
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
