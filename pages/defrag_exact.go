@@ -1,0 +1,181 @@
+package pages
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// ExactDefragResult is what a real defrag of a private copy produced.
+type ExactDefragResult struct {
+	PageSize      int           `json:"page_size"`
+	HighWaterPgid uint64        `json:"high_water_pgid"`
+	DbSizeBytes   int64         `json:"db_size_bytes"` // etcd's DbSize: pgid x page size
+	FileBytes     int64         `json:"file_bytes"`    // size on disk
+	FreePages     int           `json:"free_pages"`
+	Pairs         int64         `json:"pairs"`
+	CopySeconds   float64       `json:"copy_seconds"`   // copying the input to the temp dir
+	DefragSeconds float64       `json:"defrag_seconds"` // etcd's defragdb on the copy
+	Duration      time.Duration `json:"-"`
+	Model         string        `json:"model"`
+}
+
+// ExactDefrag copies the db file at path into a fresh directory under
+// os.TempDir (never beside the input), runs etcd's defragdb algorithm on it
+// with bbolt and the options etcd gives its temporary db, measures the
+// result and removes every temporary file, also on error. The input is
+// only read.
+func ExactDefrag(path string) (*ExactDefragResult, error) {
+	dir, err := os.MkdirTemp("", "dbinspect-defrag-*")
+	if err != nil {
+		return nil, fmt.Errorf("exact defrag: creating a temp dir (set TMPDIR to a disk with room for two copies of the db): %w", err)
+	}
+	defer os.RemoveAll(dir)
+
+	t0 := time.Now()
+	src := filepath.Join(dir, "src.db")
+	if err := defragCopyFile(path, src); err != nil {
+		return nil, fmt.Errorf("exact defrag: copying %s to %s: %w", path, dir, err)
+	}
+	copied := time.Since(t0)
+
+	dst := filepath.Join(dir, "defrag.db")
+	t1 := time.Now()
+	pairs, err := DefragCopy(src, dst)
+	if err != nil {
+		return nil, err
+	}
+	took := time.Since(t1)
+
+	res := &ExactDefragResult{
+		CopySeconds:   copied.Seconds(),
+		DefragSeconds: took.Seconds(),
+		Duration:      took,
+		Pairs:         pairs,
+		Model: "etcd's defragdb run with bbolt " + defragBoltVersion + " on a private copy: temporary db opened with NoFreelistSync, " +
+			"array freelist, InitialMmapSize 0, FillPercent 0.9 on every bucket, a commit every 10000 puts",
+	}
+	st, err := os.Stat(dst)
+	if err != nil {
+		return nil, fmt.Errorf("exact defrag: %w", err)
+	}
+	res.FileBytes = st.Size()
+	db, err := bolt.Open(dst, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("exact defrag: reopening the result: %w", err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *bolt.Tx) error {
+		res.PageSize = db.Info().PageSize
+		res.DbSizeBytes = tx.Size()
+		res.HighWaterPgid = uint64(tx.Size()) / uint64(res.PageSize)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.FreePages = db.Stats().FreePageN
+	return res, nil
+}
+
+const defragBoltVersion = "v1.4.3"
+
+// DefragCopy writes dst from src the way etcd's backend.defrag does
+// (storage/backend/backend.go defrag and defragdb, the same in 3.5-3.7) and
+// returns the number of pairs copied. src is opened read-only; dst must not
+// exist. Exported so tests can use it as the oracle for SimulateDefrag.
+func DefragCopy(src, dst string) (int64, error) {
+	in, err := bolt.Open(src, 0o400, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return 0, fmt.Errorf("exact defrag: bbolt cannot open the copy (is it a bbolt file?): %w", err)
+	}
+	defer in.Close()
+	// etcd's temporary db: its Linux boltOpenOptions (NoFreelistSync,
+	// MAP_POPULATE, which changes no byte), InitialMmapSize 0, Mlock off,
+	// and no FreelistType, so the array freelist.
+	out, err := bolt.Open(dst, 0o600, &bolt.Options{NoFreelistSync: true, FreelistType: bolt.FreelistArrayType})
+	if err != nil {
+		return 0, fmt.Errorf("exact defrag: creating the temporary db: %w", err)
+	}
+	n, err := defragdb(in, out, DefragCommitEvery)
+	if cerr := out.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, fmt.Errorf("exact defrag: %w", err)
+	}
+	return n, nil
+}
+
+// defragdb is etcd's defragdb, statement for statement.
+func defragdb(odb, tmpdb *bolt.DB, limit int) (pairs int64, err error) {
+	tmptx, err := tmpdb.Begin(true)
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		if err != nil {
+			_ = tmptx.Rollback()
+		}
+	}()
+	tx, err := odb.Begin(false)
+	if err != nil {
+		return 0, err
+	}
+	defer func() { _ = tx.Rollback() }()
+
+	c := tx.Cursor()
+	count := 0
+	for next, _ := c.First(); next != nil; next, _ = c.Next() {
+		b := tx.Bucket(next)
+		if b == nil {
+			return pairs, fmt.Errorf("cannot defrag bucket %q: not a bucket", next)
+		}
+		tmpb, berr := tmptx.CreateBucketIfNotExists(next)
+		if berr != nil {
+			return pairs, berr
+		}
+		tmpb.FillPercent = DefragFillPercent
+		if err = b.ForEach(func(k, v []byte) error {
+			count++
+			if count > limit {
+				if err := tmptx.Commit(); err != nil {
+					return err
+				}
+				var err error
+				if tmptx, err = tmpdb.Begin(true); err != nil {
+					return err
+				}
+				tmpb = tmptx.Bucket(next)
+				tmpb.FillPercent = DefragFillPercent
+				count = 0
+			}
+			pairs++
+			return tmpb.Put(k, v)
+		}); err != nil {
+			return pairs, err
+		}
+	}
+	return pairs, tmptx.Commit()
+}
+
+func defragCopyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
