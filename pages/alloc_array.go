@@ -1,0 +1,47 @@
+package pages
+
+// ArrayFreelist models bbolt's array freelist (v1.4.3
+// internal/freelist/array.go Allocate; v1.3.12 freelist.go arrayAllocate).
+// bbolt keeps every free id in one sorted slice and, for a run of n pages,
+// walks it from the lowest id and takes the first n consecutive ids: the
+// lowest-addressed span of at least n pages, cut from its start, the rest
+// of that span staying free in place. Released ids are sorted and merged
+// into the slice, so touching runs join. Deterministic.
+//
+// The model keeps spans in an ordered tree, so it costs O(log spans) per
+// call while reporting the ids bbolt's O(free ids) scan would visit.
+type ArrayFreelist struct {
+	tree *spanTree
+	work AllocWork
+}
+
+// NewArrayFreelist starts from the given free spans, which are normalized
+// (sorted and merged) first, as bbolt's Init sorts its ids.
+func NewArrayFreelist(free []Span) *ArrayFreelist {
+	return &ArrayFreelist{tree: newSpanTree(NormalizeSpans(free, 0, ^uint64(0)))}
+}
+
+func (f *ArrayFreelist) Allocate(n uint64) (uint64, bool) {
+	f.work.Allocations++
+	if n == 0 {
+		f.work.Failed++
+		return 0, false
+	}
+	s, before, ok := f.tree.firstFit(n)
+	if !ok {
+		f.work.Failed++
+		f.work.IDsScanned += f.tree.pages()
+		return 0, false
+	}
+	f.work.IDsScanned += before + n
+	f.tree.remove(s.Start)
+	if s.Len > n {
+		f.tree.insert(Span{Start: s.Start + n, Len: s.Len - n})
+	}
+	return s.Start, true
+}
+
+func (f *ArrayFreelist) Release(s Span)    { f.tree.add(s) }
+func (f *ArrayFreelist) FreePages() uint64 { return f.tree.pages() }
+func (f *ArrayFreelist) Spans() []Span     { return f.tree.spans() }
+func (f *ArrayFreelist) Work() AllocWork   { return f.work }
