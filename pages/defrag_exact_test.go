@@ -1,0 +1,106 @@
+package pages_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dbinspect/dbinspect/internal/boltkv"
+	"github.com/dbinspect/dbinspect/internal/fixtures"
+	"github.com/dbinspect/dbinspect/pages"
+)
+
+func TestExactDefragAgreesWithSimulationAndCleansUp(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	src := writeDB(t, withSmall(bucketSpec{"key", 25000, revKey, fixed(120)}))
+	before, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pages.ExactDefrag(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := boltkv.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	sim, err := pages.SimulateDefrag(r, os.Getpagesize(), pages.DefragOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.DbSizeBytes != sim.DbSizeBytes || got.FileBytes != sim.FileBytes || got.Pairs != sim.Pairs {
+		t.Errorf("exact %+v, simulated db %d file %d pairs %d", got, sim.DbSizeBytes, sim.FileBytes, sim.Pairs)
+	}
+	left, _ := filepath.Glob(filepath.Join(tmp, "dbinspect-defrag-*"))
+	if len(left) != 0 {
+		t.Errorf("temp files left behind: %v", left)
+	}
+	after, _ := os.ReadFile(src)
+	if string(after) != string(before) {
+		t.Error("the input file changed")
+	}
+}
+
+func TestExactDefragErrorsCleanUp(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	junk := filepath.Join(t.TempDir(), "junk.db")
+	if err := os.WriteFile(junk, []byte(strings.Repeat("not a bbolt file ", 1000)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{junk, filepath.Join(tmp, "missing.db")} {
+		if _, err := pages.ExactDefrag(path); err == nil {
+			t.Errorf("%s: no error", path)
+		}
+	}
+	left, _ := filepath.Glob(filepath.Join(tmp, "dbinspect-defrag-*"))
+	if len(left) != 0 {
+		t.Errorf("temp files left behind after errors: %v", left)
+	}
+}
+
+// TestSimulateDefragOnFixtures compares the simulation with the size real
+// etcd reported after defragmenting each fixture (issue 6: within 2%).
+func TestSimulateDefragOnFixtures(t *testing.T) {
+	if _, err := os.Stat(filepath.Join(fixtures.Dir(), "fixtures.json")); err != nil {
+		t.Skip("no fixture manifest yet")
+	}
+	for _, f := range fixtures.All(t) {
+		if f.DefragDbSize == 0 {
+			continue
+		}
+		t.Run(f.Name, func(t *testing.T) {
+			r, err := boltkv.Open(fixtures.Path(t, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			sim, err := pages.SimulateDefrag(r, 4096, pages.DefragOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			diff := float64(sim.DbSizeBytes-f.DefragDbSize) / float64(f.DefragDbSize)
+			t.Logf("simulated %d, etcd %d (%+.2f%%); file simulated %d, etcd %d", sim.DbSizeBytes, f.DefragDbSize, 100*diff, sim.FileBytes, f.DefragFileBytes)
+			if diff > 0.02 || diff < -0.02 {
+				t.Errorf("simulated defrag size %d is %.2f%% off etcd's %d", sim.DbSizeBytes, 100*diff, f.DefragDbSize)
+			}
+			buckets := 0
+			for _, b := range sim.Buckets {
+				if !b.Inline {
+					buckets++
+				}
+			}
+			exact, err := pages.ExactDefrag(fixtures.Path(t, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := (exact.DbSizeBytes - f.DefragDbSize) / 4096; d > int64(buckets)+1 || d < -int64(buckets)-1 {
+				t.Errorf("exact defrag %d bytes, etcd's %d: %d pages apart, more than one per bucket", exact.DbSizeBytes, f.DefragDbSize, d)
+			}
+		})
+	}
+}
