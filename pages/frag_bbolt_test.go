@@ -1,0 +1,251 @@
+package pages
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Differential harness: real bbolt v1.4.3 is the oracle for the models.
+
+const oraclePageSize = 4096
+
+// buildFragmentedDB writes a small db whose free pages form spans of mixed
+// lengths: values of 0.1 to 4 pages in one bucket, then about half the keys
+// deleted. Written with NoFreelistSync, as etcd on Linux does.
+func buildFragmentedDB(t testing.TB, seed uint64, keys int) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "frag.db")
+	db, err := bolt.Open(path, 0o600, &bolt.Options{PageSize: oraclePageSize, NoFreelistSync: true, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rng := rand.New(rand.NewPCG(seed, 7))
+	put := func(lo, hi int) error {
+		return db.Update(func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists([]byte("data"))
+			if err != nil {
+				return err
+			}
+			for i := lo; i < hi; i++ {
+				v := make([]byte, 400+rng.IntN(4*oraclePageSize))
+				if err := b.Put([]byte(fmt.Sprintf("k%05d", i)), v); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	for i := 0; i < keys; i += 10 {
+		if err := put(i, min(i+10, keys)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	order := rng.Perm(keys)[:keys/2]
+	for i := 0; i < len(order); i += 15 {
+		err := db.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket([]byte("data"))
+			for _, k := range order[i:min(i+15, len(order))] {
+				if err := b.Delete([]byte(fmt.Sprintf("k%05d", k))); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path
+}
+
+// copyFile gives each oracle run its own file.
+func copyFile(t testing.TB, src string) string {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "copy.db")
+	if err := os.WriteFile(dst, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// oracle is a bbolt db opened the way etcd opens it, with a chosen freelist.
+type oracle struct {
+	t    testing.TB
+	path string
+	db   *bolt.DB
+	tx   int // write transactions run by allocate
+}
+
+func openOracle(t testing.TB, path string, typ bolt.FreelistType) *oracle {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{PageSize: oraclePageSize, NoFreelistSync: true, NoSync: true, FreelistType: typ})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return &oracle{t: t, path: path, db: db}
+}
+
+// state reads bbolt's high-water mark and every free or pending page.
+func (o *oracle) state() (highWater uint64, free []Span) {
+	o.t.Helper()
+	err := o.db.View(func(tx *bolt.Tx) error {
+		highWater = uint64(tx.Size()) / oraclePageSize
+		var ids []uint64
+		for id := 2; uint64(id) < highWater; id++ {
+			p, err := tx.Page(id)
+			if err != nil {
+				return err
+			}
+			if p.Type == "free" {
+				ids = append(ids, uint64(id))
+			}
+		}
+		free = SpansFromIDs(ids)
+		return nil
+	})
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	return highWater, free
+}
+
+// rootLeaf reads the root bucket's root page and its length from the
+// current meta page of the file.
+func (o *oracle) rootLeaf() Span {
+	o.t.Helper()
+	b, err := os.ReadFile(o.path)
+	if err != nil || len(b) < 2*oraclePageSize {
+		o.t.Fatalf("read meta: %v", err)
+	}
+	m := b[16:]
+	if binary.LittleEndian.Uint64(b[oraclePageSize+64:]) > binary.LittleEndian.Uint64(m[48:]) {
+		m = b[oraclePageSize+16:]
+	}
+	root := binary.LittleEndian.Uint64(m[16:])
+	var span Span
+	err = o.db.View(func(tx *bolt.Tx) error {
+		p, err := tx.Page(int(root))
+		if err != nil || p == nil {
+			return fmt.Errorf("root page %d: %v", root, err)
+		}
+		if p.Type != "leaf" {
+			return fmt.Errorf("root page %d is a %s; keep the oracle's root bucket in one leaf", root, p.Type)
+		}
+		span = Span{Start: root, Len: uint64(p.OverflowCount) + 1}
+		return nil
+	})
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	return span
+}
+
+// allocate runs one write transaction that creates a new bucket holding one
+// value whose leaf needs exactly n pages, and returns where bbolt put that
+// leaf. The transaction also rewrites the root bucket's leaf: bbolt spills
+// the child bucket first (n pages), frees the old root leaf (pending) and
+// then allocates the new root leaf.
+func (o *oracle) allocate(n uint64) uint64 {
+	o.t.Helper()
+	o.tx++
+	name := []byte(fmt.Sprintf("x%03d", o.tx))
+	// leaf size = 16 header + 16 element + key + value; keep it well inside n pages.
+	v := make([]byte, int(n)*oraclePageSize-32-1-200)
+	err := o.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucket(name)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte("v"), v)
+	})
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	var root uint64
+	err = o.db.View(func(tx *bolt.Tx) error {
+		root = uint64(tx.Bucket(name).Root())
+		p, err := tx.Page(int(root))
+		if err != nil {
+			return err
+		}
+		if got := uint64(p.OverflowCount) + 1; got != n {
+			return fmt.Errorf("bucket %s leaf has %d pages, want %d", name, got, n)
+		}
+		return nil
+	})
+	if err != nil {
+		o.t.Fatal(err)
+	}
+	return root
+}
+
+// oracleStep is what one oracle transaction did.
+type oracleStep struct {
+	n          uint64
+	leaf, root uint64 // first pages of the n-page leaf and of the new root leaf
+	grew       bool   // some allocation of this tx came from the high-water mark
+}
+
+// runOracle replays sizes through bbolt and records each transaction.
+func runOracle(t testing.TB, path string, typ bolt.FreelistType, sizes []uint64) (initialFree []Span, initialHW uint64, initialRoot Span, steps []oracleStep) {
+	t.Helper()
+	o := openOracle(t, path, typ)
+	initialHW, initialFree = o.state()
+	initialRoot = o.rootLeaf()
+	hw := initialHW
+	for _, n := range sizes {
+		leaf := o.allocate(n)
+		root := o.rootLeaf()
+		newHW, _ := o.state()
+		steps = append(steps, oracleStep{n: n, leaf: leaf, root: root.Start, grew: newHW > hw})
+		hw = newHW
+	}
+	return initialFree, initialHW, initialRoot, steps
+}
+
+// modelTx runs the oracle's transaction shape on a model.
+func modelTx(w *TxWriter, n uint64, oldRoot Span) (leaf, root uint64, grew bool) {
+	w.Begin()
+	leaf, r1 := w.Allocate(n)
+	w.Free(oldRoot)
+	root, r2 := w.Allocate(oldRoot.Len)
+	return leaf, root, !r1 || !r2
+}
+
+// freeWithPending is the model's view comparable with bbolt's "free" pages.
+func freeWithPending(w *TxWriter) []Span {
+	return NormalizeSpans(append(w.Model.Spans(), w.Pending()...), 0, ^uint64(0))
+}
+
+// oracleSizes is a mix of run lengths, repeated until the free space is
+// used up and the file grows.
+func oracleSizes(count int) []uint64 {
+	pattern := []uint64{1, 3, 2, 1, 5, 1, 2, 4, 1, 8, 2, 1, 3}
+	out := make([]uint64, count)
+	for i := range out {
+		out[i] = pattern[i%len(pattern)]
+	}
+	return out
+}
+
+func spanLens(spans []Span) []uint64 {
+	var out []uint64
+	for _, s := range spans {
+		out = append(out, s.Len)
+	}
+	slices.Sort(out)
+	return out
+}
