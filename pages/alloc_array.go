@@ -41,6 +41,12 @@ func (f *ArrayFreelist) Allocate(n uint64) (uint64, bool) {
 	return s.Start, true
 }
 
+// CanAllocate reports whether some free span holds n pages.
+func (f *ArrayFreelist) CanAllocate(n uint64) bool {
+	_, _, ok := f.tree.firstFit(n)
+	return n > 0 && ok
+}
+
 func (f *ArrayFreelist) Release(s Span)    { f.tree.add(s) }
 func (f *ArrayFreelist) FreePages() uint64 { return f.tree.pages() }
 func (f *ArrayFreelist) Spans() []Span     { return f.tree.spans() }

@@ -7,7 +7,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// The array model must predict every page id real bbolt allocates.
+// The array model must predict every page id real bbolt allocates, when
+// the file grows, and the free layout (free plus pending) afterwards.
 func TestArrayModelMatchesBbolt(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -17,54 +18,35 @@ func TestArrayModelMatchesBbolt(t *testing.T) {
 	}{
 		{"small", 1, 50, 60},
 		{"larger", 2, 80, 90},
+		{"other", 4, 70, 80},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := buildFragmentedDB(t, tc.seed, tc.keys)
-			free, hw, root, steps := runOracle(t, copyFile(t, path), bolt.FreelistArrayType, oracleSizes(tc.txs))
-			if len(free) < 5 {
-				t.Fatalf("test db has only %d free spans; the layout is not fragmented enough to test anything", len(free))
+			run := runOracle(t, copyFile(t, path), bolt.FreelistArrayType, oracleSizes(tc.txs))
+			if len(run.free) < 5 {
+				t.Fatalf("test db has only %d free spans; the layout is not fragmented enough to test anything", len(run.free))
 			}
-			w := &TxWriter{Model: NewArrayFreelist(free), HighWater: hw}
-			grewAt := -1
-			for i, st := range steps {
+			if run.firstGrowth() < 0 {
+				t.Fatalf("bbolt never grew the file in %d transactions (%d free pages): raise txs so the test reaches the growth point", tc.txs, SpanPages(run.free))
+			}
+			w := &TxWriter{Model: NewArrayFreelist(run.free), HighWater: run.highWater}
+			root := run.root
+			for i, st := range run.steps {
 				leaf, r, grew := modelTx(w, st.n, root)
 				if leaf != st.leaf || r != st.root || grew != st.grew {
 					t.Fatalf("tx %d (run of %d): model put leaf at %d, root at %d, grew=%v; bbolt put them at %d, %d, grew=%v",
 						i, st.n, leaf, r, grew, st.leaf, st.root, st.grew)
 				}
-				root = Span{Start: r, Len: root.Len}
-				if grew && grewAt < 0 {
-					grewAt = i
-				}
+				root.Start = r
 			}
-			if grewAt < 0 {
-				t.Fatalf("bbolt never grew the file in %d transactions (%d free pages): raise txs so the test reaches the growth point", len(steps), SpanPages(free))
+			if w.HighWater != run.endHW {
+				t.Errorf("high-water mark: model %d, bbolt %d", w.HighWater, run.endHW)
 			}
-			t.Logf("%d free spans, %d free pages; file first grew at tx %d", len(free), SpanPages(free), grewAt)
+			if got := freeWithPending(w); !slices.Equal(got, run.endFree) {
+				t.Errorf("free pages differ:\nmodel %v\nbbolt %v", got, run.endFree)
+			}
+			t.Logf("%d free spans, %d free pages; file first grew at tx %d", len(run.free), SpanPages(run.free), run.firstGrowth())
 		})
-	}
-}
-
-// The final free layout (free plus pending) must be bbolt's, page for page.
-func TestArrayModelEndStateMatchesBbolt(t *testing.T) {
-	path := buildFragmentedDB(t, 3, 150)
-	sizes := oracleSizes(40)
-	free, hw, root, steps := runOracle(t, copyFile(t, path), bolt.FreelistArrayType, sizes)
-	w := &TxWriter{Model: NewArrayFreelist(free), HighWater: hw}
-	for _, st := range steps {
-		_, r, _ := modelTx(w, st.n, root)
-		root.Start = r
-	}
-	o := openOracle(t, copyFile(t, path), bolt.FreelistArrayType)
-	for _, n := range sizes {
-		o.allocate(n)
-	}
-	gotHW, gotFree := o.state()
-	if gotHW != w.HighWater {
-		t.Errorf("high-water mark: model %d, bbolt %d", w.HighWater, gotHW)
-	}
-	if want := freeWithPending(w); !slices.Equal(gotFree, want) {
-		t.Errorf("free pages differ:\nmodel %v\nbbolt %v", want, gotFree)
 	}
 }
 

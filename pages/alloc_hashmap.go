@@ -130,6 +130,11 @@ func (f *HashmapFreelist) split(start, size, n uint64) {
 	f.addSpan(start+n, size-n)
 }
 
+// CanAllocate reports whether some free span holds n pages.
+func (f *HashmapFreelist) CanAllocate(n uint64) bool {
+	return n > 0 && (f.bySize[n] != nil || f.eligible(n) < len(f.sizes))
+}
+
 // Allows reports whether bbolt may answer an allocation of n pages with
 // start in the current state: an exact-size span if one exists, otherwise
 // the start of any larger span.

@@ -199,21 +199,43 @@ type oracleStep struct {
 	grew       bool   // some allocation of this tx came from the high-water mark
 }
 
+// oracleRun is what bbolt did with a sequence of transactions.
+type oracleRun struct {
+	free      []Span // free pages at open (rebuilt by walking the tree)
+	highWater uint64
+	root      Span // root bucket's leaf at open
+	steps     []oracleStep
+	endFree   []Span // free and pending pages after the last transaction
+	endHW     uint64
+}
+
 // runOracle replays sizes through bbolt and records each transaction.
-func runOracle(t testing.TB, path string, typ bolt.FreelistType, sizes []uint64) (initialFree []Span, initialHW uint64, initialRoot Span, steps []oracleStep) {
+func runOracle(t testing.TB, path string, typ bolt.FreelistType, sizes []uint64) oracleRun {
 	t.Helper()
 	o := openOracle(t, path, typ)
-	initialHW, initialFree = o.state()
-	initialRoot = o.rootLeaf()
-	hw := initialHW
+	var r oracleRun
+	r.highWater, r.free = o.state()
+	r.root = o.rootLeaf()
+	hw := r.highWater
 	for _, n := range sizes {
 		leaf := o.allocate(n)
 		root := o.rootLeaf()
 		newHW, _ := o.state()
-		steps = append(steps, oracleStep{n: n, leaf: leaf, root: root.Start, grew: newHW > hw})
+		r.steps = append(r.steps, oracleStep{n: n, leaf: leaf, root: root.Start, grew: newHW > hw})
 		hw = newHW
 	}
-	return initialFree, initialHW, initialRoot, steps
+	r.endHW, r.endFree = o.state()
+	return r
+}
+
+// firstGrowth is the index of the first transaction that grew the file, or -1.
+func (r oracleRun) firstGrowth() int {
+	for i, st := range r.steps {
+		if st.grew {
+			return i
+		}
+	}
+	return -1
 }
 
 // modelTx runs the oracle's transaction shape on a model.

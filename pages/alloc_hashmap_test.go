@@ -1,0 +1,92 @@
+package pages
+
+import (
+	"slices"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// forceHashmapTx replays one oracle transaction on the hashmap model with
+// bbolt's own choices, failing if bbolt chose a span the model does not
+// allow or grew the file while the model had a span that fits.
+func forceHashmapTx(t *testing.T, i int, h *HashmapFreelist, w *TxWriter, st oracleStep, oldRoot Span) {
+	t.Helper()
+	w.Begin()
+	take := func(what string, n, got uint64) {
+		t.Helper()
+		if got >= w.HighWater {
+			if h.CanAllocate(n) {
+				t.Fatalf("tx %d: bbolt grew the file for the %s (%d pages) although the model has a span that fits", i, what, n)
+			}
+			if got != w.HighWater {
+				t.Fatalf("tx %d: bbolt put the %s at %d, the high-water mark is %d", i, what, got, w.HighWater)
+			}
+			w.HighWater += n
+			return
+		}
+		if !h.AllocateAt(n, got) {
+			t.Fatalf("tx %d: bbolt put the %s (%d pages) at %d, which the model does not allow; free spans %v", i, what, n, got, h.Spans())
+		}
+	}
+	take("leaf", st.n, st.leaf)
+	w.Free(oldRoot)
+	take("root leaf", oldRoot.Len, st.root)
+}
+
+// Every span real bbolt's hashmap freelist picks must be one the model
+// allows; replaying bbolt's picks must give its free layout page for page;
+// and seeded runs of the model must grow the file at the same transaction
+// bbolt does.
+func TestHashmapModelAllowsBboltChoices(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		seed uint64
+		keys int
+		txs  int
+	}{
+		{"small", 1, 50, 60},
+		{"larger", 2, 80, 90},
+		{"other", 4, 70, 80},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := buildFragmentedDB(t, tc.seed, tc.keys)
+			sizes := oracleSizes(tc.txs)
+			run := runOracle(t, copyFile(t, path), bolt.FreelistMapType, sizes)
+			bboltGrewAt := run.firstGrowth()
+			if bboltGrewAt < 0 {
+				t.Fatalf("bbolt never grew the file in %d transactions (%d free pages)", len(sizes), SpanPages(run.free))
+			}
+			h := NewHashmapFreelist(run.free, 1)
+			w := &TxWriter{Model: h, HighWater: run.highWater}
+			root := run.root
+			for i, st := range run.steps {
+				forceHashmapTx(t, i, h, w, st, root)
+				root.Start = st.root
+			}
+			if w.HighWater != run.endHW {
+				t.Errorf("high-water mark: model %d, bbolt %d", w.HighWater, run.endHW)
+			}
+			if got := freeWithPending(w); !slices.Equal(got, run.endFree) {
+				t.Errorf("free pages differ:\nmodel %v\nbbolt %v", got, run.endFree)
+			}
+
+			for seed := int64(1); seed <= 20; seed++ {
+				w := &TxWriter{Model: NewHashmapFreelist(run.free, seed), HighWater: run.highWater}
+				root, grewAt := run.root, -1
+				for i, n := range sizes {
+					_, r, grew := modelTx(w, n, root)
+					root.Start = r
+					if grew {
+						grewAt = i
+						break
+					}
+				}
+				if grewAt != bboltGrewAt {
+					t.Errorf("seed %d: model grows the file at tx %d, bbolt at tx %d", seed, grewAt, bboltGrewAt)
+				}
+			}
+			t.Logf("%d free spans, %d free pages; file first grew at tx %d", len(run.free), SpanPages(run.free), bboltGrewAt)
+		})
+	}
+}
