@@ -32,6 +32,7 @@ type bigdbResult struct {
 	Rounds          int     `json:"rounds"`
 	Revision        int64   `json:"revision"`
 	CompactRevision int64   `json:"compact_revision"`
+	FirstCompaction int64   `json:"first_compact_revision"`
 	Leases          int     `json:"leases"`
 	LeasedKeys      int     `json:"leased_keys"`
 	ValueSize       int     `json:"value_size_mean"`
@@ -48,6 +49,7 @@ type bigdbConfig struct {
 	seed       uint64
 	revsPerKey int
 	deletePct  float64
+	keepRevs   int
 }
 
 func runBigDB(args []string) error {
@@ -58,6 +60,7 @@ func runBigDB(args []string) error {
 	valueSize := fs.Int("value-size", 4096, "mean value size in bytes (per-resource multipliers apply)")
 	seed := fs.Uint64("seed", 1, "random seed")
 	revs := fs.Int("revs-per-key", 4, "planned revisions per key; rounds continue until the file reaches -size")
+	keep := fs.Int("keep-revs", 2, "after reaching -size, compact so about this many latest revisions per key remain, leaving the freed pages free (0: no final compaction)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -71,7 +74,7 @@ func runBigDB(args []string) error {
 	if *revs < 1 {
 		return fmt.Errorf("-revs-per-key %d: want at least 1", *revs)
 	}
-	cfg := bigdbConfig{out: *out, target: target, keys: *keys, valueSize: *valueSize, seed: *seed, revsPerKey: *revs, deletePct: 3}
+	cfg := bigdbConfig{out: *out, target: target, keys: *keys, valueSize: *valueSize, seed: *seed, revsPerKey: *revs, deletePct: 3, keepRevs: *keep}
 	if cfg.out == "" {
 		cfg.out = filepath.Join("testdata", "big", "etcd-"+*size+".db")
 	}
@@ -176,6 +179,7 @@ func writeBigDB(cfg bigdbConfig) (*bigdbResult, error) {
 					return nil, fmt.Errorf("compact at %d: %w", rev, err)
 				}
 				<-doneC
+				res.FirstCompaction = rev
 				res.CompactRevision = rev
 			}
 			if reached() {
@@ -199,6 +203,20 @@ func writeBigDB(cfg bigdbConfig) (*bigdbResult, error) {
 		res.DeletedKeys++
 	}
 	res.Revision = kv.Rev()
+
+	// A final compaction, as the apiserver's periodic one, leaves free pages
+	// in the file that nothing reuses: what defrag would reclaim.
+	if cfg.keepRevs > 0 {
+		rev := res.Revision - int64(cfg.keepRevs*(len(keys)-res.DeletedKeys))
+		if rev > res.CompactRevision {
+			doneC, err := kv.Compact(traceutil.TODO(), rev)
+			if err != nil {
+				return nil, fmt.Errorf("compact at %d: %w", rev, err)
+			}
+			<-doneC
+			res.CompactRevision = rev
+		}
+	}
 
 	writeMemberMeta(lg, be, uint64(res.Revision)+uint64(res.Leases)+16)
 	if err := kv.Close(); err != nil {

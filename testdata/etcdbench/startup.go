@@ -26,7 +26,7 @@ import (
 const (
 	memberName   = "default"
 	clusterToken = "etcdbench"
-	timingNote   = "each run: a fresh copy of a data dir restored from the db with etcdutl's snapshot restore, started in a new child process; time from embed.StartEtcd to ReadyNotify on a warm page cache (the db is read once before each run); RSS is the child's VmRSS once ready"
+	timingNote   = "each run: a fresh copy of a data dir restored from the db with etcdutl's snapshot restore, started in a new child process; time from embed.StartEtcd to ReadyNotify on a warm page cache (the db is read once before each run); RSS is the child's VmRSS once ready (RssAnon: heap; RssFile: mostly the db mmap, populated at open)"
 )
 
 // startupResult is one db's real etcd startup measurement.
@@ -42,6 +42,8 @@ type startupResult struct {
 	Seconds        []float64 `json:"startup_seconds"`
 	MedianRSSBytes int64     `json:"median_rss_bytes"`
 	MaxHWMBytes    int64     `json:"max_peak_rss_bytes"`
+	MedianAnon     int64     `json:"median_rss_anon_bytes"`
+	MedianFile     int64     `json:"median_rss_file_bytes"`
 	RestoreSeconds float64   `json:"restore_seconds"`
 	Note           string    `json:"note"`
 }
@@ -140,7 +142,7 @@ func measureStartup(db string, runs int) (*startupResult, error) {
 		os.Remove(plain) // only the restored copy is needed from here on
 	}
 
-	var rss []int64
+	var rss, anon, file []int64
 	for i := 0; i < runs; i++ {
 		dir := filepath.Join(work, fmt.Sprintf("run%d", i))
 		if err := copyDir(pristine, dir); err != nil {
@@ -155,12 +157,18 @@ func measureStartup(db string, runs int) (*startupResult, error) {
 		}
 		res.Seconds = append(res.Seconds, c.Seconds)
 		rss = append(rss, c.RSSBytes)
+		anon = append(anon, c.AnonBytes)
+		file = append(file, c.FileBytes)
 		res.MaxHWMBytes = max(res.MaxHWMBytes, c.HWMBytes)
 		os.RemoveAll(dir)
 	}
 	sorted := slices.Clone(res.Seconds)
 	slices.Sort(sorted)
 	slices.Sort(rss)
+	slices.Sort(anon)
+	slices.Sort(file)
+	res.MedianAnon = anon[len(anon)/2]
+	res.MedianFile = file[len(file)/2]
 	res.MedianSeconds = median(sorted)
 	res.MinSeconds = sorted[0]
 	res.MaxSeconds = sorted[len(sorted)-1]
