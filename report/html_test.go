@@ -1,0 +1,165 @@
+package report
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// -update-html rewrites the HTML golden file; a package-wide -update flag,
+// if another test file defines one, does too.
+var updateHTML = flag.Bool("update-html", false, "rewrite report/testdata/html golden files")
+
+func htmlUpdating() bool {
+	if *updateHTML {
+		return true
+	}
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+func renderHTML(t *testing.T, d HTMLData) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, d); err != nil {
+		t.Fatalf("WriteHTML: %v", err)
+	}
+	return buf.String()
+}
+
+func TestWriteHTMLGolden(t *testing.T) {
+	tests := []struct {
+		name string
+		data HTMLData
+	}{
+		{"sample", sampleHTMLData()},
+		{"empty", HTMLData{Title: "empty.db"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := renderHTML(t, tt.data)
+			path := filepath.Join("testdata", "html", tt.name+".golden.html")
+			if htmlUpdating() {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./report -run TestWriteHTMLGolden -update-html to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("HTML differs from %s; if the change is intended, rerun with -update-html and review the diff.\n%s",
+					path, firstDifference(string(want), got))
+			}
+			if again := renderHTML(t, tt.data); again != got {
+				t.Errorf("two renders of the same data differ: the page is not deterministic")
+			}
+		})
+	}
+}
+
+// firstDifference shows the first differing line of two texts.
+func firstDifference(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < max(len(w), len(g)); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return "line " + strconv.Itoa(i+1) + ":\n want: " + clip(wl) + "\n  got: " + clip(gl)
+		}
+	}
+	return ""
+}
+
+func clip(s string) string {
+	if len(s) > 300 {
+		return s[:300] + "…"
+	}
+	return s
+}
+
+
+func TestWriteHTMLStructure(t *testing.T) {
+	out := renderHTML(t, sampleHTMLData())
+	for _, id := range []string{"chart-page-map", "chart-waterfall", "chart-free-spans", "chart-prefixes",
+		"chart-revisions", "chart-startup", "chart-memory"} {
+		if !strings.Contains(out, `<svg id="`+id+`"`) {
+			t.Errorf("chart %s missing", id)
+		}
+	}
+	if !strings.Contains(out, `href="data:image/png;base64,`) {
+		t.Errorf("page map PNG is not embedded as a data URI")
+	}
+	// Self-contained: no URL that would reach the network.
+	if m := regexp.MustCompile(`(?i)(src|href)="(https?:)?//`).FindString(out); m != "" {
+		t.Errorf("page references an external resource: %s", m)
+	}
+	if !strings.Contains(out, `http-equiv="Content-Security-Policy" content="default-src 'none';`) {
+		t.Errorf("page has no Content-Security-Policy forbidding loads")
+	}
+}
+
+func TestWriteHTMLEscapesUserData(t *testing.T) {
+	const evil = `<script>alert(1)</script>`
+	d := sampleHTMLData()
+	d.Title = evil
+	d.Subtitle = evil
+	d.Summary = append(d.Summary, KV{evil, evil})
+	d.Findings = append(d.Findings, HTMLFinding{Severity: evil, Code: evil, Message: evil, Advice: evil})
+	d.Prefixes = append(d.Prefixes, PrefixBar{Name: evil, LiveBytes: 1, Keys: 1, Revisions: 1})
+	d.FreeSpanHistogram = append(d.FreeSpanHistogram, Bar{Label: evil, Value: 1, Text: evil})
+	d.StartupBreakdown = append(d.StartupBreakdown, StackedBar{Label: evil, Segments: []Segment{{evil, 1}}})
+	d.PageMap.Classes[3].Name = evil
+	d.Tables = append(d.Tables, HTMLTable{Caption: evil, Header: []string{evil}, Rows: [][]string{{evil}}})
+	d.JSON = []byte(`{"key":"` + strings.ReplaceAll(evil, "/", `\/`) + `","raw":"</script><script>alert(2)</script>"}`)
+	out := renderHTML(t, d)
+	if strings.Contains(out, "alert(1)</script>") || strings.Contains(out, "<script>alert") {
+		t.Errorf("a user-supplied name reached the page unescaped")
+	}
+	if n := strings.Count(out, "&lt;script&gt;alert(1)&lt;/script&gt;"); n < 10 {
+		t.Errorf("the name appears escaped %d times, want one per place it was put (>= 10)", n)
+	}
+	// Only our two script elements: the JSON data and the viewer.
+	if n := strings.Count(strings.ToLower(out), "<script"); n != 2 {
+		t.Errorf("%d <script elements, want 2", n)
+	}
+	if strings.Contains(out, "</script><script>alert(2)") || !strings.Contains(out, `\u003c/script\u003e\u003cscript\u003ealert(2)`) {
+		t.Errorf("embedded JSON is not escaped against closing its script element")
+	}
+}
+
+func TestWriteHTMLRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*HTMLData)
+		want string
+	}{
+		{"invalid JSON", func(d *HTMLData) { d.JSON = []byte(`{"a":`) }, "not valid JSON"},
+		{"bad colour", func(d *HTMLData) { d.PageMap.Classes[0].Color = `red" onload="x` }, "not #rrggbb"},
+		{"absurd page count", func(d *HTMLData) { d.PageMap.Pages = 1 << 60 }, "more than any file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := sampleHTMLData()
+			tt.edit(&d)
+			err := WriteHTML(&bytes.Buffer{}, d)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("WriteHTML error = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
