@@ -1,0 +1,197 @@
+package pages
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math/bits"
+	"os"
+)
+
+// File is a bbolt file opened for reading with pread only: no lock, no mmap,
+// so it works while a running etcd holds the file.
+type File struct {
+	r        io.ReaderAt
+	closer   io.Closer
+	rawSize  int64 // whole file, snapshot trailer included
+	size     int64 // bbolt part
+	pageSize int
+	metas    [2]MetaStatus
+	used     int
+	snap     SnapshotTrailer
+}
+
+// Open opens path read-only. It never locks the file, so a copy held by a
+// running etcd can be read (the result is then a moment's view).
+func Open(path string) (*File, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := fh.Stat()
+	if err != nil {
+		fh.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		fh.Close()
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	f, err := NewFile(fh, st.Size())
+	if err != nil {
+		fh.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	f.closer = fh
+	return f, nil
+}
+
+// NewFile reads the meta pages of a bbolt file of size bytes served by r.
+// It fails when neither meta page is valid, as bbolt does.
+func NewFile(r io.ReaderAt, size int64) (*File, error) {
+	if size < 0 {
+		return nil, fmt.Errorf("negative file size %d", size)
+	}
+	f := &File{r: r, rawSize: size, size: size}
+	if err := f.readTrailer(); err != nil {
+		return nil, err
+	}
+	if err := f.detectPageSize(); err != nil {
+		return nil, err
+	}
+	for i := range f.metas {
+		f.metas[i] = f.readMeta(uint64(i))
+	}
+	f.used = chooseMeta(f.metas)
+	if f.used < 0 {
+		return nil, formatErr(CodeNoValidMeta, NoPage, -1,
+			"neither meta page is valid (meta 0: %s; meta 1: %s); bbolt and etcd cannot open this file: restore it from a backup or snapshot",
+			f.metas[0].Reason, f.metas[1].Reason)
+	}
+	f.metas[f.used].Used = true
+	return f, nil
+}
+
+// Close closes the file opened by Open.
+func (f *File) Close() error {
+	if f.closer == nil {
+		return nil
+	}
+	return f.closer.Close()
+}
+
+// PageSize is the page size of the meta bbolt would use.
+func (f *File) PageSize() int { return f.pageSize }
+
+// Size is the length of the bbolt part of the file (without a snapshot trailer).
+func (f *File) Size() int64 { return f.size }
+
+// Meta is the meta page bbolt would use.
+func (f *File) Meta() Meta { return f.metas[f.used].Meta }
+
+// Metas are both meta pages with their validity.
+func (f *File) Metas() [2]MetaStatus { return f.metas }
+
+// Snapshot describes the snapshot trailer, if the file has one.
+func (f *File) Snapshot() SnapshotTrailer { return f.snap }
+
+// filePages is the number of whole pages in the bbolt part.
+func (f *File) filePages() uint64 { return uint64(f.size) / uint64(f.pageSize) }
+
+// highWaterBytes is meta.pgid × page size, or false if that overflows.
+func (f *File) highWaterBytes() (uint64, bool) {
+	hi, lo := bits.Mul64(f.Meta().HighWater, uint64(f.pageSize))
+	return lo, hi == 0 && lo <= 1<<62
+}
+
+// readAt reads exactly len(b) bytes at off, reporting a short read as a
+// truncation (which wraps ErrCorrupt).
+func (f *File) readAt(b []byte, off int64, page uint64) error {
+	if off < 0 || off > f.size || int64(len(b)) > f.size-off {
+		return formatErr(CodeTruncated, page, off, "needs %d bytes at offset %d but the file ends at %d: the file is truncated", len(b), off, f.size)
+	}
+	n, err := f.r.ReadAt(b, off)
+	if n == len(b) {
+		return nil
+	}
+	if err == nil || errors.Is(err, io.EOF) {
+		return formatErr(CodeTruncated, page, off, "short read: %d of %d bytes", n, len(b))
+	}
+	return fmt.Errorf("page %d: read at offset %d: %w", page, off, err)
+}
+
+// detectPageSize follows bbolt's DB.getPageSize: meta 0 in the first 4 KiB,
+// else meta 1 at 1 KiB << i for i in 0..14.
+func (f *File) detectPageSize() error {
+	var buf [4096]byte
+	read := func(off int64) []byte {
+		n := int64(len(buf))
+		if f.size-off < n {
+			n = f.size - off
+		}
+		if n < metaBytes {
+			return nil
+		}
+		if err := f.readAt(buf[:n], off, NoPage); err != nil {
+			return nil
+		}
+		return buf[:n]
+	}
+	try := func(off int64) (int, bool) {
+		b := read(off)
+		if b == nil {
+			return 0, false
+		}
+		m, err := ParseMeta(b)
+		if err != nil || m.Validate() != nil {
+			return 0, false
+		}
+		return int(m.PageSize), true
+	}
+	ps, ok := try(0)
+	for i := 0; !ok && i <= 14; i++ {
+		pos := int64(1024) << i
+		if pos >= f.size-1024 {
+			break
+		}
+		ps, ok = try(pos)
+	}
+	if !ok {
+		// bbolt falls back to the OS page size; so do we, to report why
+		// each meta is invalid.
+		ps = os.Getpagesize()
+	}
+	if ps < 1024 || ps > 1<<24 || ps&(ps-1) != 0 {
+		return formatErr(CodeMetaInvalid, NoPage, -1, "meta page gives page size %d; bbolt page sizes are powers of two from 1 KiB to 16 MiB", ps)
+	}
+	f.pageSize = ps
+	return nil
+}
+
+func (f *File) readMeta(id uint64) MetaStatus {
+	st := MetaStatus{PageID: id}
+	off := int64(id) * int64(f.pageSize)
+	buf := make([]byte, metaBytes)
+	if err := f.readAt(buf, off, id); err != nil {
+		st.Reason = err.Error()
+		return st
+	}
+	m, err := ParseMeta(buf)
+	st.Meta = m
+	if err == nil {
+		err = m.Validate()
+	}
+	if err == nil && int(m.PageSize) != f.pageSize {
+		err = fmt.Errorf("page size %d differs from the file's page size %d", m.PageSize, f.pageSize)
+	}
+	if err != nil {
+		if fe, ok := err.(*FormatError); ok {
+			st.Reason = fe.Msg
+		} else {
+			st.Reason = err.Error()
+		}
+		return st
+	}
+	st.Valid = true
+	return st
+}
