@@ -92,7 +92,6 @@ func clip(s string) string {
 	return s
 }
 
-
 func TestWriteHTMLStructure(t *testing.T) {
 	out := renderHTML(t, sampleHTMLData())
 	for _, id := range []string{"chart-page-map", "chart-waterfall", "chart-free-spans", "chart-prefixes",
