@@ -2,7 +2,6 @@ package pages
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -335,8 +334,27 @@ func TestAnalyzeAgreesWithBbolt(t *testing.T) {
 	}
 }
 
+// bigValuesFreed frees more than 0xFFFF pages with few puts: 1 KiB pages,
+// 100 values of 800 KB, then the bucket is deleted.
+func bigValuesFreed(t testing.TB, db *bolt.DB) {
+	update(t, db, func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucket([]byte("big"))
+		if err != nil {
+			return err
+		}
+		for i := 0; i < 100; i++ {
+			if err := b.Put(key(i), make([]byte, 800_000)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	update(t, db, func(tx *bolt.Tx) error { return tx.DeleteBucket([]byte("big")) })
+}
+
 func TestFreelistCountConvention(t *testing.T) {
-	path := dbSpec{"manyfree", 4096, false, manyFree}.build(t)
+	path := dbSpec{"bigfreed", 1024, false, bigValuesFreed}.build(t)
+	compareWithBbolt(t, path)
 	f, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -357,5 +375,4 @@ func TestFreelistCountConvention(t *testing.T) {
 	if a.Freelist.Listed < 0xFFFF || a.Freelist.Listed != a.Pages.ByType.Free {
 		t.Errorf("listed %d, computed free %d", a.Freelist.Listed, a.Pages.ByType.Free)
 	}
-	_ = binary.LittleEndian
 }
