@@ -1,0 +1,73 @@
+package mvcc
+
+import "math"
+
+// compactSim replays, while the key bucket streams past, what an etcd
+// compaction at revision at would delete: every revision at or below at
+// except, per key, the newest one of the generation still alive at at
+// (treeIndex.Compact's "available" set, etcd 3.5.16+/3.6: a tombstone at
+// exactly at is kept, older tombstones go with their generation).
+type compactSim struct {
+	at        int64    // math.MaxInt64 while "latest" is not known yet
+	cand      []uint32 // per key: bytes+1 of the revision kept so far, 0 = none
+	revisions uint64   // revisions deleted
+	bytes     uint64   // bucket key + value bytes deleted
+	scanned   uint64   // revisions at or below at (what compaction walks)
+}
+
+func newCompactSim(at int64) *compactSim {
+	if at <= 0 {
+		at = math.MaxInt64
+	}
+	return &compactSim{at: at}
+}
+
+// observe takes one revision of key idx; indexed is false for a delete
+// etcd's index ignored (the key was already deleted).
+func (c *compactSim) observe(idx int, main int64, tomb, indexed bool, entryBytes uint32) {
+	for idx >= len(c.cand) {
+		c.cand = append(c.cand, 0)
+	}
+	if main > c.at {
+		return
+	}
+	c.scanned++
+	b := entryBytes
+	if b == math.MaxUint32 {
+		b--
+	}
+	if tomb && !indexed {
+		c.drop(uint64(entryBytes))
+		return
+	}
+	if prev := c.cand[idx]; prev != 0 {
+		c.drop(uint64(prev - 1))
+		c.cand[idx] = 0
+	}
+	if tomb && main < c.at {
+		c.drop(uint64(entryBytes))
+		return
+	}
+	c.cand[idx] = b + 1
+}
+
+func (c *compactSim) drop(b uint64) {
+	c.revisions++
+	c.bytes += b
+}
+
+// resolveLatest fixes a "latest" simulation once the current revision is
+// known: a tombstone at exactly that revision is kept, not deleted.
+func (c *compactSim) resolveLatest(current int64, states []keyState) {
+	if c.at != math.MaxInt64 {
+		return
+	}
+	c.at = current
+	for i := range states {
+		s := &states[i]
+		if !s.live && s.lastTomb && s.modMain == current && s.revs > 0 {
+			c.revisions--
+			c.bytes -= uint64(s.lastBytes)
+		}
+	}
+}

@@ -1,0 +1,252 @@
+package mvcc
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+)
+
+// finish turns the streamed state into the Summary.
+func (sc *scanner) finish() *Summary {
+	o := sc.opts
+	m := sc.meta
+	states := sc.table.states
+	sum := &Summary{
+		LastStoredRevision:       sc.lastStoredMain,
+		CompactRevision:          m.FinishedCompactRevision,
+		ScheduledCompactRevision: m.ScheduledCompactRevision,
+		ConsistentIndex:          m.ConsistentIndex,
+		Term:                     m.Term,
+		StorageVersion:           m.StorageVersion,
+		Meta:                     m,
+		TotalRevisions:           sc.revisions,
+		Tombstones:               sc.tombstones,
+		LargestValueBytes:        sc.largestValue,
+		Buckets:                  sc.buckets,
+		UnknownBuckets:           sc.unknown,
+		Malformed:                sc.malformed,
+		ReadErrors:               sc.readErrors,
+		Options:                  o,
+		RaftTail:                 sc.raft.windows(),
+	}
+
+	// kvstore.go restore: currentRev starts at 1, follows the last restored
+	// revision, then is raised to the finished and scheduled compactions.
+	cur := max(int64(1), sc.restoredMain)
+	cur = max(cur, m.FinishedCompactRevision, m.ScheduledCompactRevision)
+	sum.Revision = cur
+
+	sc.whatIf.resolveLatest(cur, states)
+	sum.Compaction = CompactionWhatIf{
+		Revision:         sc.whatIf.at,
+		RemovedRevisions: sc.whatIf.revisions,
+		RemovedBytes:     sc.whatIf.bytes,
+		ScannedRevisions: sc.whatIf.scanned,
+	}
+	if o.CompactAt > cur {
+		sum.Notes = append(sum.Notes, fmt.Sprintf("compaction what-if at %d is past the current revision %d: etcd would refuse it (future revision)", o.CompactAt, cur))
+	} else if o.CompactAt > 0 && o.CompactAt <= m.FinishedCompactRevision {
+		sum.Notes = append(sum.Notes, fmt.Sprintf("compaction what-if at %d is at or below the last compaction %d: etcd would refuse it (already compacted)", o.CompactAt, m.FinishedCompactRevision))
+	}
+
+	sum.Restore = RestoreWork{
+		Revisions:            sc.revisions,
+		KeyBytes:             sc.keyBytes,
+		ValueBytes:           sc.valueBytes,
+		Tombstones:           sc.tombstones,
+		IgnoredTombstones:    sc.ignoredTombs,
+		UnfinishedCompaction: m.UnfinishedCompaction,
+	}
+	if sc.rerun != nil {
+		sum.Restore.Rerun = &CompactionWhatIf{
+			Revision:         sc.rerun.at,
+			RemovedRevisions: sc.rerun.revisions,
+			RemovedBytes:     sc.rerun.bytes,
+			ScannedRevisions: sc.rerun.scanned,
+		}
+	}
+	sum.Index = IndexShape{
+		Keys:                 sc.shape.keys,
+		KeyAllocBytes:        sc.shape.keyAlloc,
+		Generations:          sc.shape.gens,
+		GenerationAllocBytes: sc.shape.genAlloc,
+		RevisionAllocBytes:   sc.shape.revAlloc,
+	}
+
+	sc.perKey(sum)
+	sc.summariseLeases(sum)
+	sc.etcdutl(sum)
+
+	sum.Auth = sc.other.auth
+	sum.Members = sc.other.members
+	sum.RemovedMembers = sc.other.removed
+	sum.Cluster = sc.other.cluster
+	sum.Alarms = sc.other.alarms
+	if sc.unmarkedLong > 0 {
+		sum.Notes = append(sum.Notes, fmt.Sprintf("%d revision keys are 18 bytes without the tombstone mark 't'; etcd reads them as puts, and so does this scan", sc.unmarkedLong))
+	}
+	if len(sc.readErrors) > 0 {
+		sum.Notes = append(sum.Notes, "some pages could not be read: the figures and the etcdutl hash cover only the readable pairs")
+	}
+	return sum
+}
+
+// perKey walks the key states once: counts, distribution, top lists and
+// prefixes.
+func (sc *scanner) perKey(sum *Summary) {
+	o := sc.opts
+	states := sc.table.states
+	revCounts := make([]uint32, 0, len(states))
+	tops := [4]*topHeap{}
+	for i := range tops {
+		tops[i] = &topHeap{n: o.TopN, states: states}
+	}
+	var byPrefix, byNamespace prefixAgg
+	for i := range states {
+		s := &states[i]
+		if s.revs == 0 {
+			continue
+		}
+		revCounts = append(revCounts, s.revs)
+		live := liveBytes(s)
+		sum.KeyBucketBytes += s.totalBytes
+		sum.LiveBytes += live
+		sum.HistoryBytes += s.totalBytes - live
+		nonEmptyGens := s.gens
+		if s.live {
+			sum.LiveKeys++
+			if s.lease != 0 {
+				sum.Restore.LeasedKeys++
+			}
+		} else {
+			sum.DeletedKeys++
+			nonEmptyGens--
+		}
+		if nonEmptyGens >= 2 {
+			sum.MultiGenerationKeys++
+		}
+		tops[0].offer(uint64(s.revs), i)
+		tops[1].offer(s.totalBytes-live, i)
+		if s.live {
+			tops[2].offer(uint64(s.valueSize), i)
+			tops[3].offer(saturatingMul(uint64(s.valueSize), uint64(s.revs)), i)
+		}
+		if p, ok := parseK8sKey(s.key); ok && o.K8s && o.PrefixSeparator == "/" {
+			resource := s.key[len(k8sRoot):max(p.resourceEnd-1, len(k8sRoot))]
+			byPrefix.add(s.key[:p.resourceEnd], resource, "", s)
+			if p.namespaceEnd > 0 {
+				ns := s.key[p.resourceEnd : p.namespaceEnd-1]
+				byNamespace.add(s.key[:p.namespaceEnd], resource, ns, s)
+			}
+			continue
+		}
+		byPrefix.add(genericPrefix(s.key, o.PrefixSeparator, o.PrefixDepth), "", "", s)
+	}
+	sum.RevisionsPerKey = distribution32(revCounts)
+
+	red := sc.redactor()
+	stat := func(rs []ranked) []KeyStat {
+		out := make([]KeyStat, 0, len(rs))
+		for _, r := range rs {
+			out = append(out, sc.keyStat(&states[r.idx], red))
+		}
+		return out
+	}
+	sum.TopKeys = TopKeys{
+		ByRevisions:           stat(tops[0].best()),
+		ByHistoryBytes:        stat(tops[1].best()),
+		ByValueBytes:          stat(tops[2].best()),
+		ByValueTimesRevisions: stat(tops[3].best()),
+	}
+	sum.Prefixes = redactPrefixes(byPrefix.list(o.MaxPrefixes, sum.KeyBucketBytes, o.DataSize), red)
+	if len(byNamespace.stats) > 0 {
+		sum.PrefixesByNamespace = redactPrefixes(byNamespace.list(o.MaxPrefixes, sum.KeyBucketBytes, o.DataSize), red)
+	}
+}
+
+func (sc *scanner) redactor() *redactor {
+	if !sc.opts.RedactKeys {
+		return nil
+	}
+	return newRedactor(sc.opts.PrefixSeparator, sc.opts.K8s)
+}
+
+func redactPrefixes(ps []PrefixStat, red *redactor) []PrefixStat {
+	if red == nil {
+		return ps
+	}
+	for i := range ps {
+		if ps[i].Prefix != "(other)" {
+			ps[i].Prefix = red.key(ps[i].Prefix)
+		}
+		if ps[i].Namespace != "" {
+			ps[i].Namespace = red.segment(ps[i].Namespace)
+		}
+	}
+	return ps
+}
+
+// keyStat answers as etcd's Get would: a deleted key has no version,
+// create or mod revision.
+func (sc *scanner) keyStat(s *keyState, red *redactor) KeyStat {
+	live := liveBytes(s)
+	k := KeyStat{
+		Key:          strings.Clone(s.key),
+		Live:         s.live,
+		Revisions:    uint64(s.revs),
+		Generations:  uint64(s.gens),
+		TotalBytes:   s.totalBytes,
+		HistoryBytes: s.totalBytes - live,
+	}
+	if red != nil {
+		k.Key = red.key(s.key)
+	}
+	if s.live {
+		k.Version, k.CreateRevision, k.ModRevision = s.version, s.createMain, s.modMain
+		k.Lease, k.ValueBytes = s.lease, uint64(s.valueSize)
+	}
+	return k
+}
+
+// lookupKey answers for one key as etcd's Get would (tests use it to
+// compare with etcd's recorded answers).
+func (sc *scanner) lookupKey(key string) (KeyStat, bool) {
+	idx, ok := sc.table.lookup([]byte(key))
+	if !ok {
+		return KeyStat{}, false
+	}
+	return sc.keyStat(&sc.table.states[idx], nil), true
+}
+
+func saturatingMul(a, b uint64) uint64 {
+	if a != 0 && b > math.MaxUint64/a {
+		return math.MaxUint64
+	}
+	return a * b
+}
+
+// distribution32 gives nearest-rank percentiles; it sorts xs in place.
+func distribution32(xs []uint32) Distribution {
+	if len(xs) == 0 {
+		return Distribution{}
+	}
+	slices.Sort(xs)
+	rank := func(p float64) uint64 {
+		i := int(math.Ceil(p*float64(len(xs)))) - 1
+		return uint64(xs[max(i, 0)])
+	}
+	return Distribution{P50: rank(0.50), P90: rank(0.90), P99: rank(0.99), Max: uint64(xs[len(xs)-1])}
+}
+
+func distribution64(xs []int64) Distribution {
+	if len(xs) == 0 {
+		return Distribution{}
+	}
+	slices.Sort(xs)
+	rank := func(p float64) uint64 {
+		i := int(math.Ceil(p*float64(len(xs)))) - 1
+		return uint64(max(xs[max(i, 0)], 0))
+	}
+	return Distribution{P50: rank(0.50), P90: rank(0.90), P99: rank(0.99), Max: uint64(max(xs[len(xs)-1], 0))}
+}

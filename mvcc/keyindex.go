@@ -1,0 +1,107 @@
+package mvcc
+
+// keyState is dbinspect's compact stand-in for one etcd keyIndex: enough
+// to answer Get (version, create and mod revision), to price etcd's own
+// keyIndex (generation and revision slice capacities), and to rank keys.
+// It is 88 bytes plus the interned key; etcd spends at least 64 (keyIndex)
+// + 48 (generation) + 16 (revision) + the key + btree slots on the same key.
+type keyState struct {
+	key        string // aliases keyTable's arena
+	createMain int64  // created.Main of the current generation
+	modMain    int64  // main revision of the latest change etcd's index kept
+	version    int64  // ver of the current generation
+	lease      int64  // lease of the latest put; 0 after a delete
+	totalBytes uint64 // Σ bucket key + value bytes over the key's revisions
+	revs       uint32 // revisions of this key in the bucket
+	gens       uint32 // len(keyIndex.generations)
+	genCap     uint32 // cap(keyIndex.generations)
+	curRevs    uint32 // len(revs) of the last generation
+	curCap     uint32 // cap(revs) of the last generation
+	lastBytes  uint32 // bucket key + value bytes of the latest revision
+	valueSize  uint32 // value bytes of the latest put
+	live       bool   // the last generation is not empty
+	lastTomb   bool   // the latest revision in the bucket is a tombstone
+}
+
+// indexShape accumulates the size of etcd's treeIndex after restore.
+type indexShape struct {
+	keys, keyAlloc, gens, genAlloc, revAlloc uint64
+}
+
+// clamp32 saturates a length to uint32 (bbolt values are < 2 GiB anyway).
+func clamp32(n uint64) uint32 {
+	if n > 1<<32-1 {
+		return 1<<32 - 1
+	}
+	return uint32(n)
+}
+
+// restoreNew mirrors etcd's restoreIntoIndex for a key not yet in the
+// index: keyIndex.restore for a put, restoreTombstone for a delete.
+func (s *keyState) restoreNew(sh *indexShape, keyLen int, rev Revision, tomb bool, kv *keyValue) {
+	sh.keys++
+	if keyLen > 0 {
+		// gogo's Unmarshal copies the key with append to a nil slice.
+		sh.keyAlloc += roundUpSize(uint64(keyLen), true)
+	}
+	s.modMain = rev.Main
+	// generations = append(nil, g): cap 1; revs = []Revision{modified}: cap 1.
+	s.gens, s.genCap = 1, 1
+	sh.gens++
+	sh.genAlloc += generationSize
+	sh.revAlloc += revisionSize
+	if tomb {
+		// restoreTombstone: restore(Revision{}, rev, 1) + an empty generation.
+		s.createMain, s.version = 0, 1
+		s.appendGeneration(sh)
+		s.curRevs, s.curCap = 0, 0
+		s.live = false
+		return
+	}
+	s.createMain, s.version = kv.CreateRevision, kv.Version
+	s.curRevs, s.curCap = 1, 1
+	s.live = true
+}
+
+// put mirrors keyIndex.put: a new generation starts at this revision.
+func (s *keyState) put(sh *indexShape, rev Revision) {
+	if s.curRevs == 0 {
+		s.createMain = rev.Main
+		s.version = 0
+	}
+	if s.curRevs == s.curCap {
+		c := clamp32(growCap(uint64(s.curCap), uint64(s.curRevs)+1, revisionSize, true))
+		sh.revAlloc += uint64(c-s.curCap) * revisionSize
+		s.curCap = c
+	}
+	s.curRevs++
+	s.version++
+	s.modMain = rev.Main
+	s.live = true
+}
+
+// tombstone mirrors keyIndex.tombstone. A delete of a key whose last
+// generation is already empty is ErrRevisionNotFound in etcd: logged and
+// ignored, so the index does not change.
+func (s *keyState) tombstone(sh *indexShape, rev Revision) bool {
+	if !s.live {
+		return false
+	}
+	s.put(sh, rev)
+	s.appendGeneration(sh)
+	s.curRevs, s.curCap = 0, 0
+	s.live = false
+	return true
+}
+
+func (s *keyState) appendGeneration(sh *indexShape) {
+	if s.gens == s.genCap {
+		// generation holds a pointer, so the runtime adds a malloc header
+		// above 512 bytes: the caps go 1, 2, 4, 8, 18, ...
+		c := clamp32(growCap(uint64(s.genCap), uint64(s.gens)+1, generationSize, false))
+		sh.genAlloc += uint64(c-s.genCap) * generationSize
+		s.genCap = c
+	}
+	s.gens++
+	sh.gens++
+}

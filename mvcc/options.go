@@ -1,0 +1,50 @@
+package mvcc
+
+// Options tunes Scan. Start from DefaultOptions: zero fields take their
+// defaults, but a zero K8s means off.
+type Options struct {
+	// TopN is the length of each top-keys list (default 10).
+	TopN int
+	// PrefixSeparator splits keys into segments (default "/").
+	PrefixSeparator string
+	// PrefixDepth is how many segments a prefix keeps for keys outside
+	// /registry (default 2).
+	PrefixDepth int
+	// K8s groups /registry/... keys by Kubernetes resource and namespace
+	// (on in DefaultOptions).
+	K8s bool
+	// RedactKeys replaces key names by stable hashes; see RedactKey.
+	RedactKeys bool
+	// CompactAt is the revision of the compaction what-if; 0 means the
+	// current revision.
+	CompactAt int64
+	// DataSize is bbolt's tx.Size() for the file (meta.pgid × page size),
+	// which etcdutl prints as totalSize. A KVReader does not know pages, so
+	// the caller passes it; 0 leaves TotalSize and ShareOfFile empty.
+	DataSize int64
+	// MaxPrefixes bounds each prefix list; the rest is summed in one
+	// "(other)" row (default 500).
+	MaxPrefixes int
+}
+
+// DefaultOptions are the CLI's defaults: top 10, "/" depth 2, Kubernetes
+// aware, compaction what-if at the current revision.
+func DefaultOptions() Options {
+	return Options{TopN: 10, PrefixSeparator: "/", PrefixDepth: 2, K8s: true, MaxPrefixes: 500}
+}
+
+func (o Options) withDefaults() Options {
+	if o.TopN <= 0 {
+		o.TopN = 10
+	}
+	if o.PrefixSeparator == "" {
+		o.PrefixSeparator = "/"
+	}
+	if o.PrefixDepth <= 0 {
+		o.PrefixDepth = 2
+	}
+	if o.MaxPrefixes <= 0 {
+		o.MaxPrefixes = 500
+	}
+	return o
+}

@@ -1,0 +1,203 @@
+package mvcc
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/crc32"
+)
+
+// KVReader has the method set of pages.KVReader (which *pages.File and
+// internal/boltkv implement); it is restated here so this package builds
+// on its own. Any pages.KVReader is a KVReader.
+type KVReader interface {
+	BucketNames() ([]string, error)
+	ForEach(bucket string, fn func(k, v []byte) error) error
+}
+
+// ErrNotEtcd is returned when the file has no "key" bucket.
+var ErrNotEtcd = errors.New(`no "key" bucket: this is not an etcd v3 data file (member/snap/db or a snapshot)`)
+
+const maxMalformedListed = 20
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// scanner holds the state of one Scan.
+type scanner struct {
+	opts   Options
+	meta   Meta
+	other  otherBuckets
+	table  *keyTable
+	shape  indexShape
+	raft   *raftTail
+	whatIf *compactSim
+	rerun  *compactSim
+
+	kv  keyValue // reused decode target: no per-revision allocation
+	crc uint32
+
+	entries        uint64 // key-bucket pairs seen, the position of the next one
+	lastStoredMain int64
+	restoredMain   int64 // etcd's currentRev before the compaction raise
+	revisions      uint64
+	tombstones     uint64
+	ignoredTombs   uint64
+	keyBytes       uint64
+	valueBytes     uint64
+	largestValue   uint64
+	unmarkedLong   uint64
+	malformed      MalformedEntries
+	buckets        []BucketStat
+	unknown        []string
+	readErrors     []string
+	totalPairs     uint64
+}
+
+// Scan reads every root bucket of an etcd db through src, rebuilding the
+// revision index the way etcd's restore does, and returns the summary.
+// Bad entries are counted and the scan goes on; read errors from src are
+// listed in Summary.ReadErrors. It fails only when the bucket list cannot
+// be read or the file has no key bucket.
+func Scan(src KVReader, opts Options) (*Summary, error) {
+	sum, _, err := scan(src, opts)
+	return sum, err
+}
+
+func scan(src KVReader, opts Options) (*Summary, *scanner, error) {
+	opts = opts.withDefaults()
+	names, err := src.BucketNames()
+	if err != nil {
+		return nil, nil, fmt.Errorf("list buckets: %w", err)
+	}
+	var hasKey, hasMeta bool
+	for _, n := range names {
+		hasKey = hasKey || n == "key"
+		hasMeta = hasMeta || n == "meta"
+	}
+	if !hasKey {
+		return nil, nil, ErrNotEtcd
+	}
+	sc := &scanner{opts: opts, table: newKeyTable(), raft: newRaftTail()}
+	if hasMeta {
+		// meta sorts after key but its compaction revisions are needed
+		// while the key bucket streams, so it is read first.
+		if err := src.ForEach("meta", func(k, v []byte) error { sc.meta.add(k, v); return nil }); err != nil {
+			sc.readErrors = append(sc.readErrors, fmt.Sprintf("bucket meta: %v", err))
+		}
+	}
+	sc.meta.finish()
+	sc.whatIf = newCompactSim(opts.CompactAt)
+	if sc.meta.UnfinishedCompaction {
+		sc.rerun = newCompactSim(sc.meta.ScheduledCompactRevision)
+	}
+	for _, name := range names {
+		sc.scanBucket(src, name)
+	}
+	return sc.finish(), sc, nil
+}
+
+// scanBucket visits one bucket in key order, feeding etcdutl's hash (bucket
+// name, then every key and value) and the bucket's decoder.
+func (sc *scanner) scanBucket(src KVReader, name string) {
+	sc.crc = crc32.Update(sc.crc, castagnoli, []byte(name))
+	bs := BucketStat{Name: name, Known: knownBuckets[name]}
+	if !bs.Known {
+		sc.unknown = append(sc.unknown, quoteName([]byte(name)))
+	}
+	err := src.ForEach(name, func(k, v []byte) error {
+		sc.crc = crc32.Update(sc.crc, castagnoli, k)
+		sc.crc = crc32.Update(sc.crc, castagnoli, v)
+		bs.Keys++
+		bs.KeyBytes += uint64(len(k))
+		bs.ValueBytes += uint64(len(v))
+		switch name {
+		case "key":
+			sc.keyEntry(k, v)
+		case "meta":
+		default:
+			sc.other.add(name, k, v)
+		}
+		return nil
+	})
+	if err != nil {
+		sc.readErrors = append(sc.readErrors, fmt.Sprintf("bucket %s: %v", quoteName([]byte(name)), err))
+	}
+	sc.totalPairs += bs.Keys
+	sc.buckets = append(sc.buckets, bs)
+}
+
+// keyEntry is the hot path: one revision of the key bucket.
+func (sc *scanner) keyEntry(k, v []byte) {
+	pos := sc.entries
+	sc.entries++
+	bk, err := ParseBucketKey(k)
+	if err != nil {
+		sc.bad(pos, k, err.Error())
+		return
+	}
+	sc.lastStoredMain = bk.Main
+	if bk.Main < 1 {
+		sc.bad(pos, k, "revision 0 is below the range etcd restores from (1_0)")
+		return
+	}
+	if len(k) == markedRevBytesLen && !bk.Tombstone {
+		sc.unmarkedLong++
+	}
+	kv := &sc.kv
+	if err := decodeKeyValue(v, kv); err != nil {
+		sc.bad(pos, k, "value is not an mvccpb.KeyValue (etcd would stop at startup): "+err.Error())
+		return
+	}
+	rev, tomb := bk.Revision, bk.Tombstone
+	entryBytes := clamp32(uint64(len(k) + len(v)))
+
+	idx, found := sc.table.lookup(kv.Key)
+	indexed := true
+	if !found {
+		idx = sc.table.insert(kv.Key, idx)
+		sc.table.states[idx].restoreNew(&sc.shape, len(kv.Key), rev, tomb, kv)
+	} else if tomb {
+		indexed = sc.table.states[idx].tombstone(&sc.shape, rev)
+		if !indexed {
+			sc.ignoredTombs++
+		}
+	} else {
+		sc.table.states[idx].put(&sc.shape, rev)
+	}
+	s := &sc.table.states[idx]
+	s.revs++
+	s.totalBytes += uint64(entryBytes)
+	s.lastBytes = entryBytes
+	s.lastTomb = tomb
+	if tomb {
+		// restoreChunk drops the key from keyToLease on any tombstone.
+		s.lease = 0
+		s.valueSize = 0
+		sc.tombstones++
+	} else {
+		s.lease = kv.Lease
+		s.valueSize = clamp32(uint64(len(kv.Value)))
+	}
+
+	sc.restoredMain = rev.Main
+	sc.revisions++
+	sc.keyBytes += uint64(len(kv.Key))
+	sc.valueBytes += uint64(len(kv.Value))
+	sc.largestValue = max(sc.largestValue, uint64(len(kv.Value)))
+	sc.raft.add(rev.Main, uint64(len(kv.Key)+len(kv.Value)))
+	sc.whatIf.observe(idx, rev.Main, tomb, indexed, entryBytes)
+	if sc.rerun != nil {
+		sc.rerun.observe(idx, rev.Main, tomb, indexed, entryBytes)
+	}
+}
+
+func (sc *scanner) bad(pos uint64, k []byte, reason string) {
+	sc.malformed.Count++
+	if len(sc.malformed.First) < maxMalformedListed {
+		sc.malformed.First = append(sc.malformed.First, MalformedEntry{
+			Index:     pos,
+			BucketKey: hex.EncodeToString(k[:min(len(k), 32)]),
+			Reason:    reason,
+		})
+	}
+}
