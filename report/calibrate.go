@@ -1,0 +1,147 @@
+package report
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Calibration holds the cost coefficients of the startup, memory and
+// defrag models. 'dbinspect calibrate' measures them on the current
+// machine; DefaultCalibration holds a reference run.
+type Calibration struct {
+	Source  string `json:"source"`  // where these numbers come from
+	Machine string `json:"machine"` // CPU and core count of the measuring machine
+
+	FixedStartSeconds          float64 `json:"fixed_start_seconds"`
+	PopulateSecondsPerByte     float64 `json:"populate_seconds_per_byte"`
+	WalkSecondsPerPage         float64 `json:"walk_seconds_per_page"`
+	WalkSecondsPerElement      float64 `json:"walk_seconds_per_element"`
+	FreelistSecondsPerFreePage float64 `json:"freelist_seconds_per_free_page"`
+	RestoreSecondsPerRevision  float64 `json:"restore_seconds_per_revision"`
+	RestoreSecondsPerByte      float64 `json:"restore_seconds_per_byte"`
+	BtreeSecondsPerInsert      float64 `json:"btree_seconds_per_insert"`
+	BtreeInterfaceFactor       float64 `json:"btree_interface_factor"` // 3.5's interface items vs 3.6's generic ones
+	LeaseSecondsPerLease       float64 `json:"lease_seconds_per_lease"`
+	LeaseSecondsPerKey         float64 `json:"lease_seconds_per_key"`
+	CompactSecondsPerRevision  float64 `json:"compact_seconds_per_revision"`
+	DefragSecondsPerPair       float64 `json:"defrag_seconds_per_pair"`
+	DefragSecondsPerByte       float64 `json:"defrag_seconds_per_byte"`
+	DefragSecondsPerPage       float64 `json:"defrag_seconds_per_page"`
+	HeapGCFactor               float64 `json:"heap_gc_factor"`  // RSS of the Go heap over its live bytes after restore
+	BaseHeapBytes              int64   `json:"base_heap_bytes"` // etcd's runtime and fixed structures
+}
+
+// DefaultCalibration is a reference run of 'dbinspect calibrate' on the
+// project's 2-core amd64 machine; FixedStartSeconds, HeapGCFactor and
+// BaseHeapBytes come from real etcd 3.6 starts (testdata/etcdbench).
+var DefaultCalibration = Calibration{
+	Source:                     "built-in reference (2-core amd64 Linux); run 'dbinspect calibrate' for this machine",
+	Machine:                    "reference: 2 cores amd64",
+	FixedStartSeconds:          0.5,
+	PopulateSecondsPerByte:     1.0 / 2.0e9,
+	WalkSecondsPerPage:         150e-9,
+	WalkSecondsPerElement:      15e-9,
+	FreelistSecondsPerFreePage: 10e-9,
+	RestoreSecondsPerRevision:  700e-9,
+	RestoreSecondsPerByte:      0.15e-9,
+	BtreeSecondsPerInsert:      400e-9,
+	BtreeInterfaceFactor:       1.3,
+	LeaseSecondsPerLease:       1000e-9,
+	LeaseSecondsPerKey:         300e-9,
+	CompactSecondsPerRevision:  3000e-9,
+	DefragSecondsPerPair:       1500e-9,
+	DefragSecondsPerByte:       1.0e-9,
+	DefragSecondsPerPage:       2000e-9,
+	HeapGCFactor:               2.0,
+	BaseHeapBytes:              40 << 20,
+}
+
+// DefaultCalibrationPath is where calibrate saves by default.
+func DefaultCalibrationPath() (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("no user config dir (set XDG_CONFIG_HOME or pass --calibration FILE): %w", err)
+	}
+	return filepath.Join(dir, "dbinspect", "calibration.json"), nil
+}
+
+// LoadCalibration reads saved coefficients. An empty path means the
+// default path, and a missing file there gives DefaultCalibration; a
+// named file must exist. Coefficients the file leaves at zero or negative
+// keep their defaults, so an older file still loads.
+func LoadCalibration(path string) (Calibration, error) {
+	named := path != ""
+	if !named {
+		p, err := DefaultCalibrationPath()
+		if err != nil {
+			return DefaultCalibration, nil
+		}
+		path = p
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		if !named && errors.Is(err, fs.ErrNotExist) {
+			return DefaultCalibration, nil
+		}
+		return Calibration{}, fmt.Errorf("reading calibration %s (run 'dbinspect calibrate' to create it): %w", path, err)
+	}
+	var c Calibration
+	if err := json.Unmarshal(b, &c); err != nil {
+		return Calibration{}, fmt.Errorf("calibration %s is not valid JSON (run 'dbinspect calibrate' again): %w", path, err)
+	}
+	c.fillDefaults()
+	if c.Source == "" {
+		c.Source = path
+	}
+	c.Source = fmt.Sprintf("%s (loaded from %s)", c.Source, path)
+	return c, nil
+}
+
+// SaveCalibration writes c as JSON, creating the directory.
+func SaveCalibration(path string, c Calibration) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("saving calibration: %w", err)
+	}
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("saving calibration: %w", err)
+	}
+	return os.Rename(tmp, path)
+}
+
+// fillDefaults replaces missing or nonsensical coefficients.
+func (c *Calibration) fillDefaults() {
+	d := DefaultCalibration
+	f := func(v *float64, def float64) {
+		if !(*v > 0) || *v > 1e6 {
+			*v = def
+		}
+	}
+	f(&c.FixedStartSeconds, d.FixedStartSeconds)
+	f(&c.PopulateSecondsPerByte, d.PopulateSecondsPerByte)
+	f(&c.WalkSecondsPerPage, d.WalkSecondsPerPage)
+	f(&c.WalkSecondsPerElement, d.WalkSecondsPerElement)
+	f(&c.FreelistSecondsPerFreePage, d.FreelistSecondsPerFreePage)
+	f(&c.RestoreSecondsPerRevision, d.RestoreSecondsPerRevision)
+	f(&c.RestoreSecondsPerByte, d.RestoreSecondsPerByte)
+	f(&c.BtreeSecondsPerInsert, d.BtreeSecondsPerInsert)
+	f(&c.BtreeInterfaceFactor, d.BtreeInterfaceFactor)
+	f(&c.LeaseSecondsPerLease, d.LeaseSecondsPerLease)
+	f(&c.LeaseSecondsPerKey, d.LeaseSecondsPerKey)
+	f(&c.CompactSecondsPerRevision, d.CompactSecondsPerRevision)
+	f(&c.DefragSecondsPerPair, d.DefragSecondsPerPair)
+	f(&c.DefragSecondsPerByte, d.DefragSecondsPerByte)
+	f(&c.DefragSecondsPerPage, d.DefragSecondsPerPage)
+	f(&c.HeapGCFactor, d.HeapGCFactor)
+	if c.BaseHeapBytes <= 0 {
+		c.BaseHeapBytes = d.BaseHeapBytes
+	}
+}

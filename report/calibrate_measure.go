@@ -1,0 +1,417 @@
+package report
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/dbinspect/dbinspect/pages"
+	bolt "go.etcd.io/bbolt"
+	"go.etcd.io/etcd/api/v3/mvccpb"
+)
+
+// CalibrateOptions sizes the measurements.
+type CalibrateOptions struct {
+	// Scale multiplies every workload; 1 takes a few seconds and about
+	// 200 MB of temp disk and memory. Tests use a small scale.
+	Scale float64
+	// TempDir holds the scratch files; "" means os.TempDir().
+	TempDir string
+	// Progress, if set, is told each step's name before it runs.
+	Progress func(step string)
+}
+
+// CalibrationStep is one measurement and the coefficients it gave.
+type CalibrationStep struct {
+	Name    string  `json:"name"`
+	Work    string  `json:"work"`
+	Seconds float64 `json:"seconds"`
+}
+
+// Calibrate measures on this machine the kinds of work etcd does at startup
+// and during defrag, and returns coefficients for the models. Coefficients
+// it cannot measure without etcd (fixed start, heap factor) keep the
+// reference values. Scratch files are removed before it returns.
+func Calibrate(opts CalibrateOptions) (Calibration, []CalibrationStep, error) {
+	if !(opts.Scale > 0) {
+		opts.Scale = 1
+	}
+	dir, err := os.MkdirTemp(opts.TempDir, "dbinspect-calibrate-*")
+	if err != nil {
+		return Calibration{}, nil, fmt.Errorf("calibrate: creating a scratch dir: %w", err)
+	}
+	defer os.RemoveAll(dir)
+
+	c := DefaultCalibration
+	c.Source = fmt.Sprintf("dbinspect calibrate on %s, %s", time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.Version())
+	c.Machine = fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+	var steps []CalibrationStep
+	step := func(name string, fn func() (string, float64, error)) error {
+		if opts.Progress != nil {
+			opts.Progress(name)
+		}
+		work, secs, err := fn()
+		if err != nil {
+			return fmt.Errorf("calibrate %s: %w", name, err)
+		}
+		steps = append(steps, CalibrationStep{Name: name, Work: work, Seconds: secs})
+		return nil
+	}
+	n := func(base int) int { return max(int(float64(base)*opts.Scale), 1000) }
+
+	err = step("populate", func() (string, float64, error) {
+		size := int64(n(128 << 20))
+		perByte, secs, err := measurePopulate(filepath.Join(dir, "populate"), size)
+		c.PopulateSecondsPerByte = perByte
+		return fmt.Sprintf("map %d bytes of a cached file with MAP_POPULATE (read on other systems)", size), secs, err
+	})
+	if err == nil {
+		err = step("page walk", func() (string, float64, error) {
+			perPage, perElem, secs := measureWalk(n(40000))
+			c.WalkSecondsPerPage, c.WalkSecondsPerElement = perPage, perElem
+			return "visit 4 KiB leaf pages, record each in a map, compare every key with the previous", secs, nil
+		})
+	}
+	if err == nil {
+		err = step("restore", func() (string, float64, error) {
+			perRev, perByte, perKey, secs := measureRestore(n(200000))
+			c.RestoreSecondsPerRevision, c.RestoreSecondsPerByte, c.BtreeSecondsPerInsert = perRev, perByte, perKey
+			return "mvccpb.KeyValue.Unmarshal, string(key), key cache lookup and revision append per revision; B-tree (degree 32) insert per key", secs, nil
+		})
+	}
+	if err == nil {
+		err = step("btree interface items", func() (string, float64, error) {
+			f, secs := measureBtreeInterfaceFactor(n(200000))
+			c.BtreeInterfaceFactor = f
+			return "the same inserts with interface items (etcd 3.5, google/btree v1.0.1) over generic ones", secs, nil
+		})
+	}
+	if err == nil {
+		err = step("leases", func() (string, float64, error) {
+			perLease, perKey, secs := measureLeases(n(100000))
+			c.LeaseSecondsPerLease, c.LeaseSecondsPerKey = perLease, perKey
+			return "lease struct, map and channel per lease; item map inserts per leased key", secs, nil
+		})
+	}
+	if err == nil {
+		err = step("defrag", func() (string, float64, error) {
+			perPair, perByte, secs, err := measureDefrag(dir, n(60000))
+			c.DefragSecondsPerPair, c.DefragSecondsPerByte = perPair, perByte
+			c.DefragSecondsPerPage = 0 // folded into per-byte by the fit
+			return "etcd's defragdb with bbolt on two scratch dbs (small and large values)", secs, err
+		})
+	}
+	if err == nil {
+		err = step("compaction", func() (string, float64, error) {
+			perRev, secs, err := measureCompaction(dir, n(30000))
+			c.CompactSecondsPerRevision = perRev
+			return "bbolt deletes in 1000-revision transactions, as etcd's scheduled compaction", secs, err
+		})
+	}
+	if err != nil {
+		return Calibration{}, steps, err
+	}
+	c.fillDefaults()
+	c.DefragSecondsPerPage = 0
+	return c, steps, nil
+}
+
+// timeIt runs fn and returns its wall time; the GC runs first so earlier
+// garbage is not billed to fn.
+func timeIt(fn func()) float64 {
+	runtime.GC()
+	t := time.Now()
+	fn()
+	return time.Since(t).Seconds()
+}
+
+// fitTwo solves a·x1 + b·y1 = t1, a·x2 + b·y2 = t2 for a and b, clamping
+// both at a small positive floor (timings are noisy).
+func fitTwo(x1, y1, t1, x2, y2, t2 float64) (a, b float64) {
+	det := x1*y2 - x2*y1
+	if det != 0 {
+		a = (t1*y2 - t2*y1) / det
+		b = (x1*t2 - x2*t1) / det
+	}
+	if a <= 0 {
+		a = t1 / (x1 + 1e-9) / 2
+	}
+	if b <= 0 {
+		b = 1e-12
+	}
+	return a, b
+}
+
+func measureWalk(pagesN int) (perPage, perElem, secs float64) {
+	run := func(elemsPerPage int) float64 {
+		keyLen := (4096-16)/elemsPerPage - 16
+		buf := make([]byte, pagesN*4096)
+		for p := 0; p < pagesN; p++ {
+			pg := buf[p*4096:]
+			binary.LittleEndian.PutUint16(pg[10:], uint16(elemsPerPage))
+			for e := 0; e < elemsPerPage; e++ {
+				off := 16 + elemsPerPage*16 + e*keyLen
+				binary.LittleEndian.PutUint32(pg[16+e*16+4:], uint32(off-(16+e*16)))
+				binary.LittleEndian.PutUint32(pg[16+e*16+8:], uint32(keyLen))
+				binary.BigEndian.PutUint64(pg[off:], uint64(p*elemsPerPage+e))
+			}
+		}
+		seen := make(map[uint64]*byte)
+		return timeIt(func() {
+			var prev []byte
+			for p := 0; p < pagesN; p++ {
+				pg := buf[p*4096 : (p+1)*4096]
+				seen[uint64(p)] = &pg[0]
+				cnt := int(binary.LittleEndian.Uint16(pg[10:]))
+				for e := 0; e < cnt; e++ {
+					el := pg[16+e*16:]
+					pos := 16 + e*16 + int(binary.LittleEndian.Uint32(el[4:]))
+					k := pg[pos : pos+int(binary.LittleEndian.Uint32(el[8:]))]
+					if prev != nil && bytes.Compare(prev, k) >= 0 {
+						panic("calibrate: walk keys out of order")
+					}
+					prev = k
+				}
+			}
+		})
+	}
+	t1, t2 := run(8), run(120)
+	perPage, perElem = fitTwo(float64(pagesN), float64(pagesN*8), t1, float64(pagesN), float64(pagesN*120), t2)
+	return perPage, perElem, t1 + t2
+}
+
+// restoreKeyIndex mirrors the parts of etcd's keyIndex restore touches.
+type restoreKeyIndex struct {
+	key  []byte
+	revs []int64
+}
+
+// measureRestore times etcd's restore loop per revision (unmarshal, key
+// string, key lookup, revision append) with two value sizes, to split the
+// per-revision from the per-byte cost, and the treeIndex inserts per key.
+func measureRestore(revs int) (perRev, perByte, perKey, secs float64) {
+	r := rand.New(rand.NewSource(1))
+	keys := max(revs/4, 1)
+	names := make([][]byte, keys)
+	for i := range names {
+		names[i] = []byte(fmt.Sprintf("/registry/pods/ns-%03d/pod-%08d", i%97, r.Int63()))
+	}
+	run := func(valueLen int) float64 {
+		encoded := make([][]byte, revs)
+		val := make([]byte, valueLen)
+		for i := range encoded {
+			kv := mvccpb.KeyValue{Key: names[r.Intn(keys)], CreateRevision: int64(i + 1), ModRevision: int64(i + 1), Version: 1, Value: val}
+			encoded[i], _ = kv.Marshal()
+		}
+		index := make(map[string]*restoreKeyIndex, keys)
+		return timeIt(func() {
+			for i, b := range encoded {
+				var kv mvccpb.KeyValue
+				if err := kv.Unmarshal(b); err != nil {
+					panic(err)
+				}
+				kstr := string(kv.Key)
+				ki, ok := index[kstr]
+				if !ok {
+					ki = &restoreKeyIndex{key: kv.Key}
+					index[kstr] = ki
+				}
+				ki.revs = append(ki.revs, int64(i))
+			}
+		})
+	}
+	const small, large = 16, 512
+	tSmall := run(small)
+	tLarge := run(large)
+	keyLen := float64(len(names[0]))
+	perRev, perByte = fitTwo(float64(revs), float64(revs)*(small+keyLen), tSmall, float64(revs), float64(revs)*(large+keyLen), tLarge)
+	items := make([]*restoreKeyIndex, keys)
+	for i := range items {
+		items[i] = &restoreKeyIndex{key: names[i]}
+	}
+	tTree := timeIt(func() {
+		t := newCalBtree(func(a, b *restoreKeyIndex) bool { return bytes.Compare(a.key, b.key) < 0 })
+		for _, it := range items {
+			t.ReplaceOrInsert(it)
+		}
+	})
+	perKey = max(tTree/float64(keys), 1e-9)
+	return perRev, perByte, perKey, tSmall + tLarge + tTree
+}
+
+type calItem interface{ Less(than calItem) bool }
+
+type calStringItem string
+
+func (s calStringItem) Less(than calItem) bool { return s < than.(calStringItem) }
+
+func measureBtreeInterfaceFactor(keys int) (float64, float64) {
+	r := rand.New(rand.NewSource(2))
+	ks := make([]string, keys)
+	for i := range ks {
+		ks[i] = fmt.Sprintf("/registry/configmaps/ns-%03d/cm-%09d", i%101, r.Int63())
+	}
+	g := timeIt(func() {
+		t := newCalBtree(func(a, b *string) bool { return *a < *b })
+		for i := range ks {
+			t.ReplaceOrInsert(&ks[i])
+		}
+	})
+	iface := timeIt(func() {
+		t := newCalBtree(func(a, b calItem) bool { return a.Less(b) })
+		for _, k := range ks {
+			t.ReplaceOrInsert(calStringItem(k))
+		}
+	})
+	return min(max(iface/g, 1), 3), g + iface
+}
+
+type calLease struct {
+	id      int64
+	ttl     int64
+	itemSet map[string]struct{}
+	revokec chan struct{}
+}
+
+func measureLeases(n int) (perLease, perKey, secs float64) {
+	leases := make(map[int64]*calLease)
+	tl := timeIt(func() {
+		for i := 0; i < n; i++ {
+			leases[int64(i)] = &calLease{id: int64(i), ttl: 60, itemSet: map[string]struct{}{}, revokec: make(chan struct{})}
+		}
+	})
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("/registry/leases/kube-node-lease/node-%08d", i)
+	}
+	itemMap := make(map[string]int64)
+	tk := timeIt(func() {
+		for i, k := range keys {
+			l := leases[int64(i%len(leases))]
+			l.itemSet[k] = struct{}{}
+			itemMap[k] = l.id
+		}
+	})
+	return tl / float64(n), tk / float64(n), tl + tk
+}
+
+// writeScratchDB writes n pairs of etcd-shaped keys with values of vlen bytes.
+func writeScratchDB(path string, n, vlen int) (int64, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{NoFreelistSync: true})
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	val := make([]byte, vlen)
+	var total int64
+	for start := 0; start < n; start += 10000 {
+		err := db.Update(func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists([]byte("key"))
+			if err != nil {
+				return err
+			}
+			b.FillPercent = 0.9
+			for i := start; i < n && i < start+10000; i++ {
+				k := make([]byte, 17)
+				binary.BigEndian.PutUint64(k, uint64(i+1))
+				k[8] = '_'
+				if err := b.Put(k, val); err != nil {
+					return err
+				}
+				total += int64(len(k) + vlen)
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	return total, nil
+}
+
+func measureDefrag(dir string, pairs int) (perPair, perByte, secs float64, err error) {
+	var t [2]float64
+	var bytesN [2]int64
+	counts := [2]int{pairs, pairs / 10}
+	for i, vlen := range []int{64, 4000} {
+		src := filepath.Join(dir, fmt.Sprintf("defrag-src-%d.db", i))
+		if bytesN[i], err = writeScratchDB(src, counts[i], vlen); err != nil {
+			return 0, 0, 0, err
+		}
+		dst := filepath.Join(dir, fmt.Sprintf("defrag-dst-%d.db", i))
+		var derr error
+		t[i] = timeIt(func() { _, derr = pages.DefragCopy(src, dst) })
+		if derr != nil {
+			return 0, 0, 0, derr
+		}
+	}
+	perPair, perByte = fitTwo(float64(counts[0]), float64(bytesN[0]), t[0], float64(counts[1]), float64(bytesN[1]), t[1])
+	return perPair, perByte, t[0] + t[1], nil
+}
+
+func measureCompaction(dir string, revs int) (float64, float64, error) {
+	path := filepath.Join(dir, "compact.db")
+	if _, err := writeScratchDB(path, revs, 200); err != nil {
+		return 0, 0, err
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{NoFreelistSync: true})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer db.Close()
+	var derr error
+	secs := timeIt(func() {
+		for start := 0; start < revs && derr == nil; start += 1000 {
+			derr = db.Update(func(tx *bolt.Tx) error {
+				b := tx.Bucket([]byte("key"))
+				c := b.Cursor()
+				k := make([]byte, 17)
+				binary.BigEndian.PutUint64(k, uint64(start+1))
+				k[8] = '_'
+				i := 0
+				for kk, _ := c.Seek(k); kk != nil && i < 1000; kk, _ = c.Next() {
+					if err := c.Delete(); err != nil {
+						return err
+					}
+					i++
+				}
+				return nil
+			})
+		}
+	})
+	return secs / float64(revs), secs, derr
+}
+
+// median of a few timings, for noisy steps.
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
+
+// describeSteps renders the steps for a human.
+func describeSteps(steps []CalibrationStep) string {
+	var b strings.Builder
+	for _, s := range steps {
+		fmt.Fprintf(&b, "%-22s %6.2fs  %s\n", s.Name, s.Seconds, s.Work)
+	}
+	return b.String()
+}
+
+// DescribeCalibration is what 'dbinspect calibrate' prints.
+func DescribeCalibration(c Calibration, steps []CalibrationStep, path string) string {
+	var b strings.Builder
+	b.WriteString(describeSteps(steps))
+	fmt.Fprintf(&b, "\nmachine: %s\nsaved to %s\n", c.Machine, path)
+	fmt.Fprintf(&b, "populate %.2f GB/s, page walk %.0f ns/page + %.1f ns/element, restore %.0f ns/revision + %.3f ns/byte, btree %.0f ns/key (3.5 x%.2f), defrag %.0f ns/pair + %.2f ns/byte\n",
+		1e-9/c.PopulateSecondsPerByte, c.WalkSecondsPerPage*1e9, c.WalkSecondsPerElement*1e9, c.RestoreSecondsPerRevision*1e9,
+		c.RestoreSecondsPerByte*1e9, c.BtreeSecondsPerInsert*1e9, c.BtreeInterfaceFactor, c.DefragSecondsPerPair*1e9, c.DefragSecondsPerByte*1e9)
+	return b.String()
+}
