@@ -115,10 +115,11 @@ var htmlPage = template.Must(template.New("report.html.tmpl").Funcs(template.Fun
 	},
 }).ParseFS(htmlTemplates, "templates/*.tmpl"))
 
-// htmlScript fills the JSON viewer when it is first opened. It is the only
-// script the page runs, and the page works without it; its hash is in the
-// Content-Security-Policy so nothing else can run.
-const htmlScript = `document.querySelectorAll("details[data-json]").forEach(function(d){d.addEventListener("toggle",function(){var p=d.querySelector("pre");if(d.open&&!p.textContent){p.textContent=JSON.stringify(JSON.parse(document.getElementById("report-json").textContent),null,2);}});});`
+// htmlScript fills the JSON viewer when it is first opened (and marks the
+// page, so the browser test sees it ran under the Content-Security-Policy).
+// It is the only script the page runs, and the page works without it; its
+// hash is in the policy so nothing else can run.
+const htmlScript = `document.documentElement.setAttribute("data-viewer","ready");document.querySelectorAll("details[data-json]").forEach(function(d){d.addEventListener("toggle",function(){var p=d.querySelector("pre");if(d.open&&!p.textContent){p.textContent=JSON.stringify(JSON.parse(document.getElementById("report-json").textContent),null,2);}});});`
 
 // htmlView is what the template sees: the input plus the laid-out charts.
 type htmlView struct {

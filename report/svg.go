@@ -51,12 +51,13 @@ type svgImage struct {
 // Layout constants shared by the charts, in SVG user units (px at 100%).
 const (
 	svgWidth     = 960.0
-	svgLabelW    = 250.0 // the label column of horizontal charts
+	svgLabelW    = 260.0 // the label column of horizontal charts
 	svgRowH      = 22.0
 	svgBarH      = 15.0
 	svgTop       = 8.0
 	svgValueW    = 120.0 // room for the value printed after a bar
-	svgLabelMax  = 34    // characters of a label before it is shortened
+	svgLabelMax  = 33    // characters of a label before it is shortened
+	svgCharW     = 7.4   // advance of one character of the 12px monospace labels
 	svgLegendRow = 20.0
 )
 

@@ -13,7 +13,7 @@ func svgLabelColumn(labels []string) float64 {
 	for _, l := range labels {
 		n = max(n, utf8.RuneCountInString(svgShorten(l)))
 	}
-	return min(svgLabelW, max(60, 7*float64(n)+16))
+	return min(svgLabelW, max(60, svgCharW*float64(n)+16))
 }
 
 // svgRowY is the top of row r under a header of height head.
@@ -218,7 +218,7 @@ type svgLegendItem struct {
 func (c *svgChart) svgLegend(y float64, items []svgLegendItem) float64 {
 	x := 8.0
 	for _, it := range items {
-		w := 14 + 6 + 7*float64(utf8.RuneCountInString(it.Label)) + 18
+		w := 14 + 6 + svgCharW*float64(utf8.RuneCountInString(it.Label)) + 18
 		if x > 8 && x+w > c.Width {
 			x, y = 8, y+svgLegendRow
 		}
