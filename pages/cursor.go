@@ -1,0 +1,236 @@
+package pages
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+)
+
+var _ KVReader = (*File)(nil)
+
+// maxTreeDepth bounds the descent of ForEach; bbolt trees are a handful of
+// levels deep, so deeper means a cycle.
+const maxTreeDepth = 64
+
+// treeIter walks one bucket's tree depth-first in key order with one
+// buffer per level. It is the streaming counterpart of the walk in
+// walk.go: it follows the same checks but does not keep a bitmap; instead
+// keys must rise strictly (so a page reached twice is skipped) and the
+// number of pages visited is bounded by the high-water mark.
+type treeIter struct {
+	f      *File
+	bufs   [][]byte
+	last   []byte // last key delivered
+	has    bool
+	visits uint64
+	errs   []error
+	fn     func(flags uint32, k, v []byte) error
+}
+
+func (f *File) newTreeIter(fn func(flags uint32, k, v []byte) error) *treeIter {
+	return &treeIter{f: f, fn: fn}
+}
+
+// damaged records a skipped subtree.
+func (it *treeIter) damaged(code string, page uint64, format string, args ...any) {
+	if len(it.errs) < 10 {
+		it.errs = append(it.errs, formatErr(code, page, -1, format, args...))
+	}
+}
+
+// result is the error after a full walk: nil, or the skipped subtrees.
+func (it *treeIter) result() error {
+	if len(it.errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w (damaged parts were skipped)", errors.Join(it.errs...))
+}
+
+// readNode reads page id and its overflow pages into the level's buffer.
+func (it *treeIter) readNode(id uint64, depth int) (node, error) {
+	f := it.f
+	hwm := f.Meta().HighWater
+	ps := uint64(f.pageSize)
+	if id < 2 || id >= hwm {
+		return node{}, formatErr(CodePageOutOfRange, id, -1, "page id outside [2, %d)", hwm)
+	}
+	if id >= f.filePages() {
+		return node{}, formatErr(CodeTruncated, id, -1, "page lies past the end of the file")
+	}
+	for len(it.bufs) <= depth {
+		it.bufs = append(it.bufs, make([]byte, ps))
+	}
+	buf := it.bufs[depth][:ps]
+	if err := f.readAt(buf, int64(id*ps), id); err != nil {
+		return node{}, err
+	}
+	h := parseHeader(buf)
+	if h.Flags != flagBranch && h.Flags != flagLeaf {
+		return node{}, formatErr(CodeBadPageType, id, -1, "tree node has type %s", h.Type())
+	}
+	if uint64(h.Overflow) >= hwm-id {
+		return node{}, formatErr(CodeOverflowRange, id, -1, "%d overflow pages run past the high-water mark", h.Overflow)
+	}
+	n := uint64(h.Overflow) + 1
+	if id+n > f.filePages() {
+		return node{}, formatErr(CodeTruncated, id, -1, "node runs past the end of the file")
+	}
+	if n*ps > maxNodeBytes {
+		return node{}, formatErr(CodeNodeTooLarge, id, -1, "node of %d pages too large to read", n)
+	}
+	if n > 1 {
+		if uint64(cap(it.bufs[depth])) < n*ps {
+			grown := make([]byte, n*ps)
+			copy(grown, buf)
+			it.bufs[depth] = grown
+		}
+		buf = it.bufs[depth][:n*ps]
+		if err := f.readAt(buf[ps:], int64((id+1)*ps), id); err != nil {
+			return node{}, err
+		}
+	}
+	nd, err := newNode(buf)
+	if err != nil {
+		return node{}, formatErr(CodeElementBounds, id, -1, "%v", err)
+	}
+	return nd, nil
+}
+
+// walk visits the tree rooted at page id.
+func (it *treeIter) walk(id uint64, depth int) error {
+	it.visits++
+	if depth >= maxTreeDepth || it.visits > it.f.Meta().HighWater {
+		it.damaged(CodeCycle, id, "the tree is deeper than %d levels or revisits pages: a cycle", maxTreeDepth)
+		return nil
+	}
+	nd, err := it.readNode(id, depth)
+	if err != nil {
+		var fe *FormatError
+		if !errors.As(err, &fe) {
+			return err // I/O
+		}
+		it.damaged(fe.Code, fe.PageID, "%s", fe.Msg)
+		return nil
+	}
+	if nd.h.Flags == flagBranch {
+		for i := 0; i < nd.count(); i++ {
+			_, child, _ := nd.branch(i) // the child id is readable even if the key is not
+			if err := it.walk(child, depth+1); err != nil {
+				return err
+			}
+			// walk may have grown the deeper buffers, never this one
+		}
+		return nil
+	}
+	return it.leafPage(nd, id)
+}
+
+// leafPage delivers the elements of one leaf node.
+func (it *treeIter) leafPage(nd node, id uint64) error {
+	for i := 0; i < nd.count(); i++ {
+		flags, k, v, err := nd.leaf(i)
+		if err != nil {
+			it.damaged(CodeElementBounds, id, "%v", err)
+			continue
+		}
+		if it.has && bytes.Compare(it.last, k) >= 0 {
+			it.damaged(CodeKeyOrder, id, "key %d does not follow the previous key; the rest of the page was skipped", i)
+			return nil
+		}
+		it.last = append(it.last[:0], k...)
+		it.has = true
+		if err := it.fn(flags, k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bucket walks a bucket given its value in the parent (header plus, for an
+// inline bucket, its page).
+func (it *treeIter) bucket(value []byte, page uint64) error {
+	root, inline, err := bucketHeader(value)
+	if err != nil {
+		it.damaged(CodeBadBucket, page, "%v", err)
+		return it.result()
+	}
+	if inline != nil {
+		nd, err := newNode(inline)
+		if err == nil && nd.h.Flags != flagLeaf {
+			err = errors.New("inline bucket page is " + nd.h.Type())
+		}
+		if err != nil {
+			it.damaged(CodeBadBucket, page, "inline bucket: %v", err)
+			return it.result()
+		}
+		if err := it.leafPage(nd, page); err != nil {
+			return err
+		}
+		return it.result()
+	}
+	if err := it.walk(root, 0); err != nil {
+		return err
+	}
+	return it.result()
+}
+
+// rootBuckets calls fn for each root-level bucket element.
+func (f *File) rootBuckets(fn func(name, value []byte) error) error {
+	it := f.newTreeIter(func(flags uint32, k, v []byte) error {
+		if flags&bucketLeafFlag == 0 {
+			return nil
+		}
+		return fn(k, v)
+	})
+	if err := it.walk(f.Meta().Root, 0); err != nil {
+		return err
+	}
+	return it.result()
+}
+
+// BucketNames lists the root-level buckets in key order. Damaged parts of
+// the root tree are skipped and reported in an error wrapping ErrCorrupt,
+// along with the names that could be read.
+func (f *File) BucketNames() ([]string, error) {
+	var names []string
+	err := f.rootBuckets(func(name, _ []byte) error {
+		names = append(names, string(name))
+		return nil
+	})
+	return names, err
+}
+
+// errStop ends the root-tree scan once the bucket is found.
+var errStop = errors.New("stop")
+
+// ForEach streams the pairs of a root-level bucket in key order, skipping
+// nested buckets (see KVReader). Memory is one buffer per tree level.
+func (f *File) ForEach(bucket string, fn func(k, v []byte) error) error {
+	var value []byte
+	err := f.rootBuckets(func(name, v []byte) error {
+		if string(name) == bucket {
+			value = bytes.Clone(v)
+			return errStop
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		if value == nil {
+			return fmt.Errorf("bucket %q: %w", bucket, err)
+		}
+	}
+	if value == nil {
+		return fmt.Errorf("no bucket %q in the file", bucket)
+	}
+	page := f.Meta().Root
+	it := f.newTreeIter(func(flags uint32, k, v []byte) error {
+		if flags&bucketLeafFlag != 0 {
+			return nil
+		}
+		return fn(k, v)
+	})
+	if err := it.bucket(value, page); err != nil {
+		return fmt.Errorf("bucket %q: %w", bucket, err)
+	}
+	return nil
+}
