@@ -22,7 +22,7 @@ func TestArrayModelMatchesBbolt(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := buildFragmentedDB(t, tc.seed, tc.keys)
-			run := runOracle(t, copyFile(t, path), bolt.FreelistArrayType, oracleSizes(tc.txs))
+			run := runOracle(t, copyOracleFile(t, path), bolt.FreelistArrayType, oracleSizes(tc.txs))
 			if len(run.free) < 5 {
 				t.Fatalf("test db has only %d free spans; the layout is not fragmented enough to test anything", len(run.free))
 			}

@@ -52,7 +52,7 @@ func TestHashmapModelAllowsBboltChoices(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			path := buildFragmentedDB(t, tc.seed, tc.keys)
 			sizes := oracleSizes(tc.txs)
-			run := runOracle(t, copyFile(t, path), bolt.FreelistMapType, sizes)
+			run := runOracle(t, copyOracleFile(t, path), bolt.FreelistMapType, sizes)
 			bboltGrewAt := run.firstGrowth()
 			if bboltGrewAt < 0 {
 				t.Fatalf("bbolt never grew the file in %d transactions (%d free pages)", len(sizes), SpanPages(run.free))
@@ -71,7 +71,10 @@ func TestHashmapModelAllowsBboltChoices(t *testing.T) {
 				t.Errorf("free pages differ:\nmodel %v\nbbolt %v", got, run.endFree)
 			}
 
-			for seed := int64(1); seed <= 20; seed++ {
+			// With sizes interleaved, when the file first grows depends on
+			// the arbitrary picks; bbolt's must lie in the seeded range.
+			lo, hi := len(sizes), -1
+			for seed := int64(1); seed <= 30; seed++ {
 				w := &TxWriter{Model: NewHashmapFreelist(run.free, seed), HighWater: run.highWater}
 				root, grewAt := run.root, -1
 				for i, n := range sizes {
@@ -82,10 +85,12 @@ func TestHashmapModelAllowsBboltChoices(t *testing.T) {
 						break
 					}
 				}
-				if grewAt != bboltGrewAt {
-					t.Errorf("seed %d: model grows the file at tx %d, bbolt at tx %d", seed, grewAt, bboltGrewAt)
-				}
+				lo, hi = min(lo, grewAt), max(hi, grewAt)
 			}
+			if bboltGrewAt < lo || bboltGrewAt > hi {
+				t.Errorf("bbolt first grew the file at tx %d; 30 model seeds say %d to %d", bboltGrewAt, lo, hi)
+			}
+			t.Logf("growth at tx %d; model range over 30 seeds %d-%d", bboltGrewAt, lo, hi)
 			t.Logf("%d free spans, %d free pages; file first grew at tx %d", len(run.free), SpanPages(run.free), bboltGrewAt)
 		})
 	}

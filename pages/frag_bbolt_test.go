@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -67,7 +66,7 @@ func buildFragmentedDB(t testing.TB, seed uint64, keys int) string {
 }
 
 // copyFile gives each oracle run its own file.
-func copyFile(t testing.TB, src string) string {
+func copyOracleFile(t testing.TB, src string) string {
 	t.Helper()
 	b, err := os.ReadFile(src)
 	if err != nil {
@@ -263,11 +262,52 @@ func oracleSizes(count int) []uint64 {
 	return out
 }
 
-func spanLens(spans []Span) []uint64 {
-	var out []uint64
-	for _, s := range spans {
-		out = append(out, s.Len)
+// fillOnce creates count buckets in one write transaction, each holding one
+// value whose leaf needs n pages, and returns how many of those leaves bbolt
+// placed below the high-water mark, i.e. in free space. Nothing is released
+// inside a transaction, so this is exactly "runs of n that fit before the
+// file grows", whatever order bbolt spills the buckets in.
+func fillOnce(t testing.TB, path string, typ bolt.FreelistType, n uint64, count int) (reused int, free []Span) {
+	t.Helper()
+	o := openOracle(t, path, typ)
+	hw, free := o.state()
+	v := make([]byte, int(n)*oraclePageSize-32-1-200)
+	err := o.db.Update(func(tx *bolt.Tx) error {
+		for i := range count {
+			b, err := tx.CreateBucket([]byte(fmt.Sprintf("f%05d", i)))
+			if err != nil {
+				return err
+			}
+			if err := b.Put([]byte("v"), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	slices.Sort(out)
-	return out
+	err = o.db.View(func(tx *bolt.Tx) error {
+		for i := range count {
+			if uint64(tx.Bucket([]byte(fmt.Sprintf("f%05d", i))).Root()) < hw {
+				reused++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reused, free
+}
+
+// openOracleState reads a db's high-water mark and free spans through bbolt.
+func openOracleState(t testing.TB, path string, typ bolt.FreelistType) (uint64, []Span) {
+	t.Helper()
+	o := openOracle(t, path, typ)
+	hw, free := o.state()
+	if err := o.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return hw, free
 }
