@@ -30,7 +30,6 @@ type Calibration struct {
 	CompactSecondsPerRevision  float64 `json:"compact_seconds_per_revision"`
 	DefragSecondsPerPair       float64 `json:"defrag_seconds_per_pair"`
 	DefragSecondsPerByte       float64 `json:"defrag_seconds_per_byte"`
-	DefragSecondsPerPage       float64 `json:"defrag_seconds_per_page"`
 	HeapGCFactor               float64 `json:"heap_gc_factor"`  // RSS of the Go heap over its live bytes after restore
 	BaseHeapBytes              int64   `json:"base_heap_bytes"` // etcd's runtime and fixed structures
 }
@@ -55,7 +54,6 @@ var DefaultCalibration = Calibration{
 	CompactSecondsPerRevision:  3000e-9,
 	DefragSecondsPerPair:       1500e-9,
 	DefragSecondsPerByte:       1.0e-9,
-	DefragSecondsPerPage:       2000e-9,
 	HeapGCFactor:               2.0,
 	BaseHeapBytes:              40 << 20,
 }
@@ -139,7 +137,6 @@ func (c *Calibration) fillDefaults() {
 	f(&c.CompactSecondsPerRevision, d.CompactSecondsPerRevision)
 	f(&c.DefragSecondsPerPair, d.DefragSecondsPerPair)
 	f(&c.DefragSecondsPerByte, d.DefragSecondsPerByte)
-	f(&c.DefragSecondsPerPage, d.DefragSecondsPerPage)
 	f(&c.HeapGCFactor, d.HeapGCFactor)
 	if c.BaseHeapBytes <= 0 {
 		c.BaseHeapBytes = d.BaseHeapBytes

@@ -104,7 +104,6 @@ func Calibrate(opts CalibrateOptions) (Calibration, []CalibrationStep, error) {
 		err = step("defrag", func() (string, float64, error) {
 			perPair, perByte, secs, err := measureDefrag(dir, n(60000))
 			c.DefragSecondsPerPair, c.DefragSecondsPerByte = perPair, perByte
-			c.DefragSecondsPerPage = 0 // folded into per-byte by the fit
 			return "etcd's defragdb with bbolt on two scratch dbs (small and large values)", secs, err
 		})
 	}
@@ -119,7 +118,6 @@ func Calibrate(opts CalibrateOptions) (Calibration, []CalibrationStep, error) {
 		return Calibration{}, steps, err
 	}
 	c.fillDefaults()
-	c.DefragSecondsPerPage = 0
 	return c, steps, nil
 }
 

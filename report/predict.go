@@ -164,8 +164,8 @@ func (p *Prediction) applyDefrag(in PredictInputs, cal Calibration) {
 		p.DefragSizeBytes = d.DbSizeBytes
 		p.DefragFileBytes = d.FileBytes
 		p.DefragSavingsBytes = max(p.DbSizeBytes-d.DbSizeBytes, 0)
-		p.DefragSeconds = cal.DefragSecondsPerPair*float64(d.Pairs) + cal.DefragSecondsPerByte*float64(in.KeyBytes+in.ValueBytes+17*in.Revisions) + cal.DefragSecondsPerPage*float64(d.HighWaterPgid)
-		m.Model = d.Model + "; duration = pairs x per-pair + bytes x per-byte + pages written x per-page, coefficients from calibrate"
+		p.DefragSeconds = cal.DefragSecondsPerPair*float64(d.Pairs) + cal.DefragSecondsPerByte*float64(in.KeyBytes+in.ValueBytes+17*in.Revisions)
+		m.Model = d.Model + "; duration = pairs x per-pair + bytes x per-byte, coefficients from calibrate"
 		m.Inputs["pairs"] = d.Pairs
 		m.Inputs["defrag_pages"] = int64(d.HighWaterPgid)
 		m.Assumptions = d.Assumptions
