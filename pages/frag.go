@@ -20,8 +20,8 @@ type FragInput struct {
 
 // FragOptions tune the replay.
 type FragOptions struct {
-	// WriteBytes of new data to replay; 0 means as much as is free (at least
-	// 1 MiB), which shows how much of the free space this db's mix can use.
+	// WriteBytes of new data to replay; 0 means half the free space (at
+	// least 1 MiB).
 	WriteBytes int64
 	// Seeds for the hashmap model's arbitrary choices; nil means 1, 2, 3.
 	Seeds []int64

@@ -14,12 +14,14 @@ const replayStepLimit = 1 << 22
 // defaultSeeds are used when FragOptions.Seeds is empty.
 var defaultSeeds = []int64{1, 2, 3}
 
-// replayWriteBytes is the volume to replay: the option, or as much as is free.
+// replayWriteBytes is the volume to replay: the option, or half the free
+// space (at least 1 MiB). Half leaves room for the two allocators to place
+// the same writes differently; writing all of it ends both full.
 func replayWriteBytes(opts FragOptions, freePages uint64, pageSize int) int64 {
 	if opts.WriteBytes > 0 {
 		return opts.WriteBytes
 	}
-	return max(int64(freePages)*int64(pageSize), 1<<20)
+	return max(int64(freePages)*int64(pageSize)/2, 1<<20)
 }
 
 // mixSequence yields run sizes in proportion to the node counts, in a fixed

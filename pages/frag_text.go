@@ -20,7 +20,12 @@ func (f Fragmentation) summary() string {
 		lead = fmt.Sprintf("%s of the %s free pages are in single-page spans (largest span %s pages), and this db's node sizes can use %s of them",
 			fragPct(f.SinglePageShare), fragCount(f.FreePages), fragCount(f.LargestSpanPages), fragPct(1-f.Index))
 	}
-	a := f.Array.Replay
+	a, h := f.Array.Replay, f.Hashmap
+	if a.GrowthPages == h.GrowthPagesMin && a.GrowthPages == h.GrowthPagesMax {
+		return fmt.Sprintf("%s; writing %s more of this db's mix grows the file by %s under either freelist and leaves a largest free span of %s pages with array, %s with hashmap.",
+			lead, humanize.IBytes(uint64(a.WriteBytes)), humanize.IBytes(uint64(a.GrowthBytes)),
+			fragCount(a.EndLargest), fragIntRange(int(h.EndLargestMin), int(h.EndLargestMax)))
+	}
 	return fmt.Sprintf("%s; writing %s more of this db's mix grows the file by %s with the array freelist and by %s with hashmap.",
 		lead, humanize.IBytes(uint64(a.WriteBytes)), humanize.IBytes(uint64(a.GrowthBytes)), f.hashmapGrowth())
 }
@@ -61,7 +66,7 @@ func (f Fragmentation) Table() [][]string {
 		ac, hc := f.Array.Runs[i], f.Hashmap.Runs[i]
 		add(fmt.Sprintf("%d-page runs before growth", r.RunPages), fragCount(r.Fits), fragCount(r.Fits))
 		add(fmt.Sprintf("work per %d-page run", r.RunPages),
-			fmt.Sprintf("%s ids scanned", fragCount(ac.IDsScannedFirst)),
+			fmt.Sprintf("%s ids scanned (avg %s filling)", fragCount(ac.IDsScannedFirst), fragCount(uint64(ac.IDsScannedAvg+0.5))),
 			fmt.Sprintf("%s map entries", strconv.FormatFloat(hc.SizesVisitedFirst, 'f', 1, 64)))
 	}
 	add("freelist memory", humanize.IBytes(uint64(f.Array.MemoryBytes)), humanize.IBytes(uint64(f.Hashmap.MemoryBytes)))
