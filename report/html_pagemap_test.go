@@ -181,3 +181,21 @@ func FuzzPageMapSweep(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkPageMapFragmented8GiB draws an 8 GiB file of 4 KiB pages with a
+// free page after every three used ones: a million runs.
+func BenchmarkPageMapFragmented8GiB(b *testing.B) {
+	const pages = 8 << 30 / 4096
+	d := PageMapData{PageSize: 4096, Pages: pages, Classes: []PageClass{{Name: "key leaf"}, {Name: "free", Free: true}}}
+	for p := uint64(0); p < pages; p += 4 {
+		d.Runs = append(d.Runs, PageRun{Start: p, Len: 3, Class: 0}, PageRun{Start: p + 3, Len: 1, Class: 1})
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		c, err := pageMapChart(d)
+		if err != nil || c.Image == nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(len(c.Image.Href)), "uri-bytes")
+	}
+}
