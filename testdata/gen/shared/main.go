@@ -41,11 +41,12 @@ func main() {
 	only := flag.String("only", "", "comma-separated scenario names to generate (default: all)")
 	seed := flag.Int64("seed", 1, "seed of the workloads")
 	keep := flag.Bool("keep", false, "keep the work directory (data dirs, copies) for inspection")
+	workRoot := flag.String("work", "", "where to put the work directory (default: the system temp dir); a tmpfs such as /dev/shm makes etcd's fsyncs free")
 	flag.Parse()
 	if *out == "" {
 		log.Fatal("-out is required, e.g. go run . -out ../../fixtures")
 	}
-	work, err := os.MkdirTemp("", "dbinspect-gen-")
+	work, err := os.MkdirTemp(*workRoot, "dbinspect-gen-")
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -65,9 +66,13 @@ func main() {
 			continue
 		}
 		start := time.Now()
-		got, err := generate(sc, *seed, *out, filepath.Join(work, sc.name))
+		scWork := filepath.Join(work, sc.name)
+		got, err := generate(sc, *seed, *out, scWork)
 		if err != nil {
 			log.Fatalf("%s: %v", sc.name, err)
+		}
+		if !*keep {
+			os.RemoveAll(scWork) // data dirs and WALs add up to hundreds of MB
 		}
 		if err := mergeManifest(filepath.Join(*out, "fixtures.json"), got); err != nil {
 			log.Fatalf("%s: manifest: %v", sc.name, err)

@@ -21,7 +21,7 @@ var scenarios = []scenario{
 	{name: "config-store", run: configStore,
 		description: "3000+ config keys under /config/, /feature-flags/, /services/; batched Txns and single puts, updates, deletes (one a prefix delete), physical compaction mid-history, more writes after it"},
 	{name: "large-value", run: func(w *workload) error { return largeValues(w, false) },
-		description: "one key with a 1 MiB value rewritten 200 times, compacted every 40 rewrites and at the end, not defragmented: a big db holding one key"},
+		description: "one key with a 1 MiB value rewritten 200 times, compacted every 25 rewrites and at the end, not defragmented: a big db holding one key"},
 	{name: "large-value-defragged", run: func(w *workload) error { return largeValues(w, true) },
 		description: "the large-value workload, then defragmented by etcd (Maintenance.Defragment) before stopping"},
 	{name: "k8s", run: k8s, snapshot: true,
@@ -119,7 +119,7 @@ func largeValues(w *workload, defrag bool) error {
 		if err := w.put(largeKey, largeValue(i, 1<<20)); err != nil {
 			return err
 		}
-		if i%40 == 0 {
+		if i%25 == 0 {
 			if err := w.compact(); err != nil {
 				return err
 			}

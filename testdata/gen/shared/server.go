@@ -55,8 +55,9 @@ func startServer(dir string, quota int64) (*server, error) {
 	cfg.InitialCluster = memberName + "=" + advertisePeer
 	cfg.InitialClusterToken = clusterToken
 	cfg.QuotaBackendBytes = quota
-	// fsync changes no byte of the db; skipping it only makes generation faster.
-	cfg.UnsafeNoFsync = true
+	// UnsafeNoFsync must stay off: etcd passes it to bbolt as NoGrowSync too,
+	// which stops bbolt from growing the file ahead in 16 MiB steps and so
+	// changes the file size of every fixture.
 	cfg.Logger = "zap"
 	// Errors reach the generator through the client; shutdown logs only noise.
 	cfg.LogLevel = "fatal"
