@@ -21,7 +21,7 @@ import (
 // a screenshot shows the page map's free pages.
 
 // chromiumPath finds a Chromium or Chrome binary, or skips the test.
-func chromiumPath(t *testing.T) string {
+func htmlChromiumPath(t *testing.T) string {
 	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -34,7 +34,7 @@ func chromiumPath(t *testing.T) string {
 
 // artifactDir is $DBINSPECT_ARTIFACTS/<test> when set (kept after the run,
 // for CI to upload), else a temporary directory.
-func artifactDir(t *testing.T) string {
+func htmlArtifactDir(t *testing.T) string {
 	t.Helper()
 	if base := os.Getenv("DBINSPECT_ARTIFACTS"); base != "" {
 		dir := filepath.Join(base, t.Name())
@@ -49,7 +49,7 @@ func artifactDir(t *testing.T) string {
 // runChromium runs headless Chromium on a local file with the extra flags
 // and returns stdout and the log on stderr. The timeout only stops a hung
 // browser; nothing here measures time.
-func runChromium(t *testing.T, bin, page string, extra ...string) (stdout, stderr string) {
+func htmlRunChromium(t *testing.T, bin, page string, extra ...string) (stdout, stderr string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -62,7 +62,7 @@ func runChromium(t *testing.T, bin, page string, extra ...string) (stdout, stder
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s: %v\n%s", bin, err, tail(errb.String(), 3000))
+		t.Fatalf("%s: %v\n%s", bin, err, htmlTail(errb.String(), 3000))
 	}
 	return out.String(), errb.String()
 }
@@ -70,18 +70,18 @@ func runChromium(t *testing.T, bin, page string, extra ...string) (stdout, stder
 // consoleMessages are the page's console lines in Chromium's log: errors,
 // uncaught exceptions and Content-Security-Policy refusals all land there.
 // A clean page logs nothing.
-var consoleLine = regexp.MustCompile(`(?m)^.*(:CONSOLE[:(]|Uncaught ).*$`)
+var htmlConsoleLine = regexp.MustCompile(`(?m)^.*(:CONSOLE[:(]|Uncaught ).*$`)
 
-func consoleMessages(log string) []string { return consoleLine.FindAllString(log, -1) }
+func htmlConsoleMessages(log string) []string { return htmlConsoleLine.FindAllString(log, -1) }
 
-func tail(s string, n int) string {
+func htmlTail(s string, n int) string {
 	if len(s) > n {
 		return "…" + s[len(s)-n:]
 	}
 	return s
 }
 
-func writePage(t *testing.T, dir, name string, d HTMLData) string {
+func htmlWritePage(t *testing.T, dir, name string, d HTMLData) string {
 	t.Helper()
 	path := filepath.Join(dir, name)
 	var buf bytes.Buffer
@@ -98,8 +98,8 @@ func TestHTMLInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the headless Chromium test starts a browser")
 	}
-	bin := chromiumPath(t)
-	dir := artifactDir(t)
+	bin := htmlChromiumPath(t)
+	dir := htmlArtifactDir(t)
 
 	// The console check must be able to fail: a page that throws and loads
 	// a URL against its policy is seen.
@@ -107,13 +107,13 @@ func TestHTMLInChromium(t *testing.T) {
 	if err := os.WriteFile(bad, []byte(`<!DOCTYPE html><meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'"><img src="https://example.invalid/x.png"><script>throw new Error("seen")</script>`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, log := runChromium(t, bin, bad, "--dump-dom"); len(consoleMessages(log)) < 2 {
-		t.Fatalf("the console check does not see a thrown error and a blocked load, so it would miss them in the report:\n%s", tail(log, 3000))
+	if _, log := htmlRunChromium(t, bin, bad, "--dump-dom"); len(htmlConsoleMessages(log)) < 2 {
+		t.Fatalf("the console check does not see a thrown error and a blocked load, so it would miss them in the report:\n%s", htmlTail(log, 3000))
 	}
 
-	page := writePage(t, dir, "report.html", sampleHTMLData())
-	dom, log := runChromium(t, bin, page, "--dump-dom")
-	if msgs := consoleMessages(log); len(msgs) > 0 {
+	page := htmlWritePage(t, dir, "report.html", htmlSampleData())
+	dom, log := htmlRunChromium(t, bin, page, "--dump-dom")
+	if msgs := htmlConsoleMessages(log); len(msgs) > 0 {
 		t.Errorf("the page logged to the console:\n%s", strings.Join(msgs, "\n"))
 	}
 	if !strings.Contains(dom, `data-viewer="ready"`) {
@@ -133,12 +133,12 @@ func TestHTMLInChromium(t *testing.T) {
 	}
 
 	shot := filepath.Join(dir, "report.png")
-	runChromium(t, bin, page, "--screenshot="+shot, "--window-size=1280,2400")
-	img := decodePNG(t, shot)
+	htmlRunChromium(t, bin, page, "--screenshot="+shot, "--window-size=1280,2400")
+	img := htmlDecodePNG(t, shot)
 	if b := img.Bounds(); b.Dx() != 1280 || b.Dy() != 2400 {
 		t.Errorf("screenshot is %dx%d, want 1280x2400", b.Dx(), b.Dy())
 	}
-	colours, red := screenshotStats(img)
+	colours, red := htmlScreenshotStats(img)
 	if colours < 50 {
 		t.Errorf("screenshot has %d distinct colours: the page did not render", colours)
 	}
@@ -150,7 +150,7 @@ func TestHTMLInChromium(t *testing.T) {
 	t.Logf("screenshot: %s (%d colours, %d free-page pixels)", shot, colours, red)
 }
 
-func decodePNG(t *testing.T, path string) image.Image {
+func htmlDecodePNG(t *testing.T, path string) image.Image {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -166,7 +166,7 @@ func decodePNG(t *testing.T, path string) image.Image {
 
 // screenshotStats counts distinct colours and pixels close to the free-page
 // red (colour management may shift a channel by a few levels).
-func screenshotStats(img image.Image) (colours, red int) {
+func htmlScreenshotStats(img image.Image) (colours, red int) {
 	seen := map[color.RGBA]bool{}
 	b := img.Bounds()
 	for y := b.Min.Y; y < b.Max.Y; y++ {
@@ -174,7 +174,7 @@ func screenshotStats(img image.Image) (colours, red int) {
 			r, g, bl, _ := img.At(x, y).RGBA()
 			c := color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(bl >> 8), 0xff}
 			seen[c] = true
-			if near(c.R, pageMapFree.R) && near(c.G, pageMapFree.G) && near(c.B, pageMapFree.B) {
+			if htmlNearByte(c.R, pageMapFree.R) && htmlNearByte(c.G, pageMapFree.G) && htmlNearByte(c.B, pageMapFree.B) {
 				red++
 			}
 		}
@@ -182,4 +182,4 @@ func screenshotStats(img image.Image) (colours, red int) {
 	return len(seen), red
 }
 
-func near(a, b uint8) bool { return a-b < 6 || b-a < 6 }
+func htmlNearByte(a, b uint8) bool { return a-b < 6 || b-a < 6 }

@@ -12,7 +12,7 @@ import (
 
 // sweepTotals runs the sweep and returns pages per class (last:
 // unclassified), checking the cells come once each, in order.
-func sweepTotals(t testing.TB, d PageMapData) []uint64 {
+func pageMapSweepTotals(t testing.TB, d PageMapData) []uint64 {
 	g := newPageMapGeometry(d.Pages)
 	totals := make([]uint64, len(d.Classes)+1)
 	var next uint64
@@ -55,7 +55,7 @@ func TestPageMapSweep(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := sweepTotals(t, PageMapData{PageSize: 4096, Pages: tt.pages, Classes: three, Runs: tt.runs})
+			got := pageMapSweepTotals(t, PageMapData{PageSize: 4096, Pages: tt.pages, Classes: three, Runs: tt.runs})
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("pages per class = %v, want %v", got, tt.want)
 			}
@@ -173,7 +173,7 @@ func FuzzPageMapSweep(f *testing.F) {
 			return
 		}
 		var sum uint64
-		for _, n := range sweepTotals(t, d) {
+		for _, n := range pageMapSweepTotals(t, d) {
 			sum += n
 		}
 		if sum != pages {

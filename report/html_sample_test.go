@@ -4,7 +4,7 @@ package report
 // with history and free space in the middle. It feeds the golden test and
 // the browser test, so both see every chart drawn. The figures are made up
 // for the layout, not computed from a database.
-func sampleHTMLData() HTMLData {
+func htmlSampleData() HTMLData {
 	const pages = 16384 // 64 MiB of 4 KiB pages
 	classes := []PageClass{
 		{Name: "meta"}, {Name: "freelist"},

@@ -23,7 +23,7 @@ func htmlUpdating() bool {
 	return f != nil && f.Value.String() == "true"
 }
 
-func renderHTML(t *testing.T, d HTMLData) string {
+func htmlRender(t *testing.T, d HTMLData) string {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := WriteHTML(&buf, d); err != nil {
@@ -37,12 +37,12 @@ func TestWriteHTMLGolden(t *testing.T) {
 		name string
 		data HTMLData
 	}{
-		{"sample", sampleHTMLData()},
+		{"sample", htmlSampleData()},
 		{"empty", HTMLData{Title: "empty.db"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := renderHTML(t, tt.data)
+			got := htmlRender(t, tt.data)
 			path := filepath.Join("testdata", "html", tt.name+".golden.html")
 			if htmlUpdating() {
 				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -58,9 +58,9 @@ func TestWriteHTMLGolden(t *testing.T) {
 			}
 			if got != string(want) {
 				t.Errorf("HTML differs from %s; if the change is intended, rerun with -update-html and review the diff.\n%s",
-					path, firstDifference(string(want), got))
+					path, htmlFirstDifference(string(want), got))
 			}
-			if again := renderHTML(t, tt.data); again != got {
+			if again := htmlRender(t, tt.data); again != got {
 				t.Errorf("two renders of the same data differ: the page is not deterministic")
 			}
 		})
@@ -68,7 +68,7 @@ func TestWriteHTMLGolden(t *testing.T) {
 }
 
 // firstDifference shows the first differing line of two texts.
-func firstDifference(want, got string) string {
+func htmlFirstDifference(want, got string) string {
 	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
 	for i := 0; i < max(len(w), len(g)); i++ {
 		var wl, gl string
@@ -79,13 +79,13 @@ func firstDifference(want, got string) string {
 			gl = g[i]
 		}
 		if wl != gl {
-			return "line " + strconv.Itoa(i+1) + ":\n want: " + clip(wl) + "\n  got: " + clip(gl)
+			return "line " + strconv.Itoa(i+1) + ":\n want: " + htmlClip(wl) + "\n  got: " + htmlClip(gl)
 		}
 	}
 	return ""
 }
 
-func clip(s string) string {
+func htmlClip(s string) string {
 	if len(s) > 300 {
 		return s[:300] + "…"
 	}
@@ -93,7 +93,7 @@ func clip(s string) string {
 }
 
 func TestWriteHTMLStructure(t *testing.T) {
-	out := renderHTML(t, sampleHTMLData())
+	out := htmlRender(t, htmlSampleData())
 	for _, id := range []string{"chart-page-map", "chart-waterfall", "chart-free-spans", "chart-prefixes",
 		"chart-revisions", "chart-startup", "chart-memory"} {
 		if !strings.Contains(out, `<svg id="`+id+`"`) {
@@ -114,7 +114,7 @@ func TestWriteHTMLStructure(t *testing.T) {
 
 func TestWriteHTMLEscapesUserData(t *testing.T) {
 	const evil = `<script>alert(1)</script>`
-	d := sampleHTMLData()
+	d := htmlSampleData()
 	d.Title = evil
 	d.Subtitle = evil
 	d.Summary = append(d.Summary, KV{evil, evil})
@@ -125,7 +125,7 @@ func TestWriteHTMLEscapesUserData(t *testing.T) {
 	d.PageMap.Classes[3].Name = evil
 	d.Tables = append(d.Tables, HTMLTable{Caption: evil, Header: []string{evil}, Rows: [][]string{{evil}}})
 	d.JSON = []byte(`{"key":"` + strings.ReplaceAll(evil, "/", `\/`) + `","raw":"</script><script>alert(2)</script>"}`)
-	out := renderHTML(t, d)
+	out := htmlRender(t, d)
 	if strings.Contains(out, "alert(1)</script>") || strings.Contains(out, "<script>alert") {
 		t.Errorf("a user-supplied name reached the page unescaped")
 	}
@@ -153,7 +153,7 @@ func TestWriteHTMLRejects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := sampleHTMLData()
+			d := htmlSampleData()
 			tt.edit(&d)
 			err := WriteHTML(&bytes.Buffer{}, d)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
