@@ -39,7 +39,7 @@ func (o *cliOptions) reportOptions(s report.Sections, progress progressFunc) rep
 		CompactAt:    o.compactAt,
 		Calibration:  o.calibration,
 		PageMap:      o.output == "html",
-		Progress:     progress,
+		Progress:     report.ProgressFunc(progress),
 	}
 }
 
@@ -52,7 +52,7 @@ func buildFrom(c *cmdEnv, given string, s report.Sections) (*report.Report, erro
 		return nil, err
 	}
 	defer in.Close()
-	return report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind}, c.opts.reportOptions(s, report.ProgressFunc(progress)))
+	return report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind}, c.opts.reportOptions(s, progress))
 }
 
 func buildOne(c *cmdEnv, args []string, s report.Sections) (*report.Report, error) {

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/dbinspect/dbinspect/report"
+)
+
+func diffCommand() *command {
+	return &command{
+		name:    "diff",
+		summary: "compare two dbs (say, yesterday's and today's backup): growth, prefixes, new findings",
+		usage:   "[flags] OLD NEW",
+		help: `Reads both files fully and compares them: revision and size growth, keys,
+revisions and bytes added or removed per prefix, and findings that are new
+or resolved. With --fail-on, exits 3 when NEW has a new finding at or above
+that severity.
+
+Examples:
+  dbinspect diff backup-2026-11-22.db backup-2026-11-23.db
+  dbinspect diff -o json old.db new.db | jq '.prefixes[:5]'`,
+		run: func(c *cmdEnv, args []string) error {
+			if len(args) != 2 {
+				return usageError{fmt.Sprintf("diff: two paths expected (OLD NEW), got %d; run 'dbinspect help diff'", len(args))}
+			}
+			old, err := buildFrom(c, args[0], report.AllSections)
+			if err != nil {
+				return err
+			}
+			cur, err := buildFrom(c, args[1], report.AllSections)
+			if err != nil {
+				return err
+			}
+			d := report.Compare(old, cur)
+			if c.opts.output == "json" {
+				err = report.WriteDiffJSON(c.stdout, d)
+			} else {
+				err = report.WriteDiffText(c.stdout, d, c.opts.color(c.stdout))
+			}
+			if err != nil {
+				return err
+			}
+			return failOn(c, d.NewFindings)
+		},
+	}
+}
+
+func calibrateCommand() *command {
+	return &command{
+		name:    "calibrate",
+		summary: "measure this machine's speed at etcd's startup work, for 'predict'",
+		usage:   "[flags]",
+		help: `Measures, on this machine, the kinds of work etcd does when it opens a db
+(reading file pages into memory, walking bbolt pages, decoding revisions with
+etcd's own protobuf code, inserting keys into a B-tree, recovering leases) and
+saves the coefficients. 'predict' and 'report' then use them. Takes about ten
+seconds and writes only the calibration file and, briefly, a scratch file in
+the temp dir.
+
+Examples:
+  dbinspect calibrate
+  dbinspect calibrate --calibration ./machine-a.json`,
+		run: func(c *cmdEnv, args []string) error {
+			if len(args) != 0 {
+				return usageError{"calibrate takes no arguments"}
+			}
+			path := c.opts.calibration
+			if path == "" {
+				p, err := report.DefaultCalibrationPath()
+				if err != nil {
+					return err
+				}
+				path = p
+			}
+			cal, steps, err := report.Calibrate(report.CalibrateOptions{})
+			if err != nil {
+				return err
+			}
+			if err := report.SaveCalibration(path, cal); err != nil {
+				return err
+			}
+			fmt.Fprint(c.stdout, report.DescribeCalibration(cal, steps, path))
+			return nil
+		},
+	}
+}

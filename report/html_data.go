@@ -1,0 +1,234 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/dbinspect/dbinspect/mvcc"
+	"github.com/dbinspect/dbinspect/pages"
+)
+
+// HTMLData maps the report onto what the HTML page draws. Every figure
+// comes from the same model as the text and JSON reports.
+func (r *Report) HTMLData() HTMLData {
+	d := HTMLData{Title: "dbinspect: " + r.Input.Given}
+	a := r.Analysis
+	if m := r.MVCC; m != nil {
+		d.Subtitle = fmt.Sprintf("etcd %s, revision %s, %s live keys", m.Meta.EtcdVersions, count(m.Revision), count(int64(m.LiveKeys)))
+	}
+	d.Summary = append(d.Summary,
+		KV{"file", fmt.Sprintf("%s (%s bytes), page size %s, txid %d", ibytes(a.File.SizeBytes), count(a.File.SizeBytes), ibytes(int64(a.File.PageSize)), a.Meta.TxID)},
+		KV{"in use", fmt.Sprintf("%s of %s high water (%s)", ibytes(a.Pages.InUseBytes), ibytes(a.Pages.HighWaterBytes), pct(a.Pages.InUseBytes, a.Pages.HighWaterBytes))},
+		KV{"snapshot SHA-256", r.Input.SnapshotHash},
+		KV{"certainty", certaintyLine(r)},
+	)
+	if m := r.MVCC; m != nil {
+		d.Summary = append(d.Summary,
+			KV{"revision", fmt.Sprintf("%s; %s", count(m.Revision), compactionLine(m))},
+			KV{"keys", fmt.Sprintf("%s live, %s deleted, %s revisions", count(int64(m.LiveKeys)), count(int64(m.DeletedKeys)), count(int64(m.TotalRevisions)))},
+		)
+	}
+	if p := r.Predict; p != nil {
+		d.Summary = append(d.Summary,
+			KV{"etcd " + p.Version + " startup", fmt.Sprintf("%s, RSS %s (%s with the raft log)", seconds(p.StartupSeconds), ibytes(p.RSSBytes), ibytes(p.RSSSteadyBytes))},
+			KV{"after defrag", ibytes(p.DefragSizeBytes)},
+		)
+	}
+	for _, f := range r.Findings {
+		d.Findings = append(d.Findings, HTMLFinding{Severity: f.Severity, Code: f.Code, Message: f.Message, Advice: f.Advice})
+	}
+	d.PageMap = r.pageMapData()
+	if f := r.Fragmentation; f != nil {
+		for _, h := range f.Histogram {
+			label := fmt.Sprint(h.MinPages)
+			if h.MaxPages != h.MinPages {
+				label = fmt.Sprintf("%d-%d", h.MinPages, h.MaxPages)
+			}
+			d.FreeSpanHistogram = append(d.FreeSpanHistogram, Bar{Label: label, Value: float64(h.Spans), Value2: float64(h.Pages)})
+		}
+		rows := f.Table()
+		if len(rows) > 1 {
+			d.Tables = append(d.Tables, HTMLTable{Caption: "Freelists: " + f.Summary, Header: rows[0], Rows: rows[1:]})
+		}
+	}
+	if m := r.MVCC; m != nil {
+		for _, p := range m.Prefixes {
+			d.Prefixes = append(d.Prefixes, PrefixBar{Name: p.Prefix, LiveBytes: p.LiveBytes, HistoryBytes: p.HistoryBytes, Keys: p.Keys, Revisions: p.Revisions})
+		}
+		d.RevisionsPerKey = revisionsPerKeyBars(m)
+		d.Tables = append(d.Tables, keyTables(m)...)
+	}
+	d.Waterfall = append(d.Waterfall, Bar{Label: "file", Value: float64(a.File.SizeBytes)}, Bar{Label: "high water (DbSize)", Value: float64(a.Pages.HighWaterBytes)}, Bar{Label: "in use", Value: float64(a.Pages.InUseBytes)})
+	if p := r.Predict; p != nil {
+		if p.DefragSizeBytes > 0 {
+			d.Waterfall = append(d.Waterfall, Bar{Label: "after defrag", Value: float64(p.DefragSizeBytes)})
+		}
+		if p.CompactDefragSizeBytes > 0 {
+			d.Waterfall = append(d.Waterfall, Bar{Label: "after compaction + defrag", Value: float64(p.CompactDefragSizeBytes)})
+		}
+		for _, v := range p.ByVersion {
+			b := v.StartupBreakdown
+			d.StartupBreakdown = append(d.StartupBreakdown, StackedBar{Label: "etcd " + v.Version, Text: seconds(v.StartupSeconds), Segments: []Segment{
+				{"fixed start", b.Fixed}, {"populate", b.Populate}, {"freelist rebuild", b.FreelistRebuild},
+				{"lease recovery", b.LeaseRecovery}, {"index restore", b.IndexRestore}, {"lease attach", b.LeaseAttach},
+			}})
+			m := v.Memory
+			d.MemoryBreakdown = append(d.MemoryBreakdown, StackedBar{Label: "etcd " + v.Version, Text: ibytes(m.RSSSteadyBytes), Segments: []Segment{
+				{"file resident", float64(m.FileResidentBytes)}, {"Go heap (index, leases, runtime)", float64(m.HeapBytes)}, {"raft log", float64(m.RaftLogBytes)},
+			}})
+		}
+	}
+	d.Tables = append(d.Tables, bucketTable(r))
+	var js bytes.Buffer
+	if err := WriteJSON(&js, r); err == nil {
+		d.JSON = js.Bytes()
+	}
+	return d
+}
+
+func bucketTable(r *Report) HTMLTable {
+	t := HTMLTable{Caption: "Buckets", Header: []string{"bucket", "keys", "depth", "branch", "leaf", "overflow", "used", "fill"},
+		Numeric: []bool{false, true, true, true, true, true, true, true}}
+	for _, b := range r.Buckets {
+		if b.IsRoot {
+			continue
+		}
+		fill := fmt.Sprintf("%.0f%%", 100*b.FillRatio)
+		if b.Inline {
+			fill = "inline"
+		}
+		t.Rows = append(t.Rows, []string{b.Name, count(b.Keys), fmt.Sprint(b.Depth), count(b.BranchPages), count(b.LeafPages), count(b.OverflowPages), ibytes(b.UsedBytes), fill})
+	}
+	return t
+}
+
+// pageMapData turns the per-page map into runs of classes: one class per
+// root-level bucket (its branch, leaf and overflow pages), plus meta,
+// freelist, free and the unallocated tail.
+func (r *Report) pageMapData() PageMapData {
+	a := r.Analysis
+	pm := r.pageMap
+	d := PageMapData{PageSize: uint32(a.File.PageSize), Pages: uint64(a.Pages.Total)}
+	if pm == nil {
+		return d
+	}
+	classOf := map[string]uint8{}
+	class := func(name string, free bool) uint8 {
+		if c, ok := classOf[name]; ok {
+			return c
+		}
+		if len(d.Classes) >= 250 {
+			name = "other buckets"
+			if c, ok := classOf[name]; ok {
+				return c
+			}
+		}
+		c := uint8(len(d.Classes))
+		d.Classes = append(d.Classes, PageClass{Name: name, Free: free})
+		classOf[name] = c
+		return c
+	}
+	// Fixed classes first so their colours are stable.
+	class("free", true)
+	class("meta", false)
+	class("freelist", false)
+	class("unallocated", false)
+	rootName := func(bi int32) string {
+		for bi >= 0 && int(bi) < len(a.Buckets) {
+			b := a.Buckets[bi]
+			if b.Parent < 0 || a.Buckets[b.Parent].IsRoot {
+				if b.IsRoot {
+					return "root bucket"
+				}
+				return "bucket " + b.Name
+			}
+			bi = int32(b.Parent)
+		}
+		return "unknown"
+	}
+	nameCache := map[int32]uint8{}
+	var run PageRun
+	flush := func() {
+		if run.Len > 0 {
+			d.Runs = append(d.Runs, run)
+		}
+	}
+	for i, k := range pm.Kinds {
+		var c uint8
+		switch k {
+		case pages.KindFree:
+			c = classOf["free"]
+		case pages.KindMeta:
+			c = classOf["meta"]
+		case pages.KindFreelist:
+			c = classOf["freelist"]
+		case pages.KindUnallocated:
+			c = classOf["unallocated"]
+		case pages.KindUnreadable:
+			c = class("unreadable", false)
+		default:
+			bi := int32(-1)
+			if i < len(pm.Buckets) {
+				bi = pm.Buckets[i]
+			}
+			cc, ok := nameCache[bi]
+			if !ok {
+				cc = class(rootName(bi), false)
+				nameCache[bi] = cc
+			}
+			c = cc
+		}
+		if run.Len > 0 && run.Class == c && run.Start+run.Len == uint64(i) {
+			run.Len++
+			continue
+		}
+		flush()
+		run = PageRun{Start: uint64(i), Len: 1, Class: c}
+	}
+	flush()
+	return d
+}
+
+// revisionsPerKeyBars draws the distribution of revisions per key.
+func revisionsPerKeyBars(m *mvcc.Summary) []Bar {
+	d := m.RevisionsPerKey
+	return []Bar{
+		{Label: "p50", Value: float64(d.P50)},
+		{Label: "p90", Value: float64(d.P90)},
+		{Label: "p99", Value: float64(d.P99)},
+		{Label: "max", Value: float64(d.Max)},
+	}
+}
+
+// keyTables are the key sections of the text report as HTML tables.
+func keyTables(m *mvcc.Summary) []HTMLTable {
+	var ts []HTMLTable
+	top := func(caption string, ks []mvcc.KeyStat) {
+		if len(ks) == 0 {
+			return
+		}
+		t := HTMLTable{Caption: caption, Header: []string{"key", "state", "revisions", "version", "value", "history"},
+			Numeric: []bool{false, false, true, true, true, true}}
+		for _, k := range ks {
+			state := "live"
+			if !k.Live {
+				state = "deleted"
+			}
+			t.Rows = append(t.Rows, []string{k.Key, state, count(int64(k.Revisions)), count(k.Version), ibytes(int64(k.ValueBytes)), ibytes(int64(k.HistoryBytes))})
+		}
+		ts = append(ts, t)
+	}
+	top("Top keys by revisions", m.TopKeys.ByRevisions)
+	top("Top keys by history bytes", m.TopKeys.ByHistoryBytes)
+	top("Top keys by current value size", m.TopKeys.ByValueBytes)
+	l := m.Leases
+	ts = append(ts, HTMLTable{Caption: "Keys, leases, auth", Header: []string{"figure", "value"}, Rows: [][]string{
+		{"compaction", compactionLine(m)},
+		{"compaction what-if", fmt.Sprintf("compacting at %s removes %s revisions (%s)", count(m.Compaction.Revision), count(int64(m.Compaction.RemovedRevisions)), ibytes(int64(m.Compaction.RemovedBytes)))},
+		{"leases", fmt.Sprintf("%s, %s keys attached, %s without keys", count(int64(l.Count)), count(int64(l.AttachedKeys)), count(int64(l.LeasesWithoutKeys)))},
+		{"auth", fmt.Sprintf("enabled %v, %d users, %d roles", m.Auth.Enabled, m.Auth.Users, m.Auth.Roles)},
+		{"members", fmt.Sprint(len(m.Members))},
+		{"etcdutl status", etcdutlLine(m)},
+	}})
+	return ts
+}

@@ -1,0 +1,246 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+
+	"github.com/dbinspect/dbinspect/mvcc"
+	"github.com/dbinspect/dbinspect/pages"
+)
+
+// SchemaVersion is the version of the JSON document (docs/json-schema.md).
+// It changes only when a field changes meaning or disappears; new fields
+// may be added without changing it.
+const SchemaVersion = 1
+
+// Version is dbinspect's own version.
+const Version = "0.1.0"
+
+// VersionLine is what 'dbinspect version' prints.
+func VersionLine() string {
+	bbolt := "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, d := range bi.Deps {
+			if d.Path == "go.etcd.io/bbolt" {
+				bbolt = d.Version
+			}
+		}
+	}
+	return fmt.Sprintf("dbinspect %s (JSON schema %d; reads bbolt format version 2 as written by etcd 3.4-3.7; bbolt %s for --exact)", Version, SchemaVersion, bbolt)
+}
+
+// ProgressFunc is told how far a stage has come, in bytes.
+type ProgressFunc func(stage string, done, total int64)
+
+// Input names the file a report is about.
+type Input struct {
+	Given string // what the user named
+	Path  string // the bbolt file read (a temp copy for compressed input)
+	Kind  string // file, data-dir, member-dir, gzip, tar
+}
+
+// Options are everything a report can be asked for.
+type Options struct {
+	Sections Sections
+	MVCC     mvcc.Options
+
+	// Fragmentation replay.
+	WriteBytes int64
+	Seeds      int
+
+	// Predictions.
+	QuotaBytes   int64
+	DiskReadMBps float64
+	EtcdVersion  string
+	Exact        bool
+	CompactAt    int64
+	Calibration  string // file saved by 'dbinspect calibrate'; "" for the saved default
+
+	PageMap  bool
+	Progress ProgressFunc
+}
+
+// Report is the one model every renderer draws from.
+type Report struct {
+	SchemaVersion int       `json:"schema_version"`
+	Tool          ToolInfo  `json:"tool"`
+	Input         InputInfo `json:"input"`
+
+	// The page-level truth: file, meta, pages, buckets, freelist, problems.
+	*pages.Analysis
+
+	Fragmentation *pages.Fragmentation     `json:"fragmentation,omitempty"`
+	MVCC          *mvcc.Summary            `json:"mvcc,omitempty"`
+	Predict       *Prediction              `json:"predict,omitempty"`
+	ExactDefrag   *pages.ExactDefragResult `json:"exact_defrag,omitempty"`
+	Findings      []Finding                `json:"findings"`
+
+	// Certainty separates what is known from what is partial on a damaged
+	// or changing file.
+	Certainty Certainty `json:"certainty"`
+
+	// PageMap is only kept for the HTML page map.
+	pageMap *pages.PageMap
+	// predictInputs feed the findings rules.
+	predictInputs *PredictInputs
+}
+
+// ToolInfo names the program that wrote the report.
+type ToolInfo struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// InputInfo describes what was read.
+type InputInfo struct {
+	Given        string `json:"given"`
+	Kind         string `json:"kind"`
+	SnapshotHash string `json:"snapshot_hash"` // ok, mismatch or absent
+}
+
+// Certainty says which parts of the report can be trusted as exact.
+type Certainty struct {
+	// Complete is true when every page was read and every decoder
+	// succeeded on a file that did not change while it was read.
+	Complete bool `json:"complete"`
+	// Partial lists the sections whose figures cover only part of the
+	// file, each with the reason.
+	Partial []string `json:"partial,omitempty"`
+	// Changed is set when the file changed while it was read (a live db):
+	// the figures mix two states.
+	Changed string `json:"changed,omitempty"`
+}
+
+func (r *Report) partial(format string, args ...any) {
+	r.Certainty.Complete = false
+	r.Certainty.Partial = append(r.Certainty.Partial, fmt.Sprintf(format, args...))
+}
+
+// Damaged is true when the structural check found an error.
+func (r *Report) Damaged() bool { return r.Analysis != nil && r.Analysis.Damaged() }
+
+// Problems are the structural check's findings.
+func (r *Report) Problems() []pages.Problem {
+	if r.Analysis == nil {
+		return nil
+	}
+	return r.Analysis.Problems
+}
+
+// Build reads the input once per needed pass and computes every section the
+// options ask for. It fails only when the file cannot be read as bbolt at
+// all; damage further in is reported inside the Report.
+func Build(in Input, o Options) (*Report, error) {
+	_, needFrag, needKeys, needPredict := o.Sections.needs()
+	progress := func(stage string) func(done, total int64) {
+		if o.Progress == nil {
+			return nil
+		}
+		return func(done, total int64) { o.Progress(stage, done, total) }
+	}
+
+	f, err := pages.Open(in.Path)
+	if err != nil {
+		return nil, openError(in, err)
+	}
+	defer f.Close()
+	before := fileState(in.Path, f)
+
+	r := &Report{
+		SchemaVersion: SchemaVersion,
+		Tool:          ToolInfo{Name: "dbinspect", Version: Version},
+		Input:         InputInfo{Given: in.Given, Kind: in.Kind},
+		Certainty:     Certainty{Complete: true},
+		Findings:      []Finding{},
+	}
+	a, err := pages.Analyze(f, pages.AnalyzeOptions{PageMap: o.PageMap, Progress: progress("reading pages")})
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading pages: %w", in.Given, err)
+	}
+	r.Analysis = a
+	r.pageMap = a.PageMap
+	if !a.Complete {
+		r.partial("pages: part of the file could not be read (%d problems); counts cover what was read", len(a.Problems))
+	}
+
+	status, err := f.VerifySnapshot()
+	r.Input.SnapshotHash = string(status)
+	if err != nil {
+		r.partial("snapshot: the SHA-256 trailer could not be checked: %v", err)
+	}
+	if o.Sections.CheckOnly {
+		r.checkUnchanged(in, f, before)
+		return r, nil
+	}
+
+	if needFrag {
+		frag := pages.AnalyzeFragmentation(fragInput(f, a), pages.FragOptions{WriteBytes: o.WriteBytes, Seeds: seeds(o.Seeds)})
+		r.Fragmentation = &frag
+	}
+
+	if needKeys {
+		mo := o.MVCC
+		mo.DataSize = a.Pages.HighWaterBytes
+		s, err := mvcc.Scan(f, mo)
+		switch {
+		case errors.Is(err, mvcc.ErrNotEtcd):
+			r.partial("keys: %v", err)
+		case err != nil:
+			r.partial("keys: %v", err)
+		default:
+			r.MVCC = s
+			if len(s.ReadErrors) > 0 {
+				r.partial("keys: %d part(s) of etcd's buckets could not be read; key figures cover what was read", len(s.ReadErrors))
+			}
+		}
+	}
+
+	if needPredict {
+		if err := r.predict(in, f, o); err != nil {
+			r.partial("predict: %v", err)
+		}
+	}
+	if o.Sections.Findings {
+		r.Findings = r.evaluateFindings(o)
+	}
+	r.checkUnchanged(in, f, before)
+	return r, nil
+}
+
+// openError explains why a file could not be opened as bbolt at all.
+func openError(in Input, err error) error {
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) {
+		return fmt.Errorf("%s: %w", in.Given, err)
+	}
+	name := in.Given
+	if in.Path != in.Given && in.Kind != "file" {
+		name = fmt.Sprintf("%s (%s)", in.Given, filepath.Base(in.Path))
+	}
+	return fmt.Errorf("%s: not a readable bbolt/etcd db: %w", name, err)
+}
+
+func seeds(n int) []int64 {
+	if n <= 0 {
+		n = 3
+	}
+	s := make([]int64, n)
+	for i := range s {
+		s[i] = int64(i + 1)
+	}
+	return s
+}
+
+func fragInput(f *pages.File, a *pages.Analysis) pages.FragInput {
+	return pages.FragInput{
+		PageSize:          a.File.PageSize,
+		HighWater:         a.Meta.HighWater,
+		Free:              a.Free,
+		RunSizes:          a.Pages.RunLengths,
+		FreelistPersisted: a.Meta.FreelistPersisted,
+		ReachablePages:    a.Pages.Reachable,
+		Elements:          a.Pages.Elements,
+	}
+}

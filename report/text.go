@@ -1,0 +1,503 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/dbinspect/dbinspect/mvcc"
+	"github.com/dbinspect/dbinspect/pages"
+)
+
+// textWriter carries the first write error, so section code stays linear.
+type textWriter struct {
+	w     io.Writer
+	color bool
+	err   error
+}
+
+func (t *textWriter) printf(format string, args ...any) {
+	if t.err == nil {
+		_, t.err = fmt.Fprintf(t.w, format, args...)
+	}
+}
+
+func (t *textWriter) heading(title string) {
+	if t.color {
+		t.printf("\n\x1b[1m%s\x1b[0m\n", title)
+		return
+	}
+	t.printf("\n%s\n", title)
+}
+
+func (t *textWriter) table(tb *table) {
+	if t.err == nil {
+		t.err = tb.write(t.w, "  ")
+	}
+}
+
+// kv prints aligned "label  value" lines.
+func (t *textWriter) kv(rows [][2]string) {
+	w := 0
+	for _, r := range rows {
+		w = max(w, len(r[0]))
+	}
+	for _, r := range rows {
+		t.printf("  %-*s  %s\n", w, r[0], r[1])
+	}
+}
+
+func (t *textWriter) severity(s string) string {
+	label := strings.ToUpper(s)
+	if !t.color {
+		return label
+	}
+	switch s {
+	case "critical", "error":
+		return "\x1b[31;1m" + label + "\x1b[0m"
+	case "warning":
+		return "\x1b[33;1m" + label + "\x1b[0m"
+	}
+	return "\x1b[36m" + label + "\x1b[0m"
+}
+
+// WriteText writes the human report: a one-screen summary, then sections.
+func WriteText(w io.Writer, r *Report, o RenderOptions) error {
+	t := &textWriter{w: w, color: o.Color}
+	s := o.Sections
+	if s.CheckOnly {
+		t.check(r)
+		return t.err
+	}
+	t.summary(r, s)
+	if s.Pages {
+		t.metaSection(r)
+		t.pagesSection(r)
+		t.bucketsSection(r)
+		t.problemsSection(r)
+	}
+	if s.Fragmentation && r.Fragmentation != nil {
+		t.fragSection(r.Fragmentation)
+	}
+	if s.Keys && r.MVCC != nil {
+		t.keysSection(r.MVCC)
+		t.prefixSection(r.MVCC)
+		t.otherBucketsSection(r.MVCC)
+	}
+	if s.Predict && r.Predict != nil {
+		t.predictSection(r)
+	}
+	if s.Findings {
+		t.findingsSection(r.Findings)
+	}
+	t.certaintySection(r)
+	return t.err
+}
+
+func (t *textWriter) summary(r *Report, s Sections) {
+	a := r.Analysis
+	t.printf("dbinspect %s: %s\n", Version, r.Input.Given)
+	var rows [][2]string
+	file := fmt.Sprintf("%s (%s bytes), page size %s, bbolt txid %d", ibytes(a.File.SizeBytes), count(a.File.SizeBytes), ibytes(int64(a.File.PageSize)), a.Meta.TxID)
+	if r.Input.SnapshotHash != "absent" {
+		file += ", snapshot SHA-256 " + r.Input.SnapshotHash
+	}
+	rows = append(rows, [2]string{"file", file})
+	if m := r.MVCC; m != nil {
+		written := m.Meta.EtcdVersions
+		if m.Cluster.Version != "" {
+			written += ", cluster version " + m.Cluster.Version
+		}
+		rows = append(rows, [2]string{"written by", "etcd " + written})
+		rev := count(m.Revision)
+		if m.CompactRevision > 0 {
+			rev += fmt.Sprintf(" (compacted at %s)", count(m.CompactRevision))
+		}
+		if m.Meta.UnfinishedCompaction {
+			rev += fmt.Sprintf(", compaction at %s unfinished", count(m.ScheduledCompactRevision))
+		}
+		rows = append(rows, [2]string{"revision", rev})
+		rows = append(rows, [2]string{"keys", fmt.Sprintf("%s live, %s deleted, %s revisions in the key bucket",
+			count(int64(m.LiveKeys)), count(int64(m.DeletedKeys)), count(int64(m.TotalRevisions)))})
+	}
+	size := fmt.Sprintf("file %s, in use %s (%s)", ibytes(a.File.SizeBytes), ibytes(a.Pages.InUseBytes), pct(a.Pages.InUseBytes, a.File.SizeBytes))
+	if p := r.Predict; p != nil && p.DefragSizeBytes > 0 {
+		size += fmt.Sprintf(", after defrag %s", ibytes(p.DefragSizeBytes))
+		if p.CompactDefragSizeBytes > 0 {
+			size += fmt.Sprintf(", after compaction and defrag %s", ibytes(p.CompactDefragSizeBytes))
+		}
+	}
+	rows = append(rows, [2]string{"size", size})
+	if p := r.Predict; p != nil && s.Predict {
+		rows = append(rows, [2]string{"etcd " + p.Version + " startup", fmt.Sprintf("%s predicted, RSS %s, then %s with the raft log",
+			seconds(p.StartupSeconds), ibytes(p.RSSBytes), ibytes(p.RSSSteadyBytes))})
+		if !p.Quota.Disabled {
+			rows = append(rows, [2]string{"quota", fmt.Sprintf("%s of %s (%s)", ibytes(p.Quota.DbSizeBytes), ibytes(p.Quota.QuotaBytes), pct(p.Quota.DbSizeBytes, p.Quota.QuotaBytes))})
+		}
+	}
+	if s.Findings {
+		rows = append(rows, [2]string{"findings", findingCounts(r.Findings)})
+	}
+	rows = append(rows, [2]string{"certainty", certaintyLine(r)})
+	t.heading("Summary")
+	t.kv(rows)
+	if s.Findings {
+		for i, f := range r.Findings {
+			if i == 3 {
+				t.printf("  ... %d more in Findings below\n", len(r.Findings)-3)
+				break
+			}
+			t.printf("  %s %s\n", t.severity(f.Severity), f.Message)
+		}
+	}
+}
+
+func findingCounts(fs []Finding) string {
+	if len(fs) == 0 {
+		return "none"
+	}
+	n := map[string]int{}
+	for _, f := range fs {
+		n[f.Severity]++
+	}
+	var parts []string
+	for _, s := range []string{"critical", "warning", "info"} {
+		if n[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[s], s))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func certaintyLine(r *Report) string {
+	if r.Certainty.Complete {
+		return "complete: every page was read and decoded"
+	}
+	return "PARTIAL: see Certainty at the end"
+}
+
+func (t *textWriter) metaSection(r *Report) {
+	t.heading("Meta pages")
+	tb := newTable("page", "valid", "used", ">txid", ">root", ">freelist", ">high water", "note")
+	for _, m := range r.Meta.Metas {
+		fl := "none"
+		if m.Meta.FreelistPersisted() {
+			fl = fmt.Sprint(m.Meta.Freelist)
+		}
+		tb.add(fmt.Sprint(m.PageID), yesNo(m.Valid), yesNo(m.Used), fmt.Sprint(m.Meta.TxID), fmt.Sprint(m.Meta.Root), fl, fmt.Sprint(m.Meta.HighWater), m.Reason)
+	}
+	t.table(tb)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func (t *textWriter) pagesSection(r *Report) {
+	a := r.Analysis
+	ps := int64(a.File.PageSize)
+	t.heading("Pages")
+	c := a.Pages.ByType
+	tb := newTable("type", ">pages", ">bytes", ">share")
+	for _, row := range []struct {
+		name string
+		n    int64
+	}{
+		{"meta", c.Meta}, {"freelist", c.Freelist}, {"branch", c.Branch}, {"leaf", c.Leaf},
+		{"overflow", c.Overflow}, {"free", c.Free}, {"unallocated tail", c.Unallocated},
+		{"unreadable", c.Unreadable}, {"missing (truncated)", c.Missing},
+	} {
+		if row.n == 0 && (row.name == "unreadable" || row.name == "missing (truncated)") {
+			continue
+		}
+		tb.add(row.name, count(row.n), ibytes(row.n*ps), pct(row.n, a.Pages.Total))
+	}
+	tb.add("total", count(a.Pages.Total), ibytes(a.Pages.Total*ps), "")
+	t.table(tb)
+	t.printf("  high water %s (etcd's DbSize), free %s, in use %s (etcd's DbSizeInUse)\n",
+		ibytes(a.Pages.HighWaterBytes), ibytes(a.Pages.FreeBytes), ibytes(a.Pages.InUseBytes))
+	if a.Meta.FreelistPersisted {
+		t.printf("  freelist persisted at page %d (%s ids listed)\n", a.Meta.Freelist, count(int64(a.Freelist.Listed)))
+	} else {
+		t.printf("  freelist not persisted (etcd on Linux: NoFreelistSync); bbolt rebuilds it at open by walking %s pages\n", count(a.Pages.Reachable))
+	}
+}
+
+func (t *textWriter) bucketsSection(r *Report) {
+	t.heading("Buckets")
+	tb := newTable("bucket", ">keys", ">depth", ">branch", ">leaf", ">overflow", ">used", ">fill")
+	for _, b := range r.Buckets {
+		if b.IsRoot {
+			continue
+		}
+		fill := fmt.Sprintf("%.0f%%", 100*b.FillRatio)
+		if b.Inline {
+			fill = "inline"
+		}
+		tb.add(b.Name, count(b.Keys), fmt.Sprint(b.Depth), count(b.BranchPages), count(b.LeafPages), count(b.OverflowPages), ibytes(b.UsedBytes), fill)
+	}
+	t.table(tb)
+}
+
+func (t *textWriter) problemsSection(r *Report) {
+	if len(r.Problems()) == 0 && r.Truncation == nil {
+		return
+	}
+	t.check(r)
+}
+
+// check is the structural check's own output, also the Problems section.
+func (t *textWriter) check(r *Report) {
+	a := r.Analysis
+	t.heading("Structural check")
+	if tr := a.Truncation; tr != nil {
+		t.printf("  TRUNCATED: the file has %s bytes of the %s its meta expects; %s bytes are missing", count(tr.ActualBytes), count(tr.ExpectedBytes), count(tr.MissingBytes))
+		if len(tr.AffectedBuckets) > 0 {
+			t.printf("; buckets affected: %s", strings.Join(tr.AffectedBuckets, ", "))
+		}
+		t.printf("\n")
+	}
+	if len(a.Problems) == 0 {
+		t.printf("  ok: %s pages checked, no problems (meta %d used, txid %d)\n", count(a.Pages.Total), a.Meta.Used, a.Meta.TxID)
+		if r.Input.SnapshotHash != "absent" {
+			t.printf("  snapshot SHA-256 trailer: %s\n", r.Input.SnapshotHash)
+		}
+		return
+	}
+	for _, p := range a.Problems {
+		t.printf("  %s\n", p.String())
+	}
+	if n := a.ProblemCounts.Omitted; n > 0 {
+		t.printf("  ... and %d more problems not listed\n", n)
+	}
+	if r.Input.SnapshotHash == "mismatch" {
+		t.printf("  snapshot SHA-256 trailer: mismatch (the file is not the snapshot etcd wrote)\n")
+	}
+}
+
+func (t *textWriter) fragSection(f *pages.Fragmentation) {
+	t.heading("Free space and fragmentation")
+	t.printf("  %s free pages in %s spans, largest %s pages; fragmentation index %.2f\n",
+		count(int64(f.FreePages)), count(int64(f.Spans)), count(int64(f.LargestSpanPages)), f.Index)
+	t.printf("  (%s)\n", f.IndexDefinition)
+	if len(f.Histogram) > 0 {
+		tb := newTable("span length", ">spans", ">pages", ">share of free")
+		for _, h := range f.Histogram {
+			label := fmt.Sprint(h.MinPages)
+			if h.MaxPages != h.MinPages {
+				label = fmt.Sprintf("%d-%d", h.MinPages, h.MaxPages)
+			}
+			tb.add(label, count(int64(h.Spans)), count(int64(h.Pages)), pct(int64(h.Pages), int64(f.FreePages)))
+		}
+		t.table(tb)
+	}
+	rows := f.Table()
+	if len(rows) > 1 {
+		tb := newTable(rows[0]...)
+		for _, r := range rows[1:] {
+			tb.add(r...)
+		}
+		t.printf("\n")
+		t.table(tb)
+	}
+	t.printf("\n  %s\n", f.Summary)
+}
+
+func (t *textWriter) keysSection(m *mvcc.Summary) {
+	t.heading("Keys and revisions")
+	rows := [][2]string{
+		{"revision", fmt.Sprintf("%s (etcd's current revision at startup)", count(m.Revision))},
+		{"compaction", compactionLine(m)},
+		{"revisions", fmt.Sprintf("%s in the key bucket (%s tombstones)", count(int64(m.TotalRevisions)), count(int64(m.Tombstones)))},
+		{"keys", fmt.Sprintf("%s live, %s deleted, %s with several generations", count(int64(m.LiveKeys)), count(int64(m.DeletedKeys)), count(int64(m.MultiGenerationKeys)))},
+		{"revisions per key", fmt.Sprintf("p50 %d, p90 %d, p99 %d, max %d", m.RevisionsPerKey.P50, m.RevisionsPerKey.P90, m.RevisionsPerKey.P99, m.RevisionsPerKey.Max)},
+		{"bytes", fmt.Sprintf("%s live values and keys, %s history, largest value %s", ibytes(int64(m.LiveBytes)), ibytes(int64(m.HistoryBytes)), ibytes(int64(m.LargestValueBytes)))},
+		{"compaction what-if", fmt.Sprintf("compacting at %s removes %s revisions (%s)", count(m.Compaction.Revision), count(int64(m.Compaction.RemovedRevisions)), ibytes(int64(m.Compaction.RemovedBytes)))},
+		{"etcdutl status", etcdutlLine(m)},
+	}
+	t.kv(rows)
+	if m.Etcdutl.Why != "" {
+		t.printf("  note: %s\n", m.Etcdutl.Why)
+	}
+	if m.Malformed.Count > 0 {
+		t.printf("  %s malformed entries in the key bucket; the first:\n", count(int64(m.Malformed.Count)))
+		for _, e := range m.Malformed.First {
+			t.printf("    #%d %s: %s\n", e.Index, e.BucketKey, e.Reason)
+		}
+	}
+	for _, n := range m.Notes {
+		t.printf("  note: %s\n", n)
+	}
+	t.topKeys("Top keys by revisions", m.TopKeys.ByRevisions)
+	t.topKeys("Top keys by history bytes", m.TopKeys.ByHistoryBytes)
+	t.topKeys("Top keys by current value size", m.TopKeys.ByValueBytes)
+}
+
+func compactionLine(m *mvcc.Summary) string {
+	s := "never compacted"
+	if m.CompactRevision > 0 {
+		s = fmt.Sprintf("finished at %s", count(m.CompactRevision))
+	}
+	if m.Meta.UnfinishedCompaction {
+		s += fmt.Sprintf("; scheduled at %s but unfinished: etcd re-runs it at startup", count(m.ScheduledCompactRevision))
+	}
+	return s
+}
+
+func etcdutlLine(m *mvcc.Summary) string {
+	e := m.Etcdutl
+	return fmt.Sprintf("hash %08x, revision %s, total keys %s, total size %s", e.Hash, count(e.Revision), count(int64(e.TotalKeys)), count(e.TotalSize))
+}
+
+func (t *textWriter) topKeys(title string, ks []mvcc.KeyStat) {
+	if len(ks) == 0 {
+		return
+	}
+	t.printf("\n  %s\n", title)
+	tb := newTable("key", "state", ">revisions", ">version", ">value", ">history")
+	for _, k := range ks {
+		state := "live"
+		if !k.Live {
+			state = "deleted"
+		}
+		tb.add(k.Key, state, count(int64(k.Revisions)), count(k.Version), ibytes(int64(k.ValueBytes)), ibytes(int64(k.HistoryBytes)))
+	}
+	t.table(tb)
+}
+
+func (t *textWriter) prefixSection(m *mvcc.Summary) {
+	if len(m.Prefixes) == 0 {
+		return
+	}
+	t.heading("Prefixes (which part of the keyspace holds the bytes and the history)")
+	ps := append([]mvcc.PrefixStat(nil), m.Prefixes...)
+	sort.SliceStable(ps, func(i, j int) bool {
+		return ps[i].LiveBytes+ps[i].HistoryBytes > ps[j].LiveBytes+ps[j].HistoryBytes
+	})
+	tb := newTable("prefix", ">keys", ">live", ">revisions", ">live bytes", ">history bytes", ">share")
+	for i, p := range ps {
+		if i == 25 {
+			tb.add(fmt.Sprintf("... %d more prefixes in the JSON report", len(ps)-25))
+			break
+		}
+		tb.add(p.Prefix, count(int64(p.Keys)), count(int64(p.LiveKeys)), count(int64(p.Revisions)), ibytes(int64(p.LiveBytes)), ibytes(int64(p.HistoryBytes)), fmt.Sprintf("%.1f%%", 100*p.Share))
+	}
+	t.table(tb)
+}
+
+func (t *textWriter) otherBucketsSection(m *mvcc.Summary) {
+	t.heading("Leases, auth, members, alarms")
+	l := m.Leases
+	rows := [][2]string{
+		{"leases", fmt.Sprintf("%s (TTL p50 %ds, max %ds), %s keys attached (max %d per lease), %s without keys, %s keys naming a missing lease",
+			count(int64(l.Count)), l.TTL.P50, l.TTL.Max, count(int64(l.AttachedKeys)), l.KeysPerLease.Max, count(int64(l.LeasesWithoutKeys)), count(int64(l.KeysWithMissingLease)))},
+	}
+	auth := "disabled"
+	if m.Auth.Enabled {
+		auth = "enabled"
+	}
+	rows = append(rows, [2]string{"auth", fmt.Sprintf("%s, revision %d, %d users, %d roles", auth, m.Auth.Revision, m.Auth.Users, m.Auth.Roles)})
+	var members []string
+	for _, mb := range m.Members {
+		s := mb.Name + " (" + mb.ID + ")"
+		if mb.IsLearner {
+			s += " learner"
+		}
+		members = append(members, s)
+	}
+	rows = append(rows, [2]string{"members", fmt.Sprintf("%d: %s; %d removed", len(m.Members), strings.Join(members, ", "), len(m.RemovedMembers))})
+	if m.Cluster.Version != "" {
+		rows = append(rows, [2]string{"cluster version", m.Cluster.Version})
+	}
+	alarms := "none"
+	if len(m.Alarms) > 0 {
+		var as []string
+		for _, a := range m.Alarms {
+			as = append(as, a.Type+" on member "+a.MemberID)
+		}
+		alarms = strings.Join(as, ", ")
+	}
+	rows = append(rows, [2]string{"alarms", alarms})
+	if len(m.UnknownBuckets) > 0 {
+		rows = append(rows, [2]string{"unknown buckets", strings.Join(m.UnknownBuckets, ", ") + " (etcd does not create these)"})
+	}
+	t.kv(rows)
+}
+
+func (t *textWriter) predictSection(r *Report) {
+	p := r.Predict
+	t.heading("Predictions (each with its model and assumptions in the JSON report)")
+	tb := newTable("etcd", ">startup", ">fixed", ">populate", ">freelist", ">index", ">leases", ">RSS", ">RSS + raft log")
+	for _, v := range p.ByVersion {
+		b := v.StartupBreakdown
+		tb.add(v.Version, seconds(v.StartupSeconds), seconds(b.Fixed), seconds(b.Populate), seconds(b.FreelistRebuild), seconds(b.IndexRestore),
+			seconds(b.LeaseRecovery+b.LeaseAttach), ibytes(v.Memory.RSSBytes), ibytes(v.Memory.RSSSteadyBytes))
+	}
+	t.table(tb)
+	if p.StartupBreakdown.CompactionRerun > 0 {
+		t.printf("  plus %s of compaction re-run in the background after ready\n", seconds(p.StartupBreakdown.CompactionRerun))
+	}
+	t.printf("\n")
+	mem := newTable("etcd", ">mmap", ">file resident", ">treeIndex", ">leases", ">Go heap", ">raft log")
+	for _, v := range p.ByVersion {
+		m := v.Memory
+		mem.add(v.Version, ibytes(m.MmapBytes), ibytes(m.FileResidentBytes), ibytes(m.TreeIndexBytes), ibytes(m.LeaseBytes), ibytes(m.HeapBytes),
+			fmt.Sprintf("%s (%s entries)", ibytes(m.RaftLogBytes), count(int64(m.RaftLogEntries))))
+	}
+	t.table(mem)
+	rows := [][2]string{
+		{"db size now", ibytes(p.DbSizeBytes)},
+	}
+	if p.DefragSizeBytes > 0 {
+		rows = append(rows, [2]string{"after defrag", fmt.Sprintf("%s (file %s on disk), saves %s, takes about %s", ibytes(p.DefragSizeBytes), ibytes(p.DefragFileBytes), ibytes(p.DefragSavingsBytes), seconds(p.DefragSeconds))})
+	}
+	if p.CompactDefragSizeBytes > 0 {
+		rows = append(rows, [2]string{"compact + defrag", fmt.Sprintf("%s after compacting at revision %s and defragmenting", ibytes(p.CompactDefragSizeBytes), count(p.CompactAt))})
+	}
+	if x := r.ExactDefrag; x != nil {
+		rows = append(rows, [2]string{"exact defrag", fmt.Sprintf("%s (file %s) by a real bbolt defrag of a temp copy in %s", ibytes(x.DbSizeBytes), ibytes(x.FileBytes), seconds(x.DefragSeconds))})
+	}
+	q := p.Quota
+	if q.Disabled {
+		rows = append(rows, [2]string{"quota", "disabled"})
+	} else {
+		rows = append(rows, [2]string{"quota", fmt.Sprintf("%s used of %s, headroom %s (after defrag %s)", pct(q.DbSizeBytes, q.QuotaBytes), ibytes(q.QuotaBytes), ibytes(q.HeadroomBytes), ibytes(q.AfterDefragHeadroom))})
+	}
+	rows = append(rows, [2]string{"restore needs", fmt.Sprintf("%s of disk, %s of memory", ibytes(p.Restore.DiskBytes), ibytes(p.Restore.MemoryBytes))})
+	rows = append(rows, [2]string{"coefficients", p.Calibration})
+	t.printf("\n")
+	t.kv(rows)
+}
+
+func (t *textWriter) findingsSection(fs []Finding) {
+	t.heading("Findings")
+	if len(fs) == 0 {
+		t.printf("  none\n")
+		return
+	}
+	for _, f := range fs {
+		t.printf("  %s %s: %s\n", t.severity(f.Severity), f.Code, f.Message)
+		if f.Advice != "" {
+			t.printf("      what to do: %s\n", f.Advice)
+		}
+	}
+}
+
+func (t *textWriter) certaintySection(r *Report) {
+	c := r.Certainty
+	if c.Complete {
+		return
+	}
+	t.heading("Certainty")
+	if c.Changed != "" {
+		t.printf("  CHANGED WHILE READ: %s\n", c.Changed)
+	}
+	for _, p := range c.Partial {
+		t.printf("  partial: %s\n", p)
+	}
+	t.printf("  Everything else above is exact for the pages that were read.\n")
+}
