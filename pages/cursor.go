@@ -99,7 +99,7 @@ func (it *treeIter) readNode(id uint64, depth int) (node, error) {
 // walk visits the tree rooted at page id.
 func (it *treeIter) walk(id uint64, depth int) error {
 	it.visits++
-	if depth >= maxTreeDepth || it.visits > it.f.Meta().HighWater {
+	if depth >= maxTreeDepth || it.visits > min(it.f.Meta().HighWater, it.f.filePages()) {
 		it.damaged(CodeCycle, id, "the tree is deeper than %d levels or revisits pages: a cycle", maxTreeDepth)
 		return nil
 	}

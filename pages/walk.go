@@ -296,7 +296,7 @@ func (w *walker) readFailed(err error, r nodeRef, bname string) error {
 // is an ancestor of the referring page, else a page with two parents.
 func (w *walker) reachedAgain(r nodeRef, bname string) {
 	p := r.parent
-	for steps := 0; p != NoPage && p != r.id && steps < 1<<16; steps++ {
+	for steps := 0; p != NoPage && p != r.id && steps < 4096; steps++ {
 		q, ok := w.parents[p]
 		if !ok {
 			p = NoPage

@@ -1,0 +1,173 @@
+package pages
+
+import (
+	"bytes"
+	"os"
+	"testing"
+
+	"github.com/dbinspect/dbinspect/internal/fixtures"
+	bolt "go.etcd.io/bbolt"
+)
+
+// fuzzSeedLimit keeps seed files small so each fuzz run stays fast.
+const fuzzSeedLimit = 1 << 20
+
+// seedFiles are whole bbolt files for the fuzz corpora: small fixtures and
+// files built here with bbolt (1 KiB pages, nested and inline buckets,
+// overflow values, synced freelist).
+func seedFiles(f *testing.F) [][]byte {
+	var out [][]byte
+	for _, fx := range fixtures.All(f) {
+		if fx.SizeBytes > fuzzSeedLimit {
+			continue
+		}
+		b, err := os.ReadFile(fixtures.Path(f, fx))
+		if err != nil {
+			f.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	small := []dbSpec{
+		{"nested-1k", 1024, false, func(t testing.TB, db *bolt.DB) {
+			update(t, db, func(tx *bolt.Tx) error {
+				b, err := tx.CreateBucket([]byte("a"))
+				if err != nil {
+					return err
+				}
+				in, err := b.CreateBucket([]byte("inline"))
+				if err != nil {
+					return err
+				}
+				if err := in.Put([]byte("x"), []byte("y")); err != nil {
+					return err
+				}
+				for i := 0; i < 60; i++ {
+					if err := b.Put(key(i), make([]byte, 10+i*40)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			update(t, db, func(tx *bolt.Tx) error { return tx.Bucket([]byte("a")).Delete(key(3)) })
+		}},
+		{"empty-1k", 1024, true, func(testing.TB, *bolt.DB) {}},
+	}
+	for _, s := range small {
+		b, err := os.ReadFile(s.build(f))
+		if err != nil {
+			f.Fatal(err)
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// seedPages cuts every page of the seed files, by their own page size.
+func seedPages(f *testing.F) [][]byte {
+	var out [][]byte
+	for _, b := range seedFiles(f) {
+		file, err := NewFile(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			f.Fatal(err)
+		}
+		ps := file.PageSize()
+		for off := 0; off+ps <= len(b) && off < 64*ps; off += ps {
+			out = append(out, b[off:off+ps])
+		}
+	}
+	return out
+}
+
+func FuzzMeta(f *testing.F) {
+	for _, p := range seedPages(f) {
+		f.Add(p[:min(len(p), 256)])
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := ParseMeta(b)
+		if err != nil {
+			if len(b) >= metaBytes {
+				t.Fatalf("ParseMeta failed on %d bytes: %v", len(b), err)
+			}
+			return
+		}
+		if m.Validate() == nil && (m.Magic != magic || m.Version != FormatVersion || m.Checksum != m.sum) {
+			t.Fatalf("Validate accepted %+v", m)
+		}
+	})
+}
+
+func FuzzPage(f *testing.F) {
+	for _, p := range seedPages(f) {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		nd, err := newNode(b)
+		if err != nil {
+			return
+		}
+		for i := 0; i < nd.count(); i++ {
+			if nd.h.Flags == flagBranch {
+				k, _, err := nd.branch(i)
+				if err == nil && len(k) > len(b) {
+					t.Fatal("key longer than the page")
+				}
+				continue
+			}
+			flags, k, v, err := nd.leaf(i)
+			if err != nil {
+				continue
+			}
+			if len(k)+len(v) > len(b) {
+				t.Fatal("element longer than the page")
+			}
+			if flags&bucketLeafFlag != 0 {
+				if _, inline, err := bucketHeader(v); err == nil && inline != nil {
+					_, _ = newNode(inline)
+				}
+			}
+		}
+	})
+}
+
+func FuzzFreelist(f *testing.F) {
+	for _, p := range seedPages(f) {
+		if parseHeader(p).Flags == flagFreelist {
+			f.Add(p)
+		}
+	}
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0, flagFreelist, 0, 0xFF, 0xFF, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ids, err := DecodeFreelist(b)
+		if err == nil && 8*len(ids) > len(b) {
+			t.Fatalf("%d ids from %d bytes", len(ids), len(b))
+		}
+	})
+}
+
+func FuzzAnalyze(f *testing.F) {
+	for _, b := range seedFiles(f) {
+		if len(b) <= 64<<10 {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > 1<<20 {
+			return
+		}
+		file, err := NewFile(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			return
+		}
+		a, err := Analyze(file, AnalyzeOptions{PageMap: true})
+		if err != nil {
+			t.Fatalf("Analyze on an in-memory file returned an I/O error: %v", err)
+		}
+		if got := a.Pages.ByType.Sum()*int64(a.File.PageSize) + a.Pages.TailBytes; got != a.File.BboltBytes {
+			t.Fatalf("census adds up to %d bytes, file has %d", got, a.File.BboltBytes)
+		}
+		names, _ := file.BucketNames()
+		for _, n := range names {
+			_ = file.ForEach(n, func(k, v []byte) error { return nil })
+		}
+	})
+}
