@@ -33,6 +33,10 @@ type HTMLData struct {
 	// RevisionsPerKey has one bar per bucket of revisions per key: Value is
 	// the number of keys, Value2 (optional) the revisions they hold.
 	RevisionsPerKey []Bar
+	// RevisionsPerKeySeries names what Value and Value2 of RevisionsPerKey
+	// count, when they are not keys and revisions (say, percentiles given
+	// as {"revisions per key"}).
+	RevisionsPerKeySeries []string
 	// Waterfall is the file size and what it would shrink to, largest first
 	// (file, in use, after compaction and defrag, after defrag...); bytes.
 	Waterfall []Bar
@@ -177,12 +181,20 @@ func htmlCharts(d HTMLData) []svgChart {
 			"Bytes of the live revisions and of the history (older and deleted revisions) per prefix.", d.Prefixes),
 		histogramChart("chart-revisions", "Revisions per key",
 			"How many revisions each key keeps until the next compaction.",
-			d.RevisionsPerKey, "keys", "revisions", svgUnitCount),
+			d.RevisionsPerKey, htmlSeriesName(d.RevisionsPerKeySeries, 0, "keys"), htmlSeriesName(d.RevisionsPerKeySeries, 1, "revisions"), svgUnitCount),
 		stackedChart("chart-startup", "Predicted startup time",
 			"Seconds etcd would spend on this file at startup, by step and version.", d.StartupBreakdown, svgUnitSeconds),
 		stackedChart("chart-memory", "Predicted memory",
 			"Resident memory etcd would need for this file, by part and version.", d.MemoryBreakdown, svgUnitBytes),
 	}
+}
+
+// htmlSeriesName is names[i] when given, else def.
+func htmlSeriesName(names []string, i int, def string) string {
+	if i < len(names) && names[i] != "" {
+		return names[i]
+	}
+	return def
 }
 
 // htmlSeverityClass maps a severity to one of a fixed set of CSS classes.

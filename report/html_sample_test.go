@@ -74,6 +74,7 @@ func htmlSampleData() HTMLData {
 			{Label: "8-15", Value: 250, Value2: 2600},
 			{Label: "1024+", Value: 12, Value2: 30110},
 		},
+		RevisionsPerKeySeries: []string{"keys", "revisions they hold"},
 		Waterfall: []Bar{
 			{Label: "file", Value: 64 << 20},
 			{Label: "in use", Value: 38 << 20},
