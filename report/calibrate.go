@@ -31,16 +31,17 @@ type Calibration struct {
 	DefragSecondsPerPair       float64 `json:"defrag_seconds_per_pair"`
 	DefragSecondsPerByte       float64 `json:"defrag_seconds_per_byte"`
 	HeapGCFactor               float64 `json:"heap_gc_factor"`  // RSS of the Go heap over its live bytes after restore
-	BaseHeapBytes              int64   `json:"base_heap_bytes"` // etcd's runtime and fixed structures
+	BaseHeapBytes              int64   `json:"base_heap_bytes"` // etcd's binary, runtime and fixed structures
 }
 
 // DefaultCalibration is a reference run of 'dbinspect calibrate' on the
 // project's 2-core amd64 machine; FixedStartSeconds, HeapGCFactor and
 // BaseHeapBytes come from real etcd 3.6 starts (testdata/etcdbench).
 var DefaultCalibration = Calibration{
-	Source:                     "built-in reference (2-core amd64 Linux); run 'dbinspect calibrate' for this machine",
-	Machine:                    "reference: 2 cores amd64",
-	FixedStartSeconds:          0.5,
+	Source:            "built-in reference (2-core amd64 Linux); run 'dbinspect calibrate' for this machine",
+	Machine:           "reference: 2 cores amd64",
+	FixedStartSeconds: 0.53, // median of 16 small fixtures, etcd 3.5 and 3.6
+
 	PopulateSecondsPerByte:     1.0 / 2.0e9,
 	WalkSecondsPerPage:         150e-9,
 	WalkSecondsPerElement:      15e-9,
@@ -55,7 +56,7 @@ var DefaultCalibration = Calibration{
 	DefragSecondsPerPair:       1500e-9,
 	DefragSecondsPerByte:       1.0e-9,
 	HeapGCFactor:               2.0,
-	BaseHeapBytes:              40 << 20,
+	BaseHeapBytes:              26 << 20, // smallest fixture's RSS (27 MiB) less its file
 }
 
 // DefaultCalibrationPath is where calibrate saves by default.

@@ -23,3 +23,11 @@ func writeScratchFile(path string, size int64) error {
 	}
 	return f.Close()
 }
+
+func slicesMin(v []float64) float64 {
+	m := v[0]
+	for _, x := range v[1:] {
+		m = min(m, x)
+	}
+	return m
+}

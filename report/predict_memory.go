@@ -10,8 +10,13 @@ type MemoryPrediction struct {
 	TreeIndexBytes int64 `json:"treeindex_bytes"`
 	// LeaseBytes is the lessor's heap.
 	LeaseBytes int64 `json:"lease_bytes"`
+	// RestoreBufferBytes are the decoded revisions in flight during
+	// restore: up to 10000 in the channel between the reader and the index
+	// goroutine, each a copy of its key and value.
+	RestoreBufferBytes int64 `json:"restore_buffer_bytes"`
 	// HeapBytes is the Go heap the process holds after restore: the live
-	// index and leases times the calibrated GC factor, plus the runtime.
+	// index, leases and restore buffer at their peak times the calibrated
+	// GC factor (the runtime keeps the peak), plus the runtime base.
 	HeapBytes int64 `json:"heap_bytes"`
 	// RSSBytes is the expected RSS right after startup of a data dir
 	// restored from this db (no raft log yet).
@@ -36,6 +41,9 @@ const (
 	leaseStructBytes  = 112 + 48 + 96 // Lease, empty itemSet map, revokec chan
 	leasedKeyBytes    = 96            // itemSet and itemMap entries, LeaseItem key string
 	raftEntryOverhead = 64            // raftpb.Entry and request framing per entry
+	// restoreChunkRevisions is etcd's restoreChunkKeys, also the buffer of
+	// the channel between restore's reader and index goroutines.
+	restoreChunkRevisions = 10000
 )
 
 // btreeSlotBytes is the size of one item slot: google/btree v1.0.1 (3.5)
@@ -102,7 +110,11 @@ func predictMemory(in PredictInputs, cal Calibration, version string) MemoryPred
 	m.FileResidentBytes = min(in.FileBytes, m.MmapBytes)
 	m.TreeIndexBytes = treeIndexBytes(in, version)
 	m.LeaseBytes = in.Leases*leaseStructBytes + in.LeasedKeys*leasedKeyBytes
-	m.HeapBytes = int64(cal.HeapGCFactor*float64(m.TreeIndexBytes+m.LeaseBytes)) + cal.BaseHeapBytes
+	if in.Revisions > 0 {
+		perRev := float64(in.KeyBytes+in.ValueBytes) / float64(in.Revisions)
+		m.RestoreBufferBytes = int64(perRev * float64(min(in.Revisions, restoreChunkRevisions)))
+	}
+	m.HeapBytes = int64(cal.HeapGCFactor*float64(m.TreeIndexBytes+m.LeaseBytes+m.RestoreBufferBytes)) + cal.BaseHeapBytes
 	m.RSSBytes = m.FileResidentBytes + m.HeapBytes
 	m.RaftLogEntries = raftLogEntries(version)
 	if b, ok := in.RecentRevisionBytes[m.RaftLogEntries]; ok {
@@ -117,7 +129,7 @@ func memoryModel(in PredictInputs) Model {
 		Name: "memory",
 		Model: "mmap = bbolt mmapSize(max(file, 10 GiB or 1.1 x non-default quota)); resident file = min(file, mmap) (MAP_POPULATE); " +
 			"treeIndex = keys x 64 (keyIndex) + key, generation and revision slices in Go size classes + btree nodes (degree 32, ~70% full, 16 B slots in 3.5, 8 B in 3.6+); " +
-			"heap = GC factor x (treeIndex + leases) + runtime base; rss = resident file + heap; raft log = payload of the newest 105000 (3.5) or 5100 (3.6+) revisions + 64 B each",
+			"heap = GC factor x (treeIndex + leases + 10000 decoded revisions in flight) + runtime base; rss = resident file + heap; raft log = payload of the newest 105000 (3.5) or 5100 (3.6+) revisions + 64 B each",
 		Inputs: map[string]int64{
 			"file_bytes": in.FileBytes, "keys": in.Keys, "revisions": in.Revisions, "generations": int64(in.Index.Generations),
 			"leases": in.Leases, "leased_keys": in.LeasedKeys, "quota_backend_bytes": in.QuotaBytes,

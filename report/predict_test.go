@@ -99,7 +99,7 @@ func TestMmapBytes(t *testing.T) {
 }
 
 func TestTreeIndexAndRaftLog(t *testing.T) {
-	in := PredictInputs{FileBytes: 1 << 30, Keys: 4400, Revisions: 10000, Leases: 10, LeasedKeys: 100,
+	in := PredictInputs{FileBytes: 1 << 30, Keys: 4400, Revisions: 20000, KeyBytes: 4e5, ValueBytes: 16e5, Leases: 10, LeasedKeys: 100,
 		Index:               IndexShape{Keys: 4400, KeyAllocBytes: 4400 * 48, Generations: 4400, GenerationAllocBytes: 4400 * 48, RevisionAllocBytes: 4400 * 64},
 		RecentRevisionBytes: map[int]int64{5000: 5e6, 5100: 5.1e6, 105000: 99e6}}
 	shape := int64(4400 * (48 + 48 + 64))
@@ -121,7 +121,8 @@ func TestTreeIndexAndRaftLog(t *testing.T) {
 		if m.RaftLogBytes != tc.raftLog || m.RaftLogEntries != tc.raftEnts {
 			t.Errorf("%s raft log %d (%d entries), want %d (%d)", tc.version, m.RaftLogBytes, m.RaftLogEntries, tc.raftLog, tc.raftEnts)
 		}
-		wantHeap := 2*(tc.index+10*leaseStructBytes+100*leasedKeyBytes) + 1<<20
+		// 10000 revisions in flight at (4e5 + 16e5) / 20000 = 100 bytes each.
+		wantHeap := 2*(tc.index+10*leaseStructBytes+100*leasedKeyBytes+10000*100) + 1<<20
 		if m.HeapBytes != wantHeap || m.RSSBytes != m.FileResidentBytes+wantHeap || m.FileResidentBytes != 1<<30 {
 			t.Errorf("%s heap %d rss %d resident %d, want heap %d", tc.version, m.HeapBytes, m.RSSBytes, m.FileResidentBytes, wantHeap)
 		}
