@@ -172,7 +172,7 @@ func WriteHTML(w io.Writer, d HTMLData) error {
 // htmlCharts lays out every chart but the page map, in page order.
 func htmlCharts(d HTMLData) []svgChart {
 	return []svgChart{
-		waterfallChart("chart-waterfall", "Size: file, in use, after compaction and defrag",
+		waterfallChart("chart-waterfall", "Size and what it shrinks to",
 			"How much of the file holds data, and what compaction and defrag would give back.", d.Waterfall),
 		histogramChart("chart-free-spans", "Free space by span length",
 			"Free pages grouped by the length of the run they sit in (pages). Short runs are fragmentation: bbolt can only reuse a run at least as long as the allocation.",
@@ -182,10 +182,10 @@ func htmlCharts(d HTMLData) []svgChart {
 		histogramChart("chart-revisions", "Revisions per key",
 			"How many revisions each key keeps until the next compaction.",
 			d.RevisionsPerKey, htmlSeriesName(d.RevisionsPerKeySeries, 0, "keys"), htmlSeriesName(d.RevisionsPerKeySeries, 1, "revisions"), svgUnitCount),
-		stackedChart("chart-startup", "Predicted startup time",
-			"Seconds etcd would spend on this file at startup, by step and version.", d.StartupBreakdown, svgUnitSeconds),
-		stackedChart("chart-memory", "Predicted memory",
-			"Resident memory etcd would need for this file, by part and version.", d.MemoryBreakdown, svgUnitBytes),
+		stackedChart("chart-startup", "Startup time",
+			"Predicted: seconds etcd would spend on this file at startup, by step and version.", d.StartupBreakdown, svgUnitSeconds),
+		stackedChart("chart-memory", "Memory",
+			"Predicted: resident memory etcd would need for this file, by part and version.", d.MemoryBreakdown, svgUnitBytes),
 	}
 }
 

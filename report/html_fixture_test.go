@@ -48,6 +48,20 @@ func TestHTMLFromFixtures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := fixtures.Get(t, tt.name)
 			d, page := htmlFromFixture(t, f, tt.redact)
+			if tt.redact {
+				// The check below can only fail if some key names show
+				// without --redact-keys.
+				_, plain := htmlFromFixture(t, f, false)
+				shown := 0
+				for _, k := range f.SampleKeys {
+					if strings.Contains(plain, k.Key) {
+						shown++
+					}
+				}
+				if shown == 0 {
+					t.Fatalf("none of the %d sample keys is named in the unredacted page, so redaction cannot be checked", len(f.SampleKeys))
+				}
+			}
 
 			pm := d.PageMap
 			if pm.PageSize == 0 || pm.Pages == 0 {

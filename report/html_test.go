@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"flag"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -160,5 +161,25 @@ func TestWriteHTMLRejects(t *testing.T) {
 				t.Fatalf("WriteHTML error = %v, want one containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestWriteHTMLOddNumbers: values no chart can draw (NaN, infinities,
+// negatives, beyond uint64) are drawn as zero, never as broken geometry.
+func TestWriteHTMLOddNumbers(t *testing.T) {
+	odd := []float64{math.NaN(), math.Inf(1), math.Inf(-1), -5, 1e300, math.MaxFloat64}
+	d := HTMLData{Title: "odd"}
+	for i, v := range odd {
+		label := strconv.Itoa(i)
+		d.Waterfall = append(d.Waterfall, Bar{Label: label, Value: v})
+		d.FreeSpanHistogram = append(d.FreeSpanHistogram, Bar{Label: label, Value: v, Value2: v})
+		d.StartupBreakdown = append(d.StartupBreakdown, StackedBar{Label: label, Segments: []Segment{{"a", v}, {"b", 1}}})
+		d.MemoryBreakdown = append(d.MemoryBreakdown, StackedBar{Label: label, Segments: []Segment{{"a", v}}})
+	}
+	out := htmlRender(t, d)
+	for _, bad := range []string{"NaN", "Inf", `="-`} {
+		if strings.Contains(out, bad) {
+			t.Errorf("page contains %q", bad)
+		}
 	}
 }
