@@ -9,7 +9,8 @@ var RaftWindows = []int{5000, 5100, 10000, 100000, 105000}
 // ring: one main revision is one raft entry (a txn), and its payload is the
 // sum of key + value lengths of its sub revisions.
 type raftTail struct {
-	ring    []uint64
+	size    int      // ring length once full: the largest window
+	ring    []uint64 // grows to size, then wraps
 	pushed  uint64
 	cur     int64
 	curSize uint64
@@ -21,7 +22,7 @@ func newRaftTail() *raftTail {
 	for _, n := range RaftWindows {
 		max = maxInt(max, n)
 	}
-	return &raftTail{ring: make([]uint64, max)}
+	return &raftTail{size: max}
 }
 
 func (r *raftTail) add(main int64, payload uint64) {
@@ -38,7 +39,11 @@ func (r *raftTail) flush() {
 	if !r.open {
 		return
 	}
-	r.ring[r.pushed%uint64(len(r.ring))] = r.curSize
+	if len(r.ring) < r.size {
+		r.ring = append(r.ring, r.curSize)
+	} else {
+		r.ring[r.pushed%uint64(r.size)] = r.curSize
+	}
 	r.pushed++
 	r.open = false
 }
@@ -51,7 +56,7 @@ func (r *raftTail) windows() []RaftWindow {
 		have := min(uint64(n), r.pushed)
 		var sum uint64
 		for i := uint64(1); i <= have; i++ {
-			sum += r.ring[(r.pushed-i)%uint64(len(r.ring))]
+			sum += r.ring[(r.pushed-i)%uint64(r.size)]
 		}
 		out = append(out, RaftWindow{Entries: n, Available: int(have), PayloadBytes: sum})
 	}

@@ -1,0 +1,95 @@
+package mvcc
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+// peakHeap samples the live heap while fn runs and returns the peak.
+func peakHeap(fn func()) uint64 {
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	var peak uint64
+	var mu sync.Mutex
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			mu.Lock()
+			peak = max(peak, ms.HeapAlloc)
+			mu.Unlock()
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	fn()
+	close(done)
+	wg.Wait()
+	return peak - min(peak, base.HeapAlloc)
+}
+
+// BenchmarkScan scans the big fixture named by DBINSPECT_BIG_DB through
+// dbinspect's page reader and reports revisions/s and the peak heap.
+func BenchmarkScan(b *testing.B) {
+	path := os.Getenv("DBINSPECT_BIG_DB")
+	if path == "" {
+		b.Skip("set DBINSPECT_BIG_DB to a 1 GiB+ etcd db to run this benchmark")
+	}
+	var sum *Summary
+	var peak uint64
+	b.ResetTimer()
+	for range b.N {
+		peak = max(peak, peakHeap(func() { sum = scanWithPages(b, path, DefaultOptions()) }))
+	}
+	b.ReportMetric(float64(sum.TotalRevisions)*float64(b.N)/b.Elapsed().Seconds(), "revisions/s")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(sum.Index.Keys), "keys")
+}
+
+// BenchmarkScanSynthetic scans an in-memory key bucket of 300k revisions
+// over 50k Kubernetes-style keys, so the hot path is measured without a
+// big file.
+func BenchmarkScanSynthetic(b *testing.B) {
+	m := newModel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	val := bytes.Repeat([]byte{'v'}, 200)
+	for i := range 300000 {
+		k := fmt.Sprintf("/registry/pods/ns-%d/pod-%d", rng.IntN(50), rng.IntN(1000))
+		if i%20 == 0 {
+			m.txn(b, op{del: true, key: k})
+			continue
+		}
+		m.txn(b, op{key: k, value: val[:rng.IntN(len(val))]})
+	}
+	var sum *Summary
+	var peak uint64
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		peak = max(peak, peakHeap(func() {
+			var err error
+			sum, err = Scan(m.kv, DefaultOptions())
+			if err != nil {
+				b.Fatal(err)
+			}
+		}))
+	}
+	b.ReportMetric(float64(sum.TotalRevisions)*float64(b.N)/b.Elapsed().Seconds(), "revisions/s")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+}
