@@ -325,3 +325,36 @@ func TestReportAgreesWithEtcd(t *testing.T) {
 		})
 	}
 }
+
+// Ensure --fail-on turns findings into exit status 3, and only at or above
+// the level asked for.
+func TestFailOn(t *testing.T) {
+	db := fixtures.Path(t, fixtures.Get(t, "nospace-v3.6"))
+	code, out, _ := runCLI(t, "report", db)
+	if code != 0 || !strings.Contains(out, "NOSPACE") {
+		t.Fatalf("report on the NOSPACE fixture: exit %d, no NOSPACE in output", code)
+	}
+	if code, _, errOut := runCLI(t, "report", "--fail-on", "critical", db); code != exitFailOn || !strings.Contains(errOut, "at or above critical") {
+		t.Errorf("--fail-on critical with a NOSPACE alarm: exit %d, %q", code, errOut)
+	}
+	clean := fixtures.Path(t, fixtures.Get(t, "large-value-defragged-v3.6"))
+	if code, _, errOut := runCLI(t, "report", "--fail-on", "critical", clean); code != 0 {
+		t.Errorf("--fail-on critical on a healthy db: exit %d: %s", code, errOut)
+	}
+}
+
+// Ensure check exits 1 and names the damage on a damaged copy, and 0 on a
+// clean file.
+func TestCheckExitCodes(t *testing.T) {
+	f := fixtures.Get(t, "config-store-v3.6")
+	if code, out, _ := runCLI(t, "check", fixtures.Path(t, f)); code != 0 || !strings.Contains(out, "ok:") {
+		t.Fatalf("check on a clean fixture: exit %d:\n%s", code, out)
+	}
+	bad := fixtures.Copy(t, f)
+	b, _ := os.ReadFile(bad)
+	os.WriteFile(bad, b[:len(b)/8], 0o600) // a copy cut short
+	code, out, errOut := runCLI(t, "check", bad)
+	if code != exitError || !strings.Contains(out, "TRUNCATED") || !strings.Contains(errOut, "the file is damaged") {
+		t.Errorf("check on a truncated copy: exit %d\nstdout:\n%s\nstderr: %s", code, out, errOut)
+	}
+}

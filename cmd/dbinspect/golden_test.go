@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dbinspect/dbinspect/internal/fixtures"
+)
+
+// Golden files pin the text report and the JSON schema on real fixtures.
+// Run 'go test ./cmd/dbinspect -run Golden -update' after an intended
+// change, and review the diff.
+func TestGolden(t *testing.T) {
+	tests := []struct {
+		fixture string
+		args    []string
+		golden  string
+	}{
+		{"k8s-v3.6", []string{"report"}, "k8s-v3.6.report.txt"},
+		{"k8s-v3.6", []string{"report", "-o", "json"}, "k8s-v3.6.report.json"},
+		{"k8s-v3.6", []string{"keys", "--redact-keys"}, "k8s-v3.6.keys-redacted.txt"},
+		{"config-store-v3.5", []string{"report"}, "config-store-v3.5.report.txt"},
+		{"large-value-v3.6", []string{"report", "-o", "json"}, "large-value-v3.6.report.json"},
+		{"fragmented-v3.6", []string{"pages"}, "fragmented-v3.6.pages.txt"},
+		{"auth-v3.6", []string{"check"}, "auth-v3.6.check.txt"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.golden, func(t *testing.T) {
+			path := fixtures.Path(t, fixtures.Get(t, tc.fixture))
+			code, out, errOut := runCLI(t, append(tc.args, path)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			// The fixture's temp path differs per run; name it instead.
+			out = strings.ReplaceAll(out, path, tc.fixture+".db")
+			golden := filepath.Join("testdata", "golden", tc.golden)
+			if *update {
+				os.MkdirAll(filepath.Dir(golden), 0o755)
+				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if out != string(want) {
+				t.Errorf("output differs from %s (run with -update if intended):\n%s", golden, firstDiff(string(want), out))
+			}
+		})
+	}
+}
+
+// firstDiff shows the first differing line of two outputs.
+func firstDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return fmt.Sprintf("line %d:\n  want: %s\n  got:  %s", i+1, wl, gl)
+		}
+	}
+	return "(no line differs)"
+}
