@@ -20,8 +20,9 @@ type FragInput struct {
 
 // FragOptions tune the replay.
 type FragOptions struct {
-	// WriteBytes of new data to replay; 0 means half the free space (at
-	// least 1 MiB).
+	// WriteBytes of new data to replay; 0 means half the free space, at
+	// least 1 MiB and at most 256 MiB. A replay stops after 2^20
+	// transactions (ReplayResult.Truncated).
 	WriteBytes int64
 	// Seeds for the hashmap model's arbitrary choices; nil means 1, 2, 3.
 	Seeds []int64
@@ -211,6 +212,9 @@ func AnalyzeFragmentation(in FragInput, opts FragOptions) Fragmentation {
 	return fr
 }
 
+// maxRunPages bounds a run: bbolt's page header holds overflow in a u32.
+const maxRunPages = 1 << 32
+
 // runNeed is one allocation size and how many reachable nodes have it.
 type runNeed struct {
 	pages uint64
@@ -223,7 +227,7 @@ func runNeeds(m map[uint64]int64) []runNeed {
 	var out []runNeed
 	hasOne := false
 	for n, c := range m {
-		if n == 0 || c <= 0 {
+		if n == 0 || n > maxRunPages || c <= 0 {
 			continue
 		}
 		out = append(out, runNeed{pages: n, nodes: c})

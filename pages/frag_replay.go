@@ -9,19 +9,20 @@ package pages
 // differential tests check against real bbolt.
 
 // replayStepLimit bounds the work of one replay on hostile or huge inputs.
-const replayStepLimit = 1 << 22
+const replayStepLimit = 1 << 20
 
 // defaultSeeds are used when FragOptions.Seeds is empty.
 var defaultSeeds = []int64{1, 2, 3}
 
 // replayWriteBytes is the volume to replay: the option, or half the free
-// space (at least 1 MiB). Half leaves room for the two allocators to place
-// the same writes differently; writing all of it ends both full.
+// space, between 1 MiB and 256 MiB. Half leaves room for the two
+// allocators to place the same writes differently (writing all of it ends
+// both full); the cap keeps the default replay under a second or so.
 func replayWriteBytes(opts FragOptions, freePages uint64, pageSize int) int64 {
 	if opts.WriteBytes > 0 {
 		return opts.WriteBytes
 	}
-	return max(int64(freePages)*int64(pageSize)/2, 1<<20)
+	return min(max(int64(freePages)*int64(pageSize)/2, 1<<20), 256<<20)
 }
 
 // mixSequence yields run sizes in proportion to the node counts, in a fixed

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -321,5 +322,64 @@ func TestRunFitsMatchBbolt(t *testing.T) {
 				t.Errorf("%s, runs of %d: bbolt served %d from free space, model says %d fit", typ, n, got, fits)
 			}
 		}
+	}
+}
+
+// Memory must follow the number of free spans, not free pages: the same
+// ten spans cost the same whether they hold ten pages or a billion each.
+func TestAnalyzeMemoryFollowsSpansNotPages(t *testing.T) {
+	layout := func(spanLen uint64) FragInput {
+		var free []Span
+		for i := range uint64(10) {
+			free = append(free, Span{Start: 2 + i*(spanLen+1), Len: spanLen})
+		}
+		return FragInput{PageSize: 4096, HighWater: 2 + 10*(spanLen+1), Free: free, RunSizes: map[uint64]int64{1: 100, 3: 5}}
+	}
+	allocated := func(in FragInput) uint64 {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		AnalyzeFragmentation(in, FragOptions{WriteBytes: 1 << 20, Seeds: []int64{1, 2}})
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	small, huge := allocated(layout(10)), allocated(layout(1<<30))
+	if huge > 2*small+64<<10 {
+		t.Errorf("10 spans of 2^30 pages allocated %d bytes, 10 spans of 10 pages %d", huge, small)
+	}
+}
+
+// syntheticLayout is a large fragmented free space: spans of 1 to 16 pages.
+func syntheticLayout(spans int) FragInput {
+	free := randomSpans(21, spans, 16)
+	return FragInput{PageSize: 4096, HighWater: free[len(free)-1].End() + 1, Free: free,
+		RunSizes: map[uint64]int64{1: 10000, 2: 800, 3: 300, 5: 100, 9: 20}}
+}
+
+func BenchmarkArrayReplaySynthetic100kSpans(b *testing.B) {
+	in := syntheticLayout(100_000)
+	needs := runNeeds(in.RunSizes)
+	wb := replayWriteBytes(FragOptions{}, SpanPages(in.Free), in.PageSize)
+	b.ReportAllocs()
+	for b.Loop() {
+		replayWrites(NewArrayFreelist(in.Free), in.HighWater, in.PageSize, wb, needs)
+	}
+}
+
+func BenchmarkHashmapReplaySynthetic100kSpans(b *testing.B) {
+	in := syntheticLayout(100_000)
+	needs := runNeeds(in.RunSizes)
+	wb := replayWriteBytes(FragOptions{}, SpanPages(in.Free), in.PageSize)
+	b.ReportAllocs()
+	for b.Loop() {
+		replayWrites(NewHashmapFreelist(in.Free, 1), in.HighWater, in.PageSize, wb, needs)
+	}
+}
+
+func BenchmarkAnalyzeFragmentationSynthetic100kSpans(b *testing.B) {
+	in := syntheticLayout(100_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		AnalyzeFragmentation(in, FragOptions{})
 	}
 }
