@@ -1,0 +1,41 @@
+// Package mvcc decodes etcd's buckets from a bbolt file and rebuilds, offline,
+// the revision index etcd builds at startup.
+//
+// # The key bucket
+//
+// Every change is one pair in the "key" bucket. The key is the revision:
+// 8-byte big-endian main revision, '_', 8-byte big-endian sub revision (17
+// bytes), plus a trailing 't' for a delete (18 bytes). The value is an
+// mvccpb.KeyValue; a delete stores only its Key. Keys sort in revision
+// order, so the bucket is the full history in the order it happened:
+//
+//	put(a) put(b)       in one txn  -> 2_0 {a ver 1}  2_1 {b ver 1}
+//	put(a)                          -> 3_0 {a ver 2 create 2}
+//	delete(a)                       -> 4_0t {a}
+//	put(a)                          -> 5_0 {a ver 1 create 5}
+//
+// etcd's restore (server/storage/mvcc/kvstore.go, the same in 3.5 and 3.6)
+// streams the bucket and rebuilds a keyIndex per key: a list of
+// generations, each the revisions from a create to its delete. For the
+// example, a has generations {2,3,4t} and {5}: version 1, create 5, mod 5.
+// The first revision of a key restores a generation from the stored
+// KeyValue (create revision and version come from the value, which matters
+// after a compaction removed the older revisions); later puts append; a
+// delete appends the tombstone and opens an empty generation; a delete of
+// an already deleted key is ignored. Scan does the same, in a compact
+// per-key struct with keys interned in an arena, and reports the shape
+// (and Go heap cost) etcd's own index would have.
+//
+// The current revision is the main revision of the last pair, raised to
+// the finished and scheduled compaction revisions kept in "meta"; etcdutl
+// prints only the former, and Summary.Etcdutl.Why says why they differ.
+//
+// # Input is untrusted
+//
+// Scan decodes with its own zero-copy protobuf reader (fuzzed against
+// mvccpb's), checks every length before slicing, allocates in proportion
+// to distinct keys and never to a length read from the file, and counts a
+// bad pair with its position instead of stopping. Values are never kept or
+// returned; key names can be replaced by hashes (Options.RedactKeys, rule in
+// redact.go).
+package mvcc
