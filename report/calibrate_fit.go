@@ -1,0 +1,70 @@
+package report
+
+import (
+	"fmt"
+	"math"
+)
+
+// StartupObservation is one real etcd start on a data dir restored from a
+// db (testdata/etcdbench startup), with the inputs dbinspect read from
+// that db.
+type StartupObservation struct {
+	Name     string        `json:"name"`
+	Version  string        `json:"version"` // etcd minor, e.g. "3.6"
+	Inputs   PredictInputs `json:"inputs"`
+	Seconds  float64       `json:"seconds"`   // median StartEtcd to ready
+	RSSBytes int64         `json:"rss_bytes"` // median RSS once ready
+}
+
+// FitReport says what FitToEtcd changed.
+type FitReport struct {
+	Observations int     `json:"observations"`
+	TimeScale    float64 `json:"time_scale"`     // applied to every size-dependent startup coefficient
+	HeapGCFactor float64 `json:"heap_gc_factor"` // fitted RSS factor of the live heap
+}
+
+// FitToEtcd adjusts cal so its predictions match real etcd starts on this
+// machine: one least-squares factor scales every size-dependent startup
+// coefficient (the fixed start is kept), and the heap factor is fitted to
+// the RSS. Micro-benchmarks miss costs etcd pays around the same work (GC
+// under load, the bbolt cursor, goroutine handoff); this factor carries
+// them. Observations whose size-dependent part is tiny carry no weight.
+func FitToEtcd(cal Calibration, obs []StartupObservation) (Calibration, FitReport, error) {
+	if len(obs) == 0 {
+		return cal, FitReport{}, fmt.Errorf("no real etcd starts to fit to")
+	}
+	var num, den, hnum, hden float64
+	for _, o := range obs {
+		st := predictStartup(o.Inputs, cal, o.Version)
+		variable := st.Total() - st.Fixed
+		num += variable * (o.Seconds - st.Fixed)
+		den += variable * variable
+		m := predictMemory(o.Inputs, cal, o.Version)
+		live := float64(m.TreeIndexBytes + m.LeaseBytes + m.RestoreBufferBytes)
+		hnum += live * float64(o.RSSBytes-m.FileResidentBytes-cal.BaseHeapBytes)
+		hden += live * live
+	}
+	rep := FitReport{Observations: len(obs), TimeScale: 1, HeapGCFactor: cal.HeapGCFactor}
+	if den > 0 {
+		rep.TimeScale = clampFloat(num/den, 0.2, 20)
+	}
+	if hden > 0 {
+		rep.HeapGCFactor = clampFloat(hnum/hden, 1, 5)
+	}
+	k := rep.TimeScale
+	for _, c := range []*float64{&cal.PopulateSecondsPerByte, &cal.WalkSecondsPerPage, &cal.WalkSecondsPerElement,
+		&cal.FreelistSecondsPerFreePage, &cal.RestoreSecondsPerRevision, &cal.RestoreSecondsPerByte,
+		&cal.BtreeSecondsPerInsert, &cal.LeaseSecondsPerLease, &cal.LeaseSecondsPerKey} {
+		*c *= k
+	}
+	cal.HeapGCFactor = rep.HeapGCFactor
+	cal.Source = fmt.Sprintf("%s; startup coefficients x%.2f and heap factor %.2f fitted to %d real etcd starts", cal.Source, k, rep.HeapGCFactor, len(obs))
+	return cal, rep, nil
+}
+
+func clampFloat(v, lo, hi float64) float64 {
+	if math.IsNaN(v) {
+		return lo
+	}
+	return math.Min(math.Max(v, lo), hi)
+}
