@@ -49,14 +49,20 @@ func fragInputFromBbolt(t testing.TB, path string) FragInput {
 	return in
 }
 
-// On the fragmented fixture written by etcd 3.6: what fits before growth
-// must be what real bbolt serves under both freelists, the two allocators
-// must show different numbers, and a seed must give the same numbers.
+// On the fragmented fixtures written by etcd 3.5 and 3.6: what fits before
+// growth must be what real bbolt serves under both freelists, the two
+// allocators must show different numbers, and a seed must give the same
+// numbers.
 func TestFragmentedFixture(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes several copies of a 28 MB fixture")
 	}
-	fx := fixtures.Get(t, "fragmented-v3.6")
+	for _, name := range []string{"fragmented-v3.6", "fragmented-v3.5"} {
+		t.Run(name, func(t *testing.T) { testFragmentedFixture(t, fixtures.Get(t, name)) })
+	}
+}
+
+func testFragmentedFixture(t *testing.T, fx fixtures.Fixture) {
 	in := fragInputFromBbolt(t, fixtures.Copy(t, fx))
 	if in.PageSize != oraclePageSize {
 		t.Skipf("fixture page size %d; the bbolt fill below assumes %d", in.PageSize, oraclePageSize)

@@ -383,3 +383,28 @@ func BenchmarkAnalyzeFragmentationSynthetic100kSpans(b *testing.B) {
 		AnalyzeFragmentation(in, FragOptions{})
 	}
 }
+
+func TestFragmentationSummary(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   FragInput
+		want []string
+	}{
+		{"nothing free", FragInput{PageSize: 4096, HighWater: 10}, []string{"no free pages"}},
+		{"short spans block big values",
+			FragInput{PageSize: 4096, HighWater: 200, Free: []Span{{2, 1}, {4, 1}, {6, 1}, {8, 2}, {20, 6}}, RunSizes: map[uint64]int64{1: 10, 3: 10}},
+			[]string{"45% of the 11 free pages are in spans shorter than 3 pages", "values over about 8.0 KiB", "array", "hashmap"}},
+		{"all usable",
+			FragInput{PageSize: 4096, HighWater: 200, Free: []Span{{2, 1}, {4, 50}}, RunSizes: map[uint64]int64{1: 10}},
+			[]string{"2% of the 51 free pages are in single-page spans (largest span 50 pages)", "can use 100%"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := AnalyzeFragmentation(tc.in, FragOptions{}).Summary
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("summary %q lacks %q", got, w)
+				}
+			}
+		})
+	}
+}
