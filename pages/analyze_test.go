@@ -2,10 +2,12 @@ package pages
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -374,5 +376,98 @@ func TestFreelistCountConvention(t *testing.T) {
 	}
 	if a.Freelist.Listed < 0xFFFF || a.Freelist.Listed != a.Pages.ByType.Free {
 		t.Errorf("listed %d, computed free %d", a.Freelist.Listed, a.Pages.ByType.Free)
+	}
+}
+
+// TestJSONFields pins the JSON names that the CLI's -o json promises.
+func TestJSONFields(t *testing.T) {
+	f, err := Open(specs[4].build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	a, err := Analyze(f, AnalyzeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{
+		"file.size_bytes", "file.page_size", "meta.txid", "meta.root_pgid", "meta.freelist_pgid", "meta.high_water_pgid",
+		"pages.total", "pages.by_type.meta", "pages.by_type.freelist", "pages.by_type.branch", "pages.by_type.leaf",
+		"pages.by_type.overflow", "pages.by_type.free", "pages.by_type.unallocated", "pages.free_bytes", "pages.in_use_bytes",
+		"pages.elements", "meta.metas", "freelist.persisted", "complete", "problems",
+	}
+	for _, p := range paths {
+		var cur any = doc
+		for _, part := range strings.Split(p, ".") {
+			m, ok := cur.(map[string]any)
+			if !ok {
+				cur = nil
+				break
+			}
+			cur = m[part]
+		}
+		if cur == nil {
+			t.Errorf("JSON has no %s", p)
+		}
+	}
+	buckets, _ := doc["buckets"].([]any)
+	if len(buckets) < 2 {
+		t.Fatalf("buckets: %v", doc["buckets"])
+	}
+	for _, field := range []string{"name", "keys", "depth", "branch_pages", "leaf_pages", "overflow_pages", "inline", "used_bytes", "fill_ratio"} {
+		if _, ok := buckets[1].(map[string]any)[field]; !ok {
+			t.Errorf("buckets[] has no %s", field)
+		}
+	}
+}
+
+// TestOpenWhileLocked opens a file another process holds with an exclusive
+// flock, as a running etcd does.
+func TestOpenWhileLocked(t *testing.T) {
+	path := specs[0].build(t)
+	db, err := bolt.Open(path, 0o600, nil) // holds LOCK_EX until closed
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	f, err := Open(path)
+	if err != nil {
+		t.Fatalf("Open while bbolt holds the lock: %v", err)
+	}
+	defer f.Close()
+	a, err := Analyze(f, AnalyzeOptions{})
+	if err != nil || a.Damaged() {
+		t.Fatalf("Analyze while locked: %v %v", err, a.Problems)
+	}
+}
+
+func TestProgressReachesTotal(t *testing.T) {
+	f, err := Open(specs[0].build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var calls int
+	var last, total int64
+	_, err = Analyze(f, AnalyzeOptions{Progress: func(done, tot int64) {
+		if done < last || done > tot {
+			t.Errorf("progress %d of %d after %d", done, tot, last)
+		}
+		calls++
+		last, total = done, tot
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls == 0 || total != int64(f.Meta().HighWater)*int64(f.PageSize()) {
+		t.Errorf("%d progress calls, total %d", calls, total)
 	}
 }

@@ -62,6 +62,10 @@ func (w *walker) finish() {
 		}
 	}
 	w.truncation()
+	if w.opts.Progress != nil {
+		total := int64(w.limit * w.ps)
+		w.opts.Progress(total, total)
+	}
 }
 
 // truncation reports a file that ends before its high-water mark, with the

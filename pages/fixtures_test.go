@@ -1,6 +1,8 @@
 package pages
 
 import (
+	"bytes"
+	"os"
 	"testing"
 
 	"github.com/dbinspect/dbinspect/internal/fixtures"
@@ -42,4 +44,29 @@ func TestFixtures(t *testing.T) {
 			t.Logf("in use %d bytes; live etcd said %d (gap %d)", a.Pages.InUseBytes, fx.DbSizeInUse, fx.DbSizeInUse-a.Pages.InUseBytes)
 		})
 	}
+}
+
+func TestSnapshotMismatch(t *testing.T) {
+	for _, fx := range fixtures.All(t) {
+		if !fx.Snapshot {
+			continue
+		}
+		b, err := os.ReadFile(fixtures.Path(t, fx))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[len(b)/2] ^= 1
+		f, err := NewFile(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, err := f.VerifySnapshot(); err != nil || st != SnapshotMismatch {
+			t.Errorf("%s with a flipped byte: %q, %v; want mismatch", fx.Name, st, err)
+		}
+		if f.Size() != int64(len(b))-32 {
+			t.Errorf("bbolt part is %d bytes, want the file minus the 32-byte trailer", f.Size())
+		}
+		return
+	}
+	t.Fatal("no snapshot fixture")
 }

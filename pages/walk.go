@@ -149,7 +149,7 @@ func (w *walker) mark(id, n uint64, kind PageKind, bucket int32) {
 			pm.Kinds[p], pm.Buckets[p] = k, bucket
 		}
 	}
-	w.done += int64(n)
+	w.done = min(w.done+int64(n), int64(w.limit))
 	if w.opts.Progress != nil && w.done-w.progress >= 4096 {
 		w.progress = w.done
 		w.opts.Progress(w.done*int64(w.ps), int64(w.limit*w.ps))
