@@ -40,17 +40,20 @@ func forceHashmapTx(t *testing.T, i int, h *HashmapFreelist, w *TxWriter, st ora
 // bbolt does.
 func TestHashmapModelAllowsBboltChoices(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		seed uint64
-		keys int
-		txs  int
+		name  string
+		build func(testing.TB, uint64, int) string
+		seed  uint64
+		keys  int
+		txs   int
 	}{
-		{"small", 1, 50, 60},
-		{"larger", 2, 80, 90},
-		{"other", 4, 70, 80},
+		{"small", buildFragmentedDB, 1, 50, 60},
+		{"larger", buildFragmentedDB, 2, 80, 90},
+		{"other", buildFragmentedDB, 4, 70, 80},
+		{"scattered", buildScatteredDB, 5, 150, 90},
+		{"scattered2", buildScatteredDB, 6, 250, 90},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := buildFragmentedDB(t, tc.seed, tc.keys)
+			path := tc.build(t, tc.seed, tc.keys)
 			sizes := oracleSizes(tc.txs)
 			run := runOracle(t, copyOracleFile(t, path), bolt.FreelistMapType, sizes)
 			bboltGrewAt := run.firstGrowth()

@@ -16,9 +16,19 @@ import (
 const oraclePageSize = 4096
 
 // buildFragmentedDB writes a small db whose free pages form spans of mixed
-// lengths: values of 0.1 to 4 pages in one bucket, then about half the keys
-// deleted. Written with NoFreelistSync, as etcd on Linux does.
+// lengths: values of 400 bytes to 4 pages in one bucket, then about half
+// the keys deleted. Written with NoFreelistSync, as etcd on Linux does.
 func buildFragmentedDB(t testing.TB, seed uint64, keys int) string {
+	return buildDB(t, seed, keys, 4*oraclePageSize, 2)
+}
+
+// buildScatteredDB is like buildFragmentedDB with small values and most
+// keys deleted, which leaves many short spans of many sizes.
+func buildScatteredDB(t testing.TB, seed uint64, keys int) string {
+	return buildDB(t, seed, keys, oraclePageSize, 3)
+}
+
+func buildDB(t testing.TB, seed uint64, keys, maxValue, keepOneIn int) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "frag.db")
 	db, err := bolt.Open(path, 0o600, &bolt.Options{PageSize: oraclePageSize, NoFreelistSync: true, NoSync: true})
@@ -34,7 +44,7 @@ func buildFragmentedDB(t testing.TB, seed uint64, keys int) string {
 				return err
 			}
 			for i := lo; i < hi; i++ {
-				v := make([]byte, 400+rng.IntN(4*oraclePageSize))
+				v := make([]byte, 400+rng.IntN(maxValue))
 				if err := b.Put([]byte(fmt.Sprintf("k%05d", i)), v); err != nil {
 					return err
 				}
@@ -47,7 +57,7 @@ func buildFragmentedDB(t testing.TB, seed uint64, keys int) string {
 			t.Fatal(err)
 		}
 	}
-	order := rng.Perm(keys)[:keys/2]
+	order := rng.Perm(keys)[:keys-keys/keepOneIn]
 	for i := 0; i < len(order); i += 15 {
 		err := db.Update(func(tx *bolt.Tx) error {
 			b := tx.Bucket([]byte("data"))

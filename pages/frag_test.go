@@ -312,14 +312,15 @@ func TestPersistedFreelistPages(t *testing.T) {
 // What fits before growth, per run size, must be what real bbolt serves
 // from free space under both freelists.
 func TestRunFitsMatchBbolt(t *testing.T) {
-	path := buildFragmentedDB(t, 5, 120)
-	for _, typ := range []bolt.FreelistType{bolt.FreelistArrayType, bolt.FreelistMapType} {
-		for _, n := range []uint64{1, 2, 3, 5} {
-			_, free := openOracleState(t, copyOracleFile(t, path), typ)
-			fits := runFits(free, SpanPages(free), []runNeed{{n, 1}})[0].Fits
-			got, _ := fillOnce(t, copyOracleFile(t, path), typ, n, int(fits)+3)
-			if uint64(got) != fits {
-				t.Errorf("%s, runs of %d: bbolt served %d from free space, model says %d fit", typ, n, got, fits)
+	for _, path := range []string{buildFragmentedDB(t, 5, 120), buildScatteredDB(t, 7, 800)} {
+		for _, typ := range []bolt.FreelistType{bolt.FreelistArrayType, bolt.FreelistMapType} {
+			for _, n := range []uint64{1, 2, 3, 5} {
+				_, free := openOracleState(t, copyOracleFile(t, path), typ)
+				fits := runFits(free, SpanPages(free), []runNeed{{n, 1}})[0].Fits
+				got, _ := fillOnce(t, copyOracleFile(t, path), typ, n, int(fits)+3)
+				if uint64(got) != fits {
+					t.Errorf("%s, runs of %d over %d spans: bbolt served %d from free space, model says %d fit", typ, n, len(free), got, fits)
+				}
 			}
 		}
 	}
