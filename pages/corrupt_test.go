@@ -273,3 +273,31 @@ func TestFreelistListingReachablePage(t *testing.T) {
 		t.Errorf("the page no longer listed should be leaked: %+v", a.Freelist)
 	}
 }
+
+// TestForEachSkipsDamage checks the KVReader contract on a damaged file:
+// every readable pair is delivered, and the error wraps ErrCorrupt.
+func TestForEachSkipsDamage(t *testing.T) {
+	im := loadImage(t)
+	count := func(f *File) (int, error) {
+		n := 0
+		err := f.ForEach("key", func(k, v []byte) error { n++; return nil })
+		return n, err
+	}
+	whole, err := count(im.f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf := im.firstLeaf(im.keyRoot(t))
+	binary.LittleEndian.PutUint32(im.elem(leaf, 0)[4:], 0xFFFFFF00)
+	f, err := NewFile(bytes.NewReader(im.b), int64(len(im.b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := count(f)
+	if !errors.Is(err, ErrCorrupt) {
+		t.Errorf("ForEach error %v, want one wrapping ErrCorrupt", err)
+	}
+	if got != whole-1 {
+		t.Errorf("%d pairs delivered, want %d (all but the damaged one)", got, whole-1)
+	}
+}
