@@ -22,13 +22,39 @@ type treapNode struct {
 	sum         uint64 // pages in this subtree
 }
 
+// newSpanTree builds the tree from sorted, disjoint spans in linear time
+// (the usual stack build of a Cartesian tree).
 func newSpanTree(sorted []Span) *spanTree {
 	t := &spanTree{root: nilNode, rng: 0x9e3779b97f4a7c15}
 	t.nodes = make([]treapNode, 0, len(sorted))
+	var stack []int32
 	for _, s := range sorted {
-		t.insert(s)
+		i := t.newNode(s)
+		last := nilNode
+		for len(stack) > 0 && t.nodes[stack[len(stack)-1]].prio < t.nodes[i].prio {
+			last = stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+		}
+		t.nodes[i].left = last
+		if len(stack) > 0 {
+			t.nodes[stack[len(stack)-1]].right = i
+		}
+		stack = append(stack, i)
+	}
+	if len(stack) > 0 {
+		t.root = stack[0]
+		t.fixAll(t.root)
 	}
 	return t
+}
+
+func (t *spanTree) fixAll(i int32) {
+	if i == nilNode {
+		return
+	}
+	t.fixAll(t.nodes[i].left)
+	t.fixAll(t.nodes[i].right)
+	t.fix(i)
 }
 
 func (t *spanTree) nextPrio() uint64 {

@@ -409,3 +409,34 @@ func TestFragmentationSummary(t *testing.T) {
 		})
 	}
 }
+
+func TestSpanTreeBuildKeepsOrderAndSums(t *testing.T) {
+	free := randomSpans(13, 5000, 20)
+	tr := newSpanTree(free)
+	if got := tr.spans(); !slices.Equal(got, free) {
+		t.Fatal("in-order walk differs from the input")
+	}
+	if tr.pages() != SpanPages(free) {
+		t.Errorf("pages %d, want %d", tr.pages(), SpanPages(free))
+	}
+	var check func(i int32) (uint64, uint64)
+	check = func(i int32) (sum, longest uint64) {
+		if i == nilNode {
+			return 0, 0
+		}
+		n := tr.nodes[i]
+		ls, lm := check(n.left)
+		rs, rm := check(n.right)
+		for _, c := range []int32{n.left, n.right} {
+			if c != nilNode && tr.nodes[c].prio > n.prio {
+				t.Fatalf("heap order broken at %v", n.span)
+			}
+		}
+		sum, longest = ls+rs+n.span.Len, max(lm, rm, n.span.Len)
+		if sum != n.sum || longest != n.maxLen {
+			t.Fatalf("node %v: sum %d max %d, stored %d %d", n.span, sum, longest, n.sum, n.maxLen)
+		}
+		return sum, longest
+	}
+	check(tr.root)
+}
