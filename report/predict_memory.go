@@ -108,6 +108,11 @@ func treeIndexBytes(in PredictInputs, version string) int64 {
 func predictMemory(in PredictInputs, cal Calibration, version string) MemoryPrediction {
 	m := MemoryPrediction{MmapBytes: mmapBytes(in.FileBytes, in.QuotaBytes)}
 	m.FileResidentBytes = min(in.FileBytes, m.MmapBytes)
+	if hw := int64(in.HighWaterPgid) * int64(in.PageSize); hw > 0 && hw < m.FileResidentBytes {
+		// Past the high-water mark the file is the unwritten tail bbolt
+		// grew it by: no data there to keep resident.
+		m.FileResidentBytes = hw
+	}
 	m.TreeIndexBytes = treeIndexBytes(in, version)
 	m.LeaseBytes = in.Leases*leaseStructBytes + in.LeasedKeys*leasedKeyBytes
 	if in.Revisions > 0 {
@@ -127,7 +132,7 @@ func predictMemory(in PredictInputs, cal Calibration, version string) MemoryPred
 func memoryModel(in PredictInputs) Model {
 	return Model{
 		Name: "memory",
-		Model: "mmap = bbolt mmapSize(max(file, 10 GiB or 1.1 x non-default quota)); resident file = min(file, mmap) (MAP_POPULATE); " +
+		Model: "mmap = bbolt mmapSize(max(file, 10 GiB or 1.1 x non-default quota)); resident file = min(file up to the high-water mark, mmap) (MAP_POPULATE); " +
 			"treeIndex = keys x 64 (keyIndex) + key, generation and revision slices in Go size classes + btree nodes (degree 32, ~70% full, 16 B slots in 3.5, 8 B in 3.6+); " +
 			"heap = GC factor x (treeIndex + leases + 10000 decoded revisions in flight) + runtime base; rss = resident file + heap; raft log = payload of the newest 105000 (3.5) or 5100 (3.6+) revisions + 64 B each",
 		Inputs: map[string]int64{

@@ -99,7 +99,7 @@ func TestMmapBytes(t *testing.T) {
 }
 
 func TestTreeIndexAndRaftLog(t *testing.T) {
-	in := PredictInputs{FileBytes: 1 << 30, Keys: 4400, Revisions: 20000, KeyBytes: 4e5, ValueBytes: 16e5, Leases: 10, LeasedKeys: 100,
+	in := PredictInputs{FileBytes: 1 << 30, PageSize: 4096, HighWaterPgid: 1 << 18, Keys: 4400, Revisions: 20000, KeyBytes: 4e5, ValueBytes: 16e5, Leases: 10, LeasedKeys: 100,
 		Index:               IndexShape{Keys: 4400, KeyAllocBytes: 4400 * 48, Generations: 4400, GenerationAllocBytes: 4400 * 48, RevisionAllocBytes: 4400 * 64},
 		RecentRevisionBytes: map[int]int64{5000: 5e6, 5100: 5.1e6, 105000: 99e6}}
 	shape := int64(4400 * (48 + 48 + 64))
@@ -182,6 +182,23 @@ func TestPredictVersionsAndDefrag(t *testing.T) {
 	for v, want := range map[string]string{"3.6.0": "3.6", "v3.5.35": "3.5", "3.4.0": "", "": "", "3": ""} {
 		if got := etcdMinor(v); got != want {
 			t.Errorf("etcdMinor(%q) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+func TestResidentStopsAtHighWater(t *testing.T) {
+	cases := []struct {
+		file, hw, want int64
+	}{
+		{16 << 20, 1000, 1000 * 4096}, // bbolt grew the file past its data
+		{8 << 20, 2048, 8 << 20},      // no tail
+		{8 << 20, 0, 8 << 20},         // high-water unknown
+		{20 * gib, 20 * gib / 4096, 20 * gib},
+	}
+	for _, tc := range cases {
+		m := predictMemory(PredictInputs{FileBytes: tc.file, PageSize: 4096, HighWaterPgid: uint64(tc.hw)}, unitCal, "3.6")
+		if m.FileResidentBytes != tc.want {
+			t.Errorf("file %d, high water %d: resident %d, want %d", tc.file, tc.hw, m.FileResidentBytes, tc.want)
 		}
 	}
 }
