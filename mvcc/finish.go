@@ -83,6 +83,12 @@ func (sc *scanner) finish() *Summary {
 	sum.RemovedMembers = sc.other.removed
 	sum.Cluster = sc.other.cluster
 	sum.Alarms = sc.other.alarms
+	// Lists are [] rather than null in JSON.
+	sum.Members = nonNil(sum.Members)
+	sum.RemovedMembers = nonNil(sum.RemovedMembers)
+	sum.Alarms = nonNil(sum.Alarms)
+	sum.UnknownBuckets = nonNil(sum.UnknownBuckets)
+	sum.Prefixes = nonNil(sum.Prefixes)
 	if sc.unmarkedLong > 0 {
 		sum.Notes = append(sum.Notes, fmt.Sprintf("%d revision keys are 18 bytes without the tombstone mark 't'; etcd reads them as puts, and so does this scan", sc.unmarkedLong))
 	}
@@ -217,6 +223,13 @@ func (sc *scanner) lookupKey(key string) (KeyStat, bool) {
 		return KeyStat{}, false
 	}
 	return sc.keyStat(&sc.table.states[idx], nil), true
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 func saturatingMul(a, b uint64) uint64 {

@@ -7,20 +7,25 @@ import (
 
 // keyTable interns user keys and maps each to a dense index into states.
 // Key bytes live in fixed-size arena chunks that are never moved, so the
-// strings that point into them stay valid; the hash table holds only
-// uint32 indices (open addressing, linear probing, load <= 1/2).
+// strings that point into them stay valid. The hash table (open
+// addressing, linear probing, load <= 1/2) holds per slot the index+1 in
+// the low 32 bits and the top 32 hash bits above, so a probe that misses
+// rarely touches the state or the key bytes.
 type keyTable struct {
 	seed   maphash.Seed
-	slots  []uint32 // 0 = empty, else index+1
+	slots  []uint64 // 0 = empty
 	states []keyState
 	chunk  []byte // current arena chunk, appended to within its capacity
-	arena  uint64 // bytes reserved by all chunks
+	// pendingTag is the hash tag of the key the last failed lookup saw,
+	// for the insert that follows it.
+	pendingTag uint64
+	arena      uint64 // bytes reserved by all chunks
 }
 
 const arenaChunk = 1 << 20
 
 func newKeyTable() *keyTable {
-	return &keyTable{seed: maphash.MakeSeed(), slots: make([]uint32, 1024)}
+	return &keyTable{seed: maphash.MakeSeed(), slots: make([]uint64, 1024)}
 }
 
 // lookup returns the index of key and true, or the slot where it belongs
@@ -28,13 +33,17 @@ func newKeyTable() *keyTable {
 func (t *keyTable) lookup(key []byte) (int, bool) {
 	mask := uint64(len(t.slots) - 1)
 	h := maphash.Bytes(t.seed, key)
+	tag := h &^ (1<<32 - 1)
 	for i := h & mask; ; i = (i + 1) & mask {
 		s := t.slots[i]
 		if s == 0 {
+			t.pendingTag = tag
 			return int(i), false
 		}
-		if t.states[s-1].key == string(key) {
-			return int(s - 1), true
+		if s&^(1<<32-1) == tag {
+			if idx := int(uint32(s)) - 1; t.states[idx].key == string(key) {
+				return idx, true
+			}
 		}
 	}
 }
@@ -44,7 +53,7 @@ func (t *keyTable) lookup(key []byte) (int, bool) {
 func (t *keyTable) insert(key []byte, slot int) int {
 	idx := len(t.states)
 	t.states = append(t.states, keyState{key: t.intern(key)})
-	t.slots[slot] = uint32(idx + 1)
+	t.slots[slot] = t.pendingTag | uint64(idx+1)
 	if uint64(len(t.states))*2 > uint64(len(t.slots)) {
 		t.grow()
 	}
@@ -52,15 +61,19 @@ func (t *keyTable) insert(key []byte, slot int) int {
 }
 
 func (t *keyTable) grow() {
-	slots := make([]uint32, len(t.slots)*2)
+	slots := make([]uint64, len(t.slots)*2)
 	mask := uint64(len(slots) - 1)
-	for i := range t.states {
-		h := maphash.String(t.seed, t.states[i].key)
+	for _, s := range t.slots {
+		if s == 0 {
+			continue
+		}
+		// The slot keeps only the top hash bits; rehash for the position.
+		h := maphash.String(t.seed, t.states[uint32(s)-1].key)
 		j := h & mask
 		for slots[j] != 0 {
 			j = (j + 1) & mask
 		}
-		slots[j] = uint32(i + 1)
+		slots[j] = s
 	}
 	t.slots = slots
 }
