@@ -52,9 +52,12 @@ type startupResult struct {
 
 // startupFile is what -out writes: testdata/fixtures/startup.json.
 type startupFile struct {
-	Note    string          `json:"note"`
-	Machine string          `json:"machine"`
-	Results []startupResult `json:"results"`
+	Note    string `json:"note"`
+	Machine string `json:"machine"`
+	// The machine is shared; its load during the runs says how noisy they are.
+	LoadAverageBefore string          `json:"load_average_before"`
+	LoadAverageAfter  string          `json:"load_average_after"`
+	Results           []startupResult `json:"results"`
 }
 
 func runStartup(args []string) error {
@@ -76,6 +79,7 @@ func runStartup(args []string) error {
 	if *runs < 1 || *runs > 100 {
 		return fmt.Errorf("-runs %d: want 1 to 100", *runs)
 	}
+	loadBefore := loadAverage()
 	var results []startupResult
 	for _, db := range dbs {
 		r, err := measureStartup(db, *runs)
@@ -86,7 +90,8 @@ func runStartup(args []string) error {
 		results = append(results, *r)
 	}
 	if *out != "" {
-		b, err := json.MarshalIndent(startupFile{Note: timingNote, Machine: machineSummary(), Results: results}, "", "  ")
+		b, err := json.MarshalIndent(startupFile{Note: timingNote, Machine: machineSummary(),
+			LoadAverageBefore: loadBefore, LoadAverageAfter: loadAverage(), Results: results}, "", "  ")
 		if err != nil {
 			return err
 		}
@@ -298,6 +303,16 @@ func readAll(path string) error {
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// loadAverage is the first three fields of /proc/loadavg.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	return strings.Join(f[:min(3, len(f))], " ")
 }
 
 // machineSummary names the machine the figures were taken on.
