@@ -284,8 +284,12 @@ func pageMapChart(d PageMapData) (svgChart, error) {
 	}
 	c.Height = c.svgLegend(svgTop+h+10, items) + svgTop
 	if g.perCell == 1 {
-		c.Note = fmt.Sprintf("Each %d×%d square is one page of %s; a row is %s pages (%s). Legend: pages per class.",
-			g.cell, g.cell, svgUnitBytes.format(float64(d.PageSize)), svgUnitCount.format(float64(g.cols)), svgUnitBytes.format(rowBytes))
+		square := fmt.Sprintf("Each %d×%d square", g.cell, g.cell)
+		if g.cell == 1 {
+			square = "Each pixel"
+		}
+		c.Note = fmt.Sprintf("%s is one page of %s; a row is %s pages (%s). Legend: pages per class.",
+			square, svgUnitBytes.format(float64(d.PageSize)), svgUnitCount.format(float64(g.cols)), svgUnitBytes.format(rowBytes))
 	} else {
 		c.Note = fmt.Sprintf("Each pixel covers %s pages (%s): it shows the most common class among them, mixed towards red by the share of free pages. A row is %s. Legend: pages per class.",
 			svgUnitCount.format(float64(g.perCell)), svgUnitBytes.format(float64(g.perCell)*float64(d.PageSize)), svgUnitBytes.format(rowBytes))
