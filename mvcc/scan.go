@@ -132,7 +132,7 @@ func (sc *scanner) keyEntry(k, v []byte) {
 	sc.entries++
 	bk, err := ParseBucketKey(k)
 	if err != nil {
-		sc.bad(pos, k, err.Error())
+		sc.bad(pos, k, err.Error()+" (etcd 3.6 panics on it at startup)")
 		return
 	}
 	sc.lastStoredMain = bk.Main

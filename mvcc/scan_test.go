@@ -248,3 +248,12 @@ func TestGrowCapMatchesRuntime(t *testing.T) {
 		}
 	}
 }
+
+// Ensure that the per-key state stays as small as the doc says: memory per
+// key must stay well under etcd's own keyIndex (64 B + 48 B + 16 B + key +
+// btree slots).
+func TestKeyStateSize(t *testing.T) {
+	if s := unsafe.Sizeof(keyState{}); s > 88 {
+		t.Errorf("keyState is %d bytes, the package promises 88", s)
+	}
+}
