@@ -183,3 +183,34 @@ func TestWriteHTMLOddNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestStackedChartLegend: a step that is zero in every version gets no
+// legend entry, and a label keeps its colour across bars.
+func TestStackedChartLegend(t *testing.T) {
+	c := stackedChart("x", "x", "x", []StackedBar{
+		{Label: "3.5", Segments: []Segment{{"open", 1}, {"never", 0}, {"index", 2}}},
+		{Label: "3.6", Segments: []Segment{{"index", 2}, {"open", 1}}},
+	}, svgUnitSeconds)
+	var legend []string
+	fill := map[string]string{}
+	for _, tx := range c.Texts {
+		if tx.Class == "legend" {
+			legend = append(legend, tx.Text)
+		}
+	}
+	for _, r := range c.Rects {
+		if r.Class == "seg" {
+			name := r.Tip[strings.Index(r.Tip, ", ")+2 : strings.Index(r.Tip, ":")]
+			if f, ok := fill[name]; ok && f != r.Fill {
+				t.Errorf("segment %s drawn in %s and %s", name, f, r.Fill)
+			}
+			fill[name] = r.Fill
+		}
+	}
+	if strings.Join(legend, ",") != "open,index" {
+		t.Errorf("legend = %v, want [open index]", legend)
+	}
+	if len(fill) != 2 || fill["open"] == fill["index"] {
+		t.Errorf("segment colours = %v, want two distinct", fill)
+	}
+}

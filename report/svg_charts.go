@@ -132,7 +132,8 @@ func stackedChart(id, title, desc string, bars []StackedBar, u svgUnit) svgChart
 		labels[i] = b.Label
 		for _, s := range b.Segments {
 			totals[i] += svgFinite(s.Value)
-			if _, ok := colour[s.Label]; !ok {
+			// Only segments drawn somewhere take a colour and a legend entry.
+			if _, ok := colour[s.Label]; !ok && svgFinite(s.Value) > 0 {
 				colour[s.Label] = len(order)
 				order = append(order, s.Label)
 			}
