@@ -2,6 +2,7 @@ package pages
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 )
 
@@ -55,8 +56,9 @@ func (h PageHeader) Type() string {
 // node is the bytes of one branch or leaf node (1+overflow pages, or the
 // inline page inside a bucket value) with every access bounds-checked.
 type node struct {
-	b []byte
-	h PageHeader
+	b    []byte // the bytes read: all of the node, or a prefix (see neededBytes)
+	size uint64 // the node's length
+	h    PageHeader
 }
 
 // newNode checks that the element array fits in b.
@@ -64,11 +66,49 @@ func newNode(b []byte) (node, error) {
 	if len(b) < pageHeaderSize {
 		return node{}, fmt.Errorf("%d bytes, shorter than a page header", len(b))
 	}
-	n := node{b: b, h: parseHeader(b)}
-	if need := pageHeaderSize + elementSize*int(n.h.Count); need > len(b) {
-		return node{}, fmt.Errorf("%d elements need %d bytes, the node has %d", n.h.Count, need, len(b))
+	return newPartialNode(b, uint64(len(b)))
+}
+
+// newPartialNode is a node of size bytes of which b, a prefix holding at
+// least the element array, was read.
+func newPartialNode(b []byte, size uint64) (node, error) {
+	if len(b) < pageHeaderSize || uint64(len(b)) > size {
+		return node{}, fmt.Errorf("%d bytes, shorter than a page header", len(b))
+	}
+	n := node{b: b, size: size, h: parseHeader(b)}
+	if need := uint64(pageHeaderSize + elementSize*int(n.h.Count)); need > size {
+		return node{}, fmt.Errorf("%d elements need %d bytes, the node has %d", n.h.Count, need, size)
+	} else if need > uint64(len(b)) {
+		return node{}, fmt.Errorf("%d elements need %d bytes, only %d were read", n.h.Count, need, len(b))
 	}
 	return n, nil
+}
+
+// neededBytes is how much of a node of size bytes must be read to check
+// its keys and decode nested bucket values, judged from the element array
+// in first (its first page). It is size when the array is not all there.
+func neededBytes(first []byte, size uint64) uint64 {
+	h := parseHeader(first)
+	base := uint64(pageHeaderSize + elementSize*int(h.Count))
+	if base > uint64(len(first)) || (h.Flags != flagBranch && h.Flags != flagLeaf) {
+		return size
+	}
+	end := base
+	le := binary.LittleEndian
+	for i := 0; i < int(h.Count); i++ {
+		e := first[pageHeaderSize+elementSize*i:]
+		at := uint64(pageHeaderSize + elementSize*i)
+		if h.Flags == flagBranch {
+			end = max(end, at+uint64(le.Uint32(e))+uint64(le.Uint32(e[4:])))
+			continue
+		}
+		kend := at + uint64(le.Uint32(e[4:])) + uint64(le.Uint32(e[8:]))
+		if le.Uint32(e)&bucketLeafFlag != 0 {
+			kend += uint64(le.Uint32(e[12:]))
+		}
+		end = max(end, kend)
+	}
+	return min(end, size)
 }
 
 func (n node) count() int { return int(n.h.Count) }
@@ -77,8 +117,11 @@ func (n node) count() int { return int(n.h.Count) }
 func (n node) span(i int, pos, size uint64) ([]byte, error) {
 	start := uint64(pageHeaderSize+elementSize*i) + pos
 	end := start + size // pos, size < 2^32: no overflow
+	if end > n.size {
+		return nil, fmt.Errorf("element %d: bytes [%d,%d) lie outside the node (%d bytes)", i, start, end, n.size)
+	}
 	if end > uint64(len(n.b)) {
-		return nil, fmt.Errorf("element %d: bytes [%d,%d) lie outside the node (%d bytes)", i, start, end, len(n.b))
+		return nil, errNotRead
 	}
 	return n.b[start:end:end], nil
 }
@@ -100,11 +143,25 @@ func (n node) leaf(i int) (flags uint32, key, value []byte, err error) {
 	flags = le.Uint32(e)
 	pos, ksize, vsize := uint64(le.Uint32(e[4:])), uint64(le.Uint32(e[8:])), uint64(le.Uint32(e[12:]))
 	kv, err := n.span(i, pos, ksize+vsize)
+	if err == errNotRead {
+		// The value lies in pages not read; the key must have been.
+		key, err = n.span(i, pos, ksize)
+		return flags, key, nil, err
+	}
 	if err != nil {
 		return flags, nil, nil, err
 	}
 	return flags, kv[:ksize:ksize], kv[ksize:], nil
 }
+
+// vsize is the value size of leaf element i.
+func (n node) vsize(i int) uint32 {
+	return binary.LittleEndian.Uint32(n.b[pageHeaderSize+elementSize*i+12:])
+}
+
+// errNotRead marks bytes inside the node that were not read (a partial
+// node); it is not corruption.
+var errNotRead = errors.New("bytes not read")
 
 // bucketHeader decodes a bucket value: its root page, and for an inline
 // bucket (root 0) the bytes of its page.

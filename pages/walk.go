@@ -235,15 +235,19 @@ func (w *walker) visit(i int) error {
 		return nil
 	}
 	bs := &a.Buckets[r.bucket]
-	if n*w.ps > maxNodeBytes {
+	// Read only as far as the keys (and nested bucket values) reach: the
+	// overflow pages of large values are not needed for the walk.
+	size := n * w.ps
+	need := neededBytes(hb, size)
+	if need > maxNodeBytes {
 		w.mark(r.id, n, kind, r.bucket)
-		a.problem(SeverityError, CodeNodeTooLarge, r.id, bname, "a node of %d pages is larger than %d MiB; its elements were not read", n, maxNodeBytes>>20)
+		a.problem(SeverityError, CodeNodeTooLarge, r.id, bname, "a node of %d pages needs %d MiB read to check its keys, more than the %d MiB allowed; its elements were not read", n, need>>20, maxNodeBytes>>20)
 		a.Complete = false
 		return nil
 	}
 	buf := hb
-	if n > 1 {
-		if buf, err = w.rd.read(r.id, n, ahead); err != nil {
+	if k := (need + w.ps - 1) / w.ps; k > 1 {
+		if buf, err = w.rd.read(r.id, k, ahead); err != nil {
 			return w.readFailed(err, r, bname)
 		}
 	}
@@ -256,7 +260,7 @@ func (w *walker) visit(i int) error {
 	bs.AllocBytes += int64(n * w.ps)
 	bs.OverflowPages += int64(n - 1)
 	bs.Depth = max(bs.Depth, int(r.depth)+1)
-	nd, err := newNode(buf)
+	nd, err := newPartialNode(buf, size)
 	if err != nil {
 		a.problem(SeverityError, CodeElementBounds, r.id, bname, "%v", err)
 		a.Complete = false
@@ -403,7 +407,7 @@ func (w *walker) leaf(r *nodeRef, nd node, bname string) {
 			continue
 		}
 		keys += int64(len(key))
-		vals += int64(len(val))
+		vals += int64(nd.vsize(i)) // val is nil when its pages were not read
 		if ordered {
 			ordered = w.checkOrder(r, i, nd.count()-1, key, prev, prev != nil, bname)
 		}
