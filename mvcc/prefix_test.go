@@ -112,6 +112,9 @@ func TestPrefixesAndRedaction(t *testing.T) {
 			t.Errorf("redacted prefix leaks a name: %+v", p)
 		}
 	}
+	if got := RedactKey("abc", "", false); got == "abc" || got == "" {
+		t.Errorf("redaction with no separator gave %q", got)
+	}
 	if n := len(strings.Split(RedactKey("/custom/tenant-x/thing", "/", true), "/")); n != 4 {
 		t.Errorf("redaction changed the key's structure (%d segments)", n)
 	}

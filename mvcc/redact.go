@@ -41,6 +41,10 @@ func (r *redactor) key(key string) string {
 	var b strings.Builder
 	b.WriteString(key[:keep])
 	rest := key[keep:]
+	if r.sep == "" {
+		b.WriteString(r.segment(rest))
+		return b.String()
+	}
 	for {
 		seg, after, found := strings.Cut(rest, r.sep)
 		b.WriteString(r.segment(seg))
