@@ -66,6 +66,7 @@ func (sc *scanner) finish() *Summary {
 			ScannedRevisions: sc.rerun.scanned,
 		}
 	}
+	sc.perKey(sum)
 	sum.Index = IndexShape{
 		Keys:                 sc.shape.keys,
 		KeyAllocBytes:        sc.shape.keyAlloc,
@@ -73,8 +74,6 @@ func (sc *scanner) finish() *Summary {
 		GenerationAllocBytes: sc.shape.genAlloc,
 		RevisionAllocBytes:   sc.shape.revAlloc,
 	}
-
-	sc.perKey(sum)
 	sc.summariseLeases(sum)
 	sc.etcdutl(sum)
 
@@ -115,6 +114,7 @@ func (sc *scanner) perKey(sum *Summary) {
 			continue
 		}
 		revCounts = append(revCounts, s.revs)
+		s.finishShape(&sc.shape)
 		live := liveBytes(s)
 		sum.KeyBucketBytes += s.totalBytes
 		sum.LiveBytes += live

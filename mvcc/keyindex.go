@@ -3,8 +3,10 @@ package mvcc
 // keyState is dbinspect's compact stand-in for one etcd keyIndex: enough
 // to answer Get (version, create and mod revision), to price etcd's own
 // keyIndex (generation and revision slice capacities), and to rank keys.
-// It is 88 bytes plus the interned key; etcd spends at least 64 (keyIndex)
+// It is 80 bytes plus the interned key; etcd spends at least 64 (keyIndex)
 // + 48 (generation) + 16 (revision) + the key + btree slots on the same key.
+// Slice capacities are not stored: both of etcd's slices start at cap 1
+// and grow one append at a time, so their caps follow from their lengths.
 type keyState struct {
 	key        string // aliases keyTable's arena
 	createMain int64  // created.Main of the current generation
@@ -14,18 +16,36 @@ type keyState struct {
 	totalBytes uint64 // Σ bucket key + value bytes over the key's revisions
 	revs       uint32 // revisions of this key in the bucket
 	gens       uint32 // len(keyIndex.generations)
-	genCap     uint32 // cap(keyIndex.generations)
 	curRevs    uint32 // len(revs) of the last generation
-	curCap     uint32 // cap(revs) of the last generation
 	lastBytes  uint32 // bucket key + value bytes of the latest revision
 	valueSize  uint32 // value bytes of the latest put
 	live       bool   // the last generation is not empty
 	lastTomb   bool   // the latest revision in the bucket is a tombstone
 }
 
-// indexShape accumulates the size of etcd's treeIndex after restore.
+// indexShape accumulates the size of etcd's treeIndex after restore;
+// revAlloc holds closed generations only until finishShape adds the rest.
 type indexShape struct {
 	keys, keyAlloc, gens, genAlloc, revAlloc uint64
+}
+
+// appendCap is the cap of a slice grown from cap 1 by single appends to
+// length n, as etcd grows generations and revs.
+func appendCap(n, elemSize uint64, noscan bool) uint64 {
+	if n == 0 {
+		return 0
+	}
+	c := uint64(1)
+	for c < n {
+		c = growCap(c, c+1, elemSize, noscan)
+	}
+	return c
+}
+
+// finishShape adds the key's open slices to the shape.
+func (s *keyState) finishShape(sh *indexShape) {
+	sh.genAlloc += appendCap(uint64(s.gens), generationSize, false) * generationSize
+	sh.revAlloc += appendCap(uint64(s.curRevs), revisionSize, true) * revisionSize
 }
 
 // clamp32 saturates a length to uint32 (bbolt values are < 2 GiB anyway).
@@ -46,20 +66,16 @@ func (s *keyState) restoreNew(sh *indexShape, keyLen int, rev Revision, tomb boo
 	}
 	s.modMain = rev.Main
 	// generations = append(nil, g): cap 1; revs = []Revision{modified}: cap 1.
-	s.gens, s.genCap = 1, 1
+	s.gens, s.curRevs = 1, 1
 	sh.gens++
-	sh.genAlloc += generationSize
-	sh.revAlloc += revisionSize
 	if tomb {
 		// restoreTombstone: restore(Revision{}, rev, 1) + an empty generation.
 		s.createMain, s.version = 0, 1
-		s.appendGeneration(sh)
-		s.curRevs, s.curCap = 0, 0
+		s.closeGeneration(sh)
 		s.live = false
 		return
 	}
 	s.createMain, s.version = kv.CreateRevision, kv.Version
-	s.curRevs, s.curCap = 1, 1
 	s.live = true
 }
 
@@ -68,11 +84,6 @@ func (s *keyState) put(sh *indexShape, rev Revision) {
 	if s.curRevs == 0 {
 		s.createMain = rev.Main
 		s.version = 0
-	}
-	if s.curRevs == s.curCap {
-		c := clamp32(growCap(uint64(s.curCap), uint64(s.curRevs)+1, revisionSize, true))
-		sh.revAlloc += uint64(c-s.curCap) * revisionSize
-		s.curCap = c
 	}
 	s.curRevs++
 	s.version++
@@ -88,20 +99,17 @@ func (s *keyState) tombstone(sh *indexShape, rev Revision) bool {
 		return false
 	}
 	s.put(sh, rev)
-	s.appendGeneration(sh)
-	s.curRevs, s.curCap = 0, 0
+	s.closeGeneration(sh)
 	s.live = false
 	return true
 }
 
-func (s *keyState) appendGeneration(sh *indexShape) {
-	if s.gens == s.genCap {
-		// generation holds a pointer, so the runtime adds a malloc header
-		// above 512 bytes: the caps go 1, 2, 4, 8, 18, ...
-		c := clamp32(growCap(uint64(s.genCap), uint64(s.gens)+1, generationSize, false))
-		sh.genAlloc += uint64(c-s.genCap) * generationSize
-		s.genCap = c
-	}
+// closeGeneration prices the finished generation's revs and appends an
+// empty generation. (generation holds a pointer, so the runtime adds a
+// malloc header above 512 bytes: its caps go 1, 2, 4, 8, 18, ...)
+func (s *keyState) closeGeneration(sh *indexShape) {
+	sh.revAlloc += appendCap(uint64(s.curRevs), revisionSize, true) * revisionSize
+	s.curRevs = 0
 	s.gens++
 	sh.gens++
 }

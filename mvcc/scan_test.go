@@ -253,7 +253,7 @@ func TestGrowCapMatchesRuntime(t *testing.T) {
 // key must stay well under etcd's own keyIndex (64 B + 48 B + 16 B + key +
 // btree slots).
 func TestKeyStateSize(t *testing.T) {
-	if s := unsafe.Sizeof(keyState{}); s > 88 {
-		t.Errorf("keyState is %d bytes, the package promises 88", s)
+	if s := unsafe.Sizeof(keyState{}); s > 80 {
+		t.Errorf("keyState is %d bytes, the package promises 80", s)
 	}
 }
