@@ -1,0 +1,527 @@
+package main
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"hash/fnv"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/dbinspect/dbinspect/internal/fixtures"
+)
+
+// dbImage is a real fixture held in memory so a test can damage chosen bytes
+// and write the result out as a new bad input.
+type dbImage struct {
+	b    []byte
+	ps   int
+	used uint64 // the meta page bbolt would use (higher txid)
+}
+
+func loadDB(t *testing.T, name string) *dbImage {
+	t.Helper()
+	b, err := os.ReadFile(fixtures.Path(t, fixtures.Get(t, name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	im := &dbImage{b: b, ps: int(binary.LittleEndian.Uint32(b[16+8:]))}
+	if im.metaU64(1, 48) > im.metaU64(0, 48) {
+		im.used = 1
+	}
+	return im
+}
+
+func (im *dbImage) page(id uint64) []byte { return im.b[int(id)*im.ps : int(id+1)*im.ps] }
+
+// Meta fields sit at offset 16 of page 0 and 1: magic u32, version u32,
+// pageSize u32, flags u32, root u64, sequence u64, freelist u64, pgid u64,
+// txid u64, checksum u64 (FNV-1a 64 of the 56 bytes before it).
+func (im *dbImage) metaU64(id uint64, off int) uint64 {
+	return binary.LittleEndian.Uint64(im.page(id)[16+off:])
+}
+
+func (im *dbImage) setMetaU32(id uint64, off int, v uint32) {
+	binary.LittleEndian.PutUint32(im.page(id)[16+off:], v)
+	im.resum(id)
+}
+
+func (im *dbImage) setMetaU64(id uint64, off int, v uint64) {
+	binary.LittleEndian.PutUint64(im.page(id)[16+off:], v)
+	im.resum(id)
+}
+
+// resum recomputes a meta page's checksum after a deliberate change.
+func (im *dbImage) resum(id uint64) {
+	h := fnv.New64a()
+	h.Write(im.page(id)[16 : 16+56])
+	binary.LittleEndian.PutUint64(im.page(id)[16+56:], h.Sum64())
+}
+
+func (im *dbImage) highWater() uint64 { return im.metaU64(im.used, 40) }
+
+func (im *dbImage) flags(id uint64) uint16 { return binary.LittleEndian.Uint16(im.page(id)[8:]) }
+
+func (im *dbImage) count(id uint64) int { return int(binary.LittleEndian.Uint16(im.page(id)[10:])) }
+
+// elem is the 16-byte element i of page id (branch: pos, ksize, pgid; leaf:
+// flags, pos, ksize, vsize).
+func (im *dbImage) elem(id uint64, i int) []byte { return im.page(id)[16+16*i:][:16] }
+
+func (im *dbImage) child(id uint64, i int) uint64 {
+	return binary.LittleEndian.Uint64(im.elem(id, i)[8:])
+}
+
+func (im *dbImage) setChild(id uint64, i int, c uint64) {
+	binary.LittleEndian.PutUint64(im.elem(id, i)[8:], c)
+}
+
+// leafKV returns the key and value bytes of leaf element i, in place.
+func (im *dbImage) leafKV(id uint64, i int) (k, v []byte) {
+	e := im.elem(id, i)
+	le := binary.LittleEndian
+	pos, ks, vs := le.Uint32(e[4:]), le.Uint32(e[8:]), le.Uint32(e[12:])
+	start := 16 + 16*i + int(pos)
+	p := im.b[int(id)*im.ps:]
+	return p[start : start+int(ks)], p[start+int(ks) : start+int(ks)+int(vs)]
+}
+
+// bucketRoot is the root page of a top-level bucket, read from the root
+// bucket's leaf (etcd's root bucket fits one leaf page).
+func (im *dbImage) bucketRoot(t *testing.T, name string) uint64 {
+	t.Helper()
+	root := im.metaU64(im.used, 16)
+	if im.flags(root) != 0x02 {
+		t.Fatalf("root bucket page %d is not a leaf", root)
+	}
+	for i := 0; i < im.count(root); i++ {
+		k, v := im.leafKV(root, i)
+		if string(k) == name {
+			return binary.LittleEndian.Uint64(v)
+		}
+	}
+	t.Fatalf("no bucket %q", name)
+	return 0
+}
+
+// keyBranch is the key bucket's root, which must be a branch page.
+func (im *dbImage) keyBranch(t *testing.T) uint64 {
+	t.Helper()
+	r := im.bucketRoot(t, "key")
+	if im.flags(r) != 0x01 {
+		t.Fatalf("the key bucket's root %d is not a branch page", r)
+	}
+	return r
+}
+
+func (im *dbImage) firstLeaf(id uint64) uint64 {
+	for im.flags(id) == 0x01 {
+		id = im.child(id, 0)
+	}
+	return id
+}
+
+func (im *dbImage) write(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "db")
+	if err := os.WriteFile(p, im.b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func writeBytes(t *testing.T, b []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "db")
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// withBolt opens a writable copy of a fixture with bbolt and lets edit
+// change it, for the cases that need new content rather than bad bytes.
+func withBolt(t *testing.T, name string, edit func(tx *bolt.Tx) error) string {
+	t.Helper()
+	p := fixtures.Copy(t, fixtures.Get(t, name))
+	db, err := bolt.Open(p, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(edit); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// A badInput is one entry of the catalogue in docs/bad-inputs.md.
+type badInput struct {
+	name string
+	// make writes the bad input, derived from a real fixture, and returns
+	// the path to give dbinspect.
+	make func(t *testing.T) string
+	// checkCode and reportCode are the exit statuses of 'dbinspect check'
+	// and 'dbinspect report'.
+	checkCode, reportCode int
+	// lines must each appear as a whole line (leading spaces trimmed) of
+	// the output of check or report, stdout or stderr; PATH stands for the
+	// path given.
+	lines []string
+	// partial must appear in one of the JSON report's certainty.partial
+	// entries; "" means certainty.complete must be true. Unused when the
+	// report fails.
+	partial string
+	// jsonCheck, if set, checks other fields of the JSON report.
+	jsonCheck func(t *testing.T, r map[string]any)
+}
+
+const cannotOpen = "; bbolt and etcd cannot open this file: restore it from a backup or snapshot"
+
+func catalogue() []badInput {
+	return []badInput{
+		{
+			name:      "missing path",
+			make:      func(t *testing.T) string { return filepath.Join(t.TempDir(), "member", "snap", "db") },
+			checkCode: exitError, reportCode: exitError,
+			lines: []string{"dbinspect: PATH: no such file or directory; name an etcd db file (member/snap/db), a snapshot, or an etcd data dir"},
+		},
+		{
+			name: "directory without a db",
+			make: func(t *testing.T) string {
+				d := t.TempDir()
+				if err := os.MkdirAll(filepath.Join(d, "member", "wal"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				return d
+			},
+			checkCode: exitError, reportCode: exitError,
+			lines: []string{"dbinspect: PATH: a directory with no etcd db in it (looked for member/snap/db and snap/db); name the db file or the etcd --data-dir"},
+		},
+		{
+			name:      "zero-length file",
+			make:      func(t *testing.T) string { return writeBytes(t, nil) },
+			checkCode: exitError, reportCode: exitError,
+			lines: []string{"dbinspect: PATH: not a readable bbolt/etcd db: PATH: neither meta page is valid (meta 0: page 0 (offset 0): needs 80 bytes at offset 0 but the file ends at 0: the file is truncated; meta 1: page 1 (offset 4096): needs 80 bytes at offset 4096 but the file ends at 0: the file is truncated)" + cannotOpen},
+		},
+		{
+			name: "shorter than two pages",
+			make: func(t *testing.T) string {
+				im := loadDB(t, "config-store-v3.6")
+				return writeBytes(t, im.b[:im.ps+im.ps/2])
+			},
+			checkCode: exitError, reportCode: exitOK,
+			lines: []string{
+				"TRUNCATED: the file has 6,144 bytes of the 3,973,120 its meta expects; 3,966,976 bytes are missing; buckets affected: (root)",
+				"dbinspect: PATH: the file is damaged (1 problems)",
+			},
+			partial: "pages: part of the file could not be read (1 problems); counts cover what was read",
+		},
+		{
+			name: "not a bbolt file (a gzip named db)",
+			make: func(t *testing.T) string {
+				f := fixtures.Get(t, "config-store-v3.6")
+				b, err := os.ReadFile(filepath.Join(fixtures.Dir(), f.File))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return writeBytes(t, b)
+			},
+			checkCode: exitError, reportCode: exitError,
+			lines: []string{"dbinspect: PATH: not a readable bbolt/etcd db: PATH: neither meta page is valid (meta 0: bad magic 0xe7881756, want 0xed0cdaed (not a bbolt file, or the meta page is overwritten); meta 1: bad magic 0x517438fa, want 0xed0cdaed (not a bbolt file, or the meta page is overwritten))" + cannotOpen},
+		},
+		{
+			name: "wrong version",
+			make: func(t *testing.T) string {
+				im := loadDB(t, "config-store-v3.6")
+				im.setMetaU32(0, 4, 3)
+				im.setMetaU32(1, 4, 3)
+				return im.write(t)
+			},
+			checkCode: exitError, reportCode: exitError,
+			lines: []string{"dbinspect: PATH: not a readable bbolt/etcd db: PATH: neither meta page is valid (meta 0: unsupported format version 3, want 2; meta 1: unsupported format version 3, want 2)" + cannotOpen},
+		},
+		{
+			name: "page size mismatch between metas",
+			make: func(t *testing.T) string {
+				im := loadDB(t, "config-store-v3.6")
+				im.setMetaU32(1, 8, uint32(im.ps*2))
+				return im.write(t)
+			},
+			checkCode: exitOK, reportCode: exitOK,
+			lines: []string{"warning meta-invalid: page 1: meta page 1 is invalid (page size 8192 differs from the file's page size 4096); bbolt uses meta page 0 (txid 26). One bad meta is what an interrupted commit leaves; etcd's next commit rewrites it"},
+		},
+		{
+			name: "one meta with a bad checksum",
+			make: func(t *testing.T) string {
+				im := loadDB(t, "config-store-v3.6")
+				im.page(im.used)[16+56] ^= 0xFF
+				return im.write(t)
+			},
+			checkCode: exitOK, reportCode: exitOK,
+			lines: []string{"warning meta-invalid: page 1: meta page 1 is invalid (checksum 0x38070b7892f78ccd does not match the content (0x38070b7892f78c32): the meta page is damaged); bbolt uses meta page 0 (txid 26). One bad meta is what an interrupted commit leaves; etcd's next commit rewrites it"},
+		},
+		{
+			name: "both metas bad",
+			make: func(t *testing.T) string {
+				im := loadDB(t, "config-store-v3.6")
+				im.page(0)[16+56] ^= 0xFF
+				im.page(1)[16+56] ^= 0xFF
+				return im.write(t)
+			},
+			checkCode: exitError, reportCode: exitError,
+			lines: []string{"dbinspect: PATH: not a readable bbolt/etcd db: PATH: neither meta page is valid (meta 0: checksum 0x9a07e7572f1ec422 does not match the content (0x9a07e7572f1ec4dd): the meta page is damaged; meta 1: checksum 0x38070b7892f78ccd does not match the content (0x38070b7892f78c32): the meta page is damaged)" + cannotOpen},
+		},
+		{
+			name: "copy truncated mid-file",
+			make: func(t *testing.T) string {
+				im := loadDB(t, "config-store-v3.6")
+				hw := int(im.highWater()) * im.ps
+				return writeBytes(t, im.b[:hw*3/4+100])
+			},
+			checkCode: exitError, reportCode: exitOK,
+			lines: []string{
+				"TRUNCATED: the file has 2,979,940 bytes of the 3,973,120 its meta expects; 993,180 bytes are missing; buckets affected: key",
+				"dbinspect: PATH: the file is damaged (1 problems)",
+			},
+			partial: "keys: 1 part(s) of etcd's buckets could not be read; key figures cover what was read",
+		},
+		{
+			name: "root pointing past the end",
+			make: func(t *testing.T) string {
+				im := loadDB(t, "config-store-v3.6")
+				im.setMetaU64(im.used, 16, im.highWater()+5)
+				return im.write(t)
+			},
+			checkCode: exitError, reportCode: exitOK,
+			lines: []string{
+				"error meta-bad-pointer: page 1: the root bucket page 975 is at or past the high-water mark 970",
+				"dbinspect: PATH: the file is damaged (2 problems)",
+			},
+			partial: "keys: list buckets: page 975: page id outside [2, 970) (damaged parts were skipped)",
+		},
+		{
+			name: "child pointing past the end",
+			make: func(t *testing.T) string {
+				im := loadDB(t, "config-store-v3.6")
+				im.setChild(im.keyBranch(t), 1, im.highWater()+5)
+				return im.write(t)
+			},
+			checkCode: exitError, reportCode: exitOK,
+			lines:   []string{`error page-out-of-range: page 975: bucket "key": referenced from page 234, but page ids run from 2 to 969 (the high-water mark)`},
+			partial: "keys: 1 part(s) of etcd's buckets could not be read; key figures cover what was read",
+		},
+		{
+			name: "cycle",
+			make: func(t *testing.T) string {
+				im := loadDB(t, "config-store-v3.6")
+				r := im.keyBranch(t)
+				im.setChild(r, 1, r)
+				return im.write(t)
+			},
+			checkCode: exitError, reportCode: exitOK,
+			lines:   []string{`error cycle: page 234: bucket "key": page 234 refers back to its ancestor 234: the tree has a cycle`},
+			partial: "keys: 1 part(s) of etcd's buckets could not be read; key figures cover what was read",
+		},
+		{
+			name: "one page with two parents",
+			make: func(t *testing.T) string {
+				im := loadDB(t, "config-store-v3.6")
+				r := im.keyBranch(t)
+				im.setChild(r, 1, im.child(r, 0))
+				return im.write(t)
+			},
+			checkCode: exitError, reportCode: exitOK,
+			lines:   []string{`error page-reached-twice: page 809: bucket "key": referenced from page 234, but already reached from another page: two parents`},
+			partial: "keys: 1 part(s) of etcd's buckets could not be read; key figures cover what was read",
+		},
+		{
+			name: "element offset outside its page",
+			make: func(t *testing.T) string {
+				im := loadDB(t, "config-store-v3.6")
+				leaf := im.firstLeaf(im.keyBranch(t))
+				binary.LittleEndian.PutUint32(im.elem(leaf, 0)[4:], 0xFFFFFF00)
+				return im.write(t)
+			},
+			checkCode: exitError, reportCode: exitOK,
+			lines:   []string{`error element-out-of-bounds: page 628: bucket "key": element 0: bytes [4294967056,4294967264) lie outside the node (4096 bytes)`},
+			partial: "keys: 1 part(s) of etcd's buckets could not be read; key figures cover what was read",
+		},
+		{
+			name: "overflow run past the end",
+			make: func(t *testing.T) string {
+				im := loadDB(t, "config-store-v3.6")
+				leaf := im.firstLeaf(im.keyBranch(t))
+				binary.LittleEndian.PutUint32(im.page(leaf)[12:], 1<<30)
+				return im.write(t)
+			},
+			checkCode: exitError, reportCode: exitOK,
+			lines:   []string{`error overflow-out-of-range: page 628: bucket "key": 1073741824 overflow pages run past the high-water mark 970`},
+			partial: "keys: 1 part(s) of etcd's buckets could not be read; key figures cover what was read",
+		},
+		{
+			// bbolt sees nothing wrong; etcd's restore would panic.
+			name: "garbage in a KeyValue",
+			make: func(t *testing.T) string {
+				im := loadDB(t, "config-store-v3.6")
+				leaf := im.firstLeaf(im.keyBranch(t))
+				_, v := im.leafKV(leaf, 1)
+				for i := range v {
+					v[i] = 0xFF
+				}
+				return im.write(t)
+			},
+			checkCode: exitOK, reportCode: exitOK,
+			lines: []string{"CRITICAL 1 key-bucket entries cannot be decoded; etcd's restore panics on them"},
+			jsonCheck: func(t *testing.T, r map[string]any) {
+				if n := jsonPath(r, "mvcc", "malformed", "count"); n != 1.0 {
+					t.Errorf("mvcc.malformed.count %v, want 1", n)
+				}
+			},
+		},
+		{
+			// The shortened key also sorts before its parent's separator.
+			name: "revision key of the wrong length",
+			make: func(t *testing.T) string {
+				im := loadDB(t, "config-store-v3.6")
+				leaf := im.firstLeaf(im.keyBranch(t))
+				e := im.elem(leaf, 0)
+				// 17 key bytes become 16; the value starts one byte early.
+				binary.LittleEndian.PutUint32(e[8:], binary.LittleEndian.Uint32(e[8:])-1)
+				binary.LittleEndian.PutUint32(e[12:], binary.LittleEndian.Uint32(e[12:])+1)
+				return im.write(t)
+			},
+			checkCode: exitError, reportCode: exitOK,
+			lines: []string{
+				"CRITICAL 1 key-bucket entries cannot be decoded; etcd's restore panics on them",
+				`error key-order: page 628: bucket "key": the first key sorts before the separator for this page in its parent 809`,
+			},
+			jsonCheck: func(t *testing.T, r map[string]any) {
+				if n := jsonPath(r, "mvcc", "malformed", "count"); n != 1.0 {
+					t.Errorf("mvcc.malformed.count %v, want 1", n)
+				}
+			},
+		},
+		{
+			// Written with bbolt into a copy of the fixture: a pair that is
+			// not a lease in etcd's lease bucket (etcd panics on it when it
+			// recovers leases).
+			name: "bucket named like etcd's holding foreign data",
+			make: func(t *testing.T) string {
+				return withBolt(t, "config-store-v3.6", func(tx *bolt.Tx) error {
+					return tx.Bucket([]byte("lease")).Put([]byte("session-cache"), []byte(`{"user":"x"}`))
+				})
+			},
+			checkCode: exitOK, reportCode: exitOK,
+			jsonCheck: func(t *testing.T, r map[string]any) {
+				if n := jsonPath(r, "mvcc", "leases", "malformed"); n != 1.0 {
+					t.Errorf("mvcc.leases.malformed %v, want 1", n)
+				}
+			},
+		},
+		{
+			name: "snapshot whose SHA-256 trailer does not match",
+			make: func(t *testing.T) string {
+				b, err := os.ReadFile(fixtures.Path(t, fixtures.Get(t, "k8s-v3.6-snapshot")))
+				if err != nil {
+					t.Fatal(err)
+				}
+				b[len(b)-1] ^= 0xFF
+				return writeBytes(t, b)
+			},
+			checkCode: exitOK, reportCode: exitOK,
+			lines: []string{
+				"CRITICAL the snapshot's SHA-256 trailer does not match its content",
+				"snapshot SHA-256 trailer: mismatch",
+			},
+			jsonCheck: func(t *testing.T, r map[string]any) {
+				if h := jsonPath(r, "input", "snapshot_hash"); h != "mismatch" {
+					t.Errorf("input.snapshot_hash %v, want mismatch", h)
+				}
+			},
+		},
+	}
+}
+
+// jsonPath follows keys through decoded JSON objects.
+func jsonPath(v any, keys ...string) any {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
+// outputLines are the lines of outs, leading spaces trimmed, for exact
+// whole-line matching.
+func outputLines(outs ...string) map[string]bool {
+	set := map[string]bool{}
+	for _, o := range outs {
+		for _, l := range strings.Split(o, "\n") {
+			set[strings.TrimRight(strings.TrimLeft(l, " "), " ")] = true
+		}
+	}
+	return set
+}
+
+// Ensure every entry of the catalogue of bad inputs gives its exact message
+// and exit status through the CLI, and that the JSON report says what is
+// certain and what is partial.
+func TestCatalogue(t *testing.T) {
+	for _, c := range catalogue() {
+		t.Run(c.name, func(t *testing.T) {
+			p := c.make(t)
+			checkCode, checkOut, checkErr := runCLI(t, "check", "--no-color", p)
+			reportCode, reportOut, reportErr := runCLI(t, "report", "--no-color", p)
+			dump := func() string {
+				return "check stdout:\n" + checkOut + "check stderr:\n" + checkErr + "report stderr:\n" + reportErr
+			}
+			if checkCode != c.checkCode || reportCode != c.reportCode {
+				t.Errorf("exit statuses: check %d, report %d; want %d, %d\n%s", checkCode, reportCode, c.checkCode, c.reportCode, dump())
+			}
+			got := outputLines(checkOut, checkErr, reportOut, reportErr)
+			for _, want := range c.lines {
+				if want = strings.ReplaceAll(want, "PATH", p); !got[want] {
+					t.Errorf("no line %q\n%s", want, dump())
+				}
+			}
+			if c.reportCode != exitOK {
+				return
+			}
+			code, out, errOut := runCLI(t, "report", "-o", "json", p)
+			if code != exitOK {
+				t.Fatalf("report -o json: exit %d: %s", code, errOut)
+			}
+			var r map[string]any
+			if err := json.Unmarshal([]byte(out), &r); err != nil {
+				t.Fatal(err)
+			}
+			complete := jsonPath(r, "certainty", "complete")
+			partial, _ := jsonPath(r, "certainty", "partial").([]any)
+			if c.partial == "" {
+				if complete != true || len(partial) != 0 {
+					t.Errorf("certainty complete %v, partial %v; want complete", complete, partial)
+				}
+			} else {
+				found := false
+				for _, p := range partial {
+					found = found || p == c.partial
+				}
+				if complete != false || !found {
+					t.Errorf("certainty complete %v, partial %q; want incomplete with %q", complete, partial, c.partial)
+				}
+			}
+			if c.jsonCheck != nil {
+				c.jsonCheck(t, r)
+			}
+		})
+	}
+}
