@@ -182,7 +182,7 @@ func jsonFields(t reflect.Type) []jsonField {
 			} else if !sf.IsExported() {
 				continue
 			}
-			f := jsonField{name: name, tagged: name != "", depth: depth, typ: ft, goName: t.Name() + "." + sf.Name}
+			f := jsonField{name: name, tagged: name != "", depth: depth, typ: ft, goName: t.String() + "." + sf.Name}
 			if f.name == "" {
 				f.name = sf.Name
 			}
