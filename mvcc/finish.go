@@ -82,6 +82,12 @@ func (sc *scanner) finish() *Summary {
 	sum.RemovedMembers = sc.other.removed
 	sum.Cluster = sc.other.cluster
 	sum.Alarms = sc.other.alarms
+	if red := sc.redactor(); red != nil {
+		// A malformed bucket key can hold anything, user bytes included.
+		for i := range sum.Malformed.First {
+			sum.Malformed.First[i].BucketKey = red.segment(sum.Malformed.First[i].BucketKey)
+		}
+	}
 	// Lists are [] rather than null in JSON.
 	sum.Members = nonNil(sum.Members)
 	sum.RemovedMembers = nonNil(sum.RemovedMembers)
