@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"math"
 	"testing"
 
@@ -199,6 +200,28 @@ func TestResidentStopsAtHighWater(t *testing.T) {
 		m := predictMemory(PredictInputs{FileBytes: tc.file, PageSize: 4096, HighWaterPgid: uint64(tc.hw)}, unitCal, "3.6")
 		if m.FileResidentBytes != tc.want {
 			t.Errorf("file %d, high water %d: resident %d, want %d", tc.file, tc.hw, m.FileResidentBytes, tc.want)
+		}
+	}
+}
+
+// TestPredictHostileInputs: whatever the file claims, Predict and the
+// findings must not panic and must give JSON-encodable numbers (no NaN or
+// infinity, which encoding/json rejects).
+func TestPredictHostileInputs(t *testing.T) {
+	cases := []PredictInputs{
+		{},
+		{FileBytes: -1, PageSize: -4096, HighWaterPgid: math.MaxUint64, Revisions: -5, Keys: -1, QuotaBytes: -1},
+		{FileBytes: math.MaxInt64, PageSize: 65536, HighWaterPgid: 1 << 40, Revisions: math.MaxInt32, Keys: 0, KeyBytes: math.MaxInt32},
+		{Revisions: 10, ScheduledCompactRev: math.MaxInt64, FinishedCompactRev: math.MinInt64, RevisionsToRecompact: math.MaxInt32},
+	}
+	for i, in := range cases {
+		p := Predict(in, DefaultCalibration)
+		f := EvaluateFindings(FindingInputs{Predict: in, Prediction: p, MetaValid: [2]bool{true, true}})
+		if _, err := json.Marshal(struct {
+			P Prediction
+			F []Finding
+		}{p, f}); err != nil {
+			t.Errorf("case %d: %v", i, err)
 		}
 	}
 }
