@@ -250,9 +250,10 @@ func simSplit(in []simInode, ps int, fill float64) [][]simInode {
 	}
 }
 
-// spillBucket writes a touched bucket's rightmost path, leaves first, as
-// bbolt's node.spill does, and returns the bucket's value size in the root
-// bucket.
+// spillBucket writes a touched bucket at commit, as bbolt's Bucket.spill
+// and node.spill do: inline if it fits a quarter page, otherwise its
+// rightmost path (the only nodes an in-order copy touches), leaves first,
+// freeing each node's old pages and splitting it into new ones.
 func (s *simDB) spillBucket(b *simBucket) {
 	leaf := &b.levels[0].open
 	if len(b.levels) == 1 && simNodeBytes(leaf.inodes) <= s.ps/4 {
