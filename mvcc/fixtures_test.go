@@ -29,13 +29,14 @@ func scanFixture(t *testing.T, f fixtures.Fixture, opts Options) (*Summary, *sca
 	return sum, sc
 }
 
-// Ensure that on every fixture the revision, compact revision, live key
-// count, sample Get answers and etcdutl's figures equal what real etcd and
-// etcdutl answered when the fixture was made.
+// Ensure that on every fixture, read through dbinspect's page reader, the
+// revision, compact revision, live key count, sample Get answers and
+// etcdutl's figures equal what real etcd and etcdutl answered when the
+// fixture was made. (TestPagesReaderMatchesBbolt covers bbolt's reading.)
 func TestFixturesMatchEtcd(t *testing.T) {
 	for _, f := range fixtures.All(t) {
 		t.Run(f.Name, func(t *testing.T) {
-			sum, sc := scanFixture(t, f, DefaultOptions())
+			sum, sc := scanWithPagesState(t, fixtures.Path(t, f), DefaultOptions())
 			if sum.Revision != f.Revision {
 				t.Errorf("revision = %d, etcd answered %d", sum.Revision, f.Revision)
 			}

@@ -13,6 +13,11 @@ import (
 // scanWithPages scans through dbinspect's own page reader, passing the
 // meta's high-water mark as etcdutl's totalSize.
 func scanWithPages(t testing.TB, path string, opts Options) *Summary {
+	sum, _ := scanWithPagesState(t, path, opts)
+	return sum
+}
+
+func scanWithPagesState(t testing.TB, path string, opts Options) (*Summary, *scanner) {
 	t.Helper()
 	f, err := pages.Open(path)
 	if err != nil {
@@ -20,11 +25,11 @@ func scanWithPages(t testing.TB, path string, opts Options) *Summary {
 	}
 	defer f.Close()
 	opts.DataSize = int64(f.Meta().HighWater) * int64(f.PageSize())
-	sum, err := Scan(f, opts)
+	sum, sc, err := scan(f, opts)
 	if err != nil {
 		t.Fatalf("scan: %v", err)
 	}
-	return sum
+	return sum, sc
 }
 
 // Ensure that our page reader and bbolt's reading of the same file give
