@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dbinspect/dbinspect/internal/fixtures"
+	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/pages"
 )
 
@@ -571,8 +573,10 @@ func TestSchemaWalkerFollowsEncodingJSON(t *testing.T) {
 const goldenReports = "../cmd/dbinspect/testdata/golden/*.report.json"
 
 // TestSchemaWalkMatchesRealReports checks that every field of real JSON
-// reports is a path the walk found, so the walk (and with it the doc check)
-// sees what encoding/json really writes, custom marshalers included.
+// documents is a path the walk found, so the walk (and with it the doc
+// check) sees what encoding/json really writes, custom marshalers included:
+// the CLI's golden reports, and reports and a diff built here from fixtures
+// that fill optional parts (a snapshot trailer, findings, changed prefixes).
 func TestSchemaWalkMatchesRealReports(t *testing.T) {
 	files, err := filepath.Glob(goldenReports)
 	if err != nil {
@@ -581,47 +585,89 @@ func TestSchemaWalkMatchesRealReports(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatalf("no golden JSON reports match %s", goldenReports)
 	}
-	w := newSchemaWalk(t, reflect.TypeFor[Report]())
-	known := map[string]bool{}
-	for _, f := range w.fields {
-		known[f.path] = true
-	}
 	for _, file := range files {
 		raw, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var doc map[string]any
-		if err := json.Unmarshal(raw, &doc); err != nil {
-			t.Fatalf("%s: %v", file, err)
+		checkAgainstWalk(t, filepath.Base(file), raw, reflect.TypeFor[Report]())
+	}
+
+	built := map[string]*Report{}
+	for _, name := range []string{"k8s-v3.6-snapshot", "nospace-v3.6", "auth-v3.6"} {
+		f := fixtures.Get(t, name)
+		r, err := Build(Input{Given: f.File, Path: fixtures.Path(t, f), Kind: "file"},
+			Options{Sections: AllSections, MVCC: mvcc.DefaultOptions(), Seeds: 2})
+		if err != nil {
+			t.Fatalf("%s: Build: %v", name, err)
 		}
-		seen := map[string]bool{}
-		collectJSONPaths("", doc, w.maps, seen)
-		var unknown []string
-		for p := range seen {
-			if !known[p] {
-				unknown = append(unknown, p)
-			}
+		built[name] = r
+		raw, err := json.Marshal(r)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
 		}
-		sort.Strings(unknown)
-		if len(unknown) > 0 {
-			t.Errorf("%s has fields the walk of report.Report does not find: %v", filepath.Base(file), unknown)
+		checkAgainstWalk(t, name, raw, reflect.TypeFor[Report]())
+	}
+	d := Compare(built["auth-v3.6"], built["nospace-v3.6"])
+	if len(d.Prefixes) == 0 || len(d.NewFindings) == 0 {
+		t.Errorf("diff auth-v3.6 → nospace-v3.6: %d changed prefixes, %d new findings; want both, to check their fields", len(d.Prefixes), len(d.NewFindings))
+	}
+	raw, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAgainstWalk(t, "diff auth-v3.6 nospace-v3.6", raw, reflect.TypeFor[Diff]())
+}
+
+// checkAgainstWalk fails when the JSON document raw has a field the walk of
+// typ does not find, or a map key that is neither snake_case nor an integer.
+func checkAgainstWalk(t *testing.T, name string, raw []byte, typ reflect.Type) {
+	t.Helper()
+	w := newSchemaWalk(t, typ)
+	known := map[string]bool{}
+	for _, f := range w.fields {
+		known[f.path] = true
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	seen := map[string]bool{}
+	var badKeys []string
+	collectJSONPaths("", doc, w.maps, seen, &badKeys)
+	var unknown []string
+	for p := range seen {
+		if !known[p] {
+			unknown = append(unknown, p)
 		}
-		if len(seen) < 100 {
-			t.Errorf("%s: only %d field paths; is it a full report?", filepath.Base(file), len(seen))
-		}
+	}
+	sort.Strings(unknown)
+	sort.Strings(badKeys)
+	if len(unknown) > 0 {
+		t.Errorf("%s has fields the walk of %s does not find: %v", name, typ, unknown)
+	}
+	if len(badKeys) > 0 {
+		t.Errorf("%s: map keys that are neither snake_case nor integers: %v", name, badKeys)
+	}
+	if len(seen) < 20 {
+		t.Errorf("%s: only %d field paths; is it a whole document?", name, len(seen))
 	}
 }
 
 // collectJSONPaths adds the path of every field under v to seen, in the
-// notation of docs/json-schema.md; maps names the paths that are maps.
-func collectJSONPaths(prefix string, v any, maps map[string]bool, seen map[string]bool) {
+// notation of docs/json-schema.md; maps names the paths that are maps,
+// whose keys (finding evidence, model inputs, run lengths) must be
+// snake_case names or integers: badKeys collects those that are not.
+func collectJSONPaths(prefix string, v any, maps map[string]bool, seen map[string]bool, badKeys *[]string) {
 	switch x := v.(type) {
 	case map[string]any:
 		if maps[prefix] {
-			for _, e := range x {
+			for k, e := range x {
+				if !snakeCase.MatchString(k) && !decimalKey.MatchString(k) {
+					*badKeys = append(*badKeys, prefix+"."+k)
+				}
 				if _, isObj := e.(map[string]any); isObj {
-					collectJSONPaths(prefix+"{}", e, maps, seen)
+					collectJSONPaths(prefix+"{}", e, maps, seen, badKeys)
 				}
 			}
 			return
@@ -629,14 +675,16 @@ func collectJSONPaths(prefix string, v any, maps map[string]bool, seen map[strin
 		for k, e := range x {
 			p := join(prefix, k)
 			seen[p] = true
-			collectJSONPaths(p, e, maps, seen)
+			collectJSONPaths(p, e, maps, seen, badKeys)
 		}
 	case []any:
 		for _, e := range x {
 			switch e.(type) {
 			case map[string]any, []any:
-				collectJSONPaths(prefix+"[]", e, maps, seen)
+				collectJSONPaths(prefix+"[]", e, maps, seen, badKeys)
 			}
 		}
 	}
 }
+
+var decimalKey = regexp.MustCompile(`^-?[0-9]+$`)
