@@ -88,7 +88,14 @@ const defragBoltVersion = "v1.4.3"
 // (storage/backend/backend.go defrag and defragdb, the same in 3.5-3.7) and
 // returns the number of pairs copied. src is opened read-only; dst must not
 // exist. Exported so tests can use it as the oracle for SimulateDefrag.
-func DefragCopy(src, dst string) (int64, error) {
+func DefragCopy(src, dst string) (pairs int64, err error) {
+	// bbolt panics on some damaged pages; a damaged input must give an
+	// error, not crash the tool.
+	defer func() {
+		if r := recover(); r != nil {
+			pairs, err = 0, fmt.Errorf("exact defrag: bbolt failed on a damaged page (%v): etcd could not defragment this file either", r)
+		}
+	}()
 	in, err := bolt.Open(src, 0o400, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	if err != nil {
 		return 0, fmt.Errorf("exact defrag: bbolt cannot open the copy (is it a bbolt file?): %w", err)
@@ -101,10 +108,12 @@ func DefragCopy(src, dst string) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("exact defrag: creating the temporary db: %w", err)
 	}
+	defer func() {
+		if cerr := out.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("exact defrag: %w", cerr)
+		}
+	}()
 	n, err := defragdb(in, out, DefragCommitEvery)
-	if cerr := out.Close(); err == nil && cerr != nil {
-		err = cerr
-	}
 	if err != nil {
 		return 0, fmt.Errorf("exact defrag: %w", err)
 	}
@@ -117,8 +126,11 @@ func defragdb(odb, tmpdb *bolt.DB, limit int) (pairs int64, err error) {
 	if err != nil {
 		return 0, err
 	}
+	// Roll back whatever tx is open when we leave, also on a panic in
+	// bbolt: an open write tx would block Close forever. After a commit
+	// Rollback is a no-op.
 	defer func() {
-		if err != nil {
+		if tmptx != nil {
 			_ = tmptx.Rollback()
 		}
 	}()

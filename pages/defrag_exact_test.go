@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dbinspect/dbinspect/internal/boltkv"
 	"github.com/dbinspect/dbinspect/internal/fixtures"
@@ -102,5 +103,37 @@ func TestSimulateDefragOnFixtures(t *testing.T) {
 				t.Errorf("exact defrag %d bytes, etcd's %d: %d pages apart, more than one per bucket", exact.DbSizeBytes, f.DefragDbSize, d)
 			}
 		})
+	}
+}
+
+// TestDefragCopyDamagedInput: bbolt panics on some damaged pages; the
+// exact defrag must turn that into an error and must not hang.
+func TestDefragCopyDamagedInput(t *testing.T) {
+	src := writeDB(t, withSmall(bucketSpec{"key", 20000, revKey, fixed(100)}))
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Scribble over the headers of every page past the metas and the
+	// first few, so the walk meets pages with impossible flags and counts.
+	for off := 8 * 4096; off+16 <= len(b); off += 4096 * 3 {
+		copy(b[off+8:off+16], []byte{0x7f, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f})
+	}
+	if err := os.WriteFile(src, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := pages.DefragCopy(src, filepath.Join(t.TempDir(), "out.db"))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("a damaged db copied without error")
+		}
+		t.Log(err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("DefragCopy hung on a damaged db")
 	}
 }
