@@ -29,13 +29,13 @@ type schemaField struct {
 	path      string
 	name      string // the JSON name alone, for the snake_case check
 	omitempty bool
-	goName    string // Type.Field, for failure messages
+	goName    string // pkg.Type.Field, for failure messages
 }
 
-// customMarshalers are the types of the report that write their own JSON.
+// schemaCustomMarshalers are the types of the report that write their own JSON.
 // Reflection cannot see what they write, so their object fields are listed
 // here; TestSchemaCustomMarshalers checks each list against a real encoding.
-var customMarshalers = map[reflect.Type]struct {
+var schemaCustomMarshalers = map[reflect.Type]struct {
 	sample any      // a value with every field set, so that none is omitted
 	fields []string // the JSON object's keys, ",omitempty" after those its zero value leaves out
 }{
@@ -46,8 +46,8 @@ var customMarshalers = map[reflect.Type]struct {
 }
 
 var (
-	jsonMarshaler = reflect.TypeFor[json.Marshaler]()
-	textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
+	schemaJSONMarshaler = reflect.TypeFor[json.Marshaler]()
+	schemaTextMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
 )
 
 // schemaWalker collects the JSON paths of a type as encoding/json writes it.
@@ -62,20 +62,20 @@ func (w *schemaWalker) walk(prefix string, t reflect.Type) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if cm, ok := customMarshalers[t]; ok {
+	if cm, ok := schemaCustomMarshalers[t]; ok {
 		for _, field := range cm.fields {
 			name, opt, _ := strings.Cut(field, ",")
-			w.fields = append(w.fields, schemaField{path: join(prefix, name), name: name, omitempty: opt == "omitempty", goName: t.String()})
+			w.fields = append(w.fields, schemaField{path: schemaJoin(prefix, name), name: name, omitempty: opt == "omitempty", goName: t.String()})
 		}
 		return
 	}
-	if t.Implements(jsonMarshaler) || reflect.PointerTo(t).Implements(jsonMarshaler) {
+	if t.Implements(schemaJSONMarshaler) || reflect.PointerTo(t).Implements(schemaJSONMarshaler) {
 		if t.Kind() == reflect.Struct || t.Kind() == reflect.Map || t.Kind() == reflect.Slice {
-			w.errs = append(w.errs, fmt.Sprintf("%s has its own MarshalJSON: list its JSON fields in customMarshalers in report/schema_test.go", t))
+			w.errs = append(w.errs, fmt.Sprintf("%s has its own MarshalJSON: list its JSON fields in schemaCustomMarshalers in report/schema_test.go", t))
 		}
 		return // a plain value
 	}
-	if t.Implements(textMarshaler) || reflect.PointerTo(t).Implements(textMarshaler) {
+	if t.Implements(schemaTextMarshaler) || reflect.PointerTo(t).Implements(schemaTextMarshaler) {
 		return // encoded as a string
 	}
 	switch t.Kind() {
@@ -85,8 +85,8 @@ func (w *schemaWalker) walk(prefix string, t reflect.Type) {
 			return
 		}
 		w.active[t] = true
-		for _, f := range jsonFields(t) {
-			p := join(prefix, f.name)
+		for _, f := range schemaJSONFields(t) {
+			p := schemaJoin(prefix, f.name)
 			w.fields = append(w.fields, schemaField{path: p, name: f.name, omitempty: f.omitempty, goName: f.goName})
 			w.walk(p, f.typ)
 		}
@@ -95,51 +95,51 @@ func (w *schemaWalker) walk(prefix string, t reflect.Type) {
 		if t.Elem().Kind() == reflect.Uint8 && t.Kind() == reflect.Slice {
 			return // []byte is a base64 string
 		}
-		if hasObjects(t.Elem()) {
+		if schemaHasObjects(t.Elem()) {
 			w.walk(prefix+"[]", t.Elem())
 		}
 	case reflect.Map:
 		w.maps[prefix] = true
-		if hasObjects(t.Elem()) {
+		if schemaHasObjects(t.Elem()) {
 			w.walk(prefix+"{}", t.Elem())
 		}
 	}
 }
 
-// hasObjects is true when values of t are written as (or contain) JSON
+// schemaHasObjects is true when values of t are written as (or contain) JSON
 // objects with named fields, so that paths continue below it.
-func hasObjects(t reflect.Type) bool {
+func schemaHasObjects(t reflect.Type) bool {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if _, ok := customMarshalers[t]; ok {
+	if _, ok := schemaCustomMarshalers[t]; ok {
 		return true
 	}
-	if t.Implements(jsonMarshaler) || reflect.PointerTo(t).Implements(jsonMarshaler) ||
-		t.Implements(textMarshaler) || reflect.PointerTo(t).Implements(textMarshaler) {
+	if t.Implements(schemaJSONMarshaler) || reflect.PointerTo(t).Implements(schemaJSONMarshaler) ||
+		t.Implements(schemaTextMarshaler) || reflect.PointerTo(t).Implements(schemaTextMarshaler) {
 		return t.Kind() == reflect.Struct // reported by walk unless registered
 	}
 	switch t.Kind() {
 	case reflect.Struct:
 		return true
 	case reflect.Slice, reflect.Array:
-		return !(t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8) && hasObjects(t.Elem())
+		return !(t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8) && schemaHasObjects(t.Elem())
 	case reflect.Map:
-		return hasObjects(t.Elem())
+		return schemaHasObjects(t.Elem())
 	}
 	return false
 }
 
-func join(prefix, name string) string {
+func schemaJoin(prefix, name string) string {
 	if prefix == "" {
 		return name
 	}
 	return prefix + "." + name
 }
 
-// jsonField is a field as encoding/json sees it after inlining embedded
+// schemaJSONField is a field as encoding/json sees it after inlining embedded
 // structs and resolving name conflicts.
-type jsonField struct {
+type schemaJSONField struct {
 	name      string
 	tagged    bool
 	omitempty bool
@@ -148,13 +148,13 @@ type jsonField struct {
 	goName    string
 }
 
-// jsonFields lists the fields encoding/json writes for struct type t,
+// schemaJSONFields lists the fields encoding/json writes for struct type t,
 // following its rules (encoding/json typeFields): exported fields only,
 // "-" skipped, untagged embedded structs (and pointers to them) inlined,
 // and of several fields with one name the shallowest wins, a tagged one
 // beating untagged ones at the same depth; an unresolved tie drops them all.
-func jsonFields(t reflect.Type) []jsonField {
-	var all []jsonField
+func schemaJSONFields(t reflect.Type) []schemaJSONField {
+	var all []schemaJSONField
 	var collect func(t reflect.Type, depth int, seen map[reflect.Type]bool)
 	collect = func(t reflect.Type, depth int, seen map[reflect.Type]bool) {
 		if seen[t] {
@@ -177,14 +177,14 @@ func jsonFields(t reflect.Type) []jsonField {
 				if !sf.IsExported() && et.Kind() != reflect.Struct {
 					continue
 				}
-				if name == "" && et.Kind() == reflect.Struct && !implementsMarshaler(et) {
+				if name == "" && et.Kind() == reflect.Struct && !schemaCustomJSON(et) {
 					collect(et, depth+1, seen)
 					continue
 				}
 			} else if !sf.IsExported() {
 				continue
 			}
-			f := jsonField{name: name, tagged: name != "", depth: depth, typ: ft, goName: t.String() + "." + sf.Name}
+			f := schemaJSONField{name: name, tagged: name != "", depth: depth, typ: ft, goName: t.String() + "." + sf.Name}
 			if f.name == "" {
 				f.name = sf.Name
 			}
@@ -198,7 +198,7 @@ func jsonFields(t reflect.Type) []jsonField {
 	}
 	collect(t, 0, map[reflect.Type]bool{})
 
-	byName := map[string][]jsonField{}
+	byName := map[string][]schemaJSONField{}
 	var order []string
 	for _, f := range all {
 		if byName[f.name] == nil {
@@ -206,31 +206,31 @@ func jsonFields(t reflect.Type) []jsonField {
 		}
 		byName[f.name] = append(byName[f.name], f)
 	}
-	var out []jsonField
+	var out []schemaJSONField
 	for _, name := range order {
-		if f, ok := dominantField(byName[name]); ok {
+		if f, ok := schemaDominantField(byName[name]); ok {
 			out = append(out, f)
 		}
 	}
 	return out
 }
 
-func implementsMarshaler(t reflect.Type) bool {
-	if _, ok := customMarshalers[t]; ok {
+func schemaCustomJSON(t reflect.Type) bool {
+	if _, ok := schemaCustomMarshalers[t]; ok {
 		return true
 	}
-	return t.Implements(jsonMarshaler) || reflect.PointerTo(t).Implements(jsonMarshaler) ||
-		t.Implements(textMarshaler) || reflect.PointerTo(t).Implements(textMarshaler)
+	return t.Implements(schemaJSONMarshaler) || reflect.PointerTo(t).Implements(schemaJSONMarshaler) ||
+		t.Implements(schemaTextMarshaler) || reflect.PointerTo(t).Implements(schemaTextMarshaler)
 }
 
-func dominantField(fs []jsonField) (jsonField, bool) {
+func schemaDominantField(fs []schemaJSONField) (schemaJSONField, bool) {
 	min := fs[0].depth
 	for _, f := range fs {
 		if f.depth < min {
 			min = f.depth
 		}
 	}
-	var top []jsonField
+	var top []schemaJSONField
 	for _, f := range fs {
 		if f.depth == min {
 			top = append(top, f)
@@ -239,7 +239,7 @@ func dominantField(fs []jsonField) (jsonField, bool) {
 	if len(top) == 1 {
 		return top[0], true
 	}
-	var tagged []jsonField
+	var tagged []schemaJSONField
 	for _, f := range top {
 		if f.tagged {
 			tagged = append(tagged, f)
@@ -248,7 +248,7 @@ func dominantField(fs []jsonField) (jsonField, bool) {
 	if len(tagged) == 1 {
 		return tagged[0], true
 	}
-	return jsonField{}, false
+	return schemaJSONField{}, false
 }
 
 // schemaDocuments are the JSON documents dbinspect writes, each with the
@@ -276,60 +276,60 @@ func newSchemaWalk(t *testing.T, typ reflect.Type) *schemaWalker {
 	return w
 }
 
-// optionalMark starts the meaning of a field that is left out when empty.
-const optionalMark = "*optional.*"
+// schemaOptionalMark starts the meaning of a field that is left out when empty.
+const schemaOptionalMark = "*optional.*"
 
-// docRow is one documented path: the table row that names it.
-type docRow struct {
+// schemaDocRow is one documented path: the table row that names it.
+type schemaDocRow struct {
 	line int
 	text string
 }
 
-// docFirstColumn is the first column of a table row; docPath a quoted path
+// schemaDocFirstColumn is the first column of a table row; schemaDocPath a quoted path
 // in it. One row may name several paths of the same meaning, separated by
 // "<br>" (the same field under several parents).
 var (
-	docFirstColumn = regexp.MustCompile(`^\|([^|]*)\|`)
-	docPath        = regexp.MustCompile("`([^`]+)`")
+	schemaDocFirstColumn = regexp.MustCompile(`^\|([^|]*)\|`)
+	schemaDocPath        = regexp.MustCompile("`([^`]+)`")
 )
 
-// documentedPaths reads the table rows of each document's part of the
+// schemaDocumentedPaths reads the table rows of each document's part of the
 // schema doc. Only the first column counts: paths quoted elsewhere in the
 // prose (`pages.free_bytes` in an explanation) are references, not entries.
-func documentedPaths(t *testing.T, doc string) map[string]map[string]docRow {
+func schemaDocumentedPaths(t *testing.T, doc string) map[string]map[string]schemaDocRow {
 	t.Helper()
-	parts := map[string]map[string]docRow{}
-	var cur map[string]docRow
+	parts := map[string]map[string]schemaDocRow{}
+	var cur map[string]schemaDocRow
 	for i, line := range strings.Split(doc, "\n") {
 		if strings.HasPrefix(line, "## ") {
 			cur = nil
 			for _, d := range schemaDocuments {
 				if strings.TrimSpace(line) == d.heading {
-					cur = map[string]docRow{}
+					cur = map[string]schemaDocRow{}
 					parts[d.heading] = cur
 				}
 			}
 			continue
 		}
-		col := docFirstColumn.FindStringSubmatch(line)
+		col := schemaDocFirstColumn.FindStringSubmatch(line)
 		if col == nil {
 			continue
 		}
-		for _, m := range docPath.FindAllStringSubmatch(col[1], -1) {
+		for _, m := range schemaDocPath.FindAllStringSubmatch(col[1], -1) {
 			if cur == nil {
-				t.Errorf("%s:%d: field row %q outside the parts %v", schemaDoc, i+1, m[1], headings())
+				t.Errorf("%s:%d: field row %q outside the parts %v", schemaDoc, i+1, m[1], schemaHeadings())
 				continue
 			}
 			if prev, dup := cur[m[1]]; dup {
 				t.Errorf("%s:%d: `%s` documented twice (first at line %d)", schemaDoc, i+1, m[1], prev.line)
 			}
-			cur[m[1]] = docRow{line: i + 1, text: line}
+			cur[m[1]] = schemaDocRow{line: i + 1, text: line}
 		}
 	}
 	return parts
 }
 
-func headings() []string {
+func schemaHeadings() []string {
 	var h []string
 	for _, d := range schemaDocuments {
 		h = append(h, d.heading)
@@ -345,7 +345,7 @@ func TestSchemaDocumented(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the JSON schema must be documented in docs/json-schema.md: %v", err)
 	}
-	parts := documentedPaths(t, string(raw))
+	parts := schemaDocumentedPaths(t, string(raw))
 	for _, d := range schemaDocuments {
 		rows, ok := parts[d.heading]
 		if !ok {
@@ -386,36 +386,36 @@ func TestSchemaDocumented(t *testing.T) {
 			if !ok {
 				continue
 			}
-			marked := strings.Contains(r.text, optionalMark)
+			marked := strings.Contains(r.text, schemaOptionalMark)
 			switch {
 			case f.omitempty && !marked:
 				t.Errorf("%s:%d: `%s` is omitted when empty (omitempty on %s): start its meaning with %q",
-					schemaDoc, r.line, f.path, f.goName, optionalMark)
+					schemaDoc, r.line, f.path, f.goName, schemaOptionalMark)
 			case !f.omitempty && marked:
 				t.Errorf("%s:%d: `%s` is always written (no omitempty on %s): remove %q from its row, or give it a row of its own",
-					schemaDoc, r.line, f.path, f.goName, optionalMark)
+					schemaDoc, r.line, f.path, f.goName, schemaOptionalMark)
 			}
 		}
 	}
 }
 
-var snakeCase = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
+var schemaSnakeCase = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
 
 // TestSchemaSnakeCase checks every JSON name of the report and the diff is
 // snake_case: lower case words joined by single underscores.
 func TestSchemaSnakeCase(t *testing.T) {
 	for _, d := range schemaDocuments {
 		for _, f := range walkSchema(t, d.typ) {
-			if !snakeCase.MatchString(f.name) {
+			if !schemaSnakeCase.MatchString(f.name) {
 				t.Errorf("%s: JSON name %q of %s (at %s) is not snake_case: give it a json tag like %q",
-					d.typ, f.name, f.goName, f.path, toSnake(f.name))
+					d.typ, f.name, f.goName, f.path, schemaToSnake(f.name))
 			}
 		}
 	}
 }
 
-// toSnake suggests a snake_case name for a failure message.
-func toSnake(s string) string {
+// schemaToSnake suggests a snake_case name for a failure message.
+func schemaToSnake(s string) string {
 	var b strings.Builder
 	for i, r := range s {
 		if r >= 'A' && r <= 'Z' {
@@ -433,7 +433,7 @@ func toSnake(s string) string {
 // own MarshalJSON against what it really writes: all of them for the full
 // sample, all but the ",omitempty" ones for the zero value.
 func TestSchemaCustomMarshalers(t *testing.T) {
-	for typ, cm := range customMarshalers {
+	for typ, cm := range schemaCustomMarshalers {
 		if reflect.TypeOf(cm.sample) != typ {
 			t.Errorf("%s: sample is a %T", typ, cm.sample)
 			continue
@@ -454,7 +454,7 @@ func TestSchemaCustomMarshalers(t *testing.T) {
 			{"sample", cm.sample, all},
 			{"zero value", reflect.Zero(typ).Interface(), always},
 		} {
-			got, err := jsonKeys(c.value)
+			got, err := schemaJSONKeys(c.value)
 			if err != nil {
 				t.Errorf("%s %s: %v", typ, c.what, err)
 				continue
@@ -462,14 +462,14 @@ func TestSchemaCustomMarshalers(t *testing.T) {
 			want := append([]string(nil), c.want...)
 			sort.Strings(want)
 			if !reflect.DeepEqual(got, want) {
-				t.Errorf("%s: its %s writes fields %v; customMarshalers lists %v", typ, c.what, got, want)
+				t.Errorf("%s: its %s writes fields %v; schemaCustomMarshalers lists %v", typ, c.what, got, want)
 			}
 		}
 	}
 }
 
-// jsonKeys are the sorted keys of the JSON object v encodes to.
-func jsonKeys(v any) ([]string, error) {
+// schemaJSONKeys are the sorted keys of the JSON object v encodes to.
+func schemaJSONKeys(v any) ([]string, error) {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
@@ -553,7 +553,7 @@ func TestSchemaWalkerFollowsEncodingJSON(t *testing.T) {
 
 	// encoding/json itself agrees on the top-level names.
 	v := outer{embeddedLower: &embeddedLower{}, Opt: 1}
-	top, err := jsonKeys(v)
+	top, err := schemaJSONKeys(v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -569,8 +569,8 @@ func TestSchemaWalkerFollowsEncodingJSON(t *testing.T) {
 	}
 }
 
-// goldenReports are real JSON reports written by the CLI from fixtures.
-const goldenReports = "../cmd/dbinspect/testdata/golden/*.report.json"
+// schemaGoldenReports are real JSON reports written by the CLI from fixtures.
+const schemaGoldenReports = "../cmd/dbinspect/testdata/golden/*.report.json"
 
 // TestSchemaWalkMatchesRealReports checks that every field of real JSON
 // documents is a path the walk found, so the walk (and with it the doc
@@ -578,19 +578,19 @@ const goldenReports = "../cmd/dbinspect/testdata/golden/*.report.json"
 // the CLI's golden reports, and reports and a diff built here from fixtures
 // that fill optional parts (a snapshot trailer, findings, changed prefixes).
 func TestSchemaWalkMatchesRealReports(t *testing.T) {
-	files, err := filepath.Glob(goldenReports)
+	files, err := filepath.Glob(schemaGoldenReports)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(files) == 0 {
-		t.Fatalf("no golden JSON reports match %s", goldenReports)
+		t.Fatalf("no golden JSON reports match %s", schemaGoldenReports)
 	}
 	for _, file := range files {
 		raw, err := os.ReadFile(file)
 		if err != nil {
 			t.Fatal(err)
 		}
-		checkAgainstWalk(t, filepath.Base(file), raw, reflect.TypeFor[Report]())
+		schemaCheckAgainstWalk(t, filepath.Base(file), raw, reflect.TypeFor[Report]())
 	}
 
 	built := map[string]*Report{}
@@ -606,7 +606,7 @@ func TestSchemaWalkMatchesRealReports(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		checkAgainstWalk(t, name, raw, reflect.TypeFor[Report]())
+		schemaCheckAgainstWalk(t, name, raw, reflect.TypeFor[Report]())
 	}
 	d := Compare(built["auth-v3.6"], built["nospace-v3.6"])
 	if len(d.Prefixes) == 0 || len(d.NewFindings) == 0 {
@@ -616,12 +616,12 @@ func TestSchemaWalkMatchesRealReports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkAgainstWalk(t, "diff auth-v3.6 nospace-v3.6", raw, reflect.TypeFor[Diff]())
+	schemaCheckAgainstWalk(t, "diff auth-v3.6 nospace-v3.6", raw, reflect.TypeFor[Diff]())
 }
 
-// checkAgainstWalk fails when the JSON document raw has a field the walk of
+// schemaCheckAgainstWalk fails when the JSON document raw has a field the walk of
 // typ does not find, or a map key that is neither snake_case nor an integer.
-func checkAgainstWalk(t *testing.T, name string, raw []byte, typ reflect.Type) {
+func schemaCheckAgainstWalk(t *testing.T, name string, raw []byte, typ reflect.Type) {
 	t.Helper()
 	w := newSchemaWalk(t, typ)
 	known := map[string]bool{}
@@ -634,7 +634,7 @@ func checkAgainstWalk(t *testing.T, name string, raw []byte, typ reflect.Type) {
 	}
 	seen := map[string]bool{}
 	var badKeys []string
-	collectJSONPaths("", doc, w.maps, seen, &badKeys)
+	schemaCollectPaths("", doc, w.maps, seen, &badKeys)
 	var unknown []string
 	for p := range seen {
 		if !known[p] {
@@ -654,37 +654,37 @@ func checkAgainstWalk(t *testing.T, name string, raw []byte, typ reflect.Type) {
 	}
 }
 
-// collectJSONPaths adds the path of every field under v to seen, in the
+// schemaCollectPaths adds the path of every field under v to seen, in the
 // notation of docs/json-schema.md; maps names the paths that are maps,
 // whose keys (finding evidence, model inputs, run lengths) must be
 // snake_case names or integers: badKeys collects those that are not.
-func collectJSONPaths(prefix string, v any, maps map[string]bool, seen map[string]bool, badKeys *[]string) {
+func schemaCollectPaths(prefix string, v any, maps map[string]bool, seen map[string]bool, badKeys *[]string) {
 	switch x := v.(type) {
 	case map[string]any:
 		if maps[prefix] {
 			for k, e := range x {
-				if !snakeCase.MatchString(k) && !decimalKey.MatchString(k) {
+				if !schemaSnakeCase.MatchString(k) && !schemaDecimalKey.MatchString(k) {
 					*badKeys = append(*badKeys, prefix+"."+k)
 				}
 				if _, isObj := e.(map[string]any); isObj {
-					collectJSONPaths(prefix+"{}", e, maps, seen, badKeys)
+					schemaCollectPaths(prefix+"{}", e, maps, seen, badKeys)
 				}
 			}
 			return
 		}
 		for k, e := range x {
-			p := join(prefix, k)
+			p := schemaJoin(prefix, k)
 			seen[p] = true
-			collectJSONPaths(p, e, maps, seen, badKeys)
+			schemaCollectPaths(p, e, maps, seen, badKeys)
 		}
 	case []any:
 		for _, e := range x {
 			switch e.(type) {
 			case map[string]any, []any:
-				collectJSONPaths(prefix+"[]", e, maps, seen, badKeys)
+				schemaCollectPaths(prefix+"[]", e, maps, seen, badKeys)
 			}
 		}
 	}
 }
 
-var decimalKey = regexp.MustCompile(`^-?[0-9]+$`)
+var schemaDecimalKey = regexp.MustCompile(`^-?[0-9]+$`)
