@@ -12,6 +12,21 @@ type AnalyzeOptions struct {
 	// Progress, if set, is called now and then with the bytes walked so far
 	// and the bytes the walk will cover.
 	Progress func(doneBytes, totalBytes int64)
+	// Visit, if set, is called for every branch and leaf node read, in
+	// the order read.
+	Visit func(PageInfo)
+}
+
+// PageInfo describes one branch or leaf node as the walk read it.
+type PageInfo struct {
+	ID       uint64
+	Kind     PageKind // KindBranch or KindLeaf
+	Bucket   int      // index in Analysis.Buckets (its Path is the owner)
+	Depth    int      // 0 at the bucket's root
+	Overflow uint32
+	Count    int // elements
+	// UsedBytes = header + elements + KeyBytes + ValueBytes.
+	UsedBytes, KeyBytes, ValueBytes int64
 }
 
 // Analysis is everything Analyze learnt about a file: the census, buckets,

@@ -471,3 +471,49 @@ func TestProgressReachesTotal(t *testing.T) {
 		t.Errorf("%d progress calls, total %d", calls, total)
 	}
 }
+
+// TestVisitAddsUp checks the per-page callback against the bucket totals.
+func TestVisitAddsUp(t *testing.T) {
+	f, err := Open(specs[5].build(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	used := map[int]int64{}
+	pagesSeen := map[int]int64{}
+	a, err := Analyze(f, AnalyzeOptions{Visit: func(p PageInfo) {
+		used[p.Bucket] += p.UsedBytes
+		pagesSeen[p.Bucket] += 1 + int64(p.Overflow)
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range a.Buckets {
+		if b.Inline {
+			continue
+		}
+		if used[i] != b.UsedBytes || pagesSeen[i] != b.BranchPages+b.LeafPages+b.OverflowPages {
+			t.Errorf("bucket %q: visits used %d bytes on %d pages, totals %d on %d", b.Name, used[i], pagesSeen[i], b.UsedBytes, b.BranchPages+b.LeafPages+b.OverflowPages)
+		}
+	}
+}
+
+// TestPageSizeFromSecondMeta corrupts meta 0 of files with page sizes other
+// than the OS's: the page size must come from meta 1, as bbolt finds it.
+func TestPageSizeFromSecondMeta(t *testing.T) {
+	for _, ps := range []int{1024, 16384} {
+		path := dbSpec{"ps", ps, true, nested}.build(t)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[metaOffset] ^= 0xFF // meta 0's magic
+		f, err := NewFile(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatalf("page size %d: %v", ps, err)
+		}
+		if f.PageSize() != ps || f.Metas()[0].Valid || !f.Metas()[1].Used {
+			t.Errorf("page size %d: detected %d, metas %+v", ps, f.PageSize(), f.Metas())
+		}
+	}
+}

@@ -272,17 +272,27 @@ func (w *walker) visit(i int) error {
 		return nil
 	}
 	a.Pages.Elements += int64(nd.count())
+	var u used
 	if kind == KindBranch {
 		bs.BranchPages++
 		bs.BranchOverflow += int64(n - 1)
-		w.branch(&r, nd, bname)
+		u = w.branch(&r, nd, bname)
 	} else {
 		bs.LeafPages++
 		bs.LeafOverflow += int64(n - 1)
-		w.leaf(&r, nd, bname)
+		u = w.leaf(&r, nd, bname)
+	}
+	if w.opts.Visit != nil {
+		w.opts.Visit(PageInfo{
+			ID: r.id, Kind: kind, Bucket: int(r.bucket), Depth: int(r.depth), Overflow: uint32(n - 1), Count: nd.count(),
+			UsedBytes: u.total, KeyBytes: u.keys, ValueBytes: u.values,
+		})
 	}
 	return nil
 }
+
+// used are the bytes a node's content takes.
+type used struct{ total, keys, values int64 }
 
 // readFailed turns a short read into a truncation finding; other errors
 // (I/O) end the analysis.
@@ -343,18 +353,18 @@ func (w *walker) checkOrder(r *nodeRef, i, last int, key, prev []byte, hasPrev b
 	return true
 }
 
-func (w *walker) branch(r *nodeRef, nd node, bname string) {
+func (w *walker) branch(r *nodeRef, nd node, bname string) used {
 	a := w.a
 	bs := &a.Buckets[r.bucket]
 	if nd.count() == 0 {
 		a.problem(SeverityError, CodeEmptyBranch, r.id, bname, "branch page with no elements")
 		bs.BranchUsed += pageHeaderSize
 		bs.UsedBytes += pageHeaderSize
-		return
+		return used{total: pageHeaderSize}
 	}
 	w.parents[r.id] = r.parent
 	first := len(w.next)
-	used := int64(pageHeaderSize + elementSize*nd.count())
+	u := used{total: int64(pageHeaderSize + elementSize*nd.count())}
 	var prev []byte
 	ordered := true
 	for i := 0; i < nd.count(); i++ {
@@ -367,8 +377,8 @@ func (w *walker) branch(r *nodeRef, nd node, bname string) {
 			w.next = append(w.next, ref)
 			continue
 		}
-		used += int64(len(key))
-		bs.KeyBytes += int64(len(key))
+		u.total += int64(len(key))
+		u.keys += int64(len(key))
 		if ordered {
 			ordered = w.checkOrder(r, i, nd.count()-1, key, prev, prev != nil, bname)
 		}
@@ -387,14 +397,15 @@ func (w *walker) branch(r *nodeRef, nd node, bname string) {
 			w.next[j].hi = hi
 		}
 	}
-	bs.BranchUsed += used
-	bs.UsedBytes += used
+	bs.KeyBytes += u.keys
+	bs.BranchUsed += u.total
+	bs.UsedBytes += u.total
+	return u
 }
 
-func (w *walker) leaf(r *nodeRef, nd node, bname string) {
+func (w *walker) leaf(r *nodeRef, nd node, bname string) used {
 	a := w.a
 	b := r.bucket
-	used := int64(pageHeaderSize + elementSize*nd.count())
 	var prev []byte
 	ordered := true
 	keys, vals := int64(0), int64(0)
@@ -423,9 +434,10 @@ func (w *walker) leaf(r *nodeRef, nd node, bname string) {
 	bs.Keys += int64(nd.count())
 	bs.KeyBytes += keys
 	bs.ValueBytes += vals
-	used += keys + vals
-	bs.LeafUsed += used
-	bs.UsedBytes += used
+	u := used{total: int64(pageHeaderSize+elementSize*nd.count()) + keys + vals, keys: keys, values: vals}
+	bs.LeafUsed += u.total
+	bs.UsedBytes += u.total
+	return u
 }
 
 // newBucket adds a bucket under parent and returns its index.
@@ -481,7 +493,7 @@ func (w *walker) inlineBucket(b int32, pageID uint64, data []byte, nesting int) 
 		a.Complete = false
 		return
 	}
-	used := int64(pageHeaderSize + elementSize*nd.count())
+	inlineUsed := int64(pageHeaderSize + elementSize*nd.count())
 	var prev []byte
 	ordered := true
 	keys, vals := int64(0), int64(0)
@@ -513,7 +525,7 @@ func (w *walker) inlineBucket(b int32, pageID uint64, data []byte, nesting int) 
 	bs.Keys += int64(nd.count())
 	bs.KeyBytes += keys
 	bs.ValueBytes += vals
-	bs.UsedBytes += used + keys + vals
+	bs.UsedBytes += inlineUsed + keys + vals
 	bs.Depth = max(bs.Depth, 1)
 }
 
