@@ -39,7 +39,7 @@ func (w *walker) finish() {
 	c.Unreadable = w.counts[KindUnreadable]
 	c.Unallocated = int64(w.filePages - w.limit)
 	if w.hwm > w.filePages {
-		c.Missing = int64(w.hwm - w.filePages)
+		c.Missing = int64(min(w.hwm-w.filePages, 1<<62))
 	}
 	p := &a.Pages
 	p.Total = int64(w.filePages)
@@ -73,7 +73,12 @@ func (w *walker) finish() {
 func (w *walker) truncation() {
 	a := w.a
 	hb, ok := w.f.highWaterBytes()
-	if !ok || int64(hb) <= w.f.size {
+	if !ok {
+		a.Complete = false
+		a.problem(SeverityError, CodeMetaBadPointer, uint64(w.f.used), "", "the high-water mark %d times the page size %d is beyond any file size: the meta page is damaged", w.hwm, w.ps)
+		return
+	}
+	if int64(hb) <= w.f.size {
 		return
 	}
 	t := &Truncation{ExpectedBytes: int64(hb), ActualBytes: w.f.size, MissingBytes: int64(hb) - w.f.size, AffectedBuckets: []string{}}

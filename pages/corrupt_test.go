@@ -301,3 +301,21 @@ func TestForEachSkipsDamage(t *testing.T) {
 		t.Errorf("%d pairs delivered, want %d (all but the damaged one)", got, whole-1)
 	}
 }
+
+// TestAbsurdHighWaterMark rewrites the used meta with a high-water mark
+// whose byte size overflows, keeping its checksum valid.
+func TestAbsurdHighWaterMark(t *testing.T) {
+	im := loadImage(t)
+	used := im.f.metas[im.f.used].PageID
+	pg := im.page(used)
+	binary.LittleEndian.PutUint64(pg[metaOffset+40:], 1<<61)
+	m, _ := ParseMeta(pg)
+	binary.LittleEndian.PutUint64(pg[metaOffset+56:], m.sum)
+	a := im.analyze(t)
+	if a.Meta.HighWater != 1<<61 || !a.HasProblem(CodeMetaBadPointer) || a.Complete {
+		t.Errorf("high water %d, problems %v", a.Meta.HighWater, a.Problems)
+	}
+	if a.Pages.ByType.Leaf == 0 {
+		t.Error("the tree was not walked")
+	}
+}

@@ -2,6 +2,7 @@ package pages
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"slices"
 	"strings"
@@ -109,15 +110,10 @@ func (w *walker) run() error {
 	listed := w.readFreelist()
 	w.cur = append(w.cur, nodeRef{id: m.Root, parent: NoPage})
 	for len(w.cur) > 0 {
-		slices.SortFunc(w.cur, func(x, y nodeRef) int {
-			switch {
-			case x.id < y.id:
-				return -1
-			case x.id > y.id:
-				return 1
-			}
-			return 0
-		})
+		byID := func(x, y nodeRef) int { return cmp.Compare(x.id, y.id) }
+		if !slices.IsSortedFunc(w.cur, byID) {
+			slices.SortFunc(w.cur, byID)
+		}
 		for i := range w.cur {
 			if err := w.visit(i); err != nil {
 				return err
