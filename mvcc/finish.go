@@ -114,12 +114,14 @@ func (sc *scanner) perKey(sum *Summary) {
 		tops[i] = &topHeap{n: o.TopN, states: states}
 	}
 	var byPrefix, byNamespace prefixAgg
+	var hist revisionHistogram
 	for i := range states {
 		s := &states[i]
 		if s.revs == 0 {
 			continue
 		}
 		revCounts = append(revCounts, s.revs)
+		hist.add(s.revs)
 		s.finishShape(&sc.shape)
 		live := liveBytes(s)
 		sum.KeyBucketBytes += s.totalBytes
@@ -156,6 +158,7 @@ func (sc *scanner) perKey(sum *Summary) {
 		byPrefix.add(genericPrefix(s.key, o.PrefixSeparator, o.PrefixDepth), "", "", s)
 	}
 	sum.RevisionsPerKey = distribution32(revCounts)
+	sum.RevisionsPerKeyHistogram = hist.buckets()
 
 	red := sc.redactor()
 	stat := func(rs []ranked) []KeyStat {

@@ -22,10 +22,16 @@ type Summary struct {
 	Tombstones     uint64 `json:"tombstones"`
 	// LiveKeys are keys whose latest revision is a put (etcd's count-only
 	// Range at the current revision); DeletedKeys are the others.
-	LiveKeys            uint64           `json:"live_keys"`
-	DeletedKeys         uint64           `json:"deleted_keys"`
-	MultiGenerationKeys uint64           `json:"multi_generation_keys"`
-	RevisionsPerKey     Distribution     `json:"revisions_per_key"`
+	LiveKeys            uint64       `json:"live_keys"`
+	DeletedKeys         uint64       `json:"deleted_keys"`
+	MultiGenerationKeys uint64       `json:"multi_generation_keys"`
+	RevisionsPerKey     Distribution `json:"revisions_per_key"`
+
+	// RevisionsPerKeyHistogram groups keys by their revision count in
+	// power-of-two buckets (1, 2-3, 4-7, ...) up to the largest count,
+	// empty buckets included.
+	RevisionsPerKeyHistogram []CountBucket `json:"revisions_per_key_histogram"`
+
 	KeyBucketBytes      uint64           `json:"key_bucket_bytes"` // Σ bucket key + value bytes
 	LiveBytes           uint64           `json:"live_bytes"`       // of the latest revision of live keys
 	HistoryBytes        uint64           `json:"history_bytes"`    // every other revision
@@ -58,6 +64,15 @@ type Distribution struct {
 	P90 uint64 `json:"p90"`
 	P99 uint64 `json:"p99"`
 	Max uint64 `json:"max"`
+}
+
+// CountBucket is one bucket of a histogram of counts: Keys keys have
+// between Min and Max revisions (inclusive) and hold Revisions in all.
+type CountBucket struct {
+	Min       uint64 `json:"min"`
+	Max       uint64 `json:"max"`
+	Keys      uint64 `json:"keys"`
+	Revisions uint64 `json:"revisions"`
 }
 
 // KeyStat describes one key. Version, CreateRevision and ModRevision are
