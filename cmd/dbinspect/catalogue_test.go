@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"hash/fnv"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -523,5 +526,56 @@ func TestCatalogue(t *testing.T) {
 				c.jsonCheck(t, r)
 			}
 		})
+	}
+}
+
+// Ensure a db the user may not read gives the permission message. Tests run
+// as root, whom file modes do not stop, so as root the built binary runs as
+// user nobody.
+func TestCataloguePermissionDenied(t *testing.T) {
+	dir, err := os.MkdirTemp("", "dbinspect-perm-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "db")
+	if err := os.WriteFile(db, loadDB(t, "auth-v3.6").b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want := "dbinspect: " + db + ": permission denied; copy the file somewhere readable or run as a user that can read it"
+	exe := ""
+	if os.Geteuid() == 0 {
+		exe = buildBinary(t, dir)
+	}
+	for _, args := range [][]string{{"report", db}, {"check", db}} {
+		var code int
+		var stderr string
+		if exe != "" {
+			cmd := exec.Command(exe, args...)
+			cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+			cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+dir)
+			var e bytes.Buffer
+			cmd.Stderr = &e
+			err := cmd.Run()
+			if _, ok := err.(*exec.ExitError); err != nil && !ok {
+				t.Fatalf("running as nobody: %v", err)
+			}
+			code, stderr = cmd.ProcessState.ExitCode(), e.String()
+		} else {
+			if err := os.Chmod(db, 0); err != nil {
+				t.Fatal(err)
+			}
+			if f, err := os.Open(db); err == nil {
+				f.Close()
+				t.Skip("not root, and a mode 0000 file is still readable to this user: cannot make a file this user may not read")
+			}
+			code, _, stderr = runCLI(t, args...)
+		}
+		if code != exitError || !outputLines(stderr)[want] {
+			t.Errorf("dbinspect %q: exit %d, stderr %q; want exit %d and %q", args, code, stderr, exitError, want)
+		}
 	}
 }

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/dbinspect/dbinspect/internal/fixtures"
+)
+
+// buildBinary builds dbinspect into dir, for tests that need a real process
+// (signals, another user, resource usage).
+func buildBinary(t *testing.T, dir string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the binary; skipped with -short")
+	}
+	exe := filepath.Join(dir, "dbinspect")
+	cmd := exec.Command("go", "build", "-o", exe, ".")
+	// TestMain points HOME at an empty dir; the go command needs the real
+	// one for its module and build caches.
+	if u, err := user.Current(); err == nil {
+		cmd.Env = append(os.Environ(), "HOME="+u.HomeDir)
+	}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return exe
+}
+
+// largeGzip writes name.gz in dir: a real fixture followed by gzip members
+// of zeros, so it decompresses to a valid db with a long zero tail (bbolt
+// files have one after a grow) and decompressing takes a while.
+func largeGzip(t *testing.T, dir string, tail int64) string {
+	t.Helper()
+	db, err := os.ReadFile(fixtures.Path(t, fixtures.Get(t, "config-store-v3.6")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	member := func(data []byte, times int64) []byte {
+		var b bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+		for i := int64(0); i < times; i++ {
+			zw.Write(data)
+		}
+		zw.Close()
+		return b.Bytes()
+	}
+	var out bytes.Buffer
+	out.Write(member(db, 1))
+	zeros := member(make([]byte, 1<<20), 64) // 64 MiB of zeros, about 64 KiB compressed
+	for n := int64(0); n < tail; n += 64 << 20 {
+		out.Write(zeros) // gzip readers read concatenated members as one stream
+	}
+	p := filepath.Join(dir, "db.gz")
+	if err := os.WriteFile(p, out.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Ensure Ctrl-C while a .gz input is being decompressed removes the private
+// temp copy and exits with status 130.
+func TestInterruptRemovesTempFiles(t *testing.T) {
+	work := t.TempDir()
+	exe := buildBinary(t, work)
+	gz := largeGzip(t, work, 4<<30)
+	tmp := filepath.Join(work, "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, "report", "-o", "json", gz)
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the decompressed copy is being written: its temp dir holds
+	// a file that already has the fixture's bytes.
+	deadline := time.Now().Add(2 * time.Minute)
+	started := false
+	for !started && time.Now().Before(deadline) {
+		files, _ := filepath.Glob(filepath.Join(tmp, "dbinspect-*", "*"))
+		for _, f := range files {
+			if st, err := os.Stat(f); err == nil && st.Size() > 16<<20 {
+				started = true
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !started {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("no decompressed copy appeared in TMPDIR; stderr: %s", stderr.String())
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		cmd.Process.Kill()
+		t.Fatal("dbinspect did not exit after SIGINT")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != exitSignal {
+		t.Errorf("exit status %d after SIGINT, want %d (if 1, decompression finished before the signal); stderr: %s", code, exitSignal, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "dbinspect: interrupted; temp files removed") {
+		t.Errorf("stderr %q does not say the temp files were removed", stderr.String())
+	}
+	if left := dirNames(t, tmp); len(left) != 0 {
+		t.Errorf("TMPDIR holds %v after the interrupt", left)
+	}
+}
