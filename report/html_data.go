@@ -189,15 +189,19 @@ func (r *Report) pageMapData() PageMapData {
 	return d
 }
 
-// revisionsPerKeyBars draws the distribution of revisions per key.
+// revisionsPerKeyBars draws the revisions-per-key histogram, one bar per
+// power-of-two bucket ("1", "2-3", ...): Value is the keys in it, Value2
+// the revisions they hold, which are HTMLData's default series names.
 func revisionsPerKeyBars(m *mvcc.Summary) []Bar {
-	d := m.RevisionsPerKey
-	return []Bar{
-		{Label: "p50", Value: float64(d.P50)},
-		{Label: "p90", Value: float64(d.P90)},
-		{Label: "p99", Value: float64(d.P99)},
-		{Label: "max", Value: float64(d.Max)},
+	bars := make([]Bar, 0, len(m.RevisionsPerKeyHistogram))
+	for _, b := range m.RevisionsPerKeyHistogram {
+		label := fmt.Sprint(b.Min)
+		if b.Max != b.Min {
+			label = fmt.Sprintf("%d-%d", b.Min, b.Max)
+		}
+		bars = append(bars, Bar{Label: label, Value: float64(b.Keys), Value2: float64(b.Revisions)})
 	}
+	return bars
 }
 
 // keyTables are the key sections of the text report as HTML tables.
