@@ -10,10 +10,17 @@ import (
 
 // maxBuckets bounds the buckets tracked one by one; a file with more (only
 // a hostile one: etcd has about fifteen) gets the rest pooled in one entry.
-const maxBuckets = 100000
+const maxBuckets = 10000
 
-// maxInlineNesting bounds buckets nested inside inline buckets.
-const maxInlineNesting = 64
+// maxInlineNesting bounds buckets nested inside inline buckets, and
+// maxBucketNesting the depth of bucket paths kept (deeper ones are pooled).
+const (
+	maxInlineNesting = 64
+	maxBucketNesting = 64
+)
+
+// maxNameBytes bounds the bucket name kept per path element.
+const maxNameBytes = 1024
 
 // keyRef locates a key in a level's key arena.
 type keyRef struct {
@@ -42,6 +49,7 @@ type walker struct {
 	filePages, limit uint64
 
 	reached bitmap
+	queued  bitmap // pages referenced so far: a second reference is found when made
 	counts  [numKinds]int64
 	parents map[uint64]uint64 // parent of each page that has children
 	rd      *pageReader
@@ -67,6 +75,7 @@ func newWalker(f *File, opts AnalyzeOptions) *walker {
 	}
 	w.limit = min(w.hwm, w.filePages)
 	w.reached = newBitmap(w.limit)
+	w.queued = newBitmap(w.limit)
 	ms := f.Metas()
 	w.a = &Analysis{
 		File: FileReport{SizeBytes: f.rawSize, BboltBytes: f.size, PageSize: f.pageSize, Snapshot: f.snap},
@@ -108,7 +117,8 @@ func (w *walker) run() error {
 	a.Buckets = append(a.Buckets, BucketStats{Parent: -1, IsRoot: true, RootPage: m.Root})
 
 	listed := w.readFreelist()
-	w.cur = append(w.cur, nodeRef{id: m.Root, parent: NoPage})
+	w.enqueue(nodeRef{id: m.Root, parent: NoPage})
+	w.cur, w.next = w.next, w.cur
 	for len(w.cur) > 0 {
 		byID := func(x, y nodeRef) int { return cmp.Compare(x.id, y.id) }
 		if !slices.IsSortedFunc(w.cur, byID) {
@@ -153,6 +163,26 @@ func (w *walker) mark(id, n uint64, kind PageKind, bucket int32) {
 }
 
 func (w *walker) bucketName(b int32) string { return w.a.Buckets[b].Name }
+
+// enqueue adds a reference for the next level. References that cannot be
+// followed, and second references to a page, are dealt with here, so the
+// queue holds at most one reference per page of the file.
+func (w *walker) enqueue(r nodeRef) {
+	a := w.a
+	switch {
+	case r.id < 2 || r.id >= w.hwm:
+		a.problem(SeverityError, CodePageOutOfRange, r.id, w.bucketName(r.bucket), "referenced from page %d, but page ids run from 2 to %d (the high-water mark)", r.parent, w.hwm-1)
+		a.Complete = false
+	case r.id >= w.filePages:
+		w.missing[r.bucket]++
+		a.Complete = false
+	case w.queued.get(r.id):
+		w.reachedAgain(r, w.bucketName(r.bucket))
+	default:
+		w.queued.set(r.id)
+		w.next = append(w.next, r)
+	}
+}
 
 // aheadEnd is how far a read for cur[i] should extend: over the following
 // references that lie close by, so one read serves them all.
@@ -362,7 +392,7 @@ func (w *walker) branch(r *nodeRef, nd node, bname string) used {
 	first := len(w.next)
 	u := used{total: int64(pageHeaderSize + elementSize*nd.count())}
 	var prev []byte
-	ordered := true
+	ordered, overlap := true, false
 	for i := 0; i < nd.count(); i++ {
 		key, child, err := nd.branch(i)
 		ref := nodeRef{id: child, parent: r.id, bucket: r.bucket, depth: r.depth + 1}
@@ -370,7 +400,7 @@ func (w *walker) branch(r *nodeRef, nd node, bname string) used {
 			a.problem(SeverityError, CodeElementBounds, r.id, bname, "%v", err)
 			a.Complete = false
 			prev = nil
-			w.next = append(w.next, ref)
+			w.enqueue(ref)
 			continue
 		}
 		u.total += int64(len(key))
@@ -378,8 +408,18 @@ func (w *walker) branch(r *nodeRef, nd node, bname string) used {
 		if ordered {
 			ordered = w.checkOrder(r, i, nd.count()-1, key, prev, prev != nil, bname)
 		}
-		ref.lo = w.saveKey(key)
-		w.next = append(w.next, ref)
+		if uint64(u.keys) > nd.size {
+			// Keys of a sound page are disjoint; overlapping ones would
+			// let a small file make us copy far more than it holds.
+			if !overlap {
+				a.problem(SeverityError, CodeElementBounds, r.id, bname, "element keys overlap: %d key bytes in a %d-byte node", u.keys, nd.size)
+				a.Complete = false
+			}
+			overlap = true
+		} else {
+			ref.lo = w.saveKey(key)
+		}
+		w.enqueue(ref)
 		prev = key
 	}
 	var hi keyRef
@@ -444,13 +484,16 @@ func (w *walker) newBucket(parent int32, name []byte, root uint64, inline bool) 
 	if inline {
 		pb.InlineSubBuckets++
 	}
-	if len(a.Buckets) >= maxBuckets {
+	if len(a.Buckets) >= maxBuckets || len(pb.Path) >= maxBucketNesting {
 		if w.pooled < 0 {
 			w.pooled = int32(len(a.Buckets))
 			a.Buckets = append(a.Buckets, BucketStats{Name: "(other buckets)", Parent: -1})
-			a.problem(SeverityWarning, CodeTooManyBuckets, NoPage, "", "more than %d buckets; the rest are counted together as \"(other buckets)\"", maxBuckets)
+			a.problem(SeverityWarning, CodeTooManyBuckets, NoPage, "", "more than %d buckets, or buckets nested more than %d deep; the rest are counted together as \"(other buckets)\"", maxBuckets, maxBucketNesting)
 		}
 		return w.pooled
+	}
+	if len(name) > maxNameBytes {
+		name = name[:maxNameBytes]
 	}
 	path := append(slices.Clip(pb.Path), string(name))
 	a.Buckets = append(a.Buckets, BucketStats{
@@ -470,7 +513,7 @@ func (w *walker) subBucket(parent int32, pageID uint64, key, val []byte, nesting
 	}
 	bi := w.newBucket(parent, key, root, inline != nil)
 	if inline == nil {
-		w.next = append(w.next, nodeRef{id: root, parent: pageID, bucket: bi})
+		w.enqueue(nodeRef{id: root, parent: pageID, bucket: bi})
 		return
 	}
 	w.inlineBucket(bi, pageID, inline, nesting)
