@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -577,5 +578,151 @@ func TestCataloguePermissionDenied(t *testing.T) {
 		if code != exitError || !outputLines(stderr)[want] {
 			t.Errorf("dbinspect %q: exit %d, stderr %q; want exit %d and %q", args, code, stderr, exitError, want)
 		}
+	}
+}
+
+// hostileDB builds a 1 MiB bbolt file of 4 KiB pages whose two meta pages
+// are valid (root page 2, the given freelist and high-water mark) and whose
+// other pages are written by fill.
+func hostileDB(t *testing.T, freelist, highWater uint64, fill func(page func(id uint64) []byte)) string {
+	t.Helper()
+	const ps, size = 4096, 1 << 20
+	im := &dbImage{b: make([]byte, size), ps: ps}
+	le := binary.LittleEndian
+	for id := uint64(0); id < 2; id++ {
+		p := im.page(id)
+		le.PutUint64(p, id)
+		le.PutUint16(p[8:], 0x04)
+		le.PutUint32(p[16:], 0xED0CDAED)
+		le.PutUint32(p[20:], 2)
+		le.PutUint32(p[24:], ps)
+		le.PutUint64(p[32:], 2) // root
+		le.PutUint64(p[48:], freelist)
+		le.PutUint64(p[56:], highWater)
+		le.PutUint64(p[64:], id+1) // txid
+		im.resum(id)
+	}
+	fill(im.page)
+	return im.write(t)
+}
+
+// header writes a page header.
+func header(p []byte, id uint64, flags, count uint16, overflow uint32) {
+	le := binary.LittleEndian
+	le.PutUint64(p, id)
+	le.PutUint16(p[8:], flags)
+	le.PutUint16(p[10:], count)
+	le.PutUint32(p[12:], overflow)
+}
+
+// Ensure hostile 1 MiB files cannot make dbinspect allocate far more than
+// the file or run on: peak RSS stays under 64 MiB and every run ends.
+func TestHostileFilesBoundedResources(t *testing.T) {
+	const pages = 256
+	const noFreelist = ^uint64(0)
+	emptyLeaf := func(page func(uint64) []byte) { header(page(2), 2, 0x02, 0, 0) }
+	tests := []struct {
+		name string
+		path func(t *testing.T) string
+	}{
+		{"every page claims 65535 elements and 2^32-1 overflow pages", func(t *testing.T) string {
+			return hostileDB(t, noFreelist, pages, func(page func(uint64) []byte) {
+				for id := uint64(2); id < pages; id++ {
+					header(page(id), id, uint16(1+id%2), 0xFFFF, 0xFFFFFFFF)
+				}
+			})
+		}},
+		{"branch pages all pointing at each other (cycles, many parents)", func(t *testing.T) string {
+			return hostileDB(t, noFreelist, pages, func(page func(uint64) []byte) {
+				for id := uint64(2); id < pages; id++ {
+					p := page(id)
+					header(p, id, 0x01, 255, 0)
+					for j := 0; j < 255; j++ {
+						e := p[16+16*j:]
+						binary.LittleEndian.PutUint32(e[4:], 0)                          // empty keys
+						binary.LittleEndian.PutUint64(e[8:], 2+(id+uint64(j))%(pages-2)) // child
+					}
+				}
+			})
+		}},
+		{"freelist count 0xFFFF with a giant first u64", func(t *testing.T) string {
+			return hostileDB(t, 3, pages, func(page func(uint64) []byte) {
+				emptyLeaf(page)
+				p := page(3)
+				header(p, 3, 0x10, 0xFFFF, 0)
+				binary.LittleEndian.PutUint64(p[16:], 1<<61)
+			})
+		}},
+		{"high-water mark 2^40 pages", func(t *testing.T) string {
+			return hostileDB(t, noFreelist, 1<<40, emptyLeaf)
+		}},
+		{"inline bucket \"key\" claiming 65535 elements", func(t *testing.T) string {
+			return hostileDB(t, noFreelist, pages, func(page func(uint64) []byte) {
+				p := page(2)
+				header(p, 2, 0x02, 1, 0)
+				e := p[16:]
+				binary.LittleEndian.PutUint32(e, 1)      // bucket
+				binary.LittleEndian.PutUint32(e[4:], 16) // key right after the element
+				binary.LittleEndian.PutUint32(e[8:], 3)
+				binary.LittleEndian.PutUint32(e[12:], 16+16)
+				copy(p[32:], "key")
+				// bucket header {root 0: inline, seq}, then the inline page
+				header(p[32+3+16:], 0, 0x02, 0xFFFF, 0)
+			})
+		}},
+		{"random bytes with valid metas", func(t *testing.T) string {
+			return hostileDB(t, 3, pages, func(page func(uint64) []byte) {
+				x := uint64(0x9E3779B97F4A7C15)
+				for id := uint64(2); id < pages; id++ {
+					p := page(id)
+					for i := 0; i+8 <= len(p); i += 8 {
+						x ^= x << 13
+						x ^= x >> 7
+						x ^= x << 17
+						binary.LittleEndian.PutUint64(p[i:], x)
+					}
+					if id%3 == 0 { // a plausible header on some pages
+						header(p, id, uint16(1+id%2), uint16(x), uint32(x>>32)&0xFF)
+					}
+				}
+			})
+		}},
+	}
+	dir := t.TempDir()
+	exe := buildBinary(t, dir)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := tc.path(t)
+			for _, args := range [][]string{{"report", "-o", "json", p}, {"report", "-o", "html", p}, {"check", p}} {
+				cmd := exec.Command(exe, args...)
+				cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+dir)
+				var stderr bytes.Buffer
+				cmd.Stderr = &stderr
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				done := make(chan error, 1)
+				go func() { done <- cmd.Wait() }()
+				select {
+				case <-done:
+				case <-time.After(2 * time.Minute): // a hang guard, not a timing assertion
+					cmd.Process.Kill()
+					<-done
+					t.Fatalf("dbinspect %q did not finish", args[:len(args)-1])
+				}
+				code := cmd.ProcessState.ExitCode()
+				if args[0] == "check" && code != exitError {
+					t.Errorf("check: exit %d, want %d: the damage went unnoticed", code, exitError)
+				}
+				if code != exitOK && code != exitError || strings.Contains(stderr.String(), "goroutine ") {
+					t.Errorf("dbinspect %q: exit %d (a Go panic exits 2): %s", args[:len(args)-1], code, stderr.String())
+				}
+				rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10 // KiB on Linux
+				t.Logf("%q: exit %d, peak RSS %d MiB", args[:len(args)-1], code, rss>>20)
+				if rss > 64<<20 {
+					t.Errorf("dbinspect %q: peak RSS %d MiB on a 1 MiB file, want under 64 MiB", args[:len(args)-1], rss>>20)
+				}
+			}
+		})
 	}
 }
