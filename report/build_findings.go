@@ -40,7 +40,10 @@ func (r *Report) evaluateFindings(o Options) []Finding {
 			in.HotKey, in.HotKeyValueBytes, in.HotKeyRevisions = ks[0].Key, int64(ks[0].ValueBytes), int64(ks[0].Revisions)
 		}
 	}
-	return EvaluateFindings(in)
+	if fs := EvaluateFindings(in); fs != nil {
+		return fs
+	}
+	return []Finding{} // "findings": [] in JSON, never null
 }
 
 func topPrefixByRevisions(ps []mvcc.PrefixStat) (mvcc.PrefixStat, bool) {

@@ -6,8 +6,29 @@ import (
 	"github.com/dbinspect/dbinspect/pages"
 )
 
-// predict runs the defrag simulations and the prediction models.
-func (r *Report) predict(in Input, f *pages.File, o Options) error {
+// defragSims are the two defrag simulations: of the file as it is, and of
+// the file after a compaction at the what-if revision.
+type defragSims struct {
+	defrag, compactDefrag *pages.DefragResult
+	err                   error
+}
+
+// runDefragSims simulates etcd's defrag of the file, then of the file after
+// compacting at compactAt (0: the latest revision).
+func runDefragSims(f *pages.File, compactAt int64) defragSims {
+	var s defragSims
+	s.defrag, s.err = pages.SimulateDefrag(f, f.PageSize(), pages.DefragOptions{})
+	if s.err != nil {
+		return s
+	}
+	if keep := compactionKeep(f, compactAt); keep != nil {
+		s.compactDefrag, s.err = pages.SimulateDefrag(f, f.PageSize(), pages.DefragOptions{Keep: keep})
+	}
+	return s
+}
+
+// predict runs the prediction models over every section's figures.
+func (r *Report) predict(in Input, o Options, sims defragSims) error {
 	a := r.Analysis
 	cal, err := LoadCalibration(o.Calibration)
 	if err != nil {
@@ -58,21 +79,12 @@ func (r *Report) predict(in Input, f *pages.File, o Options) error {
 		}
 	}
 
-	if r.Analysis.Complete {
-		d, err := pages.SimulateDefrag(f, a.File.PageSize, pages.DefragOptions{})
-		if err != nil {
-			return err
-		}
-		pin.Defrag = d
-		if keep := r.compactionKeep(f, pin.CompactAt); keep != nil {
-			cd, err := pages.SimulateDefrag(f, a.File.PageSize, pages.DefragOptions{Keep: keep})
-			if err != nil {
-				return err
-			}
-			pin.CompactDefrag = cd
-		}
-	} else {
+	if !r.Analysis.Complete {
 		r.partial("predict: the file is damaged, so defrag and compaction sizes are not predicted")
+	} else if sims.err != nil {
+		return sims.err
+	} else {
+		pin.Defrag, pin.CompactDefrag = sims.defrag, sims.compactDefrag
 	}
 	if o.Exact {
 		x, err := pages.ExactDefrag(in.Path)

@@ -60,7 +60,7 @@ func side(r *Report) DiffSide {
 
 // Compare computes what changed from old to new.
 func Compare(old, new *Report) *Diff {
-	d := &Diff{SchemaVersion: SchemaVersion, Old: side(old), New: side(new)}
+	d := &Diff{SchemaVersion: SchemaVersion, Old: side(old), New: side(new), Prefixes: []PrefixDiff{}}
 	o, n := d.Old, d.New
 	d.Growth = DiffSide{
 		Revision: n.Revision - o.Revision, CompactRev: n.CompactRev - o.CompactRev, FileBytes: n.FileBytes - o.FileBytes,

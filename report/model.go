@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"sync"
 
 	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/pages"
@@ -156,22 +157,54 @@ func Build(in Input, o Options) (*Report, error) {
 		Certainty:     Certainty{Complete: true},
 		Findings:      []Finding{},
 	}
-	a, err := pages.Analyze(f, pages.AnalyzeOptions{PageMap: o.PageMap, Progress: progress("reading pages")})
-	if err != nil {
-		return nil, fmt.Errorf("%s: reading pages: %w", in.Given, err)
+	// The passes read the file independently (pages.File is safe for
+	// concurrent reads), so they run side by side on every core: the page
+	// walk, the key-bucket scan, the snapshot hash and the defrag
+	// simulations. Only their results meet below, in a fixed order.
+	var (
+		wg       sync.WaitGroup
+		a        *pages.Analysis
+		aErr     error
+		sum      *mvcc.Summary
+		sumErr   error
+		snap     pages.SnapshotStatus
+		snapErr  error
+		sims     defragSims
+		checkRun = o.Sections.CheckOnly
+	)
+	goPass := func(fn func()) {
+		wg.Add(1)
+		go func() { defer wg.Done(); fn() }()
+	}
+	goPass(func() {
+		a, aErr = pages.Analyze(f, pages.AnalyzeOptions{PageMap: o.PageMap, Progress: progress("reading pages")})
+	})
+	goPass(func() { snap, snapErr = f.VerifySnapshot() })
+	if needKeys && !checkRun {
+		goPass(func() {
+			mo := o.MVCC
+			mo.DataSize = int64(f.Meta().HighWater) * int64(f.PageSize())
+			sum, sumErr = mvcc.Scan(f, mo)
+		})
+	}
+	if needPredict && !checkRun {
+		goPass(func() { sims = runDefragSims(f, o.CompactAt) })
+	}
+	wg.Wait()
+
+	if aErr != nil {
+		return nil, fmt.Errorf("%s: reading pages: %w", in.Given, aErr)
 	}
 	r.Analysis = a
 	r.pageMap = a.PageMap
 	if !a.Complete {
 		r.partial("pages: part of the file could not be read (%d problems); counts cover what was read", len(a.Problems))
 	}
-
-	status, err := f.VerifySnapshot()
-	r.Input.SnapshotHash = string(status)
-	if err != nil {
-		r.partial("snapshot: the SHA-256 trailer could not be checked: %v", err)
+	r.Input.SnapshotHash = string(snap)
+	if snapErr != nil {
+		r.partial("snapshot: the SHA-256 trailer could not be checked: %v", snapErr)
 	}
-	if o.Sections.CheckOnly {
+	if checkRun {
 		r.checkUnchanged(in, f, before)
 		return r, nil
 	}
@@ -180,26 +213,19 @@ func Build(in Input, o Options) (*Report, error) {
 		frag := pages.AnalyzeFragmentation(fragInput(f, a), pages.FragOptions{WriteBytes: o.WriteBytes, Seeds: seeds(o.Seeds)})
 		r.Fragmentation = &frag
 	}
-
 	if needKeys {
-		mo := o.MVCC
-		mo.DataSize = a.Pages.HighWaterBytes
-		s, err := mvcc.Scan(f, mo)
 		switch {
-		case errors.Is(err, mvcc.ErrNotEtcd):
-			r.partial("keys: %v", err)
-		case err != nil:
-			r.partial("keys: %v", err)
+		case sumErr != nil:
+			r.partial("keys: %v", sumErr)
 		default:
-			r.MVCC = s
-			if len(s.ReadErrors) > 0 {
-				r.partial("keys: %d part(s) of etcd's buckets could not be read; key figures cover what was read", len(s.ReadErrors))
+			r.MVCC = sum
+			if len(sum.ReadErrors) > 0 {
+				r.partial("keys: %d part(s) of etcd's buckets could not be read; key figures cover what was read", len(sum.ReadErrors))
 			}
 		}
 	}
-
 	if needPredict {
-		if err := r.predict(in, f, o); err != nil {
+		if err := r.predict(in, o, sims); err != nil {
 			r.partial("predict: %v", err)
 		}
 	}

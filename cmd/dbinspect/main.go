@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 )
 
@@ -32,7 +33,35 @@ func main() {
 		fmt.Fprintln(os.Stderr, "\ndbinspect: interrupted; temp files removed")
 		os.Exit(exitSignal)
 	}()
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	stop := startProfiles()
+	code := run(os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// startProfiles writes pprof CPU and heap profiles when
+// DBINSPECT_CPUPROFILE / DBINSPECT_MEMPROFILE name files: how BENCHMARKS.md
+// profiles are taken, without a flag users would see.
+func startProfiles() (stop func()) {
+	var stops []func()
+	if p := os.Getenv("DBINSPECT_CPUPROFILE"); p != "" {
+		if f, err := os.Create(p); err == nil && pprof.StartCPUProfile(f) == nil {
+			stops = append(stops, func() { pprof.StopCPUProfile(); f.Close() })
+		}
+	}
+	if p := os.Getenv("DBINSPECT_MEMPROFILE"); p != "" {
+		stops = append(stops, func() {
+			if f, err := os.Create(p); err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		})
+	}
+	return func() {
+		for _, s := range stops {
+			s()
+		}
+	}
 }
 
 // exitError carries a specific exit code out of a command.
