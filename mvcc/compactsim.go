@@ -7,12 +7,20 @@ import "math"
 // except, per key, the newest one of the generation still alive at at
 // (treeIndex.Compact's "available" set, etcd 3.5.16+/3.6: a tombstone at
 // exactly at is kept, older tombstones go with their generation).
+// scheduleCompaction deletes by revision from 0_0 up to at, so entries
+// below restore's range (main 0) go too.
 type compactSim struct {
 	at        int64    // math.MaxInt64 while "latest" is not known yet
 	cand      []uint32 // per key: bytes+1 of the revision kept so far, 0 = none
 	revisions uint64   // revisions deleted
 	bytes     uint64   // bucket key + value bytes deleted
 	scanned   uint64   // revisions at or below at (what compaction walks)
+
+	// kept, when recording (CompactionKeep), is per key the revision cand
+	// stands for; after an indexed tombstone it holds that tombstone,
+	// which resolveLatest may keep after all.
+	record bool
+	kept   []Revision
 }
 
 func newCompactSim(at int64) *compactSim {
@@ -24,11 +32,14 @@ func newCompactSim(at int64) *compactSim {
 
 // observe takes one revision of key idx; indexed is false for a delete
 // etcd's index ignored (the key was already deleted).
-func (c *compactSim) observe(idx int, main int64, tomb, indexed bool, entryBytes uint32) {
+func (c *compactSim) observe(idx int, rev Revision, tomb, indexed bool, entryBytes uint32) {
 	for idx >= len(c.cand) {
 		c.cand = append(c.cand, 0)
+		if c.record {
+			c.kept = append(c.kept, Revision{})
+		}
 	}
-	if main > c.at {
+	if rev.Main > c.at {
 		return
 	}
 	c.scanned++
@@ -44,11 +55,24 @@ func (c *compactSim) observe(idx int, main int64, tomb, indexed bool, entryBytes
 		c.drop(uint64(prev - 1))
 		c.cand[idx] = 0
 	}
-	if tomb && main < c.at {
+	if c.record {
+		c.kept[idx] = rev
+	}
+	if tomb && rev.Main < c.at {
 		c.drop(uint64(entryBytes))
 		return
 	}
 	c.cand[idx] = b + 1
+}
+
+// observeUnindexed takes a revision etcd's restore never indexed but its
+// compaction walks (main revision 0): deleted whenever it is in range.
+func (c *compactSim) observeUnindexed(main int64, entryBytes uint32) {
+	if main > c.at {
+		return
+	}
+	c.scanned++
+	c.drop(uint64(entryBytes))
 }
 
 func (c *compactSim) drop(b uint64) {
@@ -68,6 +92,21 @@ func (c *compactSim) resolveLatest(current int64, states []keyState) {
 		if !s.live && s.lastTomb && s.modMain == current && s.revs > 0 {
 			c.revisions--
 			c.bytes -= uint64(s.lastBytes)
+			if i < len(c.cand) {
+				c.cand[i] = min(s.lastBytes, math.MaxUint32-1) + 1
+			}
 		}
 	}
+}
+
+// keptRevisions lists, when recording, the revision kept per key (at or
+// below at), in no particular order.
+func (c *compactSim) keptRevisions() []Revision {
+	var out []Revision
+	for i, b := range c.cand {
+		if b != 0 {
+			out = append(out, c.kept[i])
+		}
+	}
+	return out
 }

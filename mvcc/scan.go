@@ -24,16 +24,14 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // scanner holds the state of one Scan.
 type scanner struct {
+	restoreIndex
 	opts   Options
 	meta   Meta
 	other  otherBuckets
-	table  *keyTable
-	shape  indexShape
 	raft   *raftTail
 	whatIf *compactSim
 	rerun  *compactSim
 
-	kv  keyValue // reused decode target: no per-revision allocation
 	crc uint32
 
 	entries        uint64 // key-bucket pairs seen, the position of the next one
@@ -77,7 +75,7 @@ func scan(src KVReader, opts Options) (*Summary, *scanner, error) {
 	if !hasKey {
 		return nil, nil, ErrNotEtcd
 	}
-	sc := &scanner{opts: opts, table: newKeyTable(), raft: newRaftTail()}
+	sc := &scanner{restoreIndex: newRestoreIndex(), opts: opts, raft: newRaftTail()}
 	if hasMeta {
 		// meta sorts after key but its compaction revisions are needed
 		// while the key bucket streams, so it is read first.
@@ -130,64 +128,46 @@ func (sc *scanner) scanBucket(src KVReader, name string) {
 func (sc *scanner) keyEntry(k, v []byte) {
 	pos := sc.entries
 	sc.entries++
-	bk, err := ParseBucketKey(k)
-	if err != nil {
-		sc.bad(pos, k, err.Error()+" (etcd 3.6 panics on it at startup)")
+	e := sc.apply(k, v)
+	switch e.fault {
+	case entryBadKey:
+		sc.bad(pos, k, e.err.Error()+" (etcd 3.6 panics on it at startup)")
 		return
-	}
-	sc.lastStoredMain = bk.Main
-	if bk.Main < 1 {
+	case entryBelowRestore:
+		sc.lastStoredMain = e.bk.Main
 		sc.bad(pos, k, "revision 0 is below the range etcd restores from (1_0)")
+		// Compaction ranges from 0_0, and no kept revision is 0: it goes.
+		sc.whatIf.observeUnindexed(e.bk.Main, e.entryBytes)
+		if sc.rerun != nil {
+			sc.rerun.observeUnindexed(e.bk.Main, e.entryBytes)
+		}
+		return
+	case entryBadValue:
+		sc.lastStoredMain = e.bk.Main
+		sc.bad(pos, k, "value is not an mvccpb.KeyValue (etcd would stop at startup): "+e.err.Error())
 		return
 	}
-	if len(k) == markedRevBytesLen && !bk.Tombstone {
+	sc.lastStoredMain = e.bk.Main
+	if len(k) == markedRevBytesLen && !e.bk.Tombstone {
 		sc.unmarkedLong++
 	}
+	if !e.indexed {
+		sc.ignoredTombs++
+	}
 	kv := &sc.kv
-	if err := decodeKeyValue(v, kv); err != nil {
-		sc.bad(pos, k, "value is not an mvccpb.KeyValue (etcd would stop at startup): "+err.Error())
-		return
-	}
-	rev, tomb := bk.Revision, bk.Tombstone
-	entryBytes := clamp32(uint64(len(k) + len(v)))
-
-	idx, found := sc.table.lookup(kv.Key)
-	indexed := true
-	if !found {
-		idx = sc.table.insert(kv.Key, idx)
-		sc.table.states[idx].restoreNew(&sc.shape, len(kv.Key), rev, tomb, kv)
-	} else if tomb {
-		indexed = sc.table.states[idx].tombstone(&sc.shape, rev)
-		if !indexed {
-			sc.ignoredTombs++
-		}
-	} else {
-		sc.table.states[idx].put(&sc.shape, rev)
-	}
-	s := &sc.table.states[idx]
-	s.revs++
-	s.totalBytes += uint64(entryBytes)
-	s.lastBytes = entryBytes
-	s.lastTomb = tomb
+	rev, tomb := e.bk.Revision, e.bk.Tombstone
 	if tomb {
-		// restoreChunk drops the key from keyToLease on any tombstone.
-		s.lease = 0
-		s.valueSize = 0
 		sc.tombstones++
-	} else {
-		s.lease = kv.Lease
-		s.valueSize = clamp32(uint64(len(kv.Value)))
 	}
-
 	sc.restoredMain = rev.Main
 	sc.revisions++
 	sc.keyBytes += uint64(len(kv.Key))
 	sc.valueBytes += uint64(len(kv.Value))
 	sc.largestValue = max(sc.largestValue, uint64(len(kv.Value)))
 	sc.raft.add(rev.Main, uint64(len(kv.Key)+len(kv.Value)))
-	sc.whatIf.observe(idx, rev.Main, tomb, indexed, entryBytes)
+	sc.whatIf.observe(e.idx, rev, tomb, e.indexed, e.entryBytes)
 	if sc.rerun != nil {
-		sc.rerun.observe(idx, rev.Main, tomb, indexed, entryBytes)
+		sc.rerun.observe(e.idx, rev, tomb, e.indexed, e.entryBytes)
 	}
 }
 

@@ -1,0 +1,92 @@
+package mvcc
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+)
+
+// CompactionKeep returns the filter of what an etcd compaction at revision
+// at leaves in the db: keep(bucket, k, v) is false exactly for the
+// key-bucket pairs scheduleCompaction (kvstore_compaction.go) deletes,
+// by the rule Summary.Compaction counts, and true for every other pair,
+// other buckets included. at <= 0 means the current revision. The pairs
+// it drops add up to Summary.Compaction's RemovedRevisions and
+// RemovedBytes for the same at.
+//
+// Like etcd, it matches by revision (main, sub), ignoring the tombstone
+// mark. Pairs etcd could not restore at all (a bad revision key or value,
+// on which etcd stops at startup) are kept, as Summary.Compaction does.
+//
+// It streams the key bucket once (meta too, for the current revision),
+// rebuilding the index as Scan does; the filter holds 16 bytes per kept
+// revision and may be called from one goroutine at a time or many.
+func CompactionKeep(src KVReader, at int64) (func(bucket string, k, v []byte) bool, error) {
+	names, err := src.BucketNames()
+	if err != nil {
+		return nil, fmt.Errorf("compaction filter: list buckets: %w", err)
+	}
+	var hasKey, hasMeta bool
+	for _, n := range names {
+		hasKey = hasKey || n == "key"
+		hasMeta = hasMeta || n == "meta"
+	}
+	if !hasKey {
+		return nil, ErrNotEtcd
+	}
+	var meta Meta
+	if hasMeta && at <= 0 {
+		if err := src.ForEach("meta", func(k, v []byte) error { meta.add(k, v); return nil }); err != nil {
+			return nil, fmt.Errorf("compaction filter: read bucket meta: %w", err)
+		}
+	}
+	ix := newRestoreIndex()
+	sim := newCompactSim(at)
+	sim.record = true
+	var restoredMain int64
+	var unrestorable []Revision // kept although not indexed
+	err = src.ForEach("key", func(k, v []byte) error {
+		e := ix.apply(k, v)
+		switch e.fault {
+		case entryRestored:
+			restoredMain = e.bk.Main
+			sim.observe(e.idx, e.bk.Revision, e.bk.Tombstone, e.indexed, e.entryBytes)
+		case entryBelowRestore:
+			sim.observeUnindexed(e.bk.Main, e.entryBytes)
+		case entryBadValue:
+			if e.bk.Main <= sim.at {
+				unrestorable = append(unrestorable, e.bk.Revision)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("compaction filter: read bucket key: %w", err)
+	}
+	// As finish: restore's currentRev, raised to the compaction revisions.
+	cur := max(int64(1), restoredMain, meta.FinishedCompactRevision, meta.ScheduledCompactRevision)
+	sim.resolveLatest(cur, ix.table.states)
+
+	kept := append(sim.keptRevisions(), unrestorable...)
+	slices.SortFunc(kept, compareRevisions)
+	kept = slices.Compact(kept)
+	upTo := sim.at
+	return func(bucket string, k, v []byte) bool {
+		if bucket != "key" {
+			return true
+		}
+		bk, err := ParseBucketKey(k)
+		if err != nil || bk.Main > upTo {
+			return true
+		}
+		_, found := slices.BinarySearchFunc(kept, bk.Revision, compareRevisions)
+		return found
+	}, nil
+}
+
+func compareRevisions(a, b Revision) int {
+	if c := cmp.Compare(a.Main, b.Main); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Sub, b.Sub)
+}
