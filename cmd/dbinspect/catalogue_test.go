@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"hash/fnv"
 	"os"
 	"os/exec"
@@ -694,35 +695,75 @@ func TestHostileFilesBoundedResources(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			p := tc.path(t)
 			for _, args := range [][]string{{"report", "-o", "json", p}, {"report", "-o", "html", p}, {"check", p}} {
-				cmd := exec.Command(exe, args...)
-				cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+dir)
-				var stderr bytes.Buffer
-				cmd.Stderr = &stderr
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				done := make(chan error, 1)
-				go func() { done <- cmd.Wait() }()
-				select {
-				case <-done:
-				case <-time.After(2 * time.Minute): // a hang guard, not a timing assertion
-					cmd.Process.Kill()
-					<-done
-					t.Fatalf("dbinspect %q did not finish", args[:len(args)-1])
-				}
-				code := cmd.ProcessState.ExitCode()
+				code, rss, stderr := measureRun(t, dir, exe, args...)
+				what := args[:len(args)-1]
 				if args[0] == "check" && code != exitError {
 					t.Errorf("check: exit %d, want %d: the damage went unnoticed", code, exitError)
 				}
-				if code != exitOK && code != exitError || strings.Contains(stderr.String(), "goroutine ") {
-					t.Errorf("dbinspect %q: exit %d (a Go panic exits 2): %s", args[:len(args)-1], code, stderr.String())
+				if code != exitOK && code != exitError || strings.Contains(stderr, "goroutine ") {
+					t.Errorf("dbinspect %q: exit %d (a Go panic exits 2): %s", what, code, stderr)
 				}
-				rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10 // KiB on Linux
-				t.Logf("%q: exit %d, peak RSS %d MiB", args[:len(args)-1], code, rss>>20)
+				t.Logf("%q: exit %d, peak RSS %.1f MiB", what, code, float64(rss)/(1<<20))
 				if rss > 64<<20 {
-					t.Errorf("dbinspect %q: peak RSS %d MiB on a 1 MiB file, want under 64 MiB", args[:len(args)-1], rss>>20)
+					t.Errorf("dbinspect %q: peak RSS %.1f MiB on a 1 MiB file, want under 64 MiB", what, float64(rss)/(1<<20))
 				}
 			}
 		})
 	}
+}
+
+// Linux carries the peak RSS of the process that execs into the new
+// program's ru_maxrss, and os/exec starts children with vfork sharing the
+// test's (large) address space. So measureRun starts a fresh copy of the
+// test binary, small at init time, which runs dbinspect and reports the
+// ru_maxrss wait4 gives it.
+const measureEnv = "DBINSPECT_TEST_MEASURE_RSS"
+
+func init() {
+	if os.Getenv(measureEnv) == "" {
+		return
+	}
+	cmd := exec.Command(os.Args[1], os.Args[2:]...)
+	cmd.Stderr = os.Stderr
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		fmt.Println("start:", err)
+		os.Exit(1)
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute): // a hang guard, not a timing assertion
+		cmd.Process.Kill()
+		<-done
+		fmt.Println("hang")
+		os.Exit(0)
+	}
+	fmt.Println(cmd.ProcessState.ExitCode(), cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss<<10) // KiB on Linux
+	os.Exit(0)
+}
+
+// measureRun runs exe args through a fresh test binary and returns the exit
+// status, the peak RSS in bytes, and stderr.
+func measureRun(t *testing.T, home, exe string, args ...string) (code int, rss int64, stderr string) {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(self, append([]string{exe}, args...)...)
+	cmd.Env = append(os.Environ(), measureEnv+"=1", "HOME="+home, "XDG_CONFIG_HOME="+home)
+	var e bytes.Buffer
+	cmd.Stderr = &e
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("measuring dbinspect %q: %v: %s", args, err, e.String())
+	}
+	if strings.TrimSpace(string(out)) == "hang" {
+		t.Fatalf("dbinspect %q did not finish within 2 minutes", args)
+	}
+	if _, err := fmt.Sscan(string(out), &code, &rss); err != nil {
+		t.Fatalf("measuring dbinspect %q: output %q: %v", args, out, err)
+	}
+	return code, rss, e.String()
 }
