@@ -22,7 +22,9 @@
 // it is used to slice or allocate. Page ids are checked against the
 // high-water mark and the file size; each page is visited at most once (a
 // bitmap, one bit per page), so cycles and shared pages end the walk instead
-// of looping; nodes larger than 256 MiB are reported, not read. Damage is
+// of looping, and the queue of pages to visit holds at most one reference
+// per page; a node is read only as far as its keys reach, and nodes needing
+// more than 256 MiB for that are reported, not read. Damage is
 // reported as Problems (Analyze) or errors wrapping ErrCorrupt, never as a
 // panic.
 //
@@ -31,6 +33,7 @@
 // Analyze reads each tree level in ascending page order through a 1 MiB
 // read window, so a file much larger than memory is read mostly
 // sequentially; memory is one bit per page plus the widest tree level's
-// references and separator keys. ForEach streams a bucket in key order with
-// one buffer per tree level.
+// references and separator keys. AnalyzeOptions.Visit reports each node
+// as it is read. ForEach streams a bucket in key order with one buffer per
+// tree level.
 package pages

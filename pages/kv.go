@@ -1,7 +1,9 @@
 package pages
 
 // KVReader walks the root-level buckets of a bbolt file in key order.
-// *File implements it; tests may implement it over bbolt itself.
+// *File implements it by reading pages itself (one buffer per tree level,
+// no lock, no mmap); tests may implement it over bbolt itself
+// (internal/boltkv) and compare.
 type KVReader interface {
 	// BucketNames lists the root-level buckets in key order.
 	BucketNames() ([]string, error)
