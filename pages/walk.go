@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -171,7 +172,7 @@ func (w *walker) enqueue(r nodeRef) {
 	a := w.a
 	switch {
 	case r.id < 2 || r.id >= w.hwm:
-		a.problem(SeverityError, CodePageOutOfRange, r.id, w.bucketName(r.bucket), "referenced from page %d, but page ids run from 2 to %d (the high-water mark)", r.parent, w.hwm-1)
+		a.problem(SeverityError, CodePageOutOfRange, r.id, w.bucketName(r.bucket), "referenced from %s, but page ids run from 2 to %d (the high-water mark)", referrer(r.parent), w.hwm-1)
 		a.Complete = false
 	case r.id >= w.filePages:
 		w.missing[r.bucket]++
@@ -206,7 +207,7 @@ func (w *walker) visit(i int) error {
 	bname := w.bucketName(r.bucket)
 	switch {
 	case r.id < 2 || r.id >= w.hwm:
-		a.problem(SeverityError, CodePageOutOfRange, r.id, bname, "referenced from page %d, but page ids run from 2 to %d (the high-water mark)", r.parent, w.hwm-1)
+		a.problem(SeverityError, CodePageOutOfRange, r.id, bname, "referenced from %s, but page ids run from 2 to %d (the high-water mark)", referrer(r.parent), w.hwm-1)
 		a.Complete = false
 		return nil
 	case r.id >= w.filePages:
@@ -227,7 +228,7 @@ func (w *walker) visit(i int) error {
 	}
 	h := parseHeader(hb)
 	if h.ID != r.id {
-		a.problem(SeverityError, CodePageIDMismatch, r.id, bname, "the page header says it is page %d (referenced from page %d)", h.ID, r.parent)
+		a.problem(SeverityError, CodePageIDMismatch, r.id, bname, "the page header says it is page %d (referenced from %s)", h.ID, referrer(r.parent))
 	}
 	var kind PageKind
 	switch h.Flags {
@@ -237,7 +238,7 @@ func (w *walker) visit(i int) error {
 		kind = KindLeaf
 	default:
 		w.mark(r.id, 1, KindUnreadable, r.bucket)
-		a.problem(SeverityError, CodeBadPageType, r.id, bname, "referenced from page %d as a tree node, but its type is %s", r.parent, h.Type())
+		a.problem(SeverityError, CodeBadPageType, r.id, bname, "referenced from %s as a tree node, but its type is %s", referrer(r.parent), h.Type())
 		a.Complete = false
 		return nil
 	}
@@ -250,7 +251,7 @@ func (w *walker) visit(i int) error {
 	n := uint64(h.Overflow) + 1
 	for p := r.id + 1; p < r.id+n && p < w.limit; p++ {
 		if w.reached.get(p) {
-			a.problem(SeverityError, CodePageReachedTwice, p, bname, "overflow page of node %d (referenced from page %d) is also used elsewhere", r.id, r.parent)
+			a.problem(SeverityError, CodePageReachedTwice, p, bname, "overflow page of node %d (referenced from %s) is also used elsewhere", r.id, referrer(r.parent))
 			break
 		}
 	}
@@ -347,7 +348,7 @@ func (w *walker) reachedAgain(r nodeRef, bname string) {
 	if p == r.id {
 		w.a.problem(SeverityError, CodeCycle, r.id, bname, "page %d refers back to its ancestor %d: the tree has a cycle", r.parent, r.id)
 	} else {
-		w.a.problem(SeverityError, CodePageReachedTwice, r.id, bname, "referenced from page %d, but already reached from another page: two parents", r.parent)
+		w.a.problem(SeverityError, CodePageReachedTwice, r.id, bname, "referenced from %s, but already reached from another page: two parents", referrer(r.parent))
 	}
 	w.a.Complete = false
 }
@@ -575,3 +576,11 @@ func newBitmap(n uint64) bitmap { return make(bitmap, (n+63)/64) }
 
 func (b bitmap) get(i uint64) bool { return b[i/64]&(1<<(i%64)) != 0 }
 func (b bitmap) set(i uint64)      { b[i/64] |= 1 << (i % 64) }
+
+// referrer names what referenced a page: a root is referenced by the meta page.
+func referrer(parent uint64) string {
+	if parent == NoPage {
+		return "the meta page"
+	}
+	return fmt.Sprintf("page %d", parent)
+}
