@@ -306,6 +306,7 @@ func catalogue() []badInput {
 			checkCode: exitError, reportCode: exitOK,
 			lines: []string{
 				"error meta-bad-pointer: page 1: the root bucket page 975 is at or past the high-water mark 970",
+				"error page-out-of-range: page 975: referenced from the meta page, but page ids run from 2 to 969 (the high-water mark)",
 				"dbinspect: PATH: the file is damaged (2 problems)",
 			},
 			partial: "keys: list buckets: page 975: page id outside [2, 970) (damaged parts were skipped)",
