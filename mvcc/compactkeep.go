@@ -15,8 +15,10 @@ import (
 // RemovedBytes for the same at.
 //
 // Like etcd, it matches by revision (main, sub), ignoring the tombstone
-// mark. Pairs etcd could not restore at all (a bad revision key or value,
-// on which etcd stops at startup) are kept, as Summary.Compaction does.
+// mark: only a damaged file holds two pairs with one revision, and there
+// the filter keeps both, as etcd would, while the what-if counts pairs.
+// Pairs etcd could not restore at all (a bad revision key or value, on
+// which etcd stops at startup) are kept, as Summary.Compaction does.
 //
 // It streams the key bucket once (meta too, for the current revision),
 // rebuilding the index as Scan does; the filter holds 16 bytes per kept

@@ -80,5 +80,41 @@ func FuzzScan(f *testing.F) {
 		if sum.LiveBytes+sum.HistoryBytes != sum.KeyBucketBytes {
 			t.Fatalf("byte totals disagree")
 		}
+		var histKeys, histRevs uint64
+		for _, b := range sum.RevisionsPerKeyHistogram {
+			histKeys += b.Keys
+			histRevs += b.Revisions
+		}
+		if histKeys != sum.LiveKeys+sum.DeletedKeys || histRevs != sum.TotalRevisions {
+			t.Fatalf("histogram holds %d keys, %d revisions; scan %d keys, %d revisions", histKeys, histRevs, sum.LiveKeys+sum.DeletedKeys, sum.TotalRevisions)
+		}
+		checkCompactionKeep(t, kv, sum)
 	})
+}
+
+// checkCompactionKeep requires the filter's drops to add up to the
+// what-if, unless two pairs share a revision: etcd's compaction keeps by
+// revision, so the filter keeps both, while the what-if counts pairs.
+func checkCompactionKeep(t *testing.T, kv *memKV, sum *Summary) {
+	keep, err := CompactionKeep(kv, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[Revision]bool{}
+	var dropped, droppedBytes uint64
+	for _, p := range kv.buckets["key"] {
+		if bk, err := ParseBucketKey(p[0]); err == nil {
+			if seen[bk.Revision] {
+				return
+			}
+			seen[bk.Revision] = true
+		}
+		if !keep("key", p[0], p[1]) {
+			dropped++
+			droppedBytes += uint64(len(p[0]) + len(p[1]))
+		}
+	}
+	if c := sum.Compaction; c.RemovedRevisions != dropped || c.RemovedBytes != droppedBytes {
+		t.Fatalf("filter drops %d pairs, %d bytes; what-if removes %d, %d", dropped, droppedBytes, c.RemovedRevisions, c.RemovedBytes)
+	}
 }
