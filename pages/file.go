@@ -52,6 +52,9 @@ func NewFile(r io.ReaderAt, size int64) (*File, error) {
 	if size < 0 {
 		return nil, fmt.Errorf("negative file size %d", size)
 	}
+	if size == 0 {
+		return nil, formatErr(CodeTruncated, NoPage, -1, "the file is empty (0 bytes): nothing was copied; copy member/snap/db again, or take a copy with 'etcdctl snapshot save'")
+	}
 	f := &File{r: r, rawSize: size, size: size}
 	if err := f.readTrailer(); err != nil {
 		return nil, err
@@ -65,8 +68,8 @@ func NewFile(r io.ReaderAt, size int64) (*File, error) {
 	f.used = chooseMeta(f.metas)
 	if f.used < 0 {
 		return nil, formatErr(CodeNoValidMeta, NoPage, -1,
-			"neither meta page is valid (meta 0: %s; meta 1: %s); bbolt and etcd cannot open this file: restore it from a backup or snapshot",
-			f.metas[0].Reason, f.metas[1].Reason)
+			"neither meta page is valid (meta 0 at offset 0: %s; meta 1 at offset %d: %s); bbolt and etcd cannot open this file: restore it from a backup or snapshot",
+			f.metas[0].Reason, f.pageSize, f.metas[1].Reason)
 	}
 	f.metas[f.used].Used = true
 	return f, nil
@@ -174,6 +177,9 @@ func (f *File) readMeta(id uint64) MetaStatus {
 	buf := make([]byte, metaBytes)
 	if err := f.readAt(buf, off, id); err != nil {
 		st.Reason = err.Error()
+		if fe, ok := err.(*FormatError); ok {
+			st.Reason = fe.Msg // the caller names the meta page and its offset
+		}
 		return st
 	}
 	m, err := ParseMeta(buf)
@@ -249,8 +255,9 @@ func (r *pageReader) read(id, n, aheadEnd uint64) ([]byte, error) {
 	}
 	end := max(id+n, min(aheadEnd, id+r.maxWin))
 	end = min(end, r.f.filePages())
-	if r.win == nil {
-		r.win = make([]byte, r.maxWin*r.ps)
+	if uint64(cap(r.win)) < (end-id)*r.ps {
+		// Grow to what is asked for: small walks stay small.
+		r.win = make([]byte, max((end-id)*r.ps, min(2*uint64(cap(r.win)), r.maxWin*r.ps)))
 	}
 	r.winPages = 0
 	b := r.win[:(end-id)*r.ps]
