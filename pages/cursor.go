@@ -19,8 +19,10 @@ const maxTreeDepth = 64
 // number of pages visited is bounded by the high-water mark.
 type treeIter struct {
 	f      *File
-	bufs   [][]byte
-	last   []byte // last key delivered
+	rd     *pageReader
+	bufs   [][]byte    // private copies of branch nodes, per level
+	seq    []readAhead // per level
+	last   []byte      // last key delivered
 	has    bool
 	visits uint64
 	errs   []error
@@ -57,11 +59,23 @@ func (it *treeIter) readNode(id uint64, depth int) (node, error) {
 	if id >= f.filePages() {
 		return node{}, formatErr(CodeTruncated, id, -1, "page lies past the end of the file")
 	}
-	for len(it.bufs) <= depth {
-		it.bufs = append(it.bufs, make([]byte, ps))
+	if it.rd == nil {
+		it.rd = newPageReader(f)
 	}
-	buf := it.bufs[depth][:ps]
-	if err := f.readAt(buf, int64(id*ps), id); err != nil {
+	for len(it.bufs) <= depth {
+		it.bufs = append(it.bufs, nil)
+		it.seq = append(it.seq, readAhead{})
+	}
+	// Read ahead more while the nodes of this level follow each other in
+	// the file (a defragmented tree), one page at a time otherwise.
+	ra := &it.seq[depth]
+	if id == ra.next {
+		ra.pages = min(max(2*ra.pages, 2), it.rd.maxWin)
+	} else {
+		ra.pages = 1
+	}
+	buf, err := it.rd.read(id, 1, id+ra.pages)
+	if err != nil {
 		return node{}, err
 	}
 	h := parseHeader(buf)
@@ -79,21 +93,30 @@ func (it *treeIter) readNode(id uint64, depth int) (node, error) {
 		return node{}, formatErr(CodeNodeTooLarge, id, -1, "node of %d pages too large to read", n)
 	}
 	if n > 1 {
-		if uint64(cap(it.bufs[depth])) < n*ps {
-			grown := make([]byte, n*ps)
-			copy(grown, buf)
-			it.bufs[depth] = grown
-		}
-		buf = it.bufs[depth][:n*ps]
-		if err := f.readAt(buf[ps:], int64((id+1)*ps), id); err != nil {
+		if buf, err = it.rd.read(id, n, id+max(n, ra.pages)); err != nil {
 			return node{}, err
 		}
+	}
+	ra.next = id + n
+	if h.Flags == flagBranch {
+		// A branch stays in use while its children are read through the
+		// same reader: keep a private copy.
+		if uint64(cap(it.bufs[depth])) < n*ps {
+			it.bufs[depth] = make([]byte, n*ps)
+		}
+		buf = append(it.bufs[depth][:0], buf...)
 	}
 	nd, err := newNode(buf)
 	if err != nil {
 		return node{}, formatErr(CodeElementBounds, id, -1, "%v", err)
 	}
 	return nd, nil
+}
+
+// readAhead is the sequential-read state of one tree level.
+type readAhead struct {
+	next  uint64 // page after the last node read
+	pages uint64 // pages to read ahead
 }
 
 // walk visits the tree rooted at page id.
