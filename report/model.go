@@ -241,6 +241,10 @@ func openError(in Input, err error) error {
 	if errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) {
 		return fmt.Errorf("%s: %w", in.Given, err)
 	}
+	// pages.Open prefixes the path it read; name the file once, as given.
+	if inner := errors.Unwrap(err); inner != nil && err.Error() == in.Path+": "+inner.Error() {
+		err = inner
+	}
 	name := in.Given
 	if in.Path != in.Given && in.Kind != "file" {
 		name = fmt.Sprintf("%s (%s)", in.Given, filepath.Base(in.Path))
