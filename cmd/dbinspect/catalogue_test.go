@@ -212,7 +212,7 @@ func catalogue() []badInput {
 			name:      "zero-length file",
 			make:      func(t *testing.T) string { return writeBytes(t, nil) },
 			checkCode: exitError, reportCode: exitError,
-			lines: []string{"dbinspect: PATH: not a readable bbolt/etcd db: PATH: neither meta page is valid (meta 0: page 0 (offset 0): needs 80 bytes at offset 0 but the file ends at 0: the file is truncated; meta 1: page 1 (offset 4096): needs 80 bytes at offset 4096 but the file ends at 0: the file is truncated)" + cannotOpen},
+			lines: []string{"dbinspect: PATH: not a readable bbolt/etcd db: the file is empty (0 bytes): nothing was copied; copy member/snap/db again, or take a copy with 'etcdctl snapshot save'"},
 		},
 		{
 			name: "shorter than two pages",
@@ -238,7 +238,7 @@ func catalogue() []badInput {
 				return writeBytes(t, b)
 			},
 			checkCode: exitError, reportCode: exitError,
-			lines: []string{"dbinspect: PATH: not a readable bbolt/etcd db: PATH: neither meta page is valid (meta 0: bad magic 0xe7881756, want 0xed0cdaed (not a bbolt file, or the meta page is overwritten); meta 1: bad magic 0x517438fa, want 0xed0cdaed (not a bbolt file, or the meta page is overwritten))" + cannotOpen},
+			lines: []string{"dbinspect: PATH: not a readable bbolt/etcd db: neither meta page is valid (meta 0 at offset 0: bad magic 0xe7881756, want 0xed0cdaed (not a bbolt file, or the meta page is overwritten); meta 1 at offset 4096: bad magic 0x517438fa, want 0xed0cdaed (not a bbolt file, or the meta page is overwritten))" + cannotOpen},
 		},
 		{
 			name: "wrong version",
@@ -249,7 +249,7 @@ func catalogue() []badInput {
 				return im.write(t)
 			},
 			checkCode: exitError, reportCode: exitError,
-			lines: []string{"dbinspect: PATH: not a readable bbolt/etcd db: PATH: neither meta page is valid (meta 0: unsupported format version 3, want 2; meta 1: unsupported format version 3, want 2)" + cannotOpen},
+			lines: []string{"dbinspect: PATH: not a readable bbolt/etcd db: neither meta page is valid (meta 0 at offset 0: unsupported format version 3, want 2; meta 1 at offset 4096: unsupported format version 3, want 2)" + cannotOpen},
 		},
 		{
 			name: "page size mismatch between metas",
@@ -280,7 +280,7 @@ func catalogue() []badInput {
 				return im.write(t)
 			},
 			checkCode: exitError, reportCode: exitError,
-			lines: []string{"dbinspect: PATH: not a readable bbolt/etcd db: PATH: neither meta page is valid (meta 0: checksum 0x9a07e7572f1ec422 does not match the content (0x9a07e7572f1ec4dd): the meta page is damaged; meta 1: checksum 0x38070b7892f78ccd does not match the content (0x38070b7892f78c32): the meta page is damaged)" + cannotOpen},
+			lines: []string{"dbinspect: PATH: not a readable bbolt/etcd db: neither meta page is valid (meta 0 at offset 0: checksum 0x9a07e7572f1ec422 does not match the content (0x9a07e7572f1ec4dd): the meta page is damaged; meta 1 at offset 4096: checksum 0x38070b7892f78ccd does not match the content (0x38070b7892f78c32): the meta page is damaged)" + cannotOpen},
 		},
 		{
 			name: "copy truncated mid-file",
