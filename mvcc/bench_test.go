@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/dbinspect/dbinspect/pages"
 )
 
 // peakHeap samples the live heap while fn runs and returns the peak.
@@ -92,4 +94,50 @@ func BenchmarkScanSynthetic(b *testing.B) {
 	}
 	b.ReportMetric(float64(sum.TotalRevisions)*float64(b.N)/b.Elapsed().Seconds(), "revisions/s")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+}
+
+// BenchmarkCompactionKeep builds the compaction filter for the latest
+// revision on the big fixture (DBINSPECT_BIG_DB) and applies it to every
+// key-bucket pair, as the compaction-then-defrag simulation does; it
+// reports the peak heap of building and the heap the filter keeps.
+func BenchmarkCompactionKeep(b *testing.B) {
+	path := os.Getenv("DBINSPECT_BIG_DB")
+	if path == "" {
+		b.Skip("set DBINSPECT_BIG_DB to a 1 GiB+ etcd db to run this benchmark")
+	}
+	f, err := pages.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	var peak, kept, pairs, dropped uint64
+	b.ResetTimer()
+	for range b.N {
+		var keep func(string, []byte, []byte) bool
+		peak = max(peak, peakHeap(func() {
+			if keep, err = CompactionKeep(f, 0); err != nil {
+				b.Fatal(err)
+			}
+		}))
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		kept = ms.HeapAlloc
+		pairs, dropped = 0, 0
+		err = f.ForEach("key", func(k, v []byte) error {
+			pairs++
+			if !keep("key", k, v) {
+				dropped++
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		runtime.KeepAlive(keep)
+	}
+	b.ReportMetric(float64(pairs)*float64(b.N)/b.Elapsed().Seconds(), "pairs/s")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(kept)/(1<<20), "heap-with-filter-MiB")
+	b.ReportMetric(float64(dropped), "dropped")
 }

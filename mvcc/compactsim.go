@@ -102,7 +102,13 @@ func (c *compactSim) resolveLatest(current int64, states []keyState) {
 // keptRevisions lists, when recording, the revision kept per key (at or
 // below at), in no particular order.
 func (c *compactSim) keptRevisions() []Revision {
-	var out []Revision
+	n := 0
+	for _, b := range c.cand {
+		if b != 0 {
+			n++
+		}
+	}
+	out := make([]Revision, 0, n)
 	for i, b := range c.cand {
 		if b != 0 {
 			out = append(out, c.kept[i])
