@@ -30,6 +30,16 @@
 // the finished and scheduled compaction revisions kept in "meta"; etcdutl
 // prints only the former, and Summary.Etcdutl.Why says why they differ.
 //
+// # Compaction
+//
+// etcd's compaction at R (kvstore_compaction.go) deletes every pair from
+// 0_0 up to R whose revision treeIndex.Compact did not keep: per key, the
+// newest revision at or below R of the generation alive at R (a tombstone
+// exactly at R stays). compactSim counts that while the bucket streams
+// (Summary.Compaction); CompactionKeep records it per key and returns the
+// filter of the surviving pairs, which the report feeds to the defrag
+// simulation for the compaction-then-defrag size.
+//
 // # Input is untrusted
 //
 // Scan decodes with its own zero-copy protobuf reader (fuzzed against
