@@ -31,6 +31,7 @@ func (r *Report) evaluateFindings(o Options) []Finding {
 			in.Alarms = append(in.Alarms, a.Type)
 		}
 		in.MalformedEntries = int64(s.Malformed.Count)
+		in.MalformedLeases = int64(s.Leases.Malformed)
 		in.ReadErrors = append(in.ReadErrors, s.ReadErrors...)
 		if p, ok := topPrefixByRevisions(s.Prefixes); ok {
 			in.TopPrefix, in.TopPrefixRevisions = p.Prefix, int64(p.Revisions)

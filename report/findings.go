@@ -50,6 +50,7 @@ type FindingInputs struct {
 	SnapshotHashOK      bool
 	Alarms              []string // e.g. "NOSPACE", "CORRUPT"
 	MalformedEntries    int64    // key-bucket entries etcd could not restore
+	MalformedLeases     int64    // lease-bucket entries that are not etcd leases
 	ReadErrors          []string // damaged pages met while reading
 
 	// The prefix holding the most revisions.
@@ -89,6 +90,7 @@ var findingRules = []findingRule{
 	ruleSnapshotHash,
 	ruleReadErrors,
 	ruleMalformed,
+	ruleMalformedLeases,
 	ruleAlarm,
 	ruleQuota,
 	ruleQuotaAboveMax,
@@ -166,6 +168,18 @@ func ruleMalformed(in FindingInputs) *Finding {
 	return &Finding{SeverityCritical, "malformed_revisions", fmt.Sprintf("%d key-bucket entries cannot be decoded; etcd's restore panics on them", in.MalformedEntries),
 		map[string]any{"malformed_entries": in.MalformedEntries},
 		"do not restore this file into etcd: use another snapshot or member"}
+}
+
+// ruleMalformedLeases: etcd's lease recovery (schema.MustUnsafeGetAllLeases)
+// panics on a lease value that does not unmarshal, so a bucket named like
+// etcd's holding foreign data stops etcd from starting.
+func ruleMalformedLeases(in FindingInputs) *Finding {
+	if in.MalformedLeases == 0 {
+		return nil
+	}
+	return &Finding{SeverityCritical, "malformed_leases", fmt.Sprintf("%d lease-bucket entries are not etcd leases; etcd's lease recovery panics on a value that does not decode", in.MalformedLeases),
+		map[string]any{"malformed_leases": in.MalformedLeases},
+		"do not restore this file into etcd: something other than etcd wrote to its lease bucket; use another snapshot or member"}
 }
 
 func ruleAlarm(in FindingInputs) *Finding {

@@ -32,6 +32,7 @@ func TestFindingRules(t *testing.T) {
 		{"snapshot_hash_mismatch", SeverityCritical, func(f *FindingInputs) { f.SnapshotHashChecked = true }},
 		{"damaged_pages", SeverityCritical, func(f *FindingInputs) { f.ReadErrors = []string{"page 9: bad flags"} }},
 		{"malformed_revisions", SeverityCritical, func(f *FindingInputs) { f.MalformedEntries = 3 }},
+		{"malformed_leases", SeverityCritical, func(f *FindingInputs) { f.MalformedLeases = 1 }},
 		{"alarm_raised", SeverityCritical, func(f *FindingInputs) { f.Alarms = []string{"NOSPACE"} }},
 		{"db_over_quota", SeverityCritical, func(f *FindingInputs) { f.Prediction.Quota = predictQuota(PredictInputs{}, 2*gib, 0) }},
 		{"db_near_quota", SeverityWarning, func(f *FindingInputs) { f.Prediction.Quota = predictQuota(PredictInputs{}, 17*gib/10, 0) }},
