@@ -424,6 +424,7 @@ func catalogue() []badInput {
 				})
 			},
 			checkCode: exitOK, reportCode: exitOK,
+			lines: []string{"CRITICAL 1 lease-bucket entries are not etcd leases; etcd's lease recovery panics on a value that does not decode"},
 			jsonCheck: func(t *testing.T, r map[string]any) {
 				if n := jsonPath(r, "mvcc", "leases", "malformed"); n != 1.0 {
 					t.Errorf("mvcc.leases.malformed %v, want 1", n)
