@@ -74,7 +74,7 @@ RESULTS=$(mktemp)
 	echo "### Run of $(date -u '+%Y-%m-%d %H:%M UTC'): ${SIZES[*]}"
 	echo
 	machine
-	echo "- Warm page cache: every command runs after the file was read once with dd."
+	echo "- Warm page cache: every command runs right after the file was read with dd."
 	echo "- Wall = whole process, from the shell's clock; CPU = user + system seconds and peak RSS = maximum resident set size, both from GNU time. The machine is shared: under load, CPU seconds compare better than wall."
 	echo "- etcd startup = median time from embed.StartEtcd to ReadyNotify over $RUNS runs, each in a fresh child on a fresh copy of a dir restored with etcdutl (testdata/etcdbench startup); its RSS is the child's peak (VmHWM)."
 } >>"$RESULTS"
@@ -95,6 +95,8 @@ for size in "${SIZES[@]}"; do
 		local key=$1
 		shift
 		log "$size: $key"
+		# Re-warm: the startup runs copy the file and may evict it.
+		dd if="$db" of=/dev/null bs=1M 2>/dev/null
 		measure "$size-$key" "$@"
 		W[$key]=$WALL R[$key]=$RSS C[$key]=$CPU S[$key]=$STATUS
 	}

@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/version"
@@ -26,7 +27,7 @@ import (
 const (
 	memberName   = "default"
 	clusterToken = "etcdbench"
-	timingNote   = "each run: a fresh copy of a data dir restored from the db with etcdutl's snapshot restore, started in a new child process; time from embed.StartEtcd to ReadyNotify on a warm page cache (the db is read once before each run); server_created: StartEtcd to etcd's 'fast-forwarding election ticks' log line (backend, WAL, lessor and mvcc restore done; before the leader election, whose random delay of up to ~1 s dominates small dbs); RSS is the child's VmRSS once ready (RssAnon: heap; RssFile: mostly the db mmap, populated at open)"
+	timingNote   = "each run: a fresh copy of a data dir restored from the db with etcdutl's snapshot restore, started in a new child process; time from embed.StartEtcd to ReadyNotify on a warm page cache (the copy is synced to disk and the db read once before each run); server_created: StartEtcd to etcd's 'fast-forwarding election ticks' log line (backend, WAL, lessor and mvcc restore done; before the leader election, whose random delay of up to ~1 s dominates small dbs); RSS is the child's VmRSS once ready (RssAnon: heap; RssFile: mostly the db mmap, populated at open)"
 )
 
 // startupResult is one db's real etcd startup measurement.
@@ -155,6 +156,9 @@ func measureStartup(db string, runs int) (*startupResult, error) {
 		if err := copyDir(pristine, dir); err != nil {
 			return nil, err
 		}
+		// Flush the copy's dirty pages first: writeback of gigabytes would
+		// otherwise run during the start and be timed with it.
+		syscall.Sync()
 		if err := readAll(filepath.Join(dir, "member", "snap", "db")); err != nil {
 			return nil, err
 		}
