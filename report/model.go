@@ -222,6 +222,12 @@ func Build(in Input, o Options) (*Report, error) {
 			if len(sum.ReadErrors) > 0 {
 				r.partial("keys: %d part(s) of etcd's buckets could not be read; key figures cover what was read", len(sum.ReadErrors))
 			}
+			if n := sum.Malformed.Count; n > 0 {
+				r.partial("keys: %d key-bucket entries could not be decoded; key figures leave them out", n)
+			}
+			if n := sum.Leases.Malformed; n > 0 {
+				r.partial("leases: %d lease-bucket entries are not leases; lease figures leave them out", n)
+			}
 		}
 	}
 	if needPredict {
