@@ -506,6 +506,13 @@ func TestCatalogue(t *testing.T) {
 			if c.reportCode != exitOK {
 				return
 			}
+			// The text report's Certainty section says the same as the JSON.
+			if c.partial != "" && !got["partial: "+c.partial] {
+				t.Errorf("the text report's Certainty section has no line %q", "partial: "+c.partial)
+			}
+			if c.partial == "" && strings.Contains(reportOut, "\nCertainty\n") {
+				t.Errorf("the text report of a complete read has a Certainty section")
+			}
 			code, out, errOut := runCLI(t, "report", "-o", "json", p)
 			if code != exitOK {
 				t.Fatalf("report -o json: exit %d: %s", code, errOut)
