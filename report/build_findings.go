@@ -37,8 +37,8 @@ func (r *Report) evaluateFindings(o Options) []Finding {
 			in.TopPrefix, in.TopPrefixRevisions = p.Prefix, int64(p.Revisions)
 		}
 		in.LargestLeaseKeys = int64(s.Leases.KeysPerLease.Max)
-		if ks := s.TopKeys.ByValueTimesRevisions; len(ks) > 0 {
-			in.HotKey, in.HotKeyValueBytes, in.HotKeyRevisions = ks[0].Key, int64(ks[0].ValueBytes), int64(ks[0].Revisions)
+		if k, writes, ok := hottestLargeKey(s); ok {
+			in.HotKey, in.HotKeyValueBytes, in.HotKeyRevisions = k.Key, int64(k.ValueBytes), writes
 		}
 	}
 	if fs := EvaluateFindings(in); fs != nil {
@@ -55,6 +55,26 @@ func topPrefixByRevisions(ps []mvcc.PrefixStat) (mvcc.PrefixStat, bool) {
 		}
 	}
 	return best, best.Revisions > 0
+}
+
+// hottestLargeKey is the key whose value size times writes is largest.
+// Writes are the revisions still stored or, when compaction removed the
+// older ones, the key's version (puts since it was created): a 1 MiB value
+// put 200 times and compacted down to one revision still went through the
+// raft log 200 times.
+func hottestLargeKey(s *mvcc.Summary) (mvcc.KeyStat, int64, bool) {
+	var best mvcc.KeyStat
+	var bestWrites int64
+	var bestCost float64
+	for _, list := range [][]mvcc.KeyStat{s.TopKeys.ByValueTimesRevisions, s.TopKeys.ByValueBytes} {
+		for _, k := range list {
+			writes := max(int64(k.Revisions), k.Version)
+			if cost := float64(k.ValueBytes) * float64(writes); cost > bestCost {
+				best, bestWrites, bestCost = k, writes, cost
+			}
+		}
+	}
+	return best, bestWrites, bestCost > 0
 }
 
 // CountAtLeast counts findings at or above the named severity.

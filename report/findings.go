@@ -69,7 +69,7 @@ type FindingInputs struct {
 const (
 	nearQuotaFraction       = 0.8
 	mostlyFreeFraction      = 0.5
-	mostlyFreeMinBytes      = 64 << 20
+	mostlyFreeMinBytes      = 16 << 20
 	fragmentedSpans         = 10000
 	raftLogWarnBytes        = 1 << 30
 	largeValueBytes         = 100 << 10
@@ -276,10 +276,16 @@ func ruleLargeHotValues(in FindingInputs) *Finding {
 	if in.HotKeyValueBytes < largeValueBytes || in.HotKeyRevisions < largeValueRevisions {
 		return nil
 	}
-	return &Finding{SeverityWarning, "large_values_rewritten", fmt.Sprintf("key %q holds a %s value rewritten %d times", in.HotKey, ibytesOf(in.HotKeyValueBytes), in.HotKeyRevisions),
-		map[string]any{"key": in.HotKey, "value_bytes": in.HotKeyValueBytes, "revisions": in.HotKeyRevisions},
-		"every rewrite copies the whole value into the raft log and the history: split the value or write it less often"}
+	// While those writes are among the last catch-up entries, each is a
+	// whole copy of the value in etcd's in-memory raft log.
+	inLog := min(in.HotKeyRevisions, int64(raftCatchUpEntries)) * in.HotKeyValueBytes
+	return &Finding{SeverityWarning, "large_values_rewritten", fmt.Sprintf("key %q holds a %s value written %d times: up to %s of raft log in memory while those writes are recent", in.HotKey, ibytesOf(in.HotKeyValueBytes), in.HotKeyRevisions, ibytesOf(inLog)),
+		map[string]any{"key": in.HotKey, "value_bytes": in.HotKeyValueBytes, "revisions": in.HotKeyRevisions, "raftlog_bytes_if_recent": inLog},
+		"every write copies the whole value into the raft log and the history: split the value or write it less often"}
 }
+
+// raftCatchUpEntries is etcd's DefaultSnapshotCatchUpEntries (3.5-3.7).
+const raftCatchUpEntries = 5000
 
 func ruleHistoryPrefix(in FindingInputs) *Finding {
 	revs := in.Predict.Revisions

@@ -358,3 +358,39 @@ func TestCheckExitCodes(t *testing.T) {
 		t.Errorf("check on a truncated copy: exit %d\nstdout:\n%s\nstderr: %s", code, out, errOut)
 	}
 }
+
+// Ensure the classic cases each fixture was made for raise their finding,
+// and a healthy db raises none.
+func TestFindingsOnFixtures(t *testing.T) {
+	tests := []struct {
+		fixture string
+		want    []string // finding codes, in order
+	}{
+		{"large-value-v3.6", []string{"mostly_free", "large_values_rewritten"}},
+		{"large-value-v3.5", []string{"mostly_free", "large_values_rewritten"}},
+		{"large-value-defragged-v3.6", []string{"large_values_rewritten"}},
+		{"fragmented-v3.6", []string{"mostly_free"}},
+		{"nospace-v3.6", []string{"alarm_raised"}},
+		{"k8s-v3.6", nil},
+		{"config-store-v3.5", nil},
+	}
+	for _, tc := range tests {
+		code, out, errOut := runCLI(t, "report", "-o", "json", fixtures.Path(t, fixtures.Get(t, tc.fixture)))
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", tc.fixture, code, errOut)
+		}
+		var r struct {
+			Findings []struct{ Code string } `json:"findings"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range r.Findings {
+			got = append(got, f.Code)
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("%s: findings %v, want %v", tc.fixture, got, tc.want)
+		}
+	}
+}
