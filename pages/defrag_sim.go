@@ -233,8 +233,11 @@ func simSplit(in []simInode, ps int, fill float64) [][]simInode {
 	fill = min(max(fill, 0.1), 1.0)
 	threshold := int(float64(ps) * fill)
 	var out [][]simInode
+	// The remaining bytes are kept as a running total: recomputing them
+	// for every piece made a commit quadratic in its puts.
+	total := simNodeBytes(in)
 	for {
-		if len(in) <= 2*simMinKeys || simNodeBytes(in) < ps {
+		if len(in) <= 2*simMinKeys || total < ps {
 			return append(out, in)
 		}
 		idx, sz := 0, simPageHeader
@@ -246,6 +249,9 @@ func simSplit(in []simInode, ps int, fill float64) [][]simInode {
 			sz += in[i].size
 		}
 		out = append(out, in[:idx])
+		for _, e := range in[:idx] {
+			total -= e.size
+		}
 		in = in[idx:]
 	}
 }
