@@ -72,7 +72,23 @@ func resolveInput(given string, progress progressFunc) (*input, error) {
 	if err := checkReadable(given); err != nil {
 		return nil, err
 	}
+	if isGzip(given) {
+		return nil, fmt.Errorf("%s: a gzip file, not a db; name it with a .gz suffix (dbinspect then decompresses it into a temp dir) or gunzip it first", given)
+	}
 	return &input{Given: given, Path: given, Kind: "file"}, nil
+}
+
+// isGzip reports whether path starts with the gzip magic; a bbolt file
+// starts with page 0's id, eight zero bytes.
+func isGzip(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var b [2]byte
+	_, err = io.ReadFull(f, b[:])
+	return err == nil && b[0] == 0x1f && b[1] == 0x8b
 }
 
 // resolveDir finds the db inside an etcd data dir (<dir>/member/snap/db) or a
