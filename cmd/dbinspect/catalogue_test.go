@@ -228,7 +228,7 @@ func catalogue() []badInput {
 			partial: "pages: part of the file could not be read (1 problems); counts cover what was read",
 		},
 		{
-			name: "not a bbolt file (a gzip named db)",
+			name: "a gzip file without a .gz name",
 			make: func(t *testing.T) string {
 				f := fixtures.Get(t, "config-store-v3.6")
 				b, err := os.ReadFile(filepath.Join(fixtures.Dir(), f.File))
@@ -238,7 +238,16 @@ func catalogue() []badInput {
 				return writeBytes(t, b)
 			},
 			checkCode: exitError, reportCode: exitError,
-			lines: []string{"dbinspect: PATH: not a readable bbolt/etcd db: neither meta page is valid (meta 0 at offset 0: bad magic 0xe7881756, want 0xed0cdaed (not a bbolt file, or the meta page is overwritten); meta 1 at offset 4096: bad magic 0x517438fa, want 0xed0cdaed (not a bbolt file, or the meta page is overwritten))" + cannotOpen},
+			lines: []string{"dbinspect: PATH: a gzip file, not a db; name it with a .gz suffix (dbinspect then decompresses it into a temp dir) or gunzip it first"},
+		},
+		{
+			name: "not a bbolt file (a copy missing its first two pages)",
+			make: func(t *testing.T) string {
+				im := loadDB(t, "config-store-v3.6")
+				return writeBytes(t, im.b[2*im.ps:])
+			},
+			checkCode: exitError, reportCode: exitError,
+			lines: []string{"dbinspect: PATH: not a readable bbolt/etcd db: neither meta page is valid (meta 0 at offset 0: bad magic 0x00000000, want 0xed0cdaed (not a bbolt file, or the meta page is overwritten); meta 1 at offset 4096: bad magic 0x00000000, want 0xed0cdaed (not a bbolt file, or the meta page is overwritten))" + cannotOpen},
 		},
 		{
 			name: "wrong version",
