@@ -105,11 +105,11 @@ func (t *textWriter) summary(r *Report, s Sections) {
 	}
 	rows = append(rows, [2]string{"file", file})
 	if m := r.MVCC; m != nil {
-		written := m.Meta.EtcdVersions
+		written := writtenBy(m)
 		if m.Cluster.Version != "" {
 			written += ", cluster version " + m.Cluster.Version
 		}
-		rows = append(rows, [2]string{"written by", "etcd " + written})
+		rows = append(rows, [2]string{"written by", written})
 		rev := count(m.Revision)
 		if m.CompactRevision > 0 {
 			rev += fmt.Sprintf(" (compacted at %s)", count(m.CompactRevision))
@@ -118,10 +118,10 @@ func (t *textWriter) summary(r *Report, s Sections) {
 			rev += fmt.Sprintf(", compaction at %s unfinished", count(m.ScheduledCompactRevision))
 		}
 		rows = append(rows, [2]string{"revision", rev})
-		rows = append(rows, [2]string{"keys", fmt.Sprintf("%s live, %s deleted, %s revisions in the key bucket",
+		rows = append(rows, [2]string{"keys", fmt.Sprintf("%s live, %s deleted; %s revisions stored",
 			count(int64(m.LiveKeys)), count(int64(m.DeletedKeys)), count(int64(m.TotalRevisions)))})
 	}
-	size := fmt.Sprintf("file %s, in use %s (%s)", ibytes(a.File.SizeBytes), ibytes(a.Pages.InUseBytes), pct(a.Pages.InUseBytes, a.File.SizeBytes))
+	size := fmt.Sprintf("db %s (etcd's DbSize; the file is %s), in use %s (%s)", ibytes(a.Pages.HighWaterBytes), ibytes(a.File.SizeBytes), ibytes(a.Pages.InUseBytes), pct(a.Pages.InUseBytes, a.Pages.HighWaterBytes))
 	if p := r.Predict; p != nil && p.DefragSizeBytes > 0 {
 		size += fmt.Sprintf(", after defrag %s", ibytes(p.DefragSizeBytes))
 		if p.CompactDefragSizeBytes > 0 {
@@ -151,6 +151,28 @@ func (t *textWriter) summary(r *Report, s Sections) {
 			t.printf("  %s %s\n", t.severity(f.Severity), f.Message)
 		}
 	}
+}
+
+// writtenBy names the etcd that wrote the file in a few words; the JSON
+// report carries the full inference (mvcc.meta.etcd_versions).
+func writtenBy(m *mvcc.Summary) string {
+	switch {
+	case m.StorageVersion != "":
+		return fmt.Sprintf("etcd %s (storage version %s)", minorOf(m.StorageVersion), m.StorageVersion)
+	case m.Meta.HasTerm:
+		return "etcd 3.5 (term in meta, no storage version)"
+	case m.Meta.Present:
+		return "etcd 3.4 or earlier (no term in meta)"
+	}
+	return "unknown (no meta bucket)"
+}
+
+func minorOf(v string) string {
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) >= 2 {
+		return parts[0] + "." + parts[1]
+	}
+	return v
 }
 
 func findingCounts(fs []Finding) string {
@@ -312,7 +334,7 @@ func (t *textWriter) keysSection(m *mvcc.Summary) {
 	rows := [][2]string{
 		{"revision", fmt.Sprintf("%s (etcd's current revision at startup)", count(m.Revision))},
 		{"compaction", compactionLine(m)},
-		{"revisions", fmt.Sprintf("%s in the key bucket (%s tombstones)", count(int64(m.TotalRevisions)), count(int64(m.Tombstones)))},
+		{"revisions", fmt.Sprintf("%s stored in the key bucket (%s tombstones)", count(int64(m.TotalRevisions)), count(int64(m.Tombstones)))},
 		{"keys", fmt.Sprintf("%s live, %s deleted, %s with several generations", count(int64(m.LiveKeys)), count(int64(m.DeletedKeys)), count(int64(m.MultiGenerationKeys)))},
 		{"revisions per key", fmt.Sprintf("p50 %d, p90 %d, p99 %d, max %d", m.RevisionsPerKey.P50, m.RevisionsPerKey.P90, m.RevisionsPerKey.P99, m.RevisionsPerKey.Max)},
 		{"bytes", fmt.Sprintf("%s live values and keys, %s history, largest value %s", ibytes(int64(m.LiveBytes)), ibytes(int64(m.HistoryBytes)), ibytes(int64(m.LargestValueBytes)))},
@@ -430,7 +452,7 @@ func (t *textWriter) otherBucketsSection(m *mvcc.Summary) {
 
 func (t *textWriter) predictSection(r *Report) {
 	p := r.Predict
-	t.heading("Predictions (each with its model and assumptions in the JSON report)")
+	t.heading("Predictions")
 	tb := newTable("etcd", ">startup", ">fixed", ">populate", ">freelist", ">index", ">leases", ">RSS", ">RSS + raft log")
 	for _, v := range p.ByVersion {
 		b := v.StartupBreakdown
@@ -471,6 +493,13 @@ func (t *textWriter) predictSection(r *Report) {
 	rows = append(rows, [2]string{"coefficients", p.Calibration})
 	t.printf("\n")
 	t.kv(rows)
+	t.printf("\n  How these are predicted\n")
+	for _, m := range p.Models {
+		t.printf("  %s: %s\n", m.Name, m.Model)
+		for _, a := range m.Assumptions {
+			t.printf("    - %s\n", a)
+		}
+	}
 }
 
 func (t *textWriter) findingsSection(fs []Finding) {
