@@ -69,6 +69,12 @@ func CompactionKeep(src KVReader, at int64) (func(bucket string, k, v []byte) bo
 	cur := max(int64(1), restoredMain, meta.FinishedCompactRevision, meta.ScheduledCompactRevision)
 	sim.resolveLatest(cur, ix.table.states)
 
+	return keepFilter(sim, unrestorable), nil
+}
+
+// keepFilter is the filter of a resolved, recording compactSim plus the
+// unrestorable revisions at or below its revision.
+func keepFilter(sim *compactSim, unrestorable []Revision) func(bucket string, k, v []byte) bool {
 	kept := append(sim.keptRevisions(), unrestorable...)
 	slices.SortFunc(kept, compareRevisions)
 	kept = slices.Compact(kept)
@@ -83,7 +89,7 @@ func CompactionKeep(src KVReader, at int64) (func(bucket string, k, v []byte) bo
 		}
 		_, found := slices.BinarySearchFunc(kept, bk.Revision, compareRevisions)
 		return found
-	}, nil
+	}
 }
 
 func compareRevisions(a, b Revision) int {

@@ -49,6 +49,7 @@ type scanner struct {
 	unknown        []string
 	readErrors     []string
 	totalPairs     uint64
+	unrestorable   []Revision // at or below the what-if, when recording
 }
 
 // Scan reads every root bucket of an etcd db through src, rebuilding the
@@ -61,7 +62,25 @@ func Scan(src KVReader, opts Options) (*Summary, error) {
 	return sum, err
 }
 
+// ScanWithCompactionKeep is Scan that also returns CompactionKeep(src,
+// opts.CompactAt), built from the same single read of the key bucket
+// instead of a second one. keep is nil when part of etcd's buckets could
+// not be read (Summary.ReadErrors): a partial filter would keep too little.
+func ScanWithCompactionKeep(src KVReader, opts Options) (sum *Summary, keep func(bucket string, k, v []byte) bool, err error) {
+	sum, sc, err := scanRecording(src, opts, true)
+	if err != nil || len(sum.ReadErrors) > 0 {
+		return sum, nil, err
+	}
+	return sum, keepFilter(sc.whatIf, sc.unrestorable), nil
+}
+
 func scan(src KVReader, opts Options) (*Summary, *scanner, error) {
+	return scanRecording(src, opts, false)
+}
+
+// scanRecording is scan; with record it also keeps what CompactionKeep
+// needs: the revision the what-if keeps per key and the unrestorable ones.
+func scanRecording(src KVReader, opts Options, record bool) (*Summary, *scanner, error) {
 	opts = opts.withDefaults()
 	names, err := src.BucketNames()
 	if err != nil {
@@ -85,6 +104,7 @@ func scan(src KVReader, opts Options) (*Summary, *scanner, error) {
 	}
 	sc.meta.finish()
 	sc.whatIf = newCompactSim(opts.CompactAt)
+	sc.whatIf.record = record
 	if sc.meta.UnfinishedCompaction {
 		sc.rerun = newCompactSim(sc.meta.ScheduledCompactRevision)
 	}
@@ -144,6 +164,9 @@ func (sc *scanner) keyEntry(k, v []byte) {
 		return
 	case entryBadValue:
 		sc.lastStoredMain = e.bk.Main
+		if sc.whatIf.record && e.bk.Main <= sc.whatIf.at {
+			sc.unrestorable = append(sc.unrestorable, e.bk.Revision)
+		}
 		sc.bad(pos, k, "value is not an mvccpb.KeyValue (etcd would stop at startup): "+e.err.Error())
 		return
 	}
