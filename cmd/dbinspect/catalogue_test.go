@@ -453,7 +453,7 @@ func catalogue() []badInput {
 				b[len(b)-1] ^= 0xFF
 				return writeBytes(t, b)
 			},
-			checkCode: exitOK, reportCode: exitOK,
+			checkCode: exitError, reportCode: exitOK,
 			lines: []string{
 				"CRITICAL the snapshot's SHA-256 trailer does not match its content",
 				"snapshot SHA-256 trailer: mismatch",

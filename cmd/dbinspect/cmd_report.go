@@ -117,6 +117,9 @@ Examples:
 			if r.Damaged() {
 				return codedError{exitError, fmt.Errorf("%s: the file is damaged (%d problems)", r.Input.Given, len(r.Problems()))}
 			}
+			if r.Input.SnapshotHash == "mismatch" {
+				return codedError{exitError, fmt.Errorf("%s: the file does not match its snapshot SHA-256 trailer: it is not the snapshot etcd wrote (etcdutl snapshot restore refuses it; copy it again)", r.Input.Given)}
+			}
 			return nil
 		},
 	}
