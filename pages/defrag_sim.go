@@ -65,14 +65,30 @@ type DefragResult struct {
 // split and spill rules, its array freelist (which the temporary db uses)
 // and its mmap and file growth rules. Only key and value lengths are used.
 func SimulateDefrag(r KVReader, pageSize int, opts DefragOptions) (*DefragResult, error) {
+	res, err := SimulateDefrags(r, pageSize, opts)
+	if err != nil {
+		return nil, err
+	}
+	return res[0], nil
+}
+
+// SimulateDefrags runs one SimulateDefrag per options from a single read
+// of the pairs: each pair is read once and offered to every simulation.
+func SimulateDefrags(r KVReader, pageSize int, opts ...DefragOptions) ([]*DefragResult, error) {
 	if pageSize < 1024 || pageSize > 1<<20 || pageSize&(pageSize-1) != 0 {
 		return nil, fmt.Errorf("defrag simulation: page size %d is not a power of two between 1 KiB and 1 MiB", pageSize)
 	}
-	if opts.FillPercent == 0 {
-		opts.FillPercent = DefragFillPercent
+	if len(opts) == 0 {
+		opts = []DefragOptions{{}}
 	}
-	if opts.CommitEvery <= 0 {
-		opts.CommitEvery = DefragCommitEvery
+	opts = append([]DefragOptions(nil), opts...)
+	for i := range opts {
+		if opts[i].FillPercent == 0 {
+			opts[i].FillPercent = DefragFillPercent
+		}
+		if opts[i].CommitEvery <= 0 {
+			opts[i].CommitEvery = DefragCommitEvery
+		}
 	}
 	names, err := r.BucketNames()
 	if err != nil {
@@ -82,22 +98,19 @@ func SimulateDefrag(r KVReader, pageSize int, opts DefragOptions) (*DefragResult
 		names = append([]string(nil), names...)
 		sort.Strings(names)
 	}
-	s := newSimDB(pageSize, opts.FillPercent)
-	s.begin()
-	count := 0
+	sims := make([]*simRun, len(opts))
+	for i, o := range opts {
+		sims[i] = &simRun{db: newSimDB(pageSize, o.FillPercent), opts: o}
+		sims[i].db.begin()
+	}
 	for _, name := range names {
-		b := s.createBucket(name)
+		for _, s := range sims {
+			s.bucket = s.db.createBucket(name)
+		}
 		err := r.ForEach(name, func(k, v []byte) error {
-			if opts.Keep != nil && !opts.Keep(name, k, v) {
-				return nil
+			for _, s := range sims {
+				s.put(name, k, v)
 			}
-			count++
-			if count > opts.CommitEvery {
-				s.commit()
-				s.begin()
-				count = 0
-			}
-			s.put(b, len(k), len(v))
 			return nil
 		})
 		if err != nil {
@@ -106,8 +119,33 @@ func SimulateDefrag(r KVReader, pageSize int, opts DefragOptions) (*DefragResult
 			return nil, fmt.Errorf("defrag simulation: reading bucket %q: %w", name, err)
 		}
 	}
-	s.commit()
-	return s.result(opts), nil
+	out := make([]*DefragResult, len(sims))
+	for i, s := range sims {
+		s.db.commit()
+		out[i] = s.db.result(s.opts)
+	}
+	return out, nil
+}
+
+// simRun is one simulation of SimulateDefrags.
+type simRun struct {
+	db     *simDB
+	opts   DefragOptions
+	bucket *simBucket
+	count  int // puts in the open transaction
+}
+
+func (s *simRun) put(name string, k, v []byte) {
+	if s.opts.Keep != nil && !s.opts.Keep(name, k, v) {
+		return
+	}
+	s.count++
+	if s.count > s.opts.CommitEvery {
+		s.db.commit()
+		s.db.begin()
+		s.count = 0
+	}
+	s.db.put(s.bucket, len(k), len(v))
 }
 
 // simInode is one element of a node: its page element size and key length.
