@@ -13,16 +13,26 @@ type defragSims struct {
 	err                   error
 }
 
-// runDefragSims simulates etcd's defrag of the file, then of the file after
-// compacting at compactAt (0: the latest revision).
-func runDefragSims(f *pages.File, compactAt int64) defragSims {
+// compactionFilter is what a compaction leaves (mvcc.CompactionKeep).
+type compactionFilter = func(bucket string, k, v []byte) bool
+
+// runDefragSims simulates etcd's defrag of the file and, when keep is
+// known, of the file after the compaction keep describes, both from one
+// read of the file.
+func runDefragSims(f *pages.File, keep compactionFilter) defragSims {
 	var s defragSims
-	s.defrag, s.err = pages.SimulateDefrag(f, f.PageSize(), pages.DefragOptions{})
-	if s.err != nil {
+	opts := []pages.DefragOptions{{}}
+	if keep != nil {
+		opts = append(opts, pages.DefragOptions{Keep: keep})
+	}
+	res, err := pages.SimulateDefrags(f, f.PageSize(), opts...)
+	if err != nil {
+		s.err = err
 		return s
 	}
-	if keep := compactionKeep(f, compactAt); keep != nil {
-		s.compactDefrag, s.err = pages.SimulateDefrag(f, f.PageSize(), pages.DefragOptions{Keep: keep})
+	s.defrag = res[0]
+	if keep != nil {
+		s.compactDefrag = res[1]
 	}
 	return s
 }

@@ -180,15 +180,28 @@ func Build(in Input, o Options) (*Report, error) {
 		a, aErr = pages.Analyze(f, pages.AnalyzeOptions{PageMap: o.PageMap, Progress: progress("reading pages")})
 	})
 	goPass(func() { snap, snapErr = f.VerifySnapshot() })
+	// The defrag simulations wait for the key scan, which also builds the
+	// compaction filter the second one needs: one read of the key bucket
+	// serves both, and one more serves both simulations.
+	keepReady := make(chan compactionFilter, 1)
 	if needKeys && !checkRun {
 		goPass(func() {
 			mo := o.MVCC
 			mo.DataSize = int64(f.Meta().HighWater) * int64(f.PageSize())
-			sum, sumErr = mvcc.Scan(f, mo)
+			var keep compactionFilter
+			if needPredict && mo.CompactAt == o.CompactAt {
+				sum, keep, sumErr = mvcc.ScanWithCompactionKeep(f, mo)
+			} else {
+				sum, sumErr = mvcc.Scan(f, mo)
+				if needPredict {
+					keep = compactionKeep(f, o.CompactAt)
+				}
+			}
+			keepReady <- keep
 		})
 	}
 	if needPredict && !checkRun {
-		goPass(func() { sims = runDefragSims(f, o.CompactAt) })
+		goPass(func() { sims = runDefragSims(f, <-keepReady) })
 	}
 	wg.Wait()
 
