@@ -14,7 +14,7 @@ func (r *Report) HTMLData() HTMLData {
 	d := HTMLData{Title: "dbinspect: " + r.Input.Given}
 	a := r.Analysis
 	if m := r.MVCC; m != nil {
-		d.Subtitle = fmt.Sprintf("etcd %s, revision %s, %s live keys", m.Meta.EtcdVersions, count(m.Revision), count(int64(m.LiveKeys)))
+		d.Subtitle = fmt.Sprintf("%s, revision %s, %s live keys", writtenBy(m), count(m.Revision), count(int64(m.LiveKeys)))
 	}
 	d.Summary = append(d.Summary,
 		KV{"file", fmt.Sprintf("%s (%s bytes), page size %s, txid %d", ibytes(a.File.SizeBytes), count(a.File.SizeBytes), ibytes(int64(a.File.PageSize)), a.Meta.TxID)},
@@ -27,6 +27,9 @@ func (r *Report) HTMLData() HTMLData {
 			KV{"revision", fmt.Sprintf("%s; %s", count(m.Revision), compactionLine(m))},
 			KV{"keys", fmt.Sprintf("%s live, %s deleted, %s revisions", count(int64(m.LiveKeys)), count(int64(m.DeletedKeys)), count(int64(m.TotalRevisions)))},
 		)
+	}
+	if f := r.Fragmentation; f != nil {
+		d.Summary = append(d.Summary, KV{"free space", f.Summary})
 	}
 	if p := r.Predict; p != nil {
 		d.Summary = append(d.Summary,
@@ -48,7 +51,7 @@ func (r *Report) HTMLData() HTMLData {
 		}
 		rows := f.Table()
 		if len(rows) > 1 {
-			d.Tables = append(d.Tables, HTMLTable{Caption: "Freelists: " + f.Summary, Header: rows[0], Rows: rows[1:]})
+			d.Tables = append(d.Tables, HTMLTable{Caption: "bbolt's array and hashmap freelists on this file's free pages", Header: rows[0], Rows: rows[1:]})
 		}
 	}
 	if m := r.MVCC; m != nil {
