@@ -27,6 +27,9 @@ type treeIter struct {
 	visits uint64
 	errs   []error
 	fn     func(flags uint32, k, v []byte) error
+	// lenFn, when set, replaces fn: leaves are read only as far as their
+	// keys reach, and values are given by length (see forEachLen).
+	lenFn func(flags uint32, k []byte, vlen int) error
 }
 
 func (f *File) newTreeIter(fn func(flags uint32, k, v []byte) error) *treeIter {
@@ -69,7 +72,11 @@ func (it *treeIter) readNode(id uint64, depth int) (node, error) {
 	// Read ahead more while the nodes of this level follow each other in
 	// the file (a defragmented tree), one page at a time otherwise.
 	ra := &it.seq[depth]
-	if id == ra.next {
+	if ra.sparse {
+		// The last node's overflow pages were skipped: reading ahead
+		// would read them after all.
+		ra.pages = 1
+	} else if id == ra.next {
 		ra.pages = min(max(2*ra.pages, 2), it.rd.maxWin)
 	} else {
 		ra.pages = 1
@@ -92,12 +99,29 @@ func (it *treeIter) readNode(id uint64, depth int) (node, error) {
 	if n*ps > maxNodeBytes {
 		return node{}, formatErr(CodeNodeTooLarge, id, -1, "node of %d pages too large to read", n)
 	}
+	ra.next = id + n
+	ra.sparse = false
+	if n > 1 && it.lenFn != nil && h.Flags == flagLeaf {
+		// Only the element array and the keys are needed, not the
+		// overflow pages the values fill.
+		k := (neededBytes(buf, n*ps) + ps - 1) / ps
+		if k > 1 {
+			if buf, err = it.rd.read(id, k, id+k); err != nil {
+				return node{}, err
+			}
+		}
+		ra.sparse = k < n
+		nd, err := newPartialNode(buf[:k*ps], n*ps)
+		if err != nil {
+			return node{}, formatErr(CodeElementBounds, id, -1, "%v", err)
+		}
+		return nd, nil
+	}
 	if n > 1 {
 		if buf, err = it.rd.read(id, n, id+max(n, ra.pages)); err != nil {
 			return node{}, err
 		}
 	}
-	ra.next = id + n
 	if h.Flags == flagBranch {
 		// A branch stays in use while its children are read through the
 		// same reader: keep a private copy.
@@ -115,8 +139,9 @@ func (it *treeIter) readNode(id uint64, depth int) (node, error) {
 
 // readAhead is the sequential-read state of one tree level.
 type readAhead struct {
-	next  uint64 // page after the last node read
-	pages uint64 // pages to read ahead
+	next   uint64 // page after the last node read
+	pages  uint64 // pages to read ahead
+	sparse bool   // the last node was read without its overflow pages
 }
 
 // walk visits the tree rooted at page id.
@@ -162,6 +187,12 @@ func (it *treeIter) leafPage(nd node, id uint64) error {
 		}
 		it.last = append(it.last[:0], k...)
 		it.has = true
+		if it.lenFn != nil {
+			if err := it.lenFn(flags, k, int(nd.vsize(i))); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := it.fn(flags, k, v); err != nil {
 			return err
 		}
@@ -229,6 +260,32 @@ var errStop = errors.New("stop")
 // ForEach streams the pairs of a root-level bucket in key order, skipping
 // nested buckets (see KVReader). Memory is one buffer per tree level.
 func (f *File) ForEach(bucket string, fn func(k, v []byte) error) error {
+	return f.forEach(bucket, func(it *treeIter) {
+		it.fn = func(flags uint32, k, v []byte) error {
+			if flags&bucketLeafFlag != 0 {
+				return nil
+			}
+			return fn(k, v)
+		}
+	})
+}
+
+// forEachLen is ForEach giving each value's length instead of its bytes.
+// It does not read the overflow pages that hold only values, so it reads
+// far less of a file whose values are large.
+func (f *File) forEachLen(bucket string, fn func(k []byte, vlen int) error) error {
+	return f.forEach(bucket, func(it *treeIter) {
+		it.lenFn = func(flags uint32, k []byte, vlen int) error {
+			if flags&bucketLeafFlag != 0 {
+				return nil
+			}
+			return fn(k, vlen)
+		}
+	})
+}
+
+// forEach walks a root-level bucket with an iterator set up by setup.
+func (f *File) forEach(bucket string, setup func(*treeIter)) error {
 	var value []byte
 	err := f.rootBuckets(func(name, v []byte) error {
 		if string(name) == bucket {
@@ -246,12 +303,8 @@ func (f *File) ForEach(bucket string, fn func(k, v []byte) error) error {
 		return fmt.Errorf("no bucket %q in the file", bucket)
 	}
 	page := f.Meta().Root
-	it := f.newTreeIter(func(flags uint32, k, v []byte) error {
-		if flags&bucketLeafFlag != 0 {
-			return nil
-		}
-		return fn(k, v)
-	})
+	it := f.newTreeIter(nil)
+	setup(it)
 	if err := it.bucket(value, page); err != nil {
 		return fmt.Errorf("bucket %q: %w", bucket, err)
 	}

@@ -33,6 +33,10 @@ type DefragOptions struct {
 	// revisions a compaction would remove. k and v are only valid during
 	// the call.
 	Keep func(bucket string, k, v []byte) bool
+	// KeepKey is Keep for a filter that decides from the key alone; it
+	// lets the simulation of a *File skip reading values. It applies when
+	// Keep is nil. k is only valid during the call.
+	KeepKey func(bucket string, k []byte) bool
 }
 
 // DefragBucket is the simulated shape of one copied bucket.
@@ -103,16 +107,31 @@ func SimulateDefrags(r KVReader, pageSize int, opts ...DefragOptions) ([]*Defrag
 		sims[i] = &simRun{db: newSimDB(pageSize, o.FillPercent), opts: o}
 		sims[i].db.begin()
 	}
+	// Only lengths matter, unless a filter needs the values.
+	f, lengthOnly := r.(*File)
+	for _, o := range opts {
+		lengthOnly = lengthOnly && o.Keep == nil
+	}
 	for _, name := range names {
 		for _, s := range sims {
 			s.bucket = s.db.createBucket(name)
 		}
-		err := r.ForEach(name, func(k, v []byte) error {
-			for _, s := range sims {
-				s.put(name, k, v)
-			}
-			return nil
-		})
+		var err error
+		if lengthOnly {
+			err = f.forEachLen(name, func(k []byte, vlen int) error {
+				for _, s := range sims {
+					s.put(name, k, nil, vlen)
+				}
+				return nil
+			})
+		} else {
+			err = r.ForEach(name, func(k, v []byte) error {
+				for _, s := range sims {
+					s.put(name, k, v, len(v))
+				}
+				return nil
+			})
+		}
 		if err != nil {
 			// A damaged bucket makes any size prediction wrong: say so
 			// rather than predict from part of the data.
@@ -135,9 +154,16 @@ type simRun struct {
 	count  int // puts in the open transaction
 }
 
-func (s *simRun) put(name string, k, v []byte) {
-	if s.opts.Keep != nil && !s.opts.Keep(name, k, v) {
-		return
+func (s *simRun) put(name string, k, v []byte, vlen int) {
+	switch {
+	case s.opts.Keep != nil:
+		if !s.opts.Keep(name, k, v) {
+			return
+		}
+	case s.opts.KeepKey != nil:
+		if !s.opts.KeepKey(name, k) {
+			return
+		}
 	}
 	s.count++
 	if s.count > s.opts.CommitEvery {
@@ -145,7 +171,7 @@ func (s *simRun) put(name string, k, v []byte) {
 		s.db.begin()
 		s.count = 0
 	}
-	s.db.put(s.bucket, len(k), len(v))
+	s.db.put(s.bucket, len(k), vlen)
 }
 
 // simInode is one element of a node: its page element size and key length.

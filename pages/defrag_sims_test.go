@@ -2,6 +2,7 @@ package pages_test
 
 import (
 	"encoding/binary"
+	"math/rand"
 	"reflect"
 	"testing"
 
@@ -66,5 +67,76 @@ func TestSimulateDefragsMatchesOneByOne(t *testing.T) {
 	}
 	if _, err := pages.SimulateDefrags(failingReader{}, 4096, optsList...); err == nil {
 		t.Error("a bucket that cannot be read gave no error")
+	}
+}
+
+// Ensure that the length-only read (a *File with no value filter: leaves
+// read only as far as their keys, overflow pages skipped) simulates what a
+// full read of the same pairs does, and yields every key with its value
+// length as ForEach does, for values from inline to many pages long.
+func TestSimulateDefragLengthOnlyMatchesFullRead(t *testing.T) {
+	mixed := func(r *rand.Rand, _ int) int {
+		if r.Intn(4) == 0 {
+			return r.Intn(40000)
+		}
+		return r.Intn(300)
+	}
+	cases := []struct {
+		name string
+		size func(*rand.Rand, int) int
+		n    int
+	}{
+		{"small values", fixed(100), 20000},
+		{"values just over a page", fixed(4100), 3000},
+		{"values of ten pages", fixed(40000), 800},
+		{"mixed sizes", mixed, 4000},
+	}
+	odd := func(b string, k []byte) bool { return b != "key" || k[7]%2 == 1 }
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := writeDB(t, withSmall(bucketSpec{"key", tc.n, revKey, tc.size}))
+			full, err := boltkv.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer full.Close()
+			f, err := pages.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+
+			got, err := pages.SimulateDefrags(f, 4096, pages.DefragOptions{}, pages.DefragOptions{KeepKey: odd})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := pages.SimulateDefrags(full, 4096, pages.DefragOptions{}, pages.DefragOptions{Keep: func(b string, k, _ []byte) bool { return odd(b, k) }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range want {
+				if !reflect.DeepEqual(got[i], want[i]) {
+					t.Errorf("simulation %d: length-only %+v, full read %+v", i, *got[i], *want[i])
+				}
+			}
+			if got[1].Pairs >= got[0].Pairs {
+				t.Errorf("KeepKey dropped nothing: %d of %d pairs", got[1].Pairs, got[0].Pairs)
+			}
+
+			type pair struct {
+				k    string
+				vlen int
+			}
+			var a, b []pair
+			if err := f.ForEach("key", func(k, v []byte) error { a = append(a, pair{string(k), len(v)}); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.ForEachLen("key", func(k []byte, vlen int) error { b = append(b, pair{string(k), vlen}); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			if len(a) != tc.n || !reflect.DeepEqual(a, b) {
+				t.Errorf("ForEachLen gave %d pairs, ForEach %d (want %d), or they differ", len(b), len(a), tc.n)
+			}
+		})
 	}
 }
