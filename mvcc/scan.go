@@ -66,6 +66,8 @@ func Scan(src KVReader, opts Options) (*Summary, error) {
 // opts.CompactAt), built from the same single read of the key bucket
 // instead of a second one. keep is nil when part of etcd's buckets could
 // not be read (Summary.ReadErrors): a partial filter would keep too little.
+// Like CompactionKeep's, the filter decides from the bucket key alone and
+// never looks at v, which may be nil.
 func ScanWithCompactionKeep(src KVReader, opts Options) (sum *Summary, keep func(bucket string, k, v []byte) bool, err error) {
 	sum, sc, err := scanRecording(src, opts, true)
 	if err != nil || len(sum.ReadErrors) > 0 {

@@ -80,6 +80,9 @@ func TestScanWithCompactionKeepMatchesCompactionKeep(t *testing.T) {
 					if g, w := keep("key", k, v), want("key", k, v); g != w {
 						t.Errorf("at %d: pair %x kept=%v, CompactionKeep says %v", at, k, g, w)
 					}
+					if keep("key", k, nil) != keep("key", k, v) {
+						t.Errorf("at %d: pair %x decided differently without its value", at, k)
+					}
 					if !keep("key", k, v) {
 						dropped++
 					}

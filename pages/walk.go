@@ -54,6 +54,9 @@ type walker struct {
 	counts  [numKinds]int64
 	parents map[uint64]uint64 // parent of each page that has children
 	rd      *pageReader
+	// sparse is set when the last node read needed at most half its
+	// pages (large values): reading ahead would read the rest after all.
+	sparse bool
 
 	cur, next         []nodeRef
 	curKeys, nextKeys []byte
@@ -219,7 +222,7 @@ func (w *walker) visit(i int) error {
 		return nil
 	}
 	ahead := r.id + 1
-	if !w.rd.has(r.id, 1) {
+	if !w.rd.has(r.id, 1) && !w.sparse {
 		ahead = w.aheadEnd(i)
 	}
 	hb, err := w.rd.read(r.id, 1, ahead)
@@ -273,7 +276,9 @@ func (w *walker) visit(i int) error {
 		return nil
 	}
 	buf := hb
-	if k := (need + w.ps - 1) / w.ps; k > 1 {
+	k := (need + w.ps - 1) / w.ps
+	w.sparse = 2*k <= n
+	if k > 1 {
 		if buf, err = w.rd.read(r.id, k, ahead); err != nil {
 			return w.readFailed(err, r, bname)
 		}

@@ -23,7 +23,9 @@ func runDefragSims(f *pages.File, keep compactionFilter) defragSims {
 	var s defragSims
 	opts := []pages.DefragOptions{{}}
 	if keep != nil {
-		opts = append(opts, pages.DefragOptions{Keep: keep})
+		// mvcc's filter decides from the bucket key alone, so the values
+		// need not be read.
+		opts = append(opts, pages.DefragOptions{KeepKey: func(bucket string, k []byte) bool { return keep(bucket, k, nil) }})
 	}
 	res, err := pages.SimulateDefrags(f, f.PageSize(), opts...)
 	if err != nil {
