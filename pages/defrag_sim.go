@@ -34,7 +34,8 @@ type DefragOptions struct {
 	// the call.
 	Keep func(bucket string, k, v []byte) bool
 	// KeepKey is Keep for a filter that decides from the key alone; it
-	// lets the simulation of a *File skip reading values. It applies when
+	// lets the simulation of a *File or of a KVRecorder's replay go
+	// without values. It applies when
 	// Keep is nil. k is only valid during the call.
 	KeepKey func(bucket string, k []byte) bool
 }
@@ -108,7 +109,7 @@ func SimulateDefrags(r KVReader, pageSize int, opts ...DefragOptions) ([]*Defrag
 		sims[i].db.begin()
 	}
 	// Only lengths matter, unless a filter needs the values.
-	f, lengthOnly := r.(*File)
+	f, lengthOnly := r.(lengthReader)
 	for _, o := range opts {
 		lengthOnly = lengthOnly && o.Keep == nil
 	}

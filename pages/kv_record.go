@@ -1,0 +1,144 @@
+package pages
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// KVRecorder is a KVReader that passes another one's pairs through and
+// keeps, per bucket, each pair's key and value length. A later pass that
+// needs only those (the defrag simulations) then replays them from memory
+// instead of reading the file again. It holds every key plus 8 bytes per
+// pair, so it suits files whose keys are a small part of the data, as in
+// etcd (17-byte revision keys, values of hundreds of bytes and more).
+type KVRecorder struct {
+	src KVReader
+
+	mu       sync.Mutex
+	names    []string
+	namesErr error
+	listed   bool
+	buckets  map[string]*recordedBucket
+}
+
+// recordedBucket is one bucket's pairs from its last completed ForEach.
+type recordedBucket struct {
+	keys  []byte   // all keys, back to back
+	ends  []uint32 // end of each key in keys
+	vlens []uint32
+	err   error // what the ForEach returned
+}
+
+// NewKVRecorder records what is read through src.
+func NewKVRecorder(src KVReader) *KVRecorder {
+	return &KVRecorder{src: src, buckets: map[string]*recordedBucket{}}
+}
+
+// BucketNames lists src's buckets and remembers the list.
+func (r *KVRecorder) BucketNames() ([]string, error) {
+	names, err := r.src.BucketNames()
+	r.mu.Lock()
+	r.names, r.namesErr, r.listed = append([]string(nil), names...), err, true
+	r.mu.Unlock()
+	return names, err
+}
+
+// errTooBig stops recording a bucket whose keys outgrow 32-bit offsets.
+var errTooBig = errors.New("bucket too large to record")
+
+// ForEach streams src's pairs to fn and records them. A bucket read again
+// is recorded afresh. fn's error ends the walk and the recording of the
+// bucket, which then cannot be replayed.
+func (r *KVRecorder) ForEach(bucket string, fn func(k, v []byte) error) error {
+	rb := &recordedBucket{}
+	var fnErr error
+	err := r.src.ForEach(bucket, func(k, v []byte) error {
+		if rb != nil {
+			if uint64(len(rb.keys))+uint64(len(k)) > 1<<32-1 || uint64(len(v)) > 1<<32-1 {
+				rb = nil
+			} else {
+				rb.keys = append(rb.keys, k...)
+				rb.ends = append(rb.ends, uint32(len(rb.keys)))
+				rb.vlens = append(rb.vlens, uint32(len(v)))
+			}
+		}
+		if err := fn(k, v); err != nil {
+			fnErr = err
+			return err
+		}
+		return nil
+	})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if rb == nil || fnErr != nil {
+		delete(r.buckets, bucket)
+		return err
+	}
+	rb.err = err
+	r.buckets[bucket] = rb
+	return err
+}
+
+// Replay is a reader of what was recorded that yields keys and value
+// lengths (SimulateDefrag and SimulateDefrags use it without reading a
+// value), or false when the recording does not cover every listed bucket.
+func (r *KVRecorder) Replay() (KVReader, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.listed {
+		return nil, false
+	}
+	for _, n := range r.names {
+		if r.buckets[n] == nil {
+			return nil, false
+		}
+	}
+	rp := &kvReplay{names: r.names, namesErr: r.namesErr, buckets: make(map[string]*recordedBucket, len(r.names))}
+	for _, n := range r.names {
+		rp.buckets[n] = r.buckets[n]
+	}
+	return rp, true
+}
+
+// kvReplay serves a recording. It has keys and value lengths, not values.
+type kvReplay struct {
+	names    []string
+	namesErr error
+	buckets  map[string]*recordedBucket
+}
+
+func (p *kvReplay) BucketNames() ([]string, error) {
+	return append([]string(nil), p.names...), p.namesErr
+}
+
+// ForEach fails: values were not recorded. Readers that need only lengths
+// use forEachLen.
+func (p *kvReplay) ForEach(bucket string, fn func(k, v []byte) error) error {
+	return fmt.Errorf("bucket %q: values were not recorded, only key and value lengths", bucket)
+}
+
+func (p *kvReplay) forEachLen(bucket string, fn func(k []byte, vlen int) error) error {
+	rb := p.buckets[bucket]
+	if rb == nil {
+		return fmt.Errorf("no bucket %q in the recording", bucket)
+	}
+	start := uint32(0)
+	for i, end := range rb.ends {
+		if err := fn(rb.keys[start:end:end], int(rb.vlens[i])); err != nil {
+			return err
+		}
+		start = end
+	}
+	return rb.err
+}
+
+// lengthReader is a KVReader that can also yield value lengths alone.
+type lengthReader interface {
+	forEachLen(bucket string, fn func(k []byte, vlen int) error) error
+}
+
+var (
+	_ lengthReader = (*File)(nil)
+	_ lengthReader = (*kvReplay)(nil)
+)
