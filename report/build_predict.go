@@ -18,8 +18,8 @@ type compactionFilter = func(bucket string, k, v []byte) bool
 
 // runDefragSims simulates etcd's defrag of the file and, when keep is
 // known, of the file after the compaction keep describes, both from one
-// read of the file.
-func runDefragSims(f *pages.File, keep compactionFilter) defragSims {
+// read of src (the file, or a recording of it).
+func runDefragSims(src pages.KVReader, pageSize int, keep compactionFilter) defragSims {
 	var s defragSims
 	opts := []pages.DefragOptions{{}}
 	if keep != nil {
@@ -27,7 +27,7 @@ func runDefragSims(f *pages.File, keep compactionFilter) defragSims {
 		// need not be read.
 		opts = append(opts, pages.DefragOptions{KeepKey: func(bucket string, k []byte) bool { return keep(bucket, k, nil) }})
 	}
-	res, err := pages.SimulateDefrags(f, f.PageSize(), opts...)
+	res, err := pages.SimulateDefrags(src, pageSize, opts...)
 	if err != nil {
 		s.err = err
 		return s

@@ -159,8 +159,9 @@ func Build(in Input, o Options) (*Report, error) {
 	}
 	// The passes read the file independently (pages.File is safe for
 	// concurrent reads), so they run side by side on every core: the page
-	// walk, the key-bucket scan, the snapshot hash and the defrag
-	// simulations. Only their results meet below, in a fixed order.
+	// walk then the fragmentation replay, the key scan then the defrag
+	// simulations, and the snapshot hash. Only their results meet below,
+	// in a fixed order.
 	var (
 		wg       sync.WaitGroup
 		a        *pages.Analysis
@@ -170,6 +171,7 @@ func Build(in Input, o Options) (*Report, error) {
 		snap     pages.SnapshotStatus
 		snapErr  error
 		sims     defragSims
+		frag     *pages.Fragmentation
 		checkRun = o.Sections.CheckOnly
 	)
 	goPass := func(fn func()) {
@@ -178,30 +180,51 @@ func Build(in Input, o Options) (*Report, error) {
 	}
 	goPass(func() {
 		a, aErr = pages.Analyze(f, pages.AnalyzeOptions{PageMap: o.PageMap, Progress: progress("reading pages")})
+		// The fragmentation replay needs only the walk: it runs while
+		// the key scan goes on.
+		if aErr == nil && needFrag && !checkRun {
+			fr := pages.AnalyzeFragmentation(fragInput(f, a), pages.FragOptions{WriteBytes: o.WriteBytes, Seeds: seeds(o.Seeds)})
+			frag = &fr
+		}
 	})
 	goPass(func() { snap, snapErr = f.VerifySnapshot() })
 	// The defrag simulations wait for the key scan, which also builds the
-	// compaction filter the second one needs: one read of the key bucket
-	// serves both, and one more serves both simulations.
-	keepReady := make(chan compactionFilter, 1)
+	// compaction filter the second one needs and records the key and
+	// value lengths both replay: one read of etcd's buckets serves all.
+	type scanned struct {
+		keep   compactionFilter
+		replay pages.KVReader // nil: the simulations read the file
+	}
+	scanDone := make(chan scanned, 1)
 	if needKeys && !checkRun {
 		goPass(func() {
 			mo := o.MVCC
 			mo.DataSize = int64(f.Meta().HighWater) * int64(f.PageSize())
-			var keep compactionFilter
+			var out scanned
 			if needPredict && mo.CompactAt == o.CompactAt {
-				sum, keep, sumErr = mvcc.ScanWithCompactionKeep(f, mo)
+				rec := pages.NewKVRecorder(f)
+				sum, out.keep, sumErr = mvcc.ScanWithCompactionKeep(rec, mo)
+				if replay, ok := rec.Replay(); ok {
+					out.replay = replay
+				}
 			} else {
 				sum, sumErr = mvcc.Scan(f, mo)
 				if needPredict {
-					keep = compactionKeep(f, o.CompactAt)
+					out.keep = compactionKeep(f, o.CompactAt)
 				}
 			}
-			keepReady <- keep
+			scanDone <- out
 		})
 	}
 	if needPredict && !checkRun {
-		goPass(func() { sims = runDefragSims(f, <-keepReady) })
+		goPass(func() {
+			s := <-scanDone
+			src := pages.KVReader(f)
+			if s.replay != nil {
+				src = s.replay
+			}
+			sims = runDefragSims(src, f.PageSize(), s.keep)
+		})
 	}
 	wg.Wait()
 
@@ -223,8 +246,7 @@ func Build(in Input, o Options) (*Report, error) {
 	}
 
 	if needFrag {
-		frag := pages.AnalyzeFragmentation(fragInput(f, a), pages.FragOptions{WriteBytes: o.WriteBytes, Seeds: seeds(o.Seeds)})
-		r.Fragmentation = &frag
+		r.Fragmentation = frag
 	}
 	if needKeys {
 		switch {
