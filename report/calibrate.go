@@ -30,8 +30,14 @@ type Calibration struct {
 	CompactSecondsPerRevision  float64 `json:"compact_seconds_per_revision"`
 	DefragSecondsPerPair       float64 `json:"defrag_seconds_per_pair"`
 	DefragSecondsPerByte       float64 `json:"defrag_seconds_per_byte"`
-	HeapGCFactor               float64 `json:"heap_gc_factor"`  // RSS of the Go heap over its live bytes after restore
-	BaseHeapBytes              int64   `json:"base_heap_bytes"` // etcd's binary, runtime and fixed structures
+	// EtcdWorkFactor is how much longer etcd takes for its size-dependent
+	// startup steps than the same kinds of work measured alone by
+	// calibrate (its restore pipeline, allocations and GC around them). It
+	// is fitted once to real etcd starts (FitToEtcd) and kept by calibrate,
+	// which measures only this machine's speed at the work itself.
+	EtcdWorkFactor float64 `json:"etcd_work_factor"`
+	HeapGCFactor   float64 `json:"heap_gc_factor"`  // RSS of the Go heap over its live bytes after restore
+	BaseHeapBytes  int64   `json:"base_heap_bytes"` // etcd's binary, runtime and fixed structures
 }
 
 // DefaultCalibration is a reference run of 'dbinspect calibrate' on the
@@ -56,6 +62,7 @@ var DefaultCalibration = Calibration{
 	CompactSecondsPerRevision:  2990e-9,
 	DefragSecondsPerPair:       1356e-9,
 	DefragSecondsPerByte:       7.19e-9,
+	EtcdWorkFactor:             1.0,
 	HeapGCFactor:               2.0,
 	BaseHeapBytes:              26 << 20, // smallest fixture's RSS (27 MiB) less its file
 }
@@ -140,6 +147,7 @@ func (c *Calibration) fillDefaults() {
 	f(&c.DefragSecondsPerPair, d.DefragSecondsPerPair)
 	f(&c.DefragSecondsPerByte, d.DefragSecondsPerByte)
 	f(&c.HeapGCFactor, d.HeapGCFactor)
+	f(&c.EtcdWorkFactor, d.EtcdWorkFactor)
 	if c.BaseHeapBytes <= 0 {
 		c.BaseHeapBytes = d.BaseHeapBytes
 	}

@@ -19,13 +19,13 @@ type StartupObservation struct {
 // FitReport says what FitToEtcd changed.
 type FitReport struct {
 	Observations int     `json:"observations"`
-	TimeScale    float64 `json:"time_scale"`     // applied to every size-dependent startup coefficient
+	TimeScale    float64 `json:"time_scale"`     // multiplies the etcd work factor
 	HeapGCFactor float64 `json:"heap_gc_factor"` // fitted RSS factor of the live heap
 }
 
 // FitToEtcd adjusts cal so its predictions match real etcd starts on this
-// machine: one least-squares factor scales every size-dependent startup
-// coefficient (the fixed start is kept), and the heap factor is fitted to
+// machine: one least-squares factor scales the etcd work factor, which
+// multiplies every size-dependent startup step (the fixed start is kept), and the heap factor is fitted to
 // the RSS. Micro-benchmarks miss costs etcd pays around the same work (GC
 // under load, the bbolt cursor, goroutine handoff); this factor carries
 // them. Observations whose size-dependent part is tiny carry no weight.
@@ -52,13 +52,12 @@ func FitToEtcd(cal Calibration, obs []StartupObservation) (Calibration, FitRepor
 		rep.HeapGCFactor = clampFloat(hnum/hden, 1, 5)
 	}
 	k := rep.TimeScale
-	for _, c := range []*float64{&cal.PopulateSecondsPerByte, &cal.WalkSecondsPerPage, &cal.WalkSecondsPerElement,
-		&cal.FreelistSecondsPerFreePage, &cal.RestoreSecondsPerRevision, &cal.RestoreSecondsPerByte,
-		&cal.BtreeSecondsPerInsert, &cal.LeaseSecondsPerLease, &cal.LeaseSecondsPerKey} {
-		*c *= k
+	if !(cal.EtcdWorkFactor > 0) {
+		cal.EtcdWorkFactor = 1
 	}
+	cal.EtcdWorkFactor *= k
 	cal.HeapGCFactor = rep.HeapGCFactor
-	cal.Source = fmt.Sprintf("%s; startup coefficients x%.2f and heap factor %.2f fitted to %d real etcd starts", cal.Source, k, rep.HeapGCFactor, len(obs))
+	cal.Source = fmt.Sprintf("%s; etcd work factor %.2f and heap factor %.2f fitted to %d real etcd starts", cal.Source, cal.EtcdWorkFactor, rep.HeapGCFactor, len(obs))
 	return cal, rep, nil
 }
 

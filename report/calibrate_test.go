@@ -135,7 +135,7 @@ func TestFitToEtcdRecoversScale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !near(rep.TimeScale, 2) || math.Abs(rep.HeapGCFactor-3) > 1e-6 || !near(got.RestoreSecondsPerRevision, 2*unitCal.RestoreSecondsPerRevision) || got.FixedStartSeconds != unitCal.FixedStartSeconds {
+	if !near(rep.TimeScale, 2) || math.Abs(rep.HeapGCFactor-3) > 1e-6 || !near(got.EtcdWorkFactor, 2*max(unitCal.EtcdWorkFactor, 1)) || got.RestoreSecondsPerRevision != unitCal.RestoreSecondsPerRevision || got.FixedStartSeconds != unitCal.FixedStartSeconds {
 		t.Errorf("fit gave %+v", rep)
 	}
 	for _, o := range obs {

@@ -44,24 +44,28 @@ func unmarshalFactor(version string) float64 {
 func predictStartup(in PredictInputs, cal Calibration, version string) StartupBreakdown {
 	var b StartupBreakdown
 	b.Fixed = cal.FixedStartSeconds
-	b.Populate = float64(in.FileBytes) * cal.PopulateSecondsPerByte
+	w := cal.EtcdWorkFactor
+	if !(w > 0) {
+		w = 1
+	}
+	b.Populate = float64(in.FileBytes) * cal.PopulateSecondsPerByte * w
 	if in.DiskReadMBps > 0 {
 		b.Populate = max(b.Populate, float64(in.FileBytes)/(in.DiskReadMBps*1e6))
 	}
 	if !in.FreelistPersisted {
-		b.FreelistRebuild = float64(in.ReachablePages)*cal.WalkSecondsPerPage + float64(in.BboltElements)*cal.WalkSecondsPerElement
+		b.FreelistRebuild = (float64(in.ReachablePages)*cal.WalkSecondsPerPage + float64(in.BboltElements)*cal.WalkSecondsPerElement) * w
 	} else {
-		b.FreelistRebuild = float64(in.FreePages) * cal.FreelistSecondsPerFreePage
+		b.FreelistRebuild = float64(in.FreePages) * cal.FreelistSecondsPerFreePage * w
 	}
-	b.LeaseRecovery = float64(in.Leases) * cal.LeaseSecondsPerLease
+	b.LeaseRecovery = float64(in.Leases) * cal.LeaseSecondsPerLease * w
 	btree := cal.BtreeSecondsPerInsert
 	if version == "3.5" {
 		btree *= cal.BtreeInterfaceFactor
 	}
-	b.IndexRestore = float64(in.Revisions)*cal.RestoreSecondsPerRevision*unmarshalFactor(version) +
+	b.IndexRestore = (float64(in.Revisions)*cal.RestoreSecondsPerRevision*unmarshalFactor(version) +
 		float64(in.KeyBytes+in.ValueBytes)*cal.RestoreSecondsPerByte*unmarshalFactor(version) +
-		float64(in.Keys)*btree
-	b.LeaseAttach = float64(in.LeasedKeys) * cal.LeaseSecondsPerKey
+		float64(in.Keys)*btree) * w
+	b.LeaseAttach = float64(in.LeasedKeys) * cal.LeaseSecondsPerKey * w
 	if in.ScheduledCompactRev > in.FinishedCompactRev {
 		// 1000 revisions a batch, a 10 ms pause after each (CompactionBatchLimit,
 		// CompactionSleepInterval).
@@ -82,8 +86,9 @@ func startupModel(in PredictInputs, cal Calibration) Model {
 	}
 	return Model{
 		Name: "startup",
-		Model: "t = fixed + file bytes x populate + (pages x walk + elements x compare) + leases x lease + " +
-			"(revisions x per-revision + key and value bytes x per-byte) x unmarshal factor + keys x btree insert + leased keys x attach; " +
+		Model: "t = fixed + F x [file bytes x populate + (pages x walk + elements x compare) + leases x lease + " +
+			"(revisions x per-revision + key and value bytes x per-byte) x unmarshal factor + keys x btree insert + leased keys x attach]; " +
+			fmt.Sprintf("F = %.2f is etcd's work over the same work measured alone, fitted to real etcd starts; ", cal.EtcdWorkFactor) +
 			"the compaction re-run (1000 revisions a batch, 10 ms pause each) is reported apart because it runs after ready",
 		Inputs: map[string]int64{
 			"file_bytes": in.FileBytes, "reachable_pages": int64(in.ReachablePages), "bbolt_elements": int64(in.BboltElements),

@@ -17,6 +17,7 @@ var unitCal = Calibration{
 	WalkSecondsPerPage:         1e-6,
 	WalkSecondsPerElement:      1e-8,
 	FreelistSecondsPerFreePage: 1e-7,
+	EtcdWorkFactor:             1,
 	RestoreSecondsPerRevision:  1e-6,
 	RestoreSecondsPerByte:      1e-9,
 	BtreeSecondsPerInsert:      1e-6,
