@@ -41,7 +41,7 @@ type Calibration struct {
 }
 
 // DefaultCalibration is a reference run of 'dbinspect calibrate' on the
-// project's 2-core amd64 machine while it was lightly loaded (2026-11-23);
+// project's 2-core amd64 machine at load average 0.7 (2026-11-23 13:52 UTC);
 // FixedStartSeconds and BaseHeapBytes come from real etcd 3.5/3.6 starts
 // of the small fixtures (testdata/etcdbench). No scale is fitted in: see
 // FitToEtcd and report/testdata/startup_check.md.
@@ -49,19 +49,19 @@ var DefaultCalibration = Calibration{
 	Source:                     "built-in reference (2-core amd64 Linux); run 'dbinspect calibrate' for this machine",
 	Machine:                    "reference: 2 cores amd64",
 	FixedStartSeconds:          0.53, // median of 16 small fixtures, etcd 3.5 and 3.6
-	PopulateSecondsPerByte:     1.0 / 17e9,
-	WalkSecondsPerPage:         835e-9,
-	WalkSecondsPerElement:      5.0e-9,
+	PopulateSecondsPerByte:     1.0 / 16.6e9,
+	WalkSecondsPerPage:         776e-9,
+	WalkSecondsPerElement:      10.3e-9,
 	FreelistSecondsPerFreePage: 10e-9,
-	RestoreSecondsPerRevision:  455e-9,
-	RestoreSecondsPerByte:      1.12e-9,
-	BtreeSecondsPerInsert:      702e-9,
-	BtreeInterfaceFactor:       1.43,
-	LeaseSecondsPerLease:       506e-9,
-	LeaseSecondsPerKey:         973e-9,
-	CompactSecondsPerRevision:  2990e-9,
-	DefragSecondsPerPair:       1356e-9,
-	DefragSecondsPerByte:       7.19e-9,
+	RestoreSecondsPerRevision:  815e-9,
+	RestoreSecondsPerByte:      0.79e-9,
+	BtreeSecondsPerInsert:      1376e-9,
+	BtreeInterfaceFactor:       1.14,
+	LeaseSecondsPerLease:       682e-9,
+	LeaseSecondsPerKey:         1296e-9,
+	CompactSecondsPerRevision:  965e-9,
+	DefragSecondsPerPair:       2198e-9,
+	DefragSecondsPerByte:       7.07e-9,
 	EtcdWorkFactor:             1.0,
 	HeapGCFactor:               2.0,
 	BaseHeapBytes:              26 << 20, // smallest fixture's RSS (27 MiB) less its file
