@@ -118,8 +118,8 @@ func (t *textWriter) summary(r *Report, s Sections) {
 			rev += fmt.Sprintf(", compaction at %s unfinished", count(m.ScheduledCompactRevision))
 		}
 		rows = append(rows, [2]string{"revision", rev})
-		rows = append(rows, [2]string{"keys", fmt.Sprintf("%s live, %s deleted; %s revisions stored",
-			count(int64(m.LiveKeys)), count(int64(m.DeletedKeys)), count(int64(m.TotalRevisions)))})
+		rows = append(rows, [2]string{"keys", fmt.Sprintf("%s live, %s deleted; %s stored",
+			count(int64(m.LiveKeys)), count(int64(m.DeletedKeys)), plural(int(m.TotalRevisions), "revision"))})
 	}
 	size := fmt.Sprintf("db %s (etcd's DbSize; the file is %s), in use %s (%s)", ibytes(a.Pages.HighWaterBytes), ibytes(a.File.SizeBytes), ibytes(a.Pages.InUseBytes), pct(a.Pages.InUseBytes, a.Pages.HighWaterBytes))
 	if p := r.Predict; p != nil && p.DefragSizeBytes > 0 {
@@ -148,7 +148,7 @@ func (t *textWriter) summary(r *Report, s Sections) {
 				t.printf("  ... %d more in Findings below\n", len(r.Findings)-3)
 				break
 			}
-			t.printf("  %s %s\n", t.severity(f.Severity), f.Message)
+			t.printf("  %s %s: %s\n", t.severity(f.Severity), f.Code, f.Message)
 		}
 	}
 }
@@ -175,6 +175,15 @@ func minorOf(v string) string {
 	return v
 }
 
+// plural writes n and the noun, with an s unless n is 1 (critical and
+// info do not take one).
+func plural(n int, noun string) string {
+	if n == 1 || noun == "critical" || noun == "info" {
+		return count(int64(n)) + " " + noun
+	}
+	return count(int64(n)) + " " + noun + "s"
+}
+
 func findingCounts(fs []Finding) string {
 	if len(fs) == 0 {
 		return "none"
@@ -186,7 +195,7 @@ func findingCounts(fs []Finding) string {
 	var parts []string
 	for _, s := range []string{"critical", "warning", "info"} {
 		if n[s] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n[s], s))
+			parts = append(parts, plural(n[s], s))
 		}
 	}
 	return strings.Join(parts, ", ")
