@@ -392,7 +392,7 @@ func catalogue() []badInput {
 				return im.write(t)
 			},
 			checkCode: exitOK, reportCode: exitOK,
-			lines:   []string{"CRITICAL 1 key-bucket entries cannot be decoded; etcd's restore panics on them"},
+			lines:   []string{"CRITICAL malformed_revisions: 1 key-bucket entries cannot be decoded; etcd's restore panics on them"},
 			partial: "keys: 1 key-bucket entries could not be decoded; key figures leave them out",
 			jsonCheck: func(t *testing.T, r map[string]any) {
 				if n := jsonPath(r, "mvcc", "malformed", "count"); n != 1.0 {
@@ -414,7 +414,7 @@ func catalogue() []badInput {
 			},
 			checkCode: exitError, reportCode: exitOK,
 			lines: []string{
-				"CRITICAL 1 key-bucket entries cannot be decoded; etcd's restore panics on them",
+				"CRITICAL malformed_revisions: 1 key-bucket entries cannot be decoded; etcd's restore panics on them",
 				`error key-order: page 628: bucket "key": the first key sorts before the separator for this page in its parent 809`,
 			},
 			partial: "keys: 1 key-bucket entries could not be decoded; key figures leave them out",
@@ -435,7 +435,7 @@ func catalogue() []badInput {
 				})
 			},
 			checkCode: exitOK, reportCode: exitOK,
-			lines:   []string{"CRITICAL 1 lease-bucket entries are not etcd leases; etcd's lease recovery panics on a value that does not decode"},
+			lines:   []string{"CRITICAL malformed_leases: 1 lease-bucket entries are not etcd leases; etcd's lease recovery panics on a value that does not decode"},
 			partial: "leases: 1 lease-bucket entries are not leases; lease figures leave them out",
 			jsonCheck: func(t *testing.T, r map[string]any) {
 				if n := jsonPath(r, "mvcc", "leases", "malformed"); n != 1.0 {
@@ -455,7 +455,7 @@ func catalogue() []badInput {
 			},
 			checkCode: exitError, reportCode: exitOK,
 			lines: []string{
-				"CRITICAL the snapshot's SHA-256 trailer does not match its content",
+				"CRITICAL snapshot_hash_mismatch: the snapshot's SHA-256 trailer does not match its content",
 				"snapshot SHA-256 trailer: mismatch",
 			},
 			jsonCheck: func(t *testing.T, r map[string]any) {
