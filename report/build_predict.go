@@ -81,7 +81,7 @@ func (r *Report) predict(in Input, o Options, sims defragSims) error {
 		if s.Restore.Rerun != nil {
 			pin.RevisionsToRecompact = int64(s.Restore.Rerun.ScannedRevisions)
 		}
-		pin.Index = IndexShape(s.Index)
+		pin.Index = s.Index
 		pin.RecentRevisionBytes = map[int]int64{}
 		for _, w := range s.RaftTail {
 			pin.RecentRevisionBytes[w.Entries] = int64(w.PayloadBytes)

@@ -89,20 +89,12 @@ func (r *Report) HTMLData() HTMLData {
 	return d
 }
 
-func bucketTable(r *Report) HTMLTable {
-	t := HTMLTable{Caption: "Buckets", Header: []string{"bucket", "keys", "depth", "branch", "leaf", "overflow", "used", "fill"},
-		Numeric: []bool{false, true, true, true, true, true, true, true}}
-	for _, b := range r.Buckets {
-		if b.IsRoot {
-			continue
-		}
-		fill := fmt.Sprintf("%.0f%%", 100*b.FillRatio)
-		if b.Inline {
-			fill = "inline"
-		}
-		t.Rows = append(t.Rows, []string{b.Name, count(b.Keys), fmt.Sprint(b.Depth), count(b.BranchPages), count(b.LeafPages), count(b.OverflowPages), ibytes(b.UsedBytes), fill})
-	}
-	return t
+func bucketTable(r *Report) HTMLTable { return htmlTableOf("Buckets", bucketsTable(r)) }
+
+// htmlTableOf carries a text table into the HTML page: same cells, and the
+// right-aligned columns marked numeric.
+func htmlTableOf(caption string, tb *table) HTMLTable {
+	return HTMLTable{Caption: caption, Header: tb.header, Rows: tb.rows, Numeric: tb.right}
 }
 
 // pageMapData turns the per-page map into runs of classes: one class per
@@ -211,19 +203,9 @@ func revisionsPerKeyBars(m *mvcc.Summary) []Bar {
 func keyTables(m *mvcc.Summary) []HTMLTable {
 	var ts []HTMLTable
 	top := func(caption string, ks []mvcc.KeyStat) {
-		if len(ks) == 0 {
-			return
+		if len(ks) > 0 {
+			ts = append(ts, htmlTableOf(caption, topKeysTable(ks)))
 		}
-		t := HTMLTable{Caption: caption, Header: []string{"key", "state", "revisions", "version", "value", "history"},
-			Numeric: []bool{false, false, true, true, true, true}}
-		for _, k := range ks {
-			state := "live"
-			if !k.Live {
-				state = "deleted"
-			}
-			t.Rows = append(t.Rows, []string{k.Key, state, count(int64(k.Revisions)), count(k.Version), ibytes(int64(k.ValueBytes)), ibytes(int64(k.HistoryBytes))})
-		}
-		ts = append(ts, t)
 	}
 	top("Top keys by revisions", m.TopKeys.ByRevisions)
 	top("Top keys by history bytes", m.TopKeys.ByHistoryBytes)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/pages"
 )
 
@@ -49,15 +50,9 @@ type PredictInputs struct {
 	Versions     []string `json:"versions"`            // etcd minors to predict; empty: 3.5, 3.6, 3.7
 }
 
-// IndexShape mirrors mvcc.IndexShape: the version-independent allocations
-// of etcd's treeIndex after restore (alloc figures in Go size classes).
-type IndexShape struct {
-	Keys                 uint64 `json:"keys"`
-	KeyAllocBytes        uint64 `json:"key_alloc_bytes"`
-	Generations          uint64 `json:"generations"`
-	GenerationAllocBytes uint64 `json:"generation_alloc_bytes"`
-	RevisionAllocBytes   uint64 `json:"revision_alloc_bytes"`
-}
+// IndexShape is mvcc's: the version-independent allocations of etcd's
+// treeIndex after restore (alloc figures in Go size classes).
+type IndexShape = mvcc.IndexShape
 
 // RaftWindows are the revision counts whose recent bytes the raft log
 // estimate needs: 5000 catch-up entries, about 5100 in 3.6+ steady state,

@@ -260,6 +260,11 @@ func (t *textWriter) pagesSection(r *Report) {
 
 func (t *textWriter) bucketsSection(r *Report) {
 	t.heading("Buckets")
+	t.table(bucketsTable(r))
+}
+
+// bucketsTable is the per-bucket census, shared by the text and HTML reports.
+func bucketsTable(r *Report) *table {
 	tb := newTable("bucket", ">keys", ">depth", ">branch", ">leaf", ">overflow", ">used", ">fill")
 	for _, b := range r.Buckets {
 		if b.IsRoot {
@@ -271,7 +276,7 @@ func (t *textWriter) bucketsSection(r *Report) {
 		}
 		tb.add(b.Name, count(b.Keys), fmt.Sprint(b.Depth), count(b.BranchPages), count(b.LeafPages), count(b.OverflowPages), ibytes(b.UsedBytes), fill)
 	}
-	t.table(tb)
+	return tb
 }
 
 func (t *textWriter) problemsSection(r *Report) {
@@ -389,6 +394,11 @@ func (t *textWriter) topKeys(title string, ks []mvcc.KeyStat) {
 		return
 	}
 	t.printf("\n  %s\n", title)
+	t.table(topKeysTable(ks))
+}
+
+// topKeysTable lists keys with their history, shared by text and HTML.
+func topKeysTable(ks []mvcc.KeyStat) *table {
 	tb := newTable("key", "state", ">revisions", ">version", ">value", ">history")
 	for _, k := range ks {
 		state := "live"
@@ -397,7 +407,7 @@ func (t *textWriter) topKeys(title string, ks []mvcc.KeyStat) {
 		}
 		tb.add(k.Key, state, count(int64(k.Revisions)), count(k.Version), ibytes(int64(k.ValueBytes)), ibytes(int64(k.HistoryBytes)))
 	}
-	t.table(tb)
+	return tb
 }
 
 func (t *textWriter) prefixSection(m *mvcc.Summary) {
