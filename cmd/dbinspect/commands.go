@@ -169,7 +169,6 @@ func newFlagSet(c *command) (*pflag.FlagSet, *cliOptions) {
 		o.addOutput(fs, false)
 	case "calibrate":
 		fs.StringVar(&o.calibration, "calibration", "", "file to save the coefficients in (default: the user config dir's dbinspect/calibration.json)")
-		fs.BoolVarP(&o.quiet, "quiet", "q", false, "print only the result")
 	}
 	return fs, o
 }
@@ -177,6 +176,59 @@ func newFlagSet(c *command) (*pflag.FlagSet, *cliOptions) {
 func printCommandHelp(w io.Writer, c *command, fs *pflag.FlagSet) {
 	fmt.Fprintf(w, "Usage: dbinspect %s %s\n\n%s\n", c.name, c.usage, strings.TrimSpace(c.help))
 	if fs.HasFlags() {
-		fmt.Fprintf(w, "\nFlags:\n%s", fs.FlagUsagesWrapped(80))
+		fmt.Fprintf(w, "\nFlags:\n%s", flagUsages(fs))
 	}
+}
+
+// flagUsages lists the flags as GNU tools do: the flag and its argument,
+// then the description, wrapped, with the default when it says something.
+func flagUsages(fs *pflag.FlagSet) string {
+	type row struct{ flag, desc string }
+	var rows []row
+	width := 0
+	fs.VisitAll(func(f *pflag.Flag) {
+		name := "    --" + f.Name
+		if f.Shorthand != "" {
+			name = "-" + f.Shorthand + ", --" + f.Name
+		}
+		varname, usage := pflag.UnquoteUsage(f)
+		if f.Value.Type() != "bool" && varname != "" {
+			name += " " + varname
+		}
+		if d := f.DefValue; f.Value.Type() != "bool" && d != "" && d != "0" && d != "[]" && !strings.Contains(usage, "(default") {
+			if f.Value.Type() == "string" {
+				d = fmt.Sprintf("%q", d)
+			}
+			usage += " (default " + d + ")"
+		}
+		rows = append(rows, row{name, usage})
+		width = max(width, len(name))
+	})
+	var b strings.Builder
+	for _, r := range rows {
+		lines := wrap(r.desc, 78-width-6)
+		fmt.Fprintf(&b, "  %-*s  %s\n", width, r.flag, lines[0])
+		for _, l := range lines[1:] {
+			fmt.Fprintf(&b, "  %-*s  %s\n", width, "", l)
+		}
+	}
+	return b.String()
+}
+
+// wrap breaks text into lines of at most n bytes at spaces.
+func wrap(text string, n int) []string {
+	n = max(n, 30)
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && len(line)+1+len(w) > n {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return append(lines, line)
 }

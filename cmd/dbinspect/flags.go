@@ -26,7 +26,12 @@ func (f *outputFormat) Set(s string) error {
 // byteSize is a flag taking sizes like 2GiB, 8G or 2147483648.
 type byteSize int64
 
-func (b *byteSize) String() string { return humanize.IBytes(uint64(*b)) }
+func (b *byteSize) String() string {
+	if *b == 0 {
+		return "0" // pflag shows no default for "0"
+	}
+	return humanize.IBytes(uint64(*b))
+}
 func (b *byteSize) Type() string   { return "size" }
 func (b *byteSize) Set(s string) error {
 	n, err := humanize.ParseBytes(s)
@@ -85,7 +90,7 @@ func (o *cliOptions) addKeys(fs *pflag.FlagSet) {
 }
 
 func (o *cliOptions) addFrag(fs *pflag.FlagSet) {
-	fs.Var(&o.writeBytes, "write-bytes", "new data to replay through each freelist model (default: 10% of the db, at least 64MiB)")
+	fs.Var(&o.writeBytes, "write-bytes", "new data to replay through each freelist model (default: half the free space, between 1MiB and 256MiB)")
 	fs.IntVar(&o.seeds, "seeds", o.seeds, "seeds for the hashmap freelist model's arbitrary choices")
 }
 
