@@ -32,7 +32,7 @@ func (b *byteSize) String() string {
 	}
 	return humanize.IBytes(uint64(*b))
 }
-func (b *byteSize) Type() string   { return "size" }
+func (b *byteSize) Type() string { return "size" }
 func (b *byteSize) Set(s string) error {
 	n, err := humanize.ParseBytes(s)
 	if err != nil {
