@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -76,6 +77,10 @@ func runStartupChild(args []string) error {
 			}
 			return nil
 		})))
+	stopProfile, err := startCPUProfile(os.Getenv(cpuProfileEnv))
+	if err != nil {
+		return err
+	}
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
 		return fmt.Errorf("start etcd: %w", err)
@@ -90,6 +95,9 @@ func runStartupChild(args []string) error {
 		return fmt.Errorf("etcd not ready after %v", *timeout)
 	}
 	elapsed := time.Since(start)
+	if err := stopProfile(); err != nil {
+		return err
+	}
 	mem, err := selfMemory()
 	if err != nil {
 		return err
@@ -125,4 +133,28 @@ func selfMemory() (map[string]int64, error) {
 		mem[k] = kb << 10
 	}
 	return mem, sc.Err()
+}
+
+// cpuProfileEnv names a file to write a CPU profile of StartEtcd..ready to
+// (opt-in; with -runs N every run overwrites it, so the last run's is kept).
+const cpuProfileEnv = "ETCDBENCH_CPUPROFILE"
+
+// startCPUProfile starts a CPU profile into file, or does nothing when file
+// is empty; the returned func stops it and closes the file.
+func startCPUProfile(file string) (func() error, error) {
+	if file == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cpuProfileEnv, err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", cpuProfileEnv, err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
 }
