@@ -25,11 +25,18 @@ type Calibration struct {
 	RestoreSecondsPerByte      float64 `json:"restore_seconds_per_byte"`
 	BtreeSecondsPerInsert      float64 `json:"btree_seconds_per_insert"`
 	BtreeInterfaceFactor       float64 `json:"btree_interface_factor"` // 3.5's interface items vs 3.6's generic ones
-	LeaseSecondsPerLease       float64 `json:"lease_seconds_per_lease"`
-	LeaseSecondsPerKey         float64 `json:"lease_seconds_per_key"`
-	CompactSecondsPerRevision  float64 `json:"compact_seconds_per_revision"`
-	DefragSecondsPerPair       float64 `json:"defrag_seconds_per_pair"`
-	DefragSecondsPerByte       float64 `json:"defrag_seconds_per_byte"`
+	// BtreeGetSeconds{Small,Large} are one treeIndex lookup of a random key
+	// in trees of BtreeGet{Small,Large}Keys keys: the cost grows with the
+	// tree's size once it outgrows the CPU caches (each level a cache miss).
+	BtreeGetSecondsSmall      float64 `json:"btree_get_seconds_small"`
+	BtreeGetSecondsLarge      float64 `json:"btree_get_seconds_large"`
+	BtreeGetSmallKeys         float64 `json:"btree_get_small_keys"`
+	BtreeGetLargeKeys         float64 `json:"btree_get_large_keys"`
+	LeaseSecondsPerLease      float64 `json:"lease_seconds_per_lease"`
+	LeaseSecondsPerKey        float64 `json:"lease_seconds_per_key"`
+	CompactSecondsPerRevision float64 `json:"compact_seconds_per_revision"`
+	DefragSecondsPerPair      float64 `json:"defrag_seconds_per_pair"`
+	DefragSecondsPerByte      float64 `json:"defrag_seconds_per_byte"`
 	// EtcdWorkFactor is how much longer etcd takes for its size-dependent
 	// startup steps than the same kinds of work measured alone by
 	// calibrate (its restore pipeline, allocations and GC around them). It
@@ -57,6 +64,10 @@ var DefaultCalibration = Calibration{
 	RestoreSecondsPerByte:      0.79e-9,
 	BtreeSecondsPerInsert:      1376e-9,
 	BtreeInterfaceFactor:       1.14,
+	BtreeGetSecondsSmall:       848e-9, // a standalone run at 14:00 UTC, load 2
+	BtreeGetSecondsLarge:       4639e-9,
+	BtreeGetSmallKeys:          50000,
+	BtreeGetLargeKeys:          1500000,
 	LeaseSecondsPerLease:       682e-9,
 	LeaseSecondsPerKey:         1296e-9,
 	CompactSecondsPerRevision:  965e-9,

@@ -83,7 +83,16 @@ func Calibrate(opts CalibrateOptions) (Calibration, []CalibrationStep, error) {
 		err = step("restore", func() (string, float64, error) {
 			perRev, perByte, perKey, secs := measureRestore(n(200000))
 			c.RestoreSecondsPerRevision, c.RestoreSecondsPerByte, c.BtreeSecondsPerInsert = perRev, perByte, perKey
-			return "mvccpb.KeyValue.Unmarshal, string(key), key cache lookup and revision append per revision; B-tree (degree 32) insert per key", secs, nil
+			// etcd's restore looks up every revision that misses its key
+			// cache in the treeIndex: time a Get at two tree sizes.
+			small := n(50000)
+			large := max(n(1<<20), 4*small)
+			gs, s1 := measureBtreeGet(small, n(200000))
+			gl, s2 := measureBtreeGet(large, n(200000))
+			c.BtreeGetSecondsSmall, c.BtreeGetSecondsLarge = gs, gl
+			c.BtreeGetSmallKeys, c.BtreeGetLargeKeys = float64(small), float64(large)
+			return fmt.Sprintf("mvccpb.KeyValue.Unmarshal, string(key), key cache lookup and revision append per revision; "+
+				"B-tree (degree 32) insert per key; B-tree Get of random keys in trees of %d and %d keys", small, large), secs + s1 + s2, nil
 		})
 	}
 	if err == nil {
@@ -253,6 +262,53 @@ func measureRestore(revs int) (perRev, perByte, perKey, secs float64) {
 	})
 	perKey = max(tTree/float64(keys), 1e-9)
 	return perRev, perByte, perKey, tSmall + tLarge + tTree
+}
+
+// measureBtreeGet builds a B-tree of keys etcd-like keys and times Gets of
+// random ones, each probe a fresh copy of the key as etcd's restore has after
+// unmarshalling; it returns seconds per Get and the time spent.
+func measureBtreeGet(keys, probes int) (perGet, secs float64) {
+	r := rand.New(rand.NewSource(2))
+	t := newCalBtree(func(a, b *restoreKeyIndex) bool { return bytes.Compare(a.key, b.key) < 0 })
+	names := make([][]byte, keys)
+	for i := range names {
+		names[i] = []byte(fmt.Sprintf("/registry/pods/ns-%03d/pod-%08d", i%97, r.Int63()))
+		t.ReplaceOrInsert(&restoreKeyIndex{key: names[i]})
+	}
+	probe := make([]*restoreKeyIndex, probes)
+	for i := range probe {
+		probe[i] = &restoreKeyIndex{key: append([]byte(nil), names[r.Intn(keys)]...)}
+	}
+	found := 0
+	tGet := bestOf(3, func() float64 {
+		return timeIt(func() {
+			for _, p := range probe {
+				if calBtreeGet(t, p) {
+					found++
+				}
+			}
+		})
+	})
+	if found == 0 {
+		panic("calibrate: B-tree lookups found nothing")
+	}
+	return max(tGet/float64(probes), 1e-9), 3 * tGet
+}
+
+// calBtreeGet reports whether t holds an item equal to x, descending as
+// google/btree's Get does.
+func calBtreeGet[T any](t *calBtree[T], x T) bool {
+	for n := t.root; n != nil; {
+		i, found := n.find(x, t.less)
+		if found {
+			return true
+		}
+		if len(n.children) == 0 {
+			return false
+		}
+		n = n.children[i]
+	}
+	return false
 }
 
 type calItem interface{ Less(than calItem) bool }
@@ -426,8 +482,9 @@ func DescribeCalibration(c Calibration, steps []CalibrationStep, path string) st
 	var b strings.Builder
 	b.WriteString(describeSteps(steps))
 	fmt.Fprintf(&b, "\nmachine: %s\nsaved to %s\n", c.Machine, path)
-	fmt.Fprintf(&b, "populate %.2f GB/s, page walk %.0f ns/page + %.1f ns/element, restore %.0f ns/revision + %.3f ns/byte, btree %.0f ns/key (3.5 x%.2f), defrag %.0f ns/pair + %.2f ns/byte\n",
+	fmt.Fprintf(&b, "populate %.2f GB/s, page walk %.0f ns/page + %.1f ns/element, restore %.0f ns/revision + %.3f ns/byte, btree %.0f ns/key (3.5 x%.2f), lookup %.0f ns at %.0f keys, %.0f ns at %.0f keys, defrag %.0f ns/pair + %.2f ns/byte\n",
 		1e-9/c.PopulateSecondsPerByte, c.WalkSecondsPerPage*1e9, c.WalkSecondsPerElement*1e9, c.RestoreSecondsPerRevision*1e9,
-		c.RestoreSecondsPerByte*1e9, c.BtreeSecondsPerInsert*1e9, c.BtreeInterfaceFactor, c.DefragSecondsPerPair*1e9, c.DefragSecondsPerByte*1e9)
+		c.RestoreSecondsPerByte*1e9, c.BtreeSecondsPerInsert*1e9, c.BtreeInterfaceFactor,
+		c.BtreeGetSecondsSmall*1e9, c.BtreeGetSmallKeys, c.BtreeGetSecondsLarge*1e9, c.BtreeGetLargeKeys, c.DefragSecondsPerPair*1e9, c.DefragSecondsPerByte*1e9)
 	return b.String()
 }

@@ -1,6 +1,9 @@
 package report
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // StartupBreakdown is the predicted time of each step etcd takes on this
 // file at startup, in the order it takes them (seconds).
@@ -16,7 +19,7 @@ type StartupBreakdown struct {
 	// LeaseRecovery unmarshals every lease.
 	LeaseRecovery float64 `json:"lease_recovery"`
 	// IndexRestore reads every revision, unmarshals it and builds the
-	// treeIndex.
+	// treeIndex, including the treeIndex lookups (indexLookupSeconds).
 	IndexRestore float64 `json:"index_restore"`
 	// LeaseAttach attaches every leased key to its lease.
 	LeaseAttach float64 `json:"lease_attach"`
@@ -62,9 +65,13 @@ func predictStartup(in PredictInputs, cal Calibration, version string) StartupBr
 	if version == "3.5" {
 		btree *= cal.BtreeInterfaceFactor
 	}
+	// A key is inserted when first seen, into a tree half its final size on
+	// average; an insert descends the tree as a Get does, so it costs at
+	// least a Get at that size.
+	insert := max(btree, btreeGetSeconds(cal, float64(in.Keys)/2))
 	b.IndexRestore = (float64(in.Revisions)*cal.RestoreSecondsPerRevision*unmarshalFactor(version) +
 		float64(in.KeyBytes+in.ValueBytes)*cal.RestoreSecondsPerByte*unmarshalFactor(version) +
-		float64(in.Keys)*btree) * w
+		float64(in.Keys)*insert + indexLookupSeconds(in, cal)) * w
 	b.LeaseAttach = float64(in.LeasedKeys) * cal.LeaseSecondsPerKey * w
 	if in.ScheduledCompactRev > in.FinishedCompactRev {
 		// 1000 revisions a batch, a 10 ms pause after each (CompactionBatchLimit,
@@ -73,6 +80,54 @@ func predictStartup(in PredictInputs, cal Calibration, version string) StartupBr
 		b.CompactionRerun = batches*0.010 + float64(in.RevisionsToRecompact)*cal.CompactSecondsPerRevision + float64(in.Keys)*cal.BtreeSecondsPerInsert
 	}
 	return b
+}
+
+// indexLookupSeconds is restoreIntoIndex's treeIndex Gets: one for each
+// key's first revision (in a tree half its final size on average) and one
+// for every later revision that misses the key cache. restoreIntoIndex
+// keeps only 10,000 keys in that cache, so on a db with millions of keys
+// nearly every revision costs a Get, which misses the CPU caches at every
+// level of a tree that size: 19 s of real etcd's 42 s start on a 1.5M-key
+// db in a CPU profile (report/testdata/startup_check.md).
+func indexLookupSeconds(in PredictInputs, cal Calibration) float64 {
+	return float64(in.Keys)*btreeGetSeconds(cal, float64(in.Keys)/2) +
+		keyCacheMisses(in.Revisions, in.Keys)*btreeGetSeconds(cal, float64(in.Keys))
+}
+
+// restoreKeyCache is the size of restoreIntoIndex's key cache
+// (restoreChunkKeys, server/storage/mvcc/kvstore.go).
+const restoreKeyCache = 10000
+
+// keyCacheMisses is how many revisions after a key's first one miss
+// restoreIntoIndex's key cache and look the key up in the treeIndex. With
+// at most restoreKeyCache keys nothing is evicted and every later revision
+// hits; with more, each miss evicts arbitrary entries, so the cache holds a
+// random restoreKeyCache of the keys and a revision of a key rewritten at a
+// random point in history hits with probability cache/keys. (Bursts of
+// rewrites of one key hit more often: this is the upper end.) The first
+// revision of every key is looked up too and is counted apart.
+func keyCacheMisses(revisions, keys int64) float64 {
+	later := float64(revisions - keys)
+	if keys <= restoreKeyCache || later <= 0 {
+		return 0
+	}
+	return later * (1 - restoreKeyCache/float64(keys))
+}
+
+// btreeGetSeconds is one treeIndex Get in a tree of n keys, from the two
+// sizes calibrate measured: up to the small size the tree is in the CPU
+// caches and a Get costs in proportion to its depth (log2 n); above it, each
+// extra level adds a cache miss, so the cost is linear in log2 n through
+// both measurements and extrapolated past the large one.
+func btreeGetSeconds(cal Calibration, n float64) float64 {
+	gs, gl, ns, nl := cal.BtreeGetSecondsSmall, cal.BtreeGetSecondsLarge, cal.BtreeGetSmallKeys, cal.BtreeGetLargeKeys
+	if !(n > 1) || !(gs > 0) || !(ns >= 2) || !(nl > ns) || !(gl > 0) {
+		return 0
+	}
+	if n <= ns {
+		return gs * math.Log2(n) / math.Log2(ns)
+	}
+	return max(gs+(gl-gs)*(math.Log2(n)-math.Log2(ns))/(math.Log2(nl)-math.Log2(ns)), gs)
 }
 
 func startupModel(in PredictInputs, cal Calibration) Model {
@@ -87,7 +142,10 @@ func startupModel(in PredictInputs, cal Calibration) Model {
 	return Model{
 		Name: "startup",
 		Model: "t = fixed + F x [file bytes x populate + (pages x walk + elements x compare) + leases x lease + " +
-			"(revisions x per-revision + key and value bytes x per-byte) x unmarshal factor + keys x btree insert + leased keys x attach]; " +
+			"(revisions x per-revision + key and value bytes x per-byte) x unmarshal factor + keys x max(btree insert, get(keys/2)) + " +
+			"(keys x get(keys/2) + key-cache misses x get(keys)) + leased keys x attach]; " +
+			"get(n) is a treeIndex lookup in a tree of n keys, calibrated at two sizes (it grows with the tree once the tree outgrows the CPU caches); " +
+			"key-cache misses = (revisions - keys) x (1 - 10000/keys) when keys > 10000: restoreIntoIndex caches 10,000 keys and evicts arbitrary ones, so nearly every revision of a db with millions of keys looks its key up in the tree; " +
 			fmt.Sprintf("F = %.2f is etcd's work over the same work measured alone, fitted to real etcd starts; ", cal.EtcdWorkFactor) +
 			"the compaction re-run (1000 revisions a batch, 10 ms pause each) is reported apart because it runs after ready",
 		Inputs: map[string]int64{
@@ -99,9 +157,19 @@ func startupModel(in PredictInputs, cal Calibration) Model {
 			cache,
 			freelist,
 			"the data dir was restored from this db alone: no WAL entries to replay (an existing member also replays up to --snapshot-count entries)",
-			"coefficients: " + cal.Source,
+			"coefficients: " + cal.Source + lookupNote(cal),
 			"3.5 stores btree items as interfaces (google/btree v1.0.1), 3.7 unmarshals with protobuf-go: scaled from the 3.6 measurement",
 			"the initial corrupt check is off (the default), so no hash of the db at startup",
+			"a key's revisions are spread over the history (the key cache then misses at the rate above); keys rewritten in bursts hit the cache more, so the lookup term is an upper end",
 		},
 	}
+}
+
+// lookupNote warns when the calibration predates the treeIndex lookup
+// coefficients, which then count as zero.
+func lookupNote(cal Calibration) string {
+	if btreeGetSeconds(cal, 2*cal.BtreeGetSmallKeys) > 0 {
+		return ""
+	}
+	return " (without treeIndex lookup costs, which this calibration predates: startup of dbs with over 10,000 keys is underestimated; run 'dbinspect calibrate' again)"
 }
