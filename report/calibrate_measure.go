@@ -266,14 +266,19 @@ func measureRestore(revs int) (perRev, perByte, perKey, secs float64) {
 
 // measureBtreeGet builds a B-tree of keys etcd-like keys and times Gets of
 // random ones, each probe a fresh copy of the key as etcd's restore has after
-// unmarshalling; it returns seconds per Get and the time spent.
+// unmarshalling; it returns seconds per Get and the time spent. Each key's
+// index entry is allocated between lookupSpread bytes of other objects, as
+// etcd's restore interleaves it with the revision's unmarshalled key and
+// value: Gets on a compact tree run a quarter faster than in etcd's heap.
 func measureBtreeGet(keys, probes int) (perGet, secs float64) {
 	r := rand.New(rand.NewSource(2))
 	t := newCalBtree(func(a, b *restoreKeyIndex) bool { return bytes.Compare(a.key, b.key) < 0 })
 	names := make([][]byte, keys)
+	spread := make([][]byte, keys)
 	for i := range names {
 		names[i] = []byte(fmt.Sprintf("/registry/pods/ns-%03d/pod-%08d", i%97, r.Int63()))
-		t.ReplaceOrInsert(&restoreKeyIndex{key: names[i]})
+		spread[i] = make([]byte, lookupSpread)
+		t.ReplaceOrInsert(&restoreKeyIndex{key: names[i], revs: make([]int64, 2)})
 	}
 	probe := make([]*restoreKeyIndex, probes)
 	for i := range probe {
@@ -289,11 +294,16 @@ func measureBtreeGet(keys, probes int) (perGet, secs float64) {
 			}
 		})
 	})
+	runtime.KeepAlive(spread)
 	if found == 0 {
 		panic("calibrate: B-tree lookups found nothing")
 	}
 	return max(tGet/float64(probes), 1e-9), 3 * tGet
 }
+
+// lookupSpread is the bytes allocated between two keys' index entries in
+// measureBtreeGet: about a revision's unmarshalled key and small value.
+const lookupSpread = 256
 
 // calBtreeGet reports whether t holds an item equal to x, descending as
 // google/btree's Get does.
