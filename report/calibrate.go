@@ -64,18 +64,19 @@ var DefaultCalibration = Calibration{
 	RestoreSecondsPerByte:      0.79e-9,
 	BtreeSecondsPerInsert:      1376e-9,
 	BtreeInterfaceFactor:       1.14,
-	BtreeGetSecondsSmall:       848e-9, // a standalone run at 14:00 UTC, load 2
-	BtreeGetSecondsLarge:       4639e-9,
-	BtreeGetSmallKeys:          50000,
-	BtreeGetLargeKeys:          1500000,
-	LeaseSecondsPerLease:       682e-9,
-	LeaseSecondsPerKey:         1296e-9,
-	CompactSecondsPerRevision:  965e-9,
-	DefragSecondsPerPair:       2198e-9,
-	DefragSecondsPerByte:       7.07e-9,
-	EtcdWorkFactor:             1.0,
-	HeapGCFactor:               2.0,
-	BaseHeapBytes:              26 << 20, // smallest fixture's RSS (27 MiB) less its file
+	// the lookups: the median of three calibrate runs at 14:05-14:09 UTC (load 3)
+	BtreeGetSecondsSmall:      1064e-9,
+	BtreeGetSecondsLarge:      4353e-9,
+	BtreeGetSmallKeys:         50000,
+	BtreeGetLargeKeys:         1 << 20,
+	LeaseSecondsPerLease:      682e-9,
+	LeaseSecondsPerKey:        1296e-9,
+	CompactSecondsPerRevision: 965e-9,
+	DefragSecondsPerPair:      2198e-9,
+	DefragSecondsPerByte:      7.07e-9,
+	EtcdWorkFactor:            1.0,
+	HeapGCFactor:              2.0,
+	BaseHeapBytes:             26 << 20, // smallest fixture's RSS (27 MiB) less its file
 }
 
 // DefaultCalibrationPath is where calibrate saves by default.
