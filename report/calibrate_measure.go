@@ -91,8 +91,10 @@ func Calibrate(opts CalibrateOptions) (Calibration, []CalibrationStep, error) {
 			gl, s2 := measureBtreeGet(large, n(200000))
 			c.BtreeGetSecondsSmall, c.BtreeGetSecondsLarge = gs, gl
 			c.BtreeGetSmallKeys, c.BtreeGetLargeKeys = float64(small), float64(large)
+			perMiss, s3 := measureKeyCache(n(500000))
+			c.KeyCacheSecondsPerMiss = perMiss
 			return fmt.Sprintf("mvccpb.KeyValue.Unmarshal, string(key), key cache lookup and revision append per revision; "+
-				"B-tree (degree 32) insert per key; B-tree Get of random keys in trees of %d and %d keys", small, large), secs + s1 + s2, nil
+				"B-tree (degree 32) insert per key; B-tree Get of random keys in trees of %d and %d keys; key cache evictions", small, large), secs + s1 + s2 + s3, nil
 		})
 	}
 	if err == nil {
@@ -306,6 +308,36 @@ func measureBtreeGet(keys, probes int) (perGet, secs float64) {
 // measureBtreeGet: about a revision's unmarshalled key and small value.
 const lookupSpread = 256
 
+// measureKeyCache replays restoreIntoIndex's key cache on misses keys
+// that are all new to it: each miss ranges over the 10,000-entry map to
+// delete 10 arbitrary entries, then inserts the key. It returns seconds per
+// miss and the time spent.
+func measureKeyCache(misses int) (perMiss, secs float64) {
+	names := make([]string, misses)
+	for i := range names {
+		names[i] = fmt.Sprintf("/registry/pods/ns-%03d/pod-%08d", i%97, i)
+	}
+	v := &restoreKeyIndex{}
+	t := bestOf(3, func() float64 {
+		cache := make(map[string]*restoreKeyIndex, restoreKeyCache)
+		return timeIt(func() {
+			for _, k := range names {
+				if _, ok := cache[k]; !ok && len(cache) >= restoreKeyCache {
+					i := 10
+					for old := range cache {
+						delete(cache, old)
+						if i--; i == 0 {
+							break
+						}
+					}
+				}
+				cache[k] = v
+			}
+		})
+	})
+	return max(t/float64(misses), 1e-9), 3 * t
+}
+
 // calBtreeGet reports whether t holds an item equal to x, descending as
 // google/btree's Get does.
 func calBtreeGet[T any](t *calBtree[T], x T) bool {
@@ -493,9 +525,9 @@ func DescribeCalibration(c Calibration, steps []CalibrationStep, path string) st
 	var b strings.Builder
 	b.WriteString(describeSteps(steps))
 	fmt.Fprintf(&b, "\nmachine: %s\nsaved to %s\n", c.Machine, path)
-	fmt.Fprintf(&b, "populate %.2f GB/s, page walk %.0f ns/page + %.1f ns/element, restore %.0f ns/revision + %.3f ns/byte, btree %.0f ns/key (3.5 x%.2f), lookup %.0f ns at %.0f keys, %.0f ns at %.0f keys, defrag %.0f ns/pair + %.2f ns/byte\n",
+	fmt.Fprintf(&b, "populate %.2f GB/s, page walk %.0f ns/page + %.1f ns/element, restore %.0f ns/revision + %.3f ns/byte, btree %.0f ns/key (3.5 x%.2f), lookup %.0f ns at %.0f keys, %.0f ns at %.0f keys, key cache %.0f ns/miss, defrag %.0f ns/pair + %.2f ns/byte\n",
 		1e-9/c.PopulateSecondsPerByte, c.WalkSecondsPerPage*1e9, c.WalkSecondsPerElement*1e9, c.RestoreSecondsPerRevision*1e9,
 		c.RestoreSecondsPerByte*1e9, c.BtreeSecondsPerInsert*1e9, c.BtreeInterfaceFactor,
-		c.BtreeGetSecondsSmall*1e9, c.BtreeGetSmallKeys, c.BtreeGetSecondsLarge*1e9, c.BtreeGetLargeKeys, c.DefragSecondsPerPair*1e9, c.DefragSecondsPerByte*1e9)
+		c.BtreeGetSecondsSmall*1e9, c.BtreeGetSmallKeys, c.BtreeGetSecondsLarge*1e9, c.BtreeGetLargeKeys, c.KeyCacheSecondsPerMiss*1e9, c.DefragSecondsPerPair*1e9, c.DefragSecondsPerByte*1e9)
 	return b.String()
 }

@@ -89,9 +89,18 @@ func predictStartup(in PredictInputs, cal Calibration, version string) StartupBr
 // nearly every revision costs a Get, which misses the CPU caches at every
 // level of a tree that size: 19 s of real etcd's 42 s start on a 1.5M-key
 // db in a CPU profile (report/testdata/startup_check.md).
+//
+// Every miss also evicts 10 arbitrary cache entries (a map range and
+// deletes) once the cache is full: 1.5 s of that profile.
 func indexLookupSeconds(in PredictInputs, cal Calibration) float64 {
+	later := keyCacheMisses(in.Revisions, in.Keys)
+	evicting := later
+	if in.Keys > restoreKeyCache {
+		evicting += float64(in.Keys - restoreKeyCache)
+	}
 	return float64(in.Keys)*btreeGetSeconds(cal, float64(in.Keys)/2) +
-		keyCacheMisses(in.Revisions, in.Keys)*btreeGetSeconds(cal, float64(in.Keys))
+		later*btreeGetSeconds(cal, float64(in.Keys)) +
+		evicting*max(cal.KeyCacheSecondsPerMiss, 0)
 }
 
 // restoreKeyCache is the size of restoreIntoIndex's key cache
@@ -143,7 +152,7 @@ func startupModel(in PredictInputs, cal Calibration) Model {
 		Name: "startup",
 		Model: "t = fixed + F x [file bytes x populate + (pages x walk + elements x compare) + leases x lease + " +
 			"(revisions x per-revision + key and value bytes x per-byte) x unmarshal factor + keys x btree insert + " +
-			"(keys x get(keys/2) + key-cache misses x get(keys)) + leased keys x attach]; " +
+			"(keys x get(keys/2) + key-cache misses x get(keys) + evicting misses x eviction) + leased keys x attach]; " +
 			"get(n) is a treeIndex lookup in a tree of n keys, calibrated at two sizes (it grows with the tree once the tree outgrows the CPU caches); " +
 			"key-cache misses = (revisions - keys) x (1 - 10000/keys) when keys > 10000: restoreIntoIndex caches 10,000 keys and evicts arbitrary ones, so nearly every revision of a db with millions of keys looks its key up in the tree; " +
 			fmt.Sprintf("F = %.2f is etcd's work over the same work measured alone, fitted to real etcd starts; ", cal.EtcdWorkFactor) +

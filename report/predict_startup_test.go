@@ -91,3 +91,22 @@ func TestIndexLookupsInRestore(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyCacheEvictions checks every miss once the cache is full pays an
+// eviction: first revisions beyond the cache's 10,000 keys and later misses.
+func TestKeyCacheEvictions(t *testing.T) {
+	c := unitCal // no Gets: only the evictions count
+	c.KeyCacheSecondsPerMiss = 1e-6
+	for _, tc := range []struct {
+		revs, keys int64
+		want       float64
+	}{
+		{5_000, 5_000, 0},
+		{50_000, 10_000, 0},
+		{40_000, 20_000, (10_000 + 20_000*0.5) * 1e-6},
+	} {
+		if got := indexLookupSeconds(PredictInputs{Revisions: tc.revs, Keys: tc.keys}, c); !near(got, tc.want) {
+			t.Errorf("%d revisions over %d keys: %v, want %v", tc.revs, tc.keys, got, tc.want)
+		}
+	}
+}
