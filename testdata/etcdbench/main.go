@@ -16,6 +16,10 @@ commands:
   bigdb    write a large real etcd db (etcd 3.6 mvcc/backend write path)
   startup  restore a db into a fresh data dir and time real etcd startups
   status   etcdutl snapshot status of a db, timed
+
+environment:
+  ETCDBENCH_CPUPROFILE=FILE  startup: write a CPU profile of StartEtcd..ready to FILE
+                             (each run overwrites it; read with go tool pprof -top)
 `
 
 func main() {
