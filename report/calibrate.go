@@ -25,9 +25,13 @@ type Calibration struct {
 	RestoreSecondsPerByte      float64 `json:"restore_seconds_per_byte"`
 	BtreeSecondsPerInsert      float64 `json:"btree_seconds_per_insert"`
 	BtreeInterfaceFactor       float64 `json:"btree_interface_factor"` // 3.5's interface items vs 3.6's generic ones
-	// BtreeGetSeconds{Small,Large} are one treeIndex lookup of a random key
-	// in trees of BtreeGet{Small,Large}Keys keys: the cost grows with the
-	// tree's size once it outgrows the CPU caches (each level a cache miss).
+	// BtreeGetSeconds{Small,Large} are what a revision that misses the key
+	// cache costs on top of RestoreSecondsPerRevision and the per-byte cost,
+	// in the heap etcd's restore has built after BtreeGet{Small,Large}Keys
+	// keys (a treeIndex of etcd-shaped keyIndexes, the GC running): the
+	// treeIndex Get, and the GC and cache misses that heap adds to the
+	// revision's other work. It grows with the tree once the tree outgrows
+	// the CPU caches (each level a cache miss).
 	BtreeGetSecondsSmall float64 `json:"btree_get_seconds_small"`
 	BtreeGetSecondsLarge float64 `json:"btree_get_seconds_large"`
 	BtreeGetSmallKeys    float64 `json:"btree_get_small_keys"`
