@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -87,9 +88,13 @@ func Calibrate(opts CalibrateOptions) (Calibration, []CalibrationStep, error) {
 			// cache in the treeIndex: time a Get at two tree sizes.
 			small := n(50000)
 			large := max(n(1<<20), 4*small)
-			gs, _, s1 := measureRestoredLookup(small, n(200000), perRev, perByte)
-			gl, _, s2 := measureRestoredLookup(large, n(200000), perRev, perByte)
+			gs, _, _, s1 := measureRestoredLookup(small, n(200000), perRev, perByte)
+			gl, mark, perKeyLive, s2 := measureRestoredLookup(large, n(200000), perRev, perByte)
 			c.BtreeGetSecondsSmall, c.BtreeGetSecondsLarge = gs, gl
+			// The GC marks each key's index entry about once for each
+			// byte of it that becomes live (see measureRestoredLookup):
+			// billed with the insert, once a key.
+			c.BtreeSecondsPerInsert += perKeyLive * mark
 			c.BtreeGetSmallKeys, c.BtreeGetLargeKeys = float64(small), float64(large)
 			perMiss, s3 := measureKeyCache(n(500000))
 			c.KeyCacheSecondsPerMiss = perMiss
@@ -314,8 +319,10 @@ func (ki *etcdKeyIndex) put(main int64) {
 // cache map lookup, the tree Get, keyIndex.put's append.
 //
 // It returns the extra seconds per such revision (at least a bare Get in
-// the same heap), the bare Get and the time spent.
-func measureRestoredLookup(keys, probes int, perRev, perByte float64) (perLookup, bareGet, secs float64) {
+// the same heap), the GC's seconds per live byte marked in this heap, the
+// live heap per key and the time spent.
+func measureRestoredLookup(keys, probes int, perRev, perByte float64) (perLookup, markPerByte, liveBytesPerKey, secs float64) {
+	start := time.Now()
 	r := rand.New(rand.NewSource(2))
 	const valueLen = 150
 	less := func(a, b *etcdKeyIndex) bool { return bytes.Compare(a.key, b.key) < 0 }
@@ -334,6 +341,20 @@ func measureRestoredLookup(keys, probes int, perRev, perByte float64) (perLookup
 		t.ReplaceOrInsert(ki)
 	}
 	runtime.KeepAlive(garbage)
+	// The GC's price in this heap: the CPU one full collection takes (its
+	// mark of the live treeIndex) per byte live. The GC is held off during
+	// the timed loop and billed at that price per byte the loop allocates:
+	// paced at GOGC=100 the GC marks the live heap once per live heap's
+	// worth of allocation, so each allocated byte costs a byte of marking.
+	// (Left running, a loop this short sees zero or one collection of a
+	// heap this large: a coin toss, not a measurement.)
+	var ms runtime.MemStats
+	runtime.GC()
+	gcSecs := timeIt(runtime.GC)
+	runtime.ReadMemStats(&ms)
+	live := float64(ms.HeapAlloc)
+	markPerByte = gcSecs / max(live, 1)
+	liveBytesPerKey = live / float64(keys)
 	encoded := make([][]byte, probes)
 	val := make([]byte, valueLen)
 	var kvBytes float64
@@ -346,7 +367,15 @@ func measureRestoredLookup(keys, probes int, perRev, perByte float64) (perLookup
 	cache := make(map[string]*etcdKeyIndex, restoreKeyCache)
 	probe := &etcdKeyIndex{}
 	found := 0
+	var allocated float64
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	loop := bestOf(2, func() float64 {
+		runtime.ReadMemStats(&ms)
+		before := ms.TotalAlloc
+		defer func() {
+			runtime.ReadMemStats(&ms)
+			allocated = float64(ms.TotalAlloc - before)
+		}()
 		return timeIt(func() {
 			for i, b := range encoded {
 				var kv mvccpb.KeyValue
@@ -366,11 +395,11 @@ func measureRestoredLookup(keys, probes int, perRev, perByte float64) (perLookup
 			}
 		})
 	})
-	probes2 := make([]*etcdKeyIndex, probes)
+	probes2 := make([]*etcdKeyIndex, max(probes/2, 1))
 	for i := range probes2 {
 		probes2[i] = &etcdKeyIndex{key: append([]byte(nil), names[r.Intn(keys)]...)}
 	}
-	bare := bestOf(2, func() float64 {
+	bare := bestOf(1, func() float64 {
 		return timeIt(func() {
 			for _, p := range probes2 {
 				if _, ok := calBtreeFind(t, p); ok {
@@ -383,9 +412,9 @@ func measureRestoredLookup(keys, probes int, perRev, perByte float64) (perLookup
 	if found == 0 {
 		panic("calibrate: B-tree lookups found nothing")
 	}
-	bareGet = max(bare/float64(probes), 1e-9)
-	extra := (loop - float64(probes)*perRev - kvBytes*perByte) / float64(probes)
-	return max(extra, bareGet), bareGet, 2*loop + 2*bare
+	bareGet := max(bare/float64(len(probes2)), 1e-9)
+	extra := (loop + allocated*markPerByte - float64(probes)*perRev - kvBytes*perByte) / float64(probes)
+	return max(extra, bareGet), markPerByte, liveBytesPerKey, time.Since(start).Seconds()
 }
 
 // measureKeyCache replays restoreIntoIndex's key cache on misses keys
