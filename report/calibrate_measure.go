@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -332,7 +333,7 @@ func measureRestoredLookup(keys, probes int, perRev, perByte float64) (perLookup
 	for i := range names {
 		// As restore: the unmarshalled key is kept by the keyIndex, the
 		// value and the cache's string(key) become garbage beside it.
-		key := []byte(fmt.Sprintf("/registry/pods/ns-%03d/pod-%08d", i%97, r.Int63()))
+		key := strconv.AppendInt(append(strconv.AppendInt([]byte("/registry/pods/ns-"), int64(100+i%97), 10), "/pod-"...), r.Int63(), 10)
 		names[i] = key
 		garbage = append(garbage[:0], make([]byte, valueLen), []byte(string(key)))
 		ki := &etcdKeyIndex{key: key}
