@@ -68,7 +68,8 @@ func predictStartup(in PredictInputs, cal Calibration, version string) StartupBr
 	// A key's insert follows the Get that found it missing, down the path
 	// that Get just brought into the CPU caches: it costs what calibrate's
 	// inserts into a small tree cost (1.5 us each in real etcd's profile on
-	// 1.5M keys, against 7 us for a Get).
+	// 1.5M keys, against 6-7 us for a Get), plus the GC's marking of the
+	// bytes the key's index entry keeps live, which calibrate adds to it.
 	b.IndexRestore = (float64(in.Revisions)*cal.RestoreSecondsPerRevision*unmarshalFactor(version) +
 		float64(in.KeyBytes+in.ValueBytes)*cal.RestoreSecondsPerByte*unmarshalFactor(version) +
 		float64(in.Keys)*btree + indexLookupSeconds(in, cal)) * w
@@ -87,8 +88,11 @@ func predictStartup(in PredictInputs, cal Calibration, version string) StartupBr
 // for every later revision that misses the key cache. restoreIntoIndex
 // keeps only 10,000 keys in that cache, so on a db with millions of keys
 // nearly every revision costs a Get, which misses the CPU caches at every
-// level of a tree that size: 19 s of real etcd's 42 s start on a 1.5M-key
-// db in a CPU profile (report/testdata/startup_check.md).
+// level of a tree that size: 17-19 s of real etcd's 29-42 s starts on a
+// 1.5M-key db in CPU profiles (report/testdata/startup_check.md). get(n)
+// is calibrated as the whole extra cost of such a revision in a heap of n
+// keys' etcd-shaped index: the Get, and the cache misses and GC marking
+// that heap adds to the revision's other work.
 //
 // Every miss also evicts 10 arbitrary cache entries (a map range and
 // deletes) once the cache is full: 1.5 s of that profile.
@@ -153,7 +157,7 @@ func startupModel(in PredictInputs, cal Calibration) Model {
 		Model: "t = fixed + F x [file bytes x populate + (pages x walk + elements x compare) + leases x lease + " +
 			"(revisions x per-revision + key and value bytes x per-byte) x unmarshal factor + keys x btree insert + " +
 			"(keys x get(keys/2) + key-cache misses x get(keys) + evicting misses x eviction) + leased keys x attach]; " +
-			"get(n) is a treeIndex lookup in a tree of n keys, calibrated at two sizes (it grows with the tree once the tree outgrows the CPU caches); " +
+			"get(n) is what a revision that misses the key cache costs in a heap holding the index of n keys (the treeIndex lookup, and the GC and cache misses that heap adds), calibrated at two sizes (it grows with the tree once the tree outgrows the CPU caches); " +
 			"key-cache misses = (revisions - keys) x (1 - 10000/keys) when keys > 10000: restoreIntoIndex caches 10,000 keys and evicts arbitrary ones, so nearly every revision of a db with millions of keys looks its key up in the tree; " +
 			fmt.Sprintf("F = %.2f is etcd's work over the same work measured alone, fitted to real etcd starts; ", cal.EtcdWorkFactor) +
 			"the compaction re-run (1000 revisions a batch, 10 ms pause each) is reported apart because it runs after ready",
