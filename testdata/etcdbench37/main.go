@@ -1,0 +1,47 @@
+// Command etcdbench37 is etcdbench's startup subcommand built against etcd
+// 3.7 (server and etcdutl v3.7.3), to check dbinspect's 3.7 startup
+// predictions against a real 3.7 start. startup.go and startup_child.go are
+// symlinks to ../etcdbench: the APIs they use are the same in 3.7.3.
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+)
+
+const usage = `usage: etcdbench37 startup [flags]
+
+commands:
+  startup  restore a db into a fresh data dir and time real etcd 3.7 startups
+
+environment:
+  ETCDBENCH_CPUPROFILE=FILE  startup: write a CPU profile of StartEtcd..ready to FILE
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	cmds := map[string]func([]string) error{
+		"startup":    runStartup,
+		startupChild: runStartupChild,
+	}
+	run, ok := cmds[os.Args[1]]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "etcdbench37: unknown command %q\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err := run(os.Args[2:]); err != nil {
+		fmt.Fprintf(os.Stderr, "etcdbench37 %s: %v\n", os.Args[1], err)
+		os.Exit(1)
+	}
+}
+
+// printJSON writes v as indented JSON on stdout: every command's result.
+func printJSON(v any) error {
+	enc := json.NewEncoder(os.Stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

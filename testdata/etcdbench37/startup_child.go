@@ -1,0 +1,1 @@
+../etcdbench/startup_child.go
