@@ -1,7 +1,9 @@
 // Command etcdbench35 is etcdbench's startup subcommand built against etcd
 // 3.5 (server and etcdutl v3.5.35), to check dbinspect's 3.5 startup
 // predictions against a real 3.5 start. startup.go and startup_child.go are
-// symlinks to ../etcdbench: the APIs they use are the same in 3.5.35.
+// symlinks to ../etcdbench: the APIs they use are the same in 3.5.35 and
+// 3.7.3. This file is shared with etcdbench37 (a symlink there); version.go
+// names each module's program and etcd minor.
 package main
 
 import (
@@ -10,10 +12,10 @@ import (
 	"os"
 )
 
-const usage = `usage: etcdbench35 startup [flags]
+var usage = `usage: ` + prog + ` startup [flags]
 
 commands:
-  startup  restore a db into a fresh data dir and time real etcd 3.5 startups
+  startup  restore a db into a fresh data dir and time real etcd ` + etcdMinor + ` startups
 
 environment:
   ETCDBENCH_CPUPROFILE=FILE  startup: write a CPU profile of StartEtcd..ready to FILE
@@ -30,11 +32,11 @@ func main() {
 	}
 	run, ok := cmds[os.Args[1]]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "etcdbench35: unknown command %q\n%s", os.Args[1], usage)
+		fmt.Fprintf(os.Stderr, "%s: unknown command %q\n%s", prog, os.Args[1], usage)
 		os.Exit(2)
 	}
 	if err := run(os.Args[2:]); err != nil {
-		fmt.Fprintf(os.Stderr, "etcdbench35 %s: %v\n", os.Args[1], err)
+		fmt.Fprintf(os.Stderr, "%s %s: %v\n", prog, os.Args[1], err)
 		os.Exit(1)
 	}
 }
