@@ -20,11 +20,13 @@ import (
 // starting just after them (mergeWithExistingSpan).
 //
 // Go's map order is the arbitrary part. The model makes it explicit and
-// seeded: it picks uniformly among the sizes step 2 may reach (for a
-// uniformly random order, the first eligible size is uniform among the
-// eligible ones) and uniformly among the starts of a size. bbolt's actual
-// pick is always one Allows accepts; the counts that do not depend on the
-// pick (how many runs fit) are exact, the rest are reported over seeds.
+// seeded: it picks uniformly among the sizes step 2 may reach and uniformly
+// among the starts of a size. Go's order is not uniform (a map of up to 8
+// entries is visited as a random rotation of its slots, so an entry after
+// empty slots comes first more often), so seeds sample the choices bbolt
+// may make, not their odds: bbolt's actual pick is always one Allows
+// accepts, the counts that do not depend on the pick (how many runs fit)
+// are exact, and the rest are reported as a range over seeds, not a bound.
 type HashmapFreelist struct {
 	forward  map[uint64]uint64 // start -> size
 	backward map[uint64]uint64 // last id -> size

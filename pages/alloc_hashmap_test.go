@@ -35,9 +35,8 @@ func forceHashmapTx(t *testing.T, i int, h *HashmapFreelist, w *TxWriter, st ora
 }
 
 // Every span real bbolt's hashmap freelist picks must be one the model
-// allows; replaying bbolt's picks must give its free layout page for page;
-// and seeded runs of the model must grow the file at the same transaction
-// bbolt does.
+// allows; replaying bbolt's picks must give its free layout page for page
+// and grow the file at the transaction bbolt does.
 func TestHashmapModelAllowsBboltChoices(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -75,9 +74,15 @@ func TestHashmapModelAllowsBboltChoices(t *testing.T) {
 			}
 
 			// With sizes interleaved, when the file first grows depends on
-			// the arbitrary picks; bbolt's must lie in the seeded range.
+			// the arbitrary picks. The replay above already checks bbolt's
+			// own path exactly; the seeded range is only logged: Go's map
+			// order is a random rotation of slot order, not uniform, so a
+			// path bbolt takes often can be rare under the model's uniform
+			// picks (CI once saw bbolt grow at tx 61 while 30 seeds all said
+			// 69, and 2000 seeds missed tx 56 on another input). The input
+			// itself varies between runs: bbolt rebalances nodes in map order.
 			lo, hi := len(sizes), -1
-			for seed := int64(1); seed <= 30; seed++ {
+			for seed := int64(1); seed <= 200; seed++ {
 				w := &TxWriter{Model: NewHashmapFreelist(run.free, seed), HighWater: run.highWater}
 				root, grewAt := run.root, -1
 				for i, n := range sizes {
@@ -90,10 +95,7 @@ func TestHashmapModelAllowsBboltChoices(t *testing.T) {
 				}
 				lo, hi = min(lo, grewAt), max(hi, grewAt)
 			}
-			if bboltGrewAt < lo || bboltGrewAt > hi {
-				t.Errorf("bbolt first grew the file at tx %d; 30 model seeds say %d to %d", bboltGrewAt, lo, hi)
-			}
-			t.Logf("growth at tx %d; model range over 30 seeds %d-%d", bboltGrewAt, lo, hi)
+			t.Logf("bbolt first grew the file at tx %d; 200 model seeds say %d to %d", bboltGrewAt, lo, hi)
 			t.Logf("%d free spans, %d free pages; file first grew at tx %d", len(run.free), SpanPages(run.free), bboltGrewAt)
 		})
 	}
