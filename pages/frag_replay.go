@@ -1,5 +1,10 @@
 package pages
 
+import (
+	"runtime"
+	"sync"
+)
+
 // The replay writes new data whose node sizes follow this db's own mix and
 // watches where each allocator puts it. Each write transaction adds one new
 // node (a run of n pages, n drawn from the mix) and rewrites its single-page
@@ -92,19 +97,41 @@ func replayWrites(model FreelistModel, highWater uint64, pageSize int, writeByte
 	return res
 }
 
-// replayBoth fills the array replay and one hashmap replay per seed.
+// replayBoth fills the array replay and one hashmap replay per seed. The
+// replays are independent (each has its own model and seeded choices), so
+// they run in parallel; results keep the seeds' order.
 func replayBoth(fr *Fragmentation, in FragInput, free []Span, needs []runNeed, opts FragOptions) {
 	wb := replayWriteBytes(opts, fr.FreePages, in.PageSize)
 	hw := max(in.HighWater, 2)
-	fr.Array.Replay = replayWrites(NewArrayFreelist(free), hw, in.PageSize, wb, needs)
 	seeds := opts.Seeds
 	if len(seeds) == 0 {
 		seeds = defaultSeeds
 	}
+	replays := make([]ReplayResult, len(seeds))
+	jobs := make(chan int, len(seeds)+1)
+	for i := range seeds {
+		jobs <- i
+	}
+	jobs <- -1 // the array freelist
+	close(jobs)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(seeds)+1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				if i < 0 {
+					fr.Array.Replay = replayWrites(NewArrayFreelist(free), hw, in.PageSize, wb, needs)
+					continue
+				}
+				replays[i] = replayWrites(NewHashmapFreelist(free, seeds[i]), hw, in.PageSize, wb, needs)
+				replays[i].Seed = seeds[i]
+			}
+		}()
+	}
+	wg.Wait()
 	h := &fr.Hashmap
-	for i, seed := range seeds {
-		r := replayWrites(NewHashmapFreelist(free, seed), hw, in.PageSize, wb, needs)
-		r.Seed = seed
+	for i, r := range replays {
 		h.Replays = append(h.Replays, r)
 		if i == 0 {
 			h.GrowthPagesMin, h.GrowthPagesMax = r.GrowthPages, r.GrowthPages
