@@ -67,7 +67,7 @@ func CompactionKeep(src KVReader, at int64) (func(bucket string, k, v []byte) bo
 	}
 	// As finish: restore's currentRev, raised to the compaction revisions.
 	cur := max(int64(1), restoredMain, meta.FinishedCompactRevision, meta.ScheduledCompactRevision)
-	sim.resolveLatest(cur, ix.table.states)
+	sim.resolveLatest(cur, ix.table)
 
 	return keepFilter(sim, unrestorable), nil
 }

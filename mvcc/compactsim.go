@@ -82,13 +82,12 @@ func (c *compactSim) drop(b uint64) {
 
 // resolveLatest fixes a "latest" simulation once the current revision is
 // known: a tombstone at exactly that revision is kept, not deleted.
-func (c *compactSim) resolveLatest(current int64, states []keyState) {
+func (c *compactSim) resolveLatest(current int64, table *keyTable) {
 	if c.at != math.MaxInt64 {
 		return
 	}
 	c.at = current
-	for i := range states {
-		s := &states[i]
+	table.each(func(i int, s *keyState) {
 		if !s.live && s.lastTomb && s.modMain == current && s.revs > 0 {
 			c.revisions--
 			c.bytes -= uint64(s.lastBytes)
@@ -96,7 +95,7 @@ func (c *compactSim) resolveLatest(current int64, states []keyState) {
 				c.cand[i] = min(s.lastBytes, math.MaxUint32-1) + 1
 			}
 		}
-	}
+	})
 }
 
 // keptRevisions lists, when recording, the revision kept per key (at or

@@ -13,12 +13,11 @@ func (sc *scanner) etcdutl(sum *Summary) {
 		TotalKeysV35: sc.totalPairs,
 		TotalSize:    sc.opts.DataSize,
 	}
-	for i := range sc.table.states {
-		s := &sc.table.states[i]
+	sc.table.each(func(_ int, s *keyState) {
 		if s.revs > 0 && !s.lastTomb {
 			e.TotalKeys++
 		}
-	}
+	})
 	if v := sc.meta.StorageVersion; v != "" {
 		if major, minor, ok := parseMajorMinor(v); ok {
 			e.Version = fmt.Sprintf("%d.%d.0", major, minor)

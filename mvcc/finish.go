@@ -11,7 +11,6 @@ import (
 func (sc *scanner) finish() *Summary {
 	o := sc.opts
 	m := sc.meta
-	states := sc.table.states
 	sum := &Summary{
 		LastStoredRevision:       sc.lastStoredMain,
 		CompactRevision:          m.FinishedCompactRevision,
@@ -37,7 +36,7 @@ func (sc *scanner) finish() *Summary {
 	cur = max(cur, m.FinishedCompactRevision, m.ScheduledCompactRevision)
 	sum.Revision = cur
 
-	sc.whatIf.resolveLatest(cur, states)
+	sc.whatIf.resolveLatest(cur, sc.table)
 	sum.Compaction = CompactionWhatIf{
 		Revision:         sc.whatIf.at,
 		RemovedRevisions: sc.whatIf.revisions,
@@ -107,18 +106,17 @@ func (sc *scanner) finish() *Summary {
 // prefixes.
 func (sc *scanner) perKey(sum *Summary) {
 	o := sc.opts
-	states := sc.table.states
-	revCounts := make([]uint32, 0, len(states))
+	table := sc.table
+	revCounts := make([]uint32, 0, table.len())
 	tops := [4]*topHeap{}
 	for i := range tops {
-		tops[i] = &topHeap{n: o.TopN, states: states}
+		tops[i] = &topHeap{n: o.TopN, table: table}
 	}
 	var byPrefix, byNamespace prefixAgg
 	var hist revisionHistogram
-	for i := range states {
-		s := &states[i]
+	table.each(func(i int, s *keyState) {
 		if s.revs == 0 {
-			continue
+			return
 		}
 		revCounts = append(revCounts, s.revs)
 		hist.add(s.revs)
@@ -146,17 +144,18 @@ func (sc *scanner) perKey(sum *Summary) {
 			tops[2].offer(uint64(s.valueSize), i)
 			tops[3].offer(saturatingMul(uint64(s.valueSize), uint64(s.revs)), i)
 		}
-		if p, ok := parseK8sKey(s.key); ok && o.K8s && o.PrefixSeparator == "/" {
-			resource := s.key[len(k8sRoot):max(p.resourceEnd-1, len(k8sRoot))]
-			byPrefix.add(s.key[:p.resourceEnd], resource, "", s)
+		key := table.key(s)
+		if p, ok := parseK8sKey(key); ok && o.K8s && o.PrefixSeparator == "/" {
+			resource := key[len(k8sRoot):max(p.resourceEnd-1, len(k8sRoot))]
+			byPrefix.add(key[:p.resourceEnd], resource, "", s)
 			if p.namespaceEnd > 0 {
-				ns := s.key[p.resourceEnd : p.namespaceEnd-1]
-				byNamespace.add(s.key[:p.namespaceEnd], resource, ns, s)
+				ns := key[p.resourceEnd : p.namespaceEnd-1]
+				byNamespace.add(key[:p.namespaceEnd], resource, ns, s)
 			}
-			continue
+			return
 		}
-		byPrefix.add(genericPrefix(s.key, o.PrefixSeparator, o.PrefixDepth), "", "", s)
-	}
+		byPrefix.add(genericPrefix(key, o.PrefixSeparator, o.PrefixDepth), "", "", s)
+	})
 	sum.RevisionsPerKey = distribution32(revCounts)
 	sum.RevisionsPerKeyHistogram = hist.buckets()
 
@@ -164,7 +163,7 @@ func (sc *scanner) perKey(sum *Summary) {
 	stat := func(rs []ranked) []KeyStat {
 		out := make([]KeyStat, 0, len(rs))
 		for _, r := range rs {
-			out = append(out, sc.keyStat(&states[r.idx], red))
+			out = append(out, sc.keyStat(table.state(r.idx), red))
 		}
 		return out
 	}
@@ -207,7 +206,7 @@ func redactPrefixes(ps []PrefixStat, red *redactor) []PrefixStat {
 func (sc *scanner) keyStat(s *keyState, red *redactor) KeyStat {
 	live := liveBytes(s)
 	k := KeyStat{
-		Key:          strings.Clone(s.key),
+		Key:          strings.Clone(sc.table.key(s)),
 		Live:         s.live,
 		Revisions:    uint64(s.revs),
 		Generations:  uint64(s.gens),
@@ -215,7 +214,7 @@ func (sc *scanner) keyStat(s *keyState, red *redactor) KeyStat {
 		HistoryBytes: s.totalBytes - live,
 	}
 	if red != nil {
-		k.Key = red.key(s.key)
+		k.Key = red.key(sc.table.key(s))
 	}
 	if s.live {
 		k.Version, k.CreateRevision, k.ModRevision = s.version, s.createMain, s.modMain
@@ -231,7 +230,7 @@ func (sc *scanner) lookupKey(key string) (KeyStat, bool) {
 	if !ok {
 		return KeyStat{}, false
 	}
-	return sc.keyStat(&sc.table.states[idx], nil), true
+	return sc.keyStat(sc.table.state(idx), nil), true
 }
 
 func nonNil[T any](s []T) []T {

@@ -8,7 +8,9 @@ package mvcc
 // Slice capacities are not stored: both of etcd's slices start at cap 1
 // and grow one append at a time, so their caps follow from their lengths.
 type keyState struct {
-	key        string // aliases keyTable's arena
+	keyChunk   uint32 // the key in keyTable's arena (keyTable.key)
+	keyOff     uint32
+	keyLen     uint32
 	createMain int64  // created.Main of the current generation
 	modMain    int64  // main revision of the latest change etcd's index kept
 	version    int64  // ver of the current generation

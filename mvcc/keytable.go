@@ -5,28 +5,75 @@ import (
 	"unsafe"
 )
 
-// keyTable interns user keys and maps each to a dense index into states.
-// Key bytes live in fixed-size arena chunks that are never moved, so the
-// strings that point into them stay valid. The hash table (open
-// addressing, linear probing, load <= 1/2) holds per slot the index+1 in
-// the low 32 bits and the top 32 hash bits above, so a probe that misses
-// rarely touches the state or the key bytes.
+// keyTable interns user keys and maps each to a dense index into its
+// states. It is built for millions of keys:
+//   - Key bytes live in arena chunks that are never moved; a state names its
+//     key by chunk and offset, so states hold no pointers and the garbage
+//     collector never scans them.
+//   - States live in fixed-size blocks: growing never copies them and never
+//     needs twice their memory.
+//   - The hash table (open addressing, linear probing, load <= 1/2) holds
+//     per slot the index+1 in the low 32 bits and the top 32 hash bits
+//     above. A probe that misses rarely touches a state or key bytes, and
+//     the slot's position comes from those top bits too, so growing the
+//     table never hashes a key again.
 type keyTable struct {
 	seed   maphash.Seed
 	slots  []uint64 // 0 = empty
-	states []keyState
-	chunk  []byte // current arena chunk, appended to within its capacity
+	blocks [][]keyState
+	n      int
+	chunks [][]byte // arena
+	cur    int      // the chunk appended to, within its capacity; -1 before the first
 	// pendingTag is the hash tag of the key the last failed lookup saw,
 	// for the insert that follows it.
 	pendingTag uint64
 	arena      uint64 // bytes reserved by all chunks
 }
 
-const arenaChunk = 1 << 20
+const (
+	arenaChunk = 1 << 20
+	// stateBlockBits sizes the state blocks: 8192 states, 640 KiB.
+	stateBlockBits = 13
+	stateBlockLen  = 1 << stateBlockBits
+)
 
 func newKeyTable() *keyTable {
-	return &keyTable{seed: maphash.MakeSeed(), slots: make([]uint64, 1024)}
+	return &keyTable{seed: maphash.MakeSeed(), slots: make([]uint64, 1024), cur: -1}
 }
+
+// len is the number of keys.
+func (t *keyTable) len() int { return t.n }
+
+// state is the state of key index i; the pointer stays valid.
+func (t *keyTable) state(i int) *keyState {
+	return &t.blocks[i>>stateBlockBits][i&(stateBlockLen-1)]
+}
+
+// each calls fn for every key's state, in index order.
+func (t *keyTable) each(fn func(i int, s *keyState)) {
+	i := 0
+	for _, b := range t.blocks {
+		for j := range b {
+			fn(i, &b[j])
+			i++
+		}
+	}
+}
+
+// key is the interned key of s.
+func (t *keyTable) key(s *keyState) string {
+	if s.keyLen == 0 {
+		return ""
+	}
+	c := t.chunks[s.keyChunk]
+	return unsafe.String(&c[s.keyOff], int(s.keyLen))
+}
+
+// keyAt is the key of index i.
+func (t *keyTable) keyAt(i int) string { return t.key(t.state(i)) }
+
+// slotOf is where a hash (or a slot's tag bits) starts probing.
+func slotOf(h, mask uint64) uint64 { return (h >> 32) & mask }
 
 // lookup returns the index of key and true, or the slot where it belongs
 // and false. It does not allocate.
@@ -34,14 +81,14 @@ func (t *keyTable) lookup(key []byte) (int, bool) {
 	mask := uint64(len(t.slots) - 1)
 	h := maphash.Bytes(t.seed, key)
 	tag := h &^ (1<<32 - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
+	for i := slotOf(h, mask); ; i = (i + 1) & mask {
 		s := t.slots[i]
 		if s == 0 {
 			t.pendingTag = tag
 			return int(i), false
 		}
 		if s&^(1<<32-1) == tag {
-			if idx := int(uint32(s)) - 1; t.states[idx].key == string(key) {
+			if idx := int(uint32(s)) - 1; t.keyAt(idx) == string(key) {
 				return idx, true
 			}
 		}
@@ -51,10 +98,23 @@ func (t *keyTable) lookup(key []byte) (int, bool) {
 // insert adds key (known to be absent, slot from lookup) and returns its
 // index. The key is copied into the arena.
 func (t *keyTable) insert(key []byte, slot int) int {
-	idx := len(t.states)
-	t.states = append(t.states, keyState{key: t.intern(key)})
+	idx := t.n
+	if idx&(stateBlockLen-1) == 0 && idx>>stateBlockBits == len(t.blocks) {
+		// The first block grows by appending (small tables stay small);
+		// the others are allocated whole.
+		capacity := stateBlockLen
+		if idx == 0 {
+			capacity = 64
+		}
+		t.blocks = append(t.blocks, make([]keyState, 0, capacity))
+	}
+	b := &t.blocks[len(t.blocks)-1]
+	st := keyState{}
+	st.keyChunk, st.keyOff, st.keyLen = t.intern(key)
+	*b = append(*b, st)
+	t.n++
 	t.slots[slot] = t.pendingTag | uint64(idx+1)
-	if uint64(len(t.states))*2 > uint64(len(t.slots)) {
+	if uint64(t.n)*2 > uint64(len(t.slots)) {
 		t.grow()
 	}
 	return idx
@@ -67,9 +127,7 @@ func (t *keyTable) grow() {
 		if s == 0 {
 			continue
 		}
-		// The slot keeps only the top hash bits; rehash for the position.
-		h := maphash.String(t.seed, t.states[uint32(s)-1].key)
-		j := h & mask
+		j := slotOf(s, mask)
 		for slots[j] != 0 {
 			j = (j + 1) & mask
 		}
@@ -78,22 +136,23 @@ func (t *keyTable) grow() {
 	t.slots = slots
 }
 
-// intern copies key into the arena and returns a string aliasing the copy.
-func (t *keyTable) intern(key []byte) string {
+// intern copies key into the arena and returns where it is.
+func (t *keyTable) intern(key []byte) (chunk, off, n uint32) {
 	if len(key) == 0 {
-		return ""
+		return 0, 0, 0
 	}
 	if len(key) > arenaChunk/4 {
-		b := make([]byte, len(key))
-		copy(b, key)
-		t.arena += uint64(len(b))
-		return unsafe.String(&b[0], len(b))
+		// A chunk of its own; the current chunk stays current.
+		t.chunks = append(t.chunks, append([]byte(nil), key...))
+		t.arena += uint64(len(key))
+		return uint32(len(t.chunks) - 1), 0, uint32(len(key))
 	}
-	if cap(t.chunk)-len(t.chunk) < len(key) {
-		t.chunk = make([]byte, 0, arenaChunk)
+	if t.cur < 0 || cap(t.chunks[t.cur])-len(t.chunks[t.cur]) < len(key) {
+		t.chunks = append(t.chunks, make([]byte, 0, arenaChunk))
 		t.arena += arenaChunk
+		t.cur = len(t.chunks) - 1
 	}
-	start := len(t.chunk)
-	t.chunk = append(t.chunk, key...)
-	return unsafe.String(&t.chunk[start], len(key))
+	start := len(t.chunks[t.cur])
+	t.chunks[t.cur] = append(t.chunks[t.cur], key...)
+	return uint32(t.cur), uint32(start), uint32(len(key))
 }

@@ -12,12 +12,11 @@ func (sc *scanner) summariseLeases(sum *Summary) {
 	leases := sc.other.leases
 	ls.Count = uint64(len(leases))
 	attached := map[int64]uint64{}
-	for i := range sc.table.states {
-		s := &sc.table.states[i]
+	sc.table.each(func(_ int, s *keyState) {
 		if s.live && s.lease != 0 {
 			attached[s.lease]++
 		}
-	}
+	})
 	ttls := make([]int64, 0, len(leases))
 	perLease := make([]uint32, 0, len(leases))
 	known := make(map[int64]bool, len(leases))

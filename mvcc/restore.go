@@ -61,14 +61,14 @@ func (ix *restoreIndex) apply(k, v []byte) restoredEntry {
 	e.indexed = true
 	if !found {
 		idx = ix.table.insert(kv.Key, idx)
-		ix.table.states[idx].restoreNew(&ix.shape, len(kv.Key), rev, tomb, kv)
+		ix.table.state(idx).restoreNew(&ix.shape, len(kv.Key), rev, tomb, kv)
 	} else if tomb {
-		e.indexed = ix.table.states[idx].tombstone(&ix.shape, rev)
+		e.indexed = ix.table.state(idx).tombstone(&ix.shape, rev)
 	} else {
-		ix.table.states[idx].put(&ix.shape, rev)
+		ix.table.state(idx).put(&ix.shape, rev)
 	}
 	e.idx = idx
-	s := &ix.table.states[idx]
+	s := ix.table.state(idx)
 	s.revs++
 	s.totalBytes += uint64(e.entryBytes)
 	s.lastBytes = e.entryBytes

@@ -13,14 +13,14 @@ type ranked struct {
 // topHeap keeps the n best keys by score (ties: smaller key first) in a
 // min-heap, so ranking costs O(keys × log n) and n entries of memory.
 type topHeap struct {
-	n      int
-	items  []ranked
-	states []keyState
+	n     int
+	items []ranked
+	table *keyTable
 }
 
 func (h *topHeap) Len() int { return len(h.items) }
 func (h *topHeap) Less(i, j int) bool {
-	return worse(h.items[i], h.items[j], h.states)
+	return worse(h.items[i], h.items[j], h.table)
 }
 func (h *topHeap) Swap(i, j int) { h.items[i], h.items[j] = h.items[j], h.items[i] }
 func (h *topHeap) Push(x any)    { h.items = append(h.items, x.(ranked)) }
@@ -32,11 +32,11 @@ func (h *topHeap) Pop() any {
 
 // worse orders by score, then by key descending, so that the heap root is
 // the entry to evict first.
-func worse(a, b ranked, states []keyState) bool {
+func worse(a, b ranked, table *keyTable) bool {
 	if a.score != b.score {
 		return a.score < b.score
 	}
-	return states[a.idx].key > states[b.idx].key
+	return table.keyAt(a.idx) > table.keyAt(b.idx)
 }
 
 func (h *topHeap) offer(score uint64, idx int) {
@@ -48,7 +48,7 @@ func (h *topHeap) offer(score uint64, idx int) {
 		heap.Push(h, r)
 		return
 	}
-	if worse(h.items[0], r, h.states) {
+	if worse(h.items[0], r, h.table) {
 		h.items[0] = r
 		heap.Fix(h, 0)
 	}
@@ -57,6 +57,6 @@ func (h *topHeap) offer(score uint64, idx int) {
 // best returns the kept entries, best first.
 func (h *topHeap) best() []ranked {
 	out := append([]ranked(nil), h.items...)
-	sort.Slice(out, func(i, j int) bool { return worse(out[j], out[i], h.states) })
+	sort.Slice(out, func(i, j int) bool { return worse(out[j], out[i], h.table) })
 	return out
 }

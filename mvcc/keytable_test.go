@@ -1,0 +1,60 @@
+package mvcc
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// The table must find every key it interned, across growth of the slots,
+// new state blocks and arena chunks, and keys too big for a shared chunk.
+func TestKeyTableInternsAndFinds(t *testing.T) {
+	tab := newKeyTable()
+	big := strings.Repeat("b", arenaChunk/2)
+	var keys []string
+	for i := range 3*stateBlockLen + 17 {
+		k := fmt.Sprintf("/registry/pods/ns-%03d/pod-%07d", i%97, i)
+		switch i {
+		case 5:
+			k = big + "1"
+		case stateBlockLen + 3:
+			k = big + "2"
+		case 7:
+			k = ""
+		}
+		keys = append(keys, k)
+		idx, ok := tab.lookup([]byte(k))
+		if ok {
+			t.Fatalf("key %d found before it was inserted", i)
+		}
+		if got := tab.insert([]byte(k), idx); got != i {
+			t.Fatalf("key %d got index %d", i, got)
+		}
+		tab.state(i).revs = uint32(i + 1)
+	}
+	if tab.len() != len(keys) {
+		t.Fatalf("len %d, want %d", tab.len(), len(keys))
+	}
+	for i, k := range keys {
+		idx, ok := tab.lookup([]byte(k))
+		if !ok || idx != i {
+			t.Fatalf("key %d: lookup gave %d, %v", i, idx, ok)
+		}
+		if tab.keyAt(i) != k {
+			t.Fatalf("key %d reads back as %.40q", i, tab.keyAt(i))
+		}
+	}
+	n := 0
+	tab.each(func(i int, s *keyState) {
+		if s.revs != uint32(i+1) || i != n {
+			t.Fatalf("each: state %d (call %d) has revs %d", i, n, s.revs)
+		}
+		n++
+	})
+	if n != len(keys) {
+		t.Fatalf("each visited %d states, want %d", n, len(keys))
+	}
+	if _, ok := tab.lookup([]byte("/registry/pods/absent")); ok {
+		t.Fatal("an absent key was found")
+	}
+}
