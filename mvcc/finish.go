@@ -7,8 +7,9 @@ import (
 	"strings"
 )
 
-// finish turns the streamed state into the Summary.
-func (sc *scanner) finish() *Summary {
+// finish turns the streamed state into the Summary. read, if not nil, is
+// called once the compaction what-if is resolved, before the per-key pass.
+func (sc *scanner) finish(read func(*scanner)) *Summary {
 	o := sc.opts
 	m := sc.meta
 	sum := &Summary{
@@ -64,6 +65,9 @@ func (sc *scanner) finish() *Summary {
 			RemovedBytes:     sc.rerun.bytes,
 			ScannedRevisions: sc.rerun.scanned,
 		}
+	}
+	if read != nil {
+		read(sc)
 	}
 	sc.perKey(sum)
 	sum.Index = IndexShape{

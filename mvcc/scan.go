@@ -69,20 +69,40 @@ func Scan(src KVReader, opts Options) (*Summary, error) {
 // Like CompactionKeep's, the filter decides from the bucket key alone and
 // never looks at v, which may be nil.
 func ScanWithCompactionKeep(src KVReader, opts Options) (sum *Summary, keep func(bucket string, k, v []byte) bool, err error) {
-	sum, sc, err := scanRecording(src, opts, true)
-	if err != nil || len(sum.ReadErrors) > 0 {
+	var build func() func(bucket string, k, v []byte) bool
+	sum, err = ScanWithCompactionKeepEarly(src, opts, func(b func() func(bucket string, k, v []byte) bool) { build = b })
+	if err != nil || build == nil {
 		return sum, nil, err
 	}
-	return sum, keepFilter(sc.whatIf, sc.unrestorable), nil
+	return sum, build(), nil
+}
+
+// ScanWithCompactionKeepEarly is ScanWithCompactionKeep that hands over
+// the filter as soon as etcd's buckets have been read, before the per-key
+// summary (top keys, prefixes, leases) is built: ready gets a function that
+// builds the filter and may be called from another goroutine, so work that
+// needs only the filter and what src recorded can run beside the rest of
+// the scan. ready is not called when the filter would be nil.
+func ScanWithCompactionKeepEarly(src KVReader, opts Options, ready func(buildKeep func() func(bucket string, k, v []byte) bool)) (*Summary, error) {
+	sum, _, err := scanRecording(src, opts, true, func(sc *scanner) {
+		if len(sc.readErrors) == 0 {
+			// Nothing writes whatIf or unrestorable after this point.
+			whatIf, unrestorable := sc.whatIf, sc.unrestorable
+			ready(func() func(bucket string, k, v []byte) bool { return keepFilter(whatIf, unrestorable) })
+		}
+	})
+	return sum, err
 }
 
 func scan(src KVReader, opts Options) (*Summary, *scanner, error) {
-	return scanRecording(src, opts, false)
+	return scanRecording(src, opts, false, nil)
 }
 
 // scanRecording is scan; with record it also keeps what CompactionKeep
 // needs: the revision the what-if keeps per key and the unrestorable ones.
-func scanRecording(src KVReader, opts Options, record bool) (*Summary, *scanner, error) {
+// read, if not nil, is called once the buckets are read and the what-if
+// is resolved.
+func scanRecording(src KVReader, opts Options, record bool, read func(*scanner)) (*Summary, *scanner, error) {
 	opts = opts.withDefaults()
 	names, err := src.BucketNames()
 	if err != nil {
@@ -113,7 +133,7 @@ func scanRecording(src KVReader, opts Options, record bool) (*Summary, *scanner,
 	for _, name := range names {
 		sc.scanBucket(src, name)
 	}
-	return sc.finish(), sc, nil
+	return sc.finish(read), sc, nil
 }
 
 // scanBucket visits one bucket in key order, feeding etcdutl's hash (bucket

@@ -192,8 +192,9 @@ func Build(in Input, o Options) (*Report, error) {
 	// compaction filter the second one needs and records the key and
 	// value lengths both replay: one read of etcd's buckets serves all.
 	type scanned struct {
-		keep   compactionFilter
-		replay pages.KVReader // nil: the simulations read the file
+		keep      compactionFilter
+		buildKeep func() func(bucket string, k, v []byte) bool // builds keep, beside the scan
+		replay    pages.KVReader                               // nil: the simulations read the file
 	}
 	scanDone := make(chan scanned, 1)
 	if needKeys && !checkRun {
@@ -202,8 +203,21 @@ func Build(in Input, o Options) (*Report, error) {
 			mo.DataSize = int64(f.Meta().HighWater) * int64(f.PageSize())
 			var out scanned
 			if needPredict && mo.CompactAt == o.CompactAt {
+				// The simulations start as soon as the buckets are read
+				// and recorded, beside the scan's per-key summary.
 				rec := pages.NewKVRecorder(f)
-				sum, out.keep, sumErr = mvcc.ScanWithCompactionKeep(rec, mo)
+				sent := false
+				sum, sumErr = mvcc.ScanWithCompactionKeepEarly(rec, mo, func(build func() func(bucket string, k, v []byte) bool) {
+					out.buildKeep = build
+					if replay, ok := rec.Replay(); ok {
+						out.replay = replay
+					}
+					scanDone <- out
+					sent = true
+				})
+				if sent {
+					return
+				}
 				if replay, ok := rec.Replay(); ok {
 					out.replay = replay
 				}
@@ -219,6 +233,9 @@ func Build(in Input, o Options) (*Report, error) {
 	if needPredict && !checkRun {
 		goPass(func() {
 			s := <-scanDone
+			if s.buildKeep != nil {
+				s.keep = s.buildKeep()
+			}
 			src := pages.KVReader(f)
 			if s.replay != nil {
 				src = s.replay
