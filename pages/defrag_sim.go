@@ -350,24 +350,26 @@ func (s *simDB) spillBucket(b *simBucket) {
 		for _, p := range ids[:len(ids)-1] {
 			lv.closedPages += p.pages
 		}
-		last := pieces[len(pieces)-1]
-		lv.open = simNode{inodes: append([]simInode(nil), last...), pgid: ids[len(ids)-1].pgid, pages: ids[len(ids)-1].pages}
-		if len(pieces) == 1 {
-			continue
-		}
-		if l == len(b.levels)-1 {
-			// The root split: bbolt adds a parent holding every piece.
-			parent := &simLevel{}
-			for _, p := range pieces {
-				parent.open.inodes = append(parent.open.inodes, simInode{size: simElementSize + p[0].keyLen, keyLen: p[0].keyLen})
+		if len(pieces) > 1 {
+			if l == len(b.levels)-1 {
+				// The root split: bbolt adds a parent holding every piece.
+				parent := &simLevel{}
+				for _, p := range pieces {
+					parent.open.inodes = append(parent.open.inodes, simInode{size: simElementSize + p[0].keyLen, keyLen: p[0].keyLen})
+				}
+				b.levels = append(b.levels, parent)
+			} else {
+				parent := &b.levels[l+1].open
+				for _, p := range pieces[1:] {
+					parent.inodes = append(parent.inodes, simInode{size: simElementSize + p[0].keyLen, keyLen: p[0].keyLen})
+				}
 			}
-			b.levels = append(b.levels, parent)
-			continue
 		}
-		parent := &b.levels[l+1].open
-		for _, p := range pieces[1:] {
-			parent.inodes = append(parent.inodes, simInode{size: simElementSize + p[0].keyLen, keyLen: p[0].keyLen})
-		}
+		// The last piece stays open. It moves to the front of the node's
+		// own buffer (the pieces are parts of it, done with by now), so the
+		// next commit's puts append without growing a new slice.
+		last := pieces[len(pieces)-1]
+		lv.open = simNode{inodes: append(lv.open.inodes[:0], last...), pgid: ids[len(ids)-1].pgid, pages: ids[len(ids)-1].pages}
 	}
 }
 

@@ -1,7 +1,6 @@
 package pages
 
 import (
-	"errors"
 	"fmt"
 	"sync"
 )
@@ -22,12 +21,48 @@ type KVRecorder struct {
 	buckets  map[string]*recordedBucket
 }
 
-// recordedBucket is one bucket's pairs from its last completed ForEach.
+// recordedBucket is one bucket's pairs from its last completed ForEach,
+// in chunks that are never copied as the recording grows.
 type recordedBucket struct {
-	keys  []byte   // all keys, back to back
-	ends  []uint32 // end of each key in keys
+	chunks []recordChunk
+	err    error // what the ForEach returned
+}
+
+// recordChunk holds keys back to back (a key never straddles two chunks),
+// the end of each key in keys and each value's length.
+type recordChunk struct {
+	keys  []byte
+	ends  []uint32
 	vlens []uint32
-	err   error // what the ForEach returned
+}
+
+// A chunk holds up to recordChunkKeyBytes of keys (more for one longer
+// key) and recordChunkPairs pairs. The first chunk grows by appending, so a
+// small bucket costs little.
+const (
+	recordChunkKeyBytes = 1 << 20
+	recordChunkPairs    = 1 << 16
+)
+
+func (rb *recordedBucket) add(k []byte, vlen int) {
+	n := len(rb.chunks)
+	if n == 0 || len(rb.chunks[n-1].ends) == recordChunkPairs ||
+		(len(rb.chunks[n-1].keys) > 0 && len(rb.chunks[n-1].keys)+len(k) > recordChunkKeyBytes) {
+		var c recordChunk
+		if n > 0 {
+			c = recordChunk{
+				keys:  make([]byte, 0, max(recordChunkKeyBytes, len(k))),
+				ends:  make([]uint32, 0, recordChunkPairs),
+				vlens: make([]uint32, 0, recordChunkPairs),
+			}
+		}
+		rb.chunks = append(rb.chunks, c)
+		n++
+	}
+	c := &rb.chunks[n-1]
+	c.keys = append(c.keys, k...)
+	c.ends = append(c.ends, uint32(len(c.keys)))
+	c.vlens = append(c.vlens, uint32(vlen))
 }
 
 // NewKVRecorder records what is read through src.
@@ -44,9 +79,6 @@ func (r *KVRecorder) BucketNames() ([]string, error) {
 	return names, err
 }
 
-// errTooBig stops recording a bucket whose keys outgrow 32-bit offsets.
-var errTooBig = errors.New("bucket too large to record")
-
 // ForEach streams src's pairs to fn and records them. A bucket read again
 // is recorded afresh. fn's error ends the walk and the recording of the
 // bucket, which then cannot be replayed.
@@ -55,12 +87,10 @@ func (r *KVRecorder) ForEach(bucket string, fn func(k, v []byte) error) error {
 	var fnErr error
 	err := r.src.ForEach(bucket, func(k, v []byte) error {
 		if rb != nil {
-			if uint64(len(rb.keys))+uint64(len(k)) > 1<<32-1 || uint64(len(v)) > 1<<32-1 {
-				rb = nil
+			if uint64(len(k)) > 1<<31 || uint64(len(v)) > 1<<32-1 {
+				rb = nil // beyond 32-bit lengths: not recorded
 			} else {
-				rb.keys = append(rb.keys, k...)
-				rb.ends = append(rb.ends, uint32(len(rb.keys)))
-				rb.vlens = append(rb.vlens, uint32(len(v)))
+				rb.add(k, len(v))
 			}
 		}
 		if err := fn(k, v); err != nil {
@@ -123,12 +153,14 @@ func (p *kvReplay) forEachLen(bucket string, fn func(k []byte, vlen int) error) 
 	if rb == nil {
 		return fmt.Errorf("no bucket %q in the recording", bucket)
 	}
-	start := uint32(0)
-	for i, end := range rb.ends {
-		if err := fn(rb.keys[start:end:end], int(rb.vlens[i])); err != nil {
-			return err
+	for _, c := range rb.chunks {
+		start := uint32(0)
+		for i, end := range c.ends {
+			if err := fn(c.keys[start:end:end], int(c.vlens[i])); err != nil {
+				return err
+			}
+			start = end
 		}
-		start = end
 	}
 	return rb.err
 }
