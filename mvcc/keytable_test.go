@@ -58,3 +58,50 @@ func TestKeyTableInternsAndFinds(t *testing.T) {
 		t.Fatal("an absent key was found")
 	}
 }
+
+func TestKeyOfValue(t *testing.T) {
+	long := strings.Repeat("k", 300)
+	for _, tc := range []struct {
+		name string
+		v    []byte
+		want string
+		ok   bool
+	}{
+		{"short key first", []byte("\x0a\x03abc\x10\x01"), "abc", true},
+		{"two-byte length", append([]byte{0x0a, 0xac, 0x02}, long...), long, true},
+		{"truncated", []byte("\x0a\x05ab"), "", false},
+		{"other field first", []byte("\x10\x01\x0a\x01a"), "", false},
+		{"empty key", []byte("\x0a\x00"), "", false},
+		{"three-byte length", []byte{0x0a, 0x80, 0x80, 0x01}, "", false},
+		{"empty", nil, "", false},
+	} {
+		k, ok := keyOfValue(tc.v)
+		if ok != tc.ok || string(k) != tc.want {
+			t.Errorf("%s: got %q, %v; want %q, %v", tc.name, k, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// warm only reads: lookups after it answer as before, on a table big
+// enough for it to run.
+func TestKeyTableWarmChangesNothing(t *testing.T) {
+	tab := newKeyTable()
+	var values [][]byte
+	for i := range 1<<16 + 100 {
+		k := fmt.Sprintf("/registry/leases/ns-%d/l-%d", i%31, i)
+		idx, _ := tab.lookup([]byte(k))
+		tab.insert([]byte(k), idx)
+		values = append(values, append([]byte{0x0a, byte(len(k))}, k...))
+	}
+	values = append(values, []byte("\x0a\x07missing"), []byte("garbage"))
+	tab.warm(values)
+	for i, v := range values[:len(values)-2] {
+		k, _ := keyOfValue(v)
+		if idx, ok := tab.lookup(k); !ok || idx != i {
+			t.Fatalf("key %d: lookup gave %d, %v after warm", i, idx, ok)
+		}
+	}
+	if _, ok := tab.lookup([]byte("missing")); ok {
+		t.Fatal("an absent key was found after warm")
+	}
+}

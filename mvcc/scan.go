@@ -15,6 +15,13 @@ type KVReader interface {
 	ForEach(bucket string, fn func(k, v []byte) error) error
 }
 
+// leafReader is a KVReader that can also hand over the pairs of one leaf
+// page together (pages.File and pages.KVRecorder can): the key bucket's
+// scan then warms the key table for a leaf's keys at once (keyTable.warm).
+type leafReader interface {
+	ForEachLeaf(bucket string, fn func(keys, values [][]byte) error) error
+}
+
 // ErrNotEtcd is returned when the file has no "key" bucket.
 var ErrNotEtcd = errors.New(`no "key" bucket: this is not an etcd v3 data file (member/snap/db or a snapshot)`)
 
@@ -144,7 +151,7 @@ func (sc *scanner) scanBucket(src KVReader, name string) {
 	if !bs.Known {
 		sc.unknown = append(sc.unknown, quoteName([]byte(name)))
 	}
-	err := src.ForEach(name, func(k, v []byte) error {
+	pair := func(k, v []byte) error {
 		sc.crc = crc32.Update(sc.crc, castagnoli, k)
 		sc.crc = crc32.Update(sc.crc, castagnoli, v)
 		bs.Keys++
@@ -158,7 +165,19 @@ func (sc *scanner) scanBucket(src KVReader, name string) {
 			sc.other.add(name, k, v)
 		}
 		return nil
-	})
+	}
+	var err error
+	if lr, ok := src.(leafReader); ok && name == "key" {
+		err = lr.ForEachLeaf(name, func(keys, values [][]byte) error {
+			sc.table.warm(values)
+			for i, k := range keys {
+				pair(k, values[i])
+			}
+			return nil
+		})
+	} else {
+		err = src.ForEach(name, pair)
+	}
 	if err != nil {
 		sc.readErrors = append(sc.readErrors, fmt.Sprintf("bucket %s: %v", quoteName([]byte(name)), err))
 	}

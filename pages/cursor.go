@@ -30,6 +30,11 @@ type treeIter struct {
 	// lenFn, when set, replaces fn: leaves are read only as far as their
 	// keys reach, and values are given by length (see forEachLen).
 	lenFn func(flags uint32, k []byte, vlen int) error
+	// leafFn, when set, replaces fn: a leaf's pairs (nested buckets
+	// skipped) are delivered together (see ForEachLeaf).
+	leafFn     func(keys, values [][]byte) error
+	leafKeys   [][]byte
+	leafValues [][]byte
 }
 
 func (f *File) newTreeIter(fn func(flags uint32, k, v []byte) error) *treeIter {
@@ -175,6 +180,10 @@ func (it *treeIter) walk(id uint64, depth int) error {
 
 // leafPage delivers the elements of one leaf node.
 func (it *treeIter) leafPage(nd node, id uint64) error {
+	if it.leafFn != nil {
+		it.leafKeys, it.leafValues = it.leafKeys[:0], it.leafValues[:0]
+		defer func() { clear(it.leafKeys); clear(it.leafValues) }() // keep no page bytes alive
+	}
 	for i := 0; i < nd.count(); i++ {
 		flags, k, v, err := nd.leaf(i)
 		if err != nil {
@@ -183,10 +192,17 @@ func (it *treeIter) leafPage(nd node, id uint64) error {
 		}
 		if it.has && bytes.Compare(it.last, k) >= 0 {
 			it.damaged(CodeKeyOrder, id, "key %d does not follow the previous key; the rest of the page was skipped", i)
-			return nil
+			return it.deliverLeaf()
 		}
 		it.last = append(it.last[:0], k...)
 		it.has = true
+		if it.leafFn != nil {
+			if flags&bucketLeafFlag == 0 {
+				it.leafKeys = append(it.leafKeys, k)
+				it.leafValues = append(it.leafValues, v)
+			}
+			continue
+		}
 		if it.lenFn != nil {
 			if err := it.lenFn(flags, k, int(nd.vsize(i))); err != nil {
 				return err
@@ -197,7 +213,15 @@ func (it *treeIter) leafPage(nd node, id uint64) error {
 			return err
 		}
 	}
-	return nil
+	return it.deliverLeaf()
+}
+
+// deliverLeaf hands the pairs leafPage collected to leafFn.
+func (it *treeIter) deliverLeaf() error {
+	if it.leafFn == nil || len(it.leafKeys) == 0 {
+		return nil
+	}
+	return it.leafFn(it.leafKeys, it.leafValues)
 }
 
 // bucket walks a bucket given its value in the parent (header plus, for an
@@ -267,6 +291,34 @@ func (f *File) ForEach(bucket string, fn func(k, v []byte) error) error {
 			}
 			return fn(k, v)
 		}
+	})
+}
+
+// ForEachLeaf is ForEach delivering the pairs of one leaf page at a time,
+// in key order: keys[i] and values[i] are a pair, valid during the call.
+// A caller that looks each key up in a table far larger than the CPU
+// caches can then issue a leaf's lookups together.
+func (f *File) ForEachLeaf(bucket string, fn func(keys, values [][]byte) error) error {
+	return f.forEach(bucket, func(it *treeIter) { it.leafFn = fn })
+}
+
+// LeafReader is a KVReader that can also deliver a leaf's pairs together
+// (ForEachLeaf); *File and *KVRecorder over a *File are.
+type LeafReader interface {
+	KVReader
+	ForEachLeaf(bucket string, fn func(keys, values [][]byte) error) error
+}
+
+// forEachLeafOf is src.ForEachLeaf when src has it, else ForEach handing
+// over one pair at a time.
+func forEachLeafOf(src KVReader, bucket string, fn func(keys, values [][]byte) error) error {
+	if lr, ok := src.(LeafReader); ok {
+		return lr.ForEachLeaf(bucket, fn)
+	}
+	var ks, vs [1][]byte
+	return src.ForEach(bucket, func(k, v []byte) error {
+		ks[0], vs[0] = k, v
+		return fn(ks[:], vs[:])
 	})
 }
 

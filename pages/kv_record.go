@@ -99,15 +99,46 @@ func (r *KVRecorder) ForEach(bucket string, fn func(k, v []byte) error) error {
 		}
 		return nil
 	})
+	r.keep(bucket, rb, fnErr, err)
+	return err
+}
+
+// ForEachLeaf is ForEach delivering a leaf's pairs together (see
+// File.ForEachLeaf), recording them the same way.
+func (r *KVRecorder) ForEachLeaf(bucket string, fn func(keys, values [][]byte) error) error {
+	rb := &recordedBucket{}
+	var fnErr error
+	err := forEachLeafOf(r.src, bucket, func(keys, values [][]byte) error {
+		if rb != nil {
+			for i, k := range keys {
+				if uint64(len(k)) > 1<<31 || uint64(len(values[i])) > 1<<32-1 {
+					rb = nil // beyond 32-bit lengths: not recorded
+					break
+				}
+				rb.add(k, len(values[i]))
+			}
+		}
+		if err := fn(keys, values); err != nil {
+			fnErr = err
+			return err
+		}
+		return nil
+	})
+	r.keep(bucket, rb, fnErr, err)
+	return err
+}
+
+// keep stores a finished recording of bucket, or forgets the bucket when
+// the recording stopped.
+func (r *KVRecorder) keep(bucket string, rb *recordedBucket, fnErr, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if rb == nil || fnErr != nil {
 		delete(r.buckets, bucket)
-		return err
+		return
 	}
 	rb.err = err
 	r.buckets[bucket] = rb
-	return err
 }
 
 // Replay is a reader of what was recorded that yields keys and value
@@ -171,6 +202,8 @@ type lengthReader interface {
 }
 
 var (
+	_ LeafReader   = (*File)(nil)
+	_ LeafReader   = (*KVRecorder)(nil)
 	_ lengthReader = (*File)(nil)
 	_ lengthReader = (*kvReplay)(nil)
 )
