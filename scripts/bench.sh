@@ -87,6 +87,12 @@ for size in "${SIZES[@]}"; do
 	fi
 	fsize=$(stat -c %s "$db")
 	log "$db: $fsize bytes"
+	# The startup runs restore the db once and copy the restored dir per
+	# run, in the temp dir: about twice the file at a time.
+	free=$(df -B1 --output=avail "${TMPDIR:-/tmp}" | tail -1)
+	if [ "$free" -lt $((fsize * 5 / 2)) ]; then
+		log "warning: ${TMPDIR:-/tmp} has $((free >> 30)) GiB free; etcd's startup runs need about $((fsize * 5 / 2 >> 30)) GiB"
+	fi
 	dd if="$db" of=/dev/null bs=1M 2>/dev/null
 	LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -137,7 +143,9 @@ for size in "${SIZES[@]}"; do
 				echo "| $label | - | - | - | - | - | - | - | - | skipped: dbinspect CLI not built |"
 				return
 			fi
-			echo "| $label | ${W[$key]} | ${C[$key]:--} | $(mib "${R[$key]:-0}") | $(pct "${R[$key]:-0}" "$fsize") | $(ratio "${W[$key]}" "${W[dd]}") | $(ratio "${W[$key]}" "${W[bbolt]}") | $(ratio "${W[$key]}" "${W[etcdutl]}") | $(ratio "${W[$key]}" "${W[etcd]:-}") | ${S[$key]} |"
+			# A failed command (etcd out of disk, say) has no wall time.
+			local w=${W[$key]:-}
+			echo "| $label | ${w:--} | ${C[$key]:--} | $(mib "${R[$key]:-0}") | $(pct "${R[$key]:-0}" "$fsize") | $(ratio "$w" "${W[dd]:-}") | $(ratio "$w" "${W[bbolt]:-}") | $(ratio "$w" "${W[etcdutl]:-}") | $(ratio "$w" "${W[etcd]:-}") | ${S[$key]} |"
 		}
 		row dd '`dd if=FILE of=/dev/null bs=1M`'
 		row bbolt '`bbolt stats FILE` (v1.4.3)'
@@ -149,8 +157,8 @@ for size in "${SIZES[@]}"; do
 		[ -n "${W[restore]:-}" ] && echo && echo "etcdutl snapshot restore of this file took ${W[restore]} s; the whole startup command (restore, $RUNS copies, $RUNS starts) ${W[startup]} s. etcd's median RSS once ready: $ETCD_MEM. \"Server created\" is StartEtcd to etcd's \"fast-forwarding election ticks\" log line: backend opened, WAL read, lessor and mvcc store restored, before the leader election, whose random delay (up to ~1 s) is part of every real startup."
 		if [ $HAVE_DBINSPECT = 1 ] && [ "${S[pages]}" = ok ] && [ "${S[report]}" = ok ]; then
 			echo
-			echo "Targets: pages <= 2x bbolt stats: $(ratio "${W[pages]}" "${W[bbolt]}")x;" \
-				"report <= 0.5x etcdutl status: $(ratio "${W[report]}" "${W[etcdutl]}")x;" \
+			echo "Targets: pages <= 2x bbolt stats: $(ratio "${W[pages]}" "${W[bbolt]:-}")x;" \
+				"report <= 0.5x etcdutl status: $(ratio "${W[report]}" "${W[etcdutl]:-}")x;" \
 				"report <= 0.25x etcd startup: $(ratio "${W[report]}" "${W[etcd]:-}")x;" \
 				"peak RSS <= 25% of file: pages $(pct "${R[pages]}" "$fsize"), report $(pct "${R[report]}" "$fsize")."
 		fi

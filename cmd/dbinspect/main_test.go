@@ -33,6 +33,7 @@ func TestMain(m *testing.M) {
 	os.Setenv("HOME", cfg)
 	code := m.Run()
 	os.RemoveAll(cfg)
+	fixtures.RemoveCache()
 	os.Exit(code)
 }
 
