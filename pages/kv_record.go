@@ -83,24 +83,14 @@ func (r *KVRecorder) BucketNames() ([]string, error) {
 // is recorded afresh. fn's error ends the walk and the recording of the
 // bucket, which then cannot be replayed.
 func (r *KVRecorder) ForEach(bucket string, fn func(k, v []byte) error) error {
-	rb := &recordedBucket{}
-	var fnErr error
-	err := r.src.ForEach(bucket, func(k, v []byte) error {
-		if rb != nil {
-			if uint64(len(k)) > 1<<31 || uint64(len(v)) > 1<<32-1 {
-				rb = nil // beyond 32-bit lengths: not recorded
-			} else {
-				rb.add(k, len(v))
+	return r.ForEachLeaf(bucket, func(keys, values [][]byte) error {
+		for i, k := range keys {
+			if err := fn(k, values[i]); err != nil {
+				return err
 			}
-		}
-		if err := fn(k, v); err != nil {
-			fnErr = err
-			return err
 		}
 		return nil
 	})
-	r.keep(bucket, rb, fnErr, err)
-	return err
 }
 
 // ForEachLeaf is ForEach delivering a leaf's pairs together (see
@@ -109,14 +99,15 @@ func (r *KVRecorder) ForEachLeaf(bucket string, fn func(keys, values [][]byte) e
 	rb := &recordedBucket{}
 	var fnErr error
 	err := forEachLeafOf(r.src, bucket, func(keys, values [][]byte) error {
-		if rb != nil {
-			for i, k := range keys {
-				if uint64(len(k)) > 1<<31 || uint64(len(values[i])) > 1<<32-1 {
-					rb = nil // beyond 32-bit lengths: not recorded
-					break
-				}
-				rb.add(k, len(values[i]))
+		for i, k := range keys {
+			if rb == nil {
+				break
 			}
+			if uint64(len(k)) > 1<<31 || uint64(len(values[i])) > 1<<32-1 {
+				rb = nil // beyond 32-bit lengths: not recorded
+				break
+			}
+			rb.add(k, len(values[i]))
 		}
 		if err := fn(keys, values); err != nil {
 			fnErr = err
