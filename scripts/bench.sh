@@ -3,7 +3,7 @@
 # the same etcd db: reading the file (dd), bbolt stats, etcdutl snapshot
 # status and a real etcd startup on a dir restored from the db.
 #
-# Usage: scripts/bench.sh [SIZE...]        (default: 1GiB; e.g. 1GiB 8GiB)
+# Usage: scripts/bench.sh [SIZE...]        (default: 1GiB; e.g. 1GiB 8GiB 700MiB-3Mrev)
 #
 # Big dbs are generated once with testdata/etcdbench (real etcd 3.6 storage
 # code) under testdata/big/ (git-ignored) and reused. Results are printed and
