@@ -21,7 +21,7 @@ import (
 
 // CalibrateOptions sizes the measurements.
 type CalibrateOptions struct {
-	// Scale multiplies every workload; 1 takes about 20 s on 2 cores,
+	// Scale multiplies every workload; 1 takes about 30 s on 2 cores,
 	// about 200 MB of temp disk and 400 MB of memory (most of both time and
 	// memory is the 1M-key etcd-shaped index heap). Tests use a small scale.
 	Scale float64
