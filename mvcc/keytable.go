@@ -28,7 +28,7 @@ type keyTable struct {
 	// for the insert that follows it.
 	pendingTag uint64
 	arena      uint64 // bytes reserved by all chunks
-	// for warm
+	// scratch and result of warm (the sum keeps its reads from being optimized away)
 	hashes []uint64
 	sink   uint64
 }
