@@ -62,7 +62,7 @@ func predictStartup(in PredictInputs, cal Calibration, version string) StartupBr
 	// 1.5M keys, against 6-7 us for a Get), plus the GC's marking of the
 	// bytes the key's index entry keeps live, which calibrate adds to it.
 	// 3.7 decodes with protobuf-go (proto.Unmarshal into a new message),
-	// 1.6-2.2x the CPU of 3.6's gogo Unmarshal in CPU profiles of real
+	// 1.7-2.2x the CPU of 3.6's gogo Unmarshal in CPU profiles of real
 	// starts; that decoding runs in restore's reading goroutine, beside the
 	// index goroutine that bounds the restore, so with two cores or more it
 	// does not lengthen the start: real 3.7.3 and 3.6.16 starts on the same
@@ -170,7 +170,7 @@ func startupModel(in PredictInputs, cal Calibration) Model {
 			"the data dir was restored from this db alone: no WAL entries to replay (an existing member also replays up to --snapshot-count entries)",
 			"coefficients: " + cal.Source + lookupNote(cal),
 			"3.5 stores btree items as interfaces (google/btree v1.0.1): its inserts are scaled from the 3.6 measurement",
-			"at least two cores: 3.7 unmarshals with protobuf-go, 1.6-2.2x the CPU of 3.5 and 3.6's gogo code, but in restore's reading goroutine, beside the index goroutine that bounds the restore, so 3.7 is predicted as 3.6 (real 3.7.3 and 3.6.16 starts agree within their spread); on one core add that CPU",
+			"at least two cores: 3.7 unmarshals with protobuf-go, 1.7-2.2x the CPU of 3.5 and 3.6's gogo code, but in restore's reading goroutine, beside the index goroutine that bounds the restore, so 3.7 is predicted as 3.6 (real 3.7.3 and 3.6.16 starts agree within their spread); on one core add that CPU",
 			"the initial corrupt check is off (the default), so no hash of the db at startup",
 			"a key's revisions are spread over the history (the key cache then misses at the rate above); keys rewritten in bursts hit the cache more, so the lookup term is an upper end",
 		},
