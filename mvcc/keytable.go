@@ -10,8 +10,8 @@ import (
 //   - Key bytes live in arena chunks that are never moved; a state names its
 //     key by chunk and offset, so states hold no pointers and the garbage
 //     collector never scans them.
-//   - States live in fixed-size blocks: growing never copies them and never
-//     needs twice their memory.
+//   - States live in fixed-size blocks: growing copies none past the first
+//     block and never needs twice their memory.
 //   - The hash table (open addressing, linear probing, load <= 1/2) holds
 //     per slot the index+1 in the low 32 bits and the top 32 hash bits
 //     above. A probe that misses rarely touches a state or key bytes, and
@@ -47,7 +47,9 @@ func newKeyTable() *keyTable {
 // len is the number of keys.
 func (t *keyTable) len() int { return t.n }
 
-// state is the state of key index i; the pointer stays valid.
+// state is the state of key index i. The pointer stays valid across
+// inserts once the table holds stateBlockLen keys (the first block grows
+// by appending until then; the blocks after it never move).
 func (t *keyTable) state(i int) *keyState {
 	return &t.blocks[i>>stateBlockBits][i&(stateBlockLen-1)]
 }
