@@ -192,40 +192,37 @@ func Build(in Input, o Options) (*Report, error) {
 	// compaction filter the second one needs and records the key and
 	// value lengths both replay: one read of etcd's buckets serves all.
 	type scanned struct {
-		keep      compactionFilter
-		buildKeep func() func(bucket string, k, v []byte) bool // builds keep, beside the scan
-		replay    pages.KVReader                               // nil: the simulations read the file
+		keep   func() compactionFilter // builds the filter, in the simulations' goroutine; nil: none
+		replay pages.KVReader          // nil: the simulations read the file
 	}
 	scanDone := make(chan scanned, 1)
 	if needKeys && !checkRun {
 		goPass(func() {
 			mo := o.MVCC
 			mo.DataSize = int64(f.Meta().HighWater) * int64(f.PageSize())
-			var out scanned
 			if needPredict && mo.CompactAt == o.CompactAt {
 				// The simulations start as soon as the buckets are read
 				// and recorded, beside the scan's per-key summary.
 				rec := pages.NewKVRecorder(f)
 				sent := false
-				sum, sumErr = mvcc.ScanWithCompactionKeepEarly(rec, mo, func(build func() func(bucket string, k, v []byte) bool) {
-					out.buildKeep = build
+				send := func(keep func() compactionFilter) {
+					out := scanned{keep: keep}
 					if replay, ok := rec.Replay(); ok {
 						out.replay = replay
 					}
 					scanDone <- out
 					sent = true
-				})
-				if sent {
-					return
 				}
-				if replay, ok := rec.Replay(); ok {
-					out.replay = replay
+				sum, sumErr = mvcc.ScanWithCompactionKeepEarly(rec, mo, send)
+				if !sent {
+					send(nil) // the buckets could not all be read: no filter
 				}
-			} else {
-				sum, sumErr = mvcc.Scan(f, mo)
-				if needPredict {
-					out.keep = compactionKeep(f, o.CompactAt)
-				}
+				return
+			}
+			sum, sumErr = mvcc.Scan(f, mo)
+			var out scanned
+			if needPredict {
+				out.keep = func() compactionFilter { return compactionKeep(f, o.CompactAt) }
 			}
 			scanDone <- out
 		})
@@ -233,14 +230,15 @@ func Build(in Input, o Options) (*Report, error) {
 	if needPredict && !checkRun {
 		goPass(func() {
 			s := <-scanDone
-			if s.buildKeep != nil {
-				s.keep = s.buildKeep()
+			var keep compactionFilter
+			if s.keep != nil {
+				keep = s.keep()
 			}
 			src := pages.KVReader(f)
 			if s.replay != nil {
 				src = s.replay
 			}
-			sims = runDefragSims(src, f.PageSize(), s.keep)
+			sims = runDefragSims(src, f.PageSize(), keep)
 		})
 	}
 	wg.Wait()
