@@ -274,7 +274,6 @@ func measureRestore(revs int) (perRev, perByte, perKey, secs float64) {
 	keyLen := float64(len(names[0]))
 	perByte = max((tBytesLarge-tBytesSmall)/(float64(revsBytes)*(large-small)), 1e-12)
 	perRev = max((tSmall-float64(revs)*(small+keyLen)*perByte)/float64(revs), 1e-9)
-	tLarge := tBytesSmall + tBytesLarge
 	items := make([]*restoreKeyIndex, keys)
 	for i := range items {
 		items[i] = &restoreKeyIndex{key: names[i]}
@@ -288,7 +287,7 @@ func measureRestore(revs int) (perRev, perByte, perKey, secs float64) {
 		})
 	})
 	perKey = max(tTree/float64(keys), 1e-9)
-	return perRev, perByte, perKey, tSmall + tLarge + tTree
+	return perRev, perByte, perKey, tSmall + tBytesSmall + tBytesLarge + tTree
 }
 
 // etcdKeyIndex, etcdGeneration and etcdRevision have the shape and sizes of
