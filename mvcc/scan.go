@@ -151,7 +151,7 @@ func (sc *scanner) scanBucket(src KVReader, name string) {
 	if !bs.Known {
 		sc.unknown = append(sc.unknown, quoteName([]byte(name)))
 	}
-	pair := func(k, v []byte) error {
+	pair := func(k, v []byte) {
 		sc.crc = crc32.Update(sc.crc, castagnoli, k)
 		sc.crc = crc32.Update(sc.crc, castagnoli, v)
 		bs.Keys++
@@ -164,7 +164,6 @@ func (sc *scanner) scanBucket(src KVReader, name string) {
 		default:
 			sc.other.add(name, k, v)
 		}
-		return nil
 	}
 	var err error
 	if lr, ok := src.(leafReader); ok && name == "key" {
@@ -176,7 +175,7 @@ func (sc *scanner) scanBucket(src KVReader, name string) {
 			return nil
 		})
 	} else {
-		err = src.ForEach(name, pair)
+		err = src.ForEach(name, func(k, v []byte) error { pair(k, v); return nil })
 	}
 	if err != nil {
 		sc.readErrors = append(sc.readErrors, fmt.Sprintf("bucket %s: %v", quoteName([]byte(name)), err))
