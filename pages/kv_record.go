@@ -115,13 +115,13 @@ func (r *KVRecorder) ForEachLeaf(bucket string, fn func(keys, values [][]byte) e
 		}
 		return nil
 	})
-	r.keep(bucket, rb, fnErr, err)
+	r.store(bucket, rb, fnErr, err)
 	return err
 }
 
-// keep stores a finished recording of bucket, or forgets the bucket when
+// store keeps a finished recording of bucket, or forgets the bucket when
 // the recording stopped.
-func (r *KVRecorder) keep(bucket string, rb *recordedBucket, fnErr, err error) {
+func (r *KVRecorder) store(bucket string, rb *recordedBucket, fnErr, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if rb == nil || fnErr != nil {
