@@ -195,11 +195,13 @@ func decodeVarintFields(data []byte, out []uint64) error {
 		if err != nil {
 			return err
 		}
-		field, wt := wire>>3, wire&7
-		if int32(field) <= 0 || wt == 4 {
+		// gogo truncates the field number to int32, so a tag beyond that
+		// range names a low field: do the same.
+		field, wt := int32(wire>>3), wire&7
+		if field <= 0 || wt == 4 {
 			return fmt.Errorf("proto: illegal tag %d", wire)
 		}
-		if field <= uint64(len(out)) {
+		if int(field) <= len(out) {
 			if wt != 0 {
 				return fmt.Errorf("proto: wrong wire type %d for field %d", wt, field)
 			}

@@ -2,8 +2,13 @@ package mvcc
 
 import (
 	"bytes"
+	"errors"
+	"slices"
 	"testing"
 
+	"github.com/dbinspect/dbinspect/internal/fixtures"
+	"github.com/dbinspect/dbinspect/pages"
+	"go.etcd.io/etcd/api/v3/authpb"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 )
 
@@ -123,4 +128,102 @@ func checkCompactionKeep(t *testing.T, kv *memKV, sum *Summary) {
 	if c := sum.Compaction; c.RemovedRevisions != dropped || c.RemovedBytes != droppedBytes {
 		t.Fatalf("filter drops %d pairs, %d bytes; what-if removes %d, %d", dropped, droppedBytes, c.RemovedRevisions, c.RemovedBytes)
 	}
+}
+
+// fixtureBucketSeeds returns up to max pairs of each named bucket from the
+// committed fixtures, read through dbinspect's own page reader.
+func fixtureBucketSeeds(f *testing.F, max int, buckets ...string) [][3][]byte {
+	var out [][3][]byte
+	for _, fx := range fixtures.All(f) {
+		file, err := pages.Open(fixtures.Path(f, fx))
+		if err != nil {
+			f.Fatal(err)
+		}
+		have, err := file.BucketNames()
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, b := range buckets {
+			if !slices.Contains(have, b) {
+				continue
+			}
+			n := 0
+			err := file.ForEach(b, func(k, v []byte) error {
+				if n++; n > max {
+					return errEnough
+				}
+				out = append(out, [3][]byte{[]byte(b), bytes.Clone(k), bytes.Clone(v)})
+				return nil
+			})
+			if err != nil && !errors.Is(err, errEnough) {
+				f.Fatalf("%s: bucket %s: %v", fx.Name, b, err)
+			}
+		}
+		file.Close()
+	}
+	return out
+}
+
+var errEnough = errors.New("enough seeds")
+
+// FuzzDecodeVarintFields checks the decoder behind leases and alarms
+// against gogo's generated code for a message of the same kind:
+// authpb.UserAddOptions has one varint field (NoPassword), so on any input
+// both must fail or both succeed, skipping unknown fields alike, and agree
+// on that field. The lease decode is the same loop with three fields.
+func FuzzDecodeVarintFields(f *testing.F) {
+	for _, s := range fixtureBucketSeeds(f, 20, "lease", "alarm") {
+		if string(s[0]) == "lease" {
+			f.Add(s[2])
+		} else {
+			f.Add(s[1])
+		}
+	}
+	f.Add([]byte{0x08, 0x96, 0x01, 0x10, 0x3c, 0x18, 0x05}) // lease 150, TTL 60, remaining 5
+	f.Add([]byte{0x08, 0x01, 0x2a, 0x01, 0x00, 0x10, 0x02}) // unknown bytes field 5
+	f.Add([]byte{0x0b, 0x08, 0x01, 0x0c, 0x08, 0x01})       // group holding field 1
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var want authpb.UserAddOptions
+		wantErr := want.Unmarshal(b)
+		var got [1]uint64
+		gotErr := decodeVarintFields(b, got[:])
+		if (wantErr == nil) != (gotErr == nil) {
+			t.Fatalf("%x: gogo err %v, ours %v", b, wantErr, gotErr)
+		}
+		if wantErr == nil && (got[0] != 0) != want.NoPassword {
+			t.Fatalf("%x: gogo NoPassword %v, ours %d", b, want.NoPassword, got[0])
+		}
+		// Three fields differ from one only in what counts as unknown:
+		// fields 2 and 3 must then be varints.
+		id, _, _, err := decodeLease(b)
+		if err == nil && (gotErr != nil || uint64(id) != got[0]) {
+			t.Fatalf("%x: decodeLease gave id %d, one-field decode %d (%v)", b, id, got[0], gotErr)
+		}
+	})
+}
+
+// FuzzOtherBuckets feeds arbitrary pairs to every non-key bucket decoder
+// (lease, auth, members, cluster, alarm, meta): no panic, and no
+// figure that the input cannot justify.
+func FuzzOtherBuckets(f *testing.F) {
+	names := []string{"lease", "auth", "authUsers", "authRoles", "members", "members_removed", "cluster", "alarm", "meta"}
+	for _, s := range fixtureBucketSeeds(f, 5, names...) {
+		for i, n := range names {
+			if n == string(s[0]) {
+				f.Add(uint8(i), s[1], s[2])
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, which uint8, k, v []byte) {
+		kv := newMemKV()
+		kv.put(names[int(which)%len(names)], k, v)
+		sum, err := Scan(kv, DefaultOptions())
+		if err != nil {
+			return
+		}
+		if sum.Leases.Count+sum.Leases.Malformed > 1 || len(sum.Members) > 1 || len(sum.Alarms) > 1 ||
+			sum.Auth.Users+sum.Auth.Roles > 1 {
+			t.Fatalf("one pair gave leases %+v, %d members, %d alarms, auth %+v", sum.Leases, len(sum.Members), len(sum.Alarms), sum.Auth)
+		}
+	})
 }
