@@ -10,24 +10,12 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// fuzzSeedLimit keeps seed files small so each fuzz run stays fast.
-const fuzzSeedLimit = 1 << 20
-
-// seedFiles are whole bbolt files for the fuzz corpora: small fixtures and
-// files built here with bbolt (1 KiB pages, nested and inline buckets,
-// overflow values, synced freelist).
+// seedFiles are small whole bbolt files built here with bbolt (1 KiB
+// pages, nested and inline buckets, overflow values, synced freelist): the
+// committed fixtures, 2 MiB and more, seed through seedPages and
+// seedPrefixes instead.
 func seedFiles(f *testing.F) [][]byte {
 	var out [][]byte
-	for _, fx := range fixtures.All(f) {
-		if fx.SizeBytes > fuzzSeedLimit {
-			continue
-		}
-		b, err := os.ReadFile(fixtures.Path(f, fx))
-		if err != nil {
-			f.Fatal(err)
-		}
-		out = append(out, b)
-	}
 	small := []dbSpec{
 		{"nested-1k", 1024, false, func(t testing.TB, db *bolt.DB) {
 			update(t, db, func(tx *bolt.Tx) error {
@@ -63,7 +51,9 @@ func seedFiles(f *testing.F) [][]byte {
 	return out
 }
 
-// seedPages cuts every page of the seed files, by their own page size.
+// seedPages cuts the pages of the seed files, by their own page size, and
+// samples the pages of every committed fixture (those files are too big to
+// seed whole): both metas and up to 8 pages of each type.
 func seedPages(f *testing.F) [][]byte {
 	var out [][]byte
 	for _, b := range seedFiles(f) {
@@ -75,6 +65,49 @@ func seedPages(f *testing.F) [][]byte {
 		for off := 0; off+ps <= len(b) && off < 64*ps; off += ps {
 			out = append(out, b[off:off+ps])
 		}
+	}
+	for _, b := range fixtureFiles(f) {
+		file, err := NewFile(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			f.Fatal(err)
+		}
+		ps := file.PageSize()
+		taken := map[uint16]int{}
+		for off := 0; off+ps <= len(b); off += ps {
+			p := b[off : off+ps]
+			flags := parseHeader(p).Flags
+			if taken[flags] < 8 || off < 2*ps {
+				taken[flags]++
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// seedPrefixes are the first 16 pages of every committed fixture: real
+// metas and trees, cut short like a half-copied file.
+func seedPrefixes(f *testing.F) [][]byte {
+	var out [][]byte
+	for _, b := range fixtureFiles(f) {
+		file, err := NewFile(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			f.Fatal(err)
+		}
+		out = append(out, b[:min(len(b), 16*file.PageSize())])
+	}
+	return out
+}
+
+// fixtureFiles reads every committed fixture.
+func fixtureFiles(f *testing.F) [][]byte {
+	var out [][]byte
+	for _, fx := range fixtures.All(f) {
+		b, err := os.ReadFile(fixtures.Path(f, fx))
+		if err != nil {
+			f.Fatal(err)
+		}
+		out = append(out, b)
 	}
 	return out
 }
@@ -151,6 +184,9 @@ func FuzzAnalyze(f *testing.F) {
 			f.Add(b)
 		}
 	}
+	for _, b := range seedPrefixes(f) {
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if len(b) > 1<<20 {
 			return
@@ -176,9 +212,10 @@ func FuzzAnalyze(f *testing.F) {
 // FuzzSnapshotTrailer checks trailer detection and verification against
 // etcdutl's rule, computed here independently: a file of 512k+32 bytes
 // (k ≥ 1) ends with the SHA-256 of the bytes before; any other size has
-// no trailer. Seeds are the small fixtures with a good and a bad trailer.
+// no trailer. Seeds are small files and fixture prefixes, each with a good
+// and a bad trailer and without one.
 func FuzzSnapshotTrailer(f *testing.F) {
-	for _, b := range seedFiles(f) {
+	for _, b := range append(seedFiles(f), seedPrefixes(f)...) {
 		if len(b) > 64<<10 {
 			continue
 		}
