@@ -16,6 +16,9 @@ func FuzzParseBucketKey(f *testing.F) {
 	f.Add(AppendBucketKey(nil, BucketKey{Revision: Revision{Main: 5, Sub: 1}}))
 	f.Add(AppendBucketKey(nil, BucketKey{Revision: Revision{Main: 7}, Tombstone: true}))
 	f.Add([]byte("alarm"))
+	for _, s := range fixtureBucketSeeds(f, 50, "key") {
+		f.Add(s[1])
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		k, err := ParseBucketKey(b)
 		if err != nil {
@@ -40,6 +43,11 @@ func FuzzDecodeKeyValue(f *testing.F) {
 	} {
 		b, _ := kv.Marshal()
 		f.Add(b)
+	}
+	for _, s := range fixtureBucketSeeds(f, 50, "key") {
+		if len(s[2]) < 4096 { // a cut value is not a KeyValue
+			f.Add(s[2])
+		}
 	}
 	f.Add([]byte{0x3a, 0x00, 0x0a, 0x01, 'k'}) // unknown field 7 then key
 	f.Add([]byte{0x0b, 0x0c})                  // group
@@ -131,10 +139,11 @@ func checkCompactionKeep(t *testing.T, kv *memKV, sum *Summary) {
 }
 
 // fixtureBucketSeeds returns up to max pairs of each named bucket from the
-// committed fixtures, read through dbinspect's own page reader.
+// sampled fixtures, read through dbinspect's own page reader; values over
+// 4 KiB are cut there (fuzzing them whole only slows the fuzzer).
 func fixtureBucketSeeds(f *testing.F, max int, buckets ...string) [][3][]byte {
 	var out [][3][]byte
-	for _, fx := range fixtures.All(f) {
+	for _, fx := range fixtures.Sample(f) {
 		file, err := pages.Open(fixtures.Path(f, fx))
 		if err != nil {
 			f.Fatal(err)
@@ -152,7 +161,7 @@ func fixtureBucketSeeds(f *testing.F, max int, buckets ...string) [][3][]byte {
 				if n++; n > max {
 					return errEnough
 				}
-				out = append(out, [3][]byte{[]byte(b), bytes.Clone(k), bytes.Clone(v)})
+				out = append(out, [3][]byte{[]byte(b), bytes.Clone(k), bytes.Clone(v[:min(len(v), 4096)])})
 				return nil
 			})
 			if err != nil && !errors.Is(err, errEnough) {

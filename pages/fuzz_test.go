@@ -52,8 +52,8 @@ func seedFiles(f *testing.F) [][]byte {
 }
 
 // seedPages cuts the pages of the seed files, by their own page size, and
-// samples the pages of every committed fixture (those files are too big to
-// seed whole): both metas and up to 8 pages of each type.
+// samples the pages of a sample of the committed fixtures (too big to seed
+// whole): both metas and up to 8 pages of each type.
 func seedPages(f *testing.F) [][]byte {
 	var out [][]byte
 	for _, b := range seedFiles(f) {
@@ -85,7 +85,7 @@ func seedPages(f *testing.F) [][]byte {
 	return out
 }
 
-// seedPrefixes are the first 16 pages of every committed fixture: real
+// seedPrefixes are the first 16 pages of the sampled fixtures: real
 // metas and trees, cut short like a half-copied file.
 func seedPrefixes(f *testing.F) [][]byte {
 	var out [][]byte
@@ -99,10 +99,10 @@ func seedPrefixes(f *testing.F) [][]byte {
 	return out
 }
 
-// fixtureFiles reads every committed fixture.
+// fixtureFiles reads the sample of committed fixtures.
 func fixtureFiles(f *testing.F) [][]byte {
 	var out [][]byte
-	for _, fx := range fixtures.All(f) {
+	for _, fx := range fixtures.Sample(f) {
 		b, err := os.ReadFile(fixtures.Path(f, fx))
 		if err != nil {
 			f.Fatal(err)
