@@ -167,6 +167,8 @@ var specs = []dbSpec{
 type bboltAnswer struct {
 	pageSize  int
 	size      int64 // tx.Size()
+	txid      int   // tx.ID() of a read transaction: the meta bbolt chose
+	fileBytes int64 // the file's size as bbolt's copy has it
 	freePageN int
 	types     map[int]string // page id → tx.Page type, for the pages bbolt lists
 	stats     map[string]bolt.BucketStats
@@ -190,8 +192,9 @@ func askBbolt(t testing.TB, path string) bboltAnswer {
 	}
 	defer db.Close()
 	o := bboltAnswer{pageSize: db.Info().PageSize, freePageN: db.Stats().FreePageN, types: map[int]string{}, stats: map[string]bolt.BucketStats{}}
+	o.fileBytes = int64(len(b))
 	err = db.View(func(tx *bolt.Tx) error {
-		o.size = tx.Size()
+		o.size, o.txid = tx.Size(), tx.ID()
 		for id := 0; ; {
 			p, err := tx.Page(id)
 			if err != nil {
@@ -268,6 +271,12 @@ func compareWithBbolt(t *testing.T, path string) *Analysis {
 	}
 	if f.PageSize() != o.pageSize {
 		t.Errorf("page size %d, bbolt %d", f.PageSize(), o.pageSize)
+	}
+	if got := f.Meta().TxID; got != uint64(o.txid) {
+		t.Errorf("meta txid %d, bbolt tx.ID() %d", got, o.txid)
+	}
+	if a.File.SizeBytes != o.fileBytes {
+		t.Errorf("file size %d, bbolt's copy has %d bytes", a.File.SizeBytes, o.fileBytes)
 	}
 	if a.Pages.HighWaterBytes != o.size {
 		t.Errorf("high-water bytes %d, bbolt tx.Size() %d", a.Pages.HighWaterBytes, o.size)
