@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks dbinspect against the tools an operator would otherwise run on
-# the same etcd db: reading the file (dd), bbolt stats, etcdutl snapshot
-# status and a real etcd startup on a dir restored from the db.
+# the same etcd db: reading the file (dd, cat), bbolt stats, etcdutl snapshot
+# status and a real etcd startup on a dir restored from the db; and runs the
+# Go benchmarks of the page walk and the key scan on the same file.
 #
 # Usage: scripts/bench.sh [SIZE...]        (default: 1GiB; e.g. 1GiB 8GiB 700MiB-3Mrev)
 #
@@ -33,7 +34,8 @@ if [ ! -x "$BIN/bbolt" ]; then
 	(cd /tmp && GOBIN="$BIN" go install go.etcd.io/bbolt/cmd/bbolt@v1.4.3)
 fi
 HAVE_DBINSPECT=0
-if (cd "$ROOT" && go build -o "$BIN/dbinspect" ./cmd/dbinspect) 2>"$BIG/dbinspect-build.log"; then
+if (cd "$ROOT" && go build -o "$BIN/dbinspect" ./cmd/dbinspect &&
+	go test -c -o "$BIN/pages.test" ./pages && go test -c -o "$BIN/mvcc.test" ./mvcc) 2>"$BIG/dbinspect-build.log"; then
 	HAVE_DBINSPECT=1
 else
 	log "dbinspect does not build yet (see $BIG/dbinspect-build.log): its rows are skipped"
@@ -107,6 +109,7 @@ for size in "${SIZES[@]}"; do
 		W[$key]=$WALL R[$key]=$RSS C[$key]=$CPU S[$key]=$STATUS
 	}
 	run dd dd if="$db" of=/dev/null bs=1M
+	run cat sh -c 'cat "$1" >/dev/null' cat "$db"
 	run bbolt "$BIN/bbolt" stats "$db"
 	run etcdutl "$BIN/etcdbench" status -db "$db"
 	run startup "$BIN/etcdbench" startup -runs "$RUNS" -db "$db"
@@ -125,6 +128,10 @@ for size in "${SIZES[@]}"; do
 	if [ $HAVE_DBINSPECT = 1 ]; then
 		run pages "$BIN/dbinspect" pages "$db"
 		run report "$BIN/dbinspect" report "$db"
+		# The Go benchmarks of the page walk (issue 3) and the key scan
+		# (issue 5), in the same sitting: their lines go in the results.
+		run goanalyze env -C "$ROOT/pages" DBINSPECT_BIG_DB="$db" "$BIN/pages.test" -test.run '^$' -test.bench '^BenchmarkAnalyze$' -test.benchtime 3x -test.benchmem
+		run goscan env -C "$ROOT/mvcc" DBINSPECT_BIG_DB="$db" "$BIN/mvcc.test" -test.run '^$' -test.bench '^BenchmarkScan$' -test.benchtime 3x -test.benchmem
 	fi
 
 	{
@@ -148,12 +155,23 @@ for size in "${SIZES[@]}"; do
 			echo "| $label | ${w:--} | ${C[$key]:--} | $(mib "${R[$key]:-0}") | $(pct "${R[$key]:-0}" "$fsize") | $(ratio "$w" "${W[dd]:-}") | $(ratio "$w" "${W[bbolt]:-}") | $(ratio "$w" "${W[etcdutl]:-}") | $(ratio "$w" "${W[etcd]:-}") | ${S[$key]} |"
 		}
 		row dd '`dd if=FILE of=/dev/null bs=1M`'
+		row cat '`cat FILE >/dev/null`'
 		row bbolt '`bbolt stats FILE` (v1.4.3)'
 		row etcdutl 'etcdutl snapshot status (3.6.16 code)'
 		row etcd "etcd 3.6.16 startup, restored dir (median of $RUNS)"
 		row server "etcd 3.6.16 startup to server created, before the election (median)"
 		row pages '`dbinspect pages FILE`'
 		row report '`dbinspect report FILE`'
+		row goanalyze '`go test ./pages -bench Analyze` (3 walks, one process)'
+		row goscan '`go test ./mvcc -bench Scan` (3 key scans, one process)'
+		if [ "${S[goanalyze]:-}" = ok ] && [ "${S[goscan]:-}" = ok ]; then
+			echo
+			echo "Go benchmarks (ns/op is one walk or one scan; the page walk's MB/s is over the whole file; peak-heap-MiB is sampled every 20 ms):"
+			echo
+			echo '```'
+			grep -h '^Benchmark' "$BIG/out/$size-goanalyze.out" "$BIG/out/$size-goscan.out"
+			echo '```'
+		fi
 		[ -n "${W[restore]:-}" ] && echo && echo "etcdutl snapshot restore of this file took ${W[restore]} s; the whole startup command (restore, $RUNS copies, $RUNS starts) ${W[startup]} s. etcd's median RSS once ready: $ETCD_MEM. \"Server created\" is StartEtcd to etcd's \"fast-forwarding election ticks\" log line: backend opened, WAL read, lessor and mvcc store restored, before the leader election, whose random delay (up to ~1 s) is part of every real startup."
 		if [ $HAVE_DBINSPECT = 1 ] && [ "${S[pages]}" = ok ] && [ "${S[report]}" = ok ]; then
 			echo
