@@ -108,6 +108,7 @@ func (f *HashmapFreelist) Allocate(n uint64) (uint64, bool) {
 	if set, ok := f.bySize[n]; ok {
 		f.work.SizesVisited++
 		start := set.starts[f.rng.IntN(len(set.starts))]
+		f.work.MapWrites += f.allocWrites(n, n)
 		f.delSpan(start, n)
 		return start, true
 	}
@@ -122,8 +123,30 @@ func (f *HashmapFreelist) Allocate(n uint64) (uint64, bool) {
 	size := f.sizes[k+f.rng.IntN(g)]
 	set := f.bySize[size]
 	start := set.starts[f.rng.IntN(len(set.starts))]
+	f.work.MapWrites += f.allocWrites(size, n)
 	f.split(start, size, n)
 	return start, true
+}
+
+// allocWrites counts the map writes (inserts and deletes) bbolt's Allocate
+// makes when it takes n pages from a span of size pages: delSpan deletes
+// from forwardMap, backwardMap and freemaps[size], and freemaps[size]
+// itself when that was its last span; allocs gets the start; the cache
+// loses each of the n ids; a split's addSpan of the rest writes
+// backwardMap, forwardMap and freemaps[rest], creating freemaps[rest]
+// when no span has that size.
+func (f *HashmapFreelist) allocWrites(size, n uint64) float64 {
+	w := 3 + 1 + n
+	if len(f.bySize[size].starts) == 1 {
+		w++
+	}
+	if rest := size - n; rest > 0 {
+		w += 3
+		if f.bySize[rest] == nil {
+			w++
+		}
+	}
+	return float64(w)
 }
 
 func (f *HashmapFreelist) split(start, size, n uint64) {
@@ -159,6 +182,7 @@ func (f *HashmapFreelist) AllocateAt(n, start uint64) bool {
 	}
 	f.work.Allocations++
 	size := f.forward[start]
+	f.work.MapWrites += f.allocWrites(size, n)
 	if size == n {
 		f.work.SizesVisited++
 		f.delSpan(start, n)

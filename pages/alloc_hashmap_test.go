@@ -100,3 +100,49 @@ func TestHashmapModelAllowsBboltChoices(t *testing.T) {
 		})
 	}
 }
+
+// Ensure that the map writes counted per allocation follow bbolt's
+// Allocate, delSpan and addSpan, counted by hand from hashmap.go.
+func TestHashmapMapWrites(t *testing.T) {
+	// Spans: one of 1 page, two of 3 pages.
+	free := []Span{{Start: 10, Len: 1}, {Start: 20, Len: 3}, {Start: 30, Len: 3}}
+	f := NewHashmapFreelist(free, 1)
+	steps := []struct {
+		n    uint64
+		want float64 // writes of this allocation alone
+	}{
+		// Exact size, last of its size: forward, backward, freemaps[1][10],
+		// freemaps[1] itself, allocs, one cache id.
+		{1, 6},
+		// A 3-page span split for 2: 3 deletes (its size keeps a span),
+		// allocs, 2 cache ids, and the 1-page rest: backward, forward, a new
+		// freemaps[1] and its entry.
+		{2, 10},
+		// Exact size again (the rest of 1 page), the last of its size.
+		{1, 6},
+		// The last 3-page span, exact: 3 deletes plus freemaps[3], allocs, 3 cache ids.
+		{3, 8},
+	}
+	var before float64
+	for i, s := range steps {
+		if _, ok := f.Allocate(s.n); !ok {
+			t.Fatalf("step %d: allocate %d failed", i, s.n)
+		}
+		got := f.Work().MapWrites - before
+		before = f.Work().MapWrites
+		if got != s.want {
+			t.Errorf("step %d: allocate %d made %v map writes, want %v", i, s.n, got, s.want)
+		}
+	}
+	// The next-allocation estimate agrees with the replay on a fresh copy.
+	h := NewHashmapFreelist(free, 1)
+	if got := hashmapWritesFirst(h, 1); got != 6 {
+		t.Errorf("hashmapWritesFirst(1) = %v, want 6", got)
+	}
+	if got := hashmapWritesFirst(h, 2); got != 9 {
+		t.Errorf("hashmapWritesFirst(2) = %v, want 9 (split a 3-page span; freemaps[1] exists)", got)
+	}
+	if got := hashmapWritesFirst(h, 4); got != 0 {
+		t.Errorf("hashmapWritesFirst(4) = %v, want 0 (nothing fits)", got)
+	}
+}

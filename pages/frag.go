@@ -141,6 +141,10 @@ type HashmapRunCost struct {
 	// SizesVisitedWhenFull is the entries visited by the allocation that
 	// finds no span and grows the file (all of them).
 	SizesVisitedWhenFull int `json:"sizes_visited_when_full"`
+	// MapWritesFirst is the expected map inserts and deletes of the next
+	// allocation (see HashmapFreelist.allocWrites), over the model's
+	// uniform choice of span; 0 when nothing fits.
+	MapWritesFirst float64 `json:"map_writes_first"`
 }
 
 // ReplayResult is one replay of new writes under one allocator.

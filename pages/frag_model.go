@@ -35,6 +35,10 @@ type AllocWork struct {
 	SizesVisited float64 `json:"sizes_visited,omitempty"`
 	// Splits: hashmap only. Allocations that cut a larger span.
 	Splits int64 `json:"splits,omitempty"`
+	// MapWrites: hashmap only. Map inserts and deletes made by the
+	// allocations (forwardMap, backwardMap, freemaps, allocs, and one cache
+	// delete per page taken); see HashmapFreelist.allocWrites.
+	MapWrites float64 `json:"map_writes,omitempty"`
 }
 
 // TxWriter replays a single writer the way bbolt runs it: pages freed in a

@@ -109,6 +109,7 @@ func arrayRunCosts(free []Span, pages uint64, needs []runNeed) []ArrayRunCost {
 // fits it visits every size left, the distinct nonzero remainders L mod n.
 func hashmapRunCosts(free []Span, sizes []uint64, needs []runNeed) []HashmapRunCost {
 	out := make([]HashmapRunCost, 0, len(needs))
+	h := NewHashmapFreelist(free, 0)
 	for _, nd := range needs {
 		n := nd.pages
 		c := HashmapRunCost{RunPages: n}
@@ -124,6 +125,7 @@ func hashmapRunCosts(free []Span, sizes []uint64, needs []runNeed) []HashmapRunC
 		default:
 			c.SizesVisitedFirst = float64(d)
 		}
+		c.MapWritesFirst = hashmapWritesFirst(h, n)
 		rest := map[uint64]struct{}{}
 		for _, s := range free {
 			if r := s.Len % n; r > 0 {
@@ -134,4 +136,22 @@ func hashmapRunCosts(free []Span, sizes []uint64, needs []runNeed) []HashmapRunC
 		out = append(out, c)
 	}
 	return out
+}
+
+// hashmapWritesFirst is the expected map writes of the next allocation of
+// n pages from h's spans: taking an exact-size span if there is one,
+// else a uniformly chosen larger size, as HashmapFreelist does.
+func hashmapWritesFirst(h *HashmapFreelist, n uint64) float64 {
+	if set, ok := h.bySize[n]; ok && len(set.starts) > 0 {
+		return h.allocWrites(n, n)
+	}
+	larger := h.sizes[h.eligible(n):]
+	if len(larger) == 0 {
+		return 0
+	}
+	var sum float64
+	for _, size := range larger {
+		sum += h.allocWrites(size, n)
+	}
+	return sum / float64(len(larger))
 }

@@ -67,7 +67,7 @@ func (f Fragmentation) Table() [][]string {
 		add(fmt.Sprintf("%d-page runs before growth", r.RunPages), fragCount(r.Fits), fragCount(r.Fits))
 		add(fmt.Sprintf("work per %d-page run", r.RunPages),
 			fmt.Sprintf("%s ids scanned (avg %s filling)", fragCount(ac.IDsScannedFirst), fragCount(uint64(ac.IDsScannedAvg+0.5))),
-			fmt.Sprintf("%s map entries", strconv.FormatFloat(hc.SizesVisitedFirst, 'f', 1, 64)))
+			fmt.Sprintf("%s sizes visited, %s map writes", strconv.FormatFloat(hc.SizesVisitedFirst, 'f', 1, 64), strconv.FormatFloat(hc.MapWritesFirst, 'f', 1, 64)))
 	}
 	add("freelist memory", humanize.IBytes(uint64(f.Array.MemoryBytes)), humanize.IBytes(uint64(f.Hashmap.MemoryBytes)))
 	a, h := f.Array.Replay, f.Hashmap
