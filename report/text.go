@@ -251,6 +251,7 @@ func (t *textWriter) pagesSection(r *Report) {
 	t.table(tb)
 	t.printf("  high water %s (etcd's DbSize), free %s, in use %s (etcd's DbSizeInUse)\n",
 		ibytes(a.Pages.HighWaterBytes), ibytes(a.Pages.FreeBytes), ibytes(a.Pages.InUseBytes))
+	t.printf("  (a running etcd reports a few pages more in use: pages its last commits freed are still pending there)\n")
 	if a.Meta.FreelistPersisted {
 		t.printf("  freelist persisted at page %d (%s ids listed)\n", a.Meta.Freelist, count(int64(a.Freelist.Listed)))
 	} else {
