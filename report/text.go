@@ -386,7 +386,27 @@ func compactionLine(m *mvcc.Summary) string {
 
 func etcdutlLine(m *mvcc.Summary) string {
 	e := m.Etcdutl
-	return fmt.Sprintf("hash %08x, revision %s, total keys %s, total size %s", e.Hash, count(e.Revision), count(int64(e.TotalKeys)), count(e.TotalSize))
+	return fmt.Sprintf("hash %08x, revision %s, total keys %s, total size %s", e.Hash, count(e.Revision), etcdutlTotalKeys(e), count(e.TotalSize))
+}
+
+// etcdutlTotalKeys is the total-key count the etcdutl of the file's
+// version prints, naming the other count when it differs: etcdutl 3.6+
+// counts live user keys, 3.5 (and 3.4's etcdctl) every pair of every
+// bucket. A file without a storage version is from 3.5 or earlier.
+func etcdutlTotalKeys(e mvcc.EtcdutlStatus) string {
+	v36 := fmt.Sprintf("%s live keys", count(int64(e.TotalKeys)))
+	v35 := fmt.Sprintf("%s pairs in all buckets", count(int64(e.TotalKeysV35)))
+	if e.Version == "" {
+		if e.TotalKeys == e.TotalKeysV35 {
+			return count(int64(e.TotalKeysV35)) + " (etcdutl 3.5)"
+		}
+		return fmt.Sprintf("%s (etcdutl 3.5; 3.6 counts %s)", count(int64(e.TotalKeysV35)), v36)
+	}
+	self := "etcdutl " + minorOf(e.Version)
+	if e.TotalKeys == e.TotalKeysV35 {
+		return fmt.Sprintf("%s (%s)", count(int64(e.TotalKeys)), self)
+	}
+	return fmt.Sprintf("%s (%s; 3.5 counts %s)", count(int64(e.TotalKeys)), self, v35)
 }
 
 func (t *textWriter) topKeys(title string, ks []mvcc.KeyStat) {
