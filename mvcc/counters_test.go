@@ -1,6 +1,8 @@
 package mvcc
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
@@ -54,5 +56,94 @@ func TestGenerationCounters(t *testing.T) {
 	}
 	if top := sum.TopKeys.ByRevisions; len(top) != 3 || top[0].Revisions != 3 || top[1].Revisions != 3 || top[0].Key != "/gone" {
 		t.Errorf("top by revisions = %+v, want ties broken by key", top)
+	}
+}
+
+// Ensure that the revisions-per-key percentiles and the top keys by
+// history bytes equal what the model derives on its own: the model counts
+// each key's entries and bytes as it writes and compacts the key bucket,
+// and ranks them with a plain sort.
+func TestRevisionsPerKeyAndTopHistoryMatchModel(t *testing.T) {
+	tests := []struct {
+		name     string
+		topN     int
+		workload func(t *testing.T, m *model)
+		want     *Distribution // hand-computed, when the workload makes it easy
+	}{
+		{
+			name: "key i has i+1 revisions",
+			topN: 5,
+			workload: func(t *testing.T, m *model) {
+				for i := range 100 {
+					for range i + 1 {
+						m.txn(t, op{key: fmt.Sprintf("/k/%03d", i), value: []byte("v")})
+					}
+				}
+			},
+			want: &Distribution{P50: 50, P90: 90, P99: 99, Max: 100},
+		},
+		{
+			name: "ties, deletes and re-creations",
+			topN: 4,
+			workload: func(t *testing.T, m *model) {
+				// /a and /b tie on history; /gone has only history;
+				// /re's first generation is all history.
+				for _, k := range []string{"/b", "/a", "/b", "/a", "/once"} {
+					m.txn(t, op{key: k, value: []byte("xx")})
+				}
+				m.txn(t, op{key: "/gone", value: []byte("gone")})
+				m.txn(t, op{del: true, key: "/gone"})
+				m.txn(t, op{key: "/re", value: []byte("1")})
+				m.txn(t, op{del: true, key: "/re"})
+				m.txn(t, op{key: "/re", value: []byte("22")}, op{key: "/once", value: []byte("y")})
+			},
+		},
+		{
+			name: "random workload",
+			topN: 10,
+			workload: func(t *testing.T, m *model) {
+				randomWorkload(t, m, rand.New(rand.NewPCG(7, 1)), 3000, 20)
+			},
+		},
+		{
+			name: "random workload, compacted",
+			topN: 7,
+			workload: func(t *testing.T, m *model) {
+				randomWorkload(t, m, rand.New(rand.NewPCG(8, 2)), 3000, 20)
+				m.compact(t, m.rev-200, true)
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newModel()
+			tt.workload(t, m)
+			m.checkCounts(t)
+			opts := DefaultOptions()
+			opts.TopN = tt.topN
+			sum, _, err := scan(m.kv, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := m.revisionsPerKey()
+			if tt.want != nil && want != *tt.want {
+				t.Fatalf("model's revisions per key = %+v, hand-computed %+v: the model is wrong", want, *tt.want)
+			}
+			if got := sum.RevisionsPerKey; got != want {
+				t.Errorf("revisions per key = %+v, model %+v", got, want)
+			}
+			wantTop := m.topByHistory(tt.topN)
+			got := sum.TopKeys.ByHistoryBytes
+			if len(got) != len(wantTop) {
+				t.Errorf("top by history bytes has %d keys, model %d", len(got), len(wantTop))
+			}
+			for i := range min(len(got), len(wantTop)) {
+				k := m.keys[wantTop[i]]
+				if got[i].Key != wantTop[i] || got[i].HistoryBytes != k.history() || got[i].TotalBytes != k.bytes || got[i].Revisions != uint64(k.revs) {
+					t.Errorf("top by history #%d = %s (%d history, %d total bytes, %d revisions), model %s (%d, %d, %d)",
+						i, got[i].Key, got[i].HistoryBytes, got[i].TotalBytes, got[i].Revisions, wantTop[i], k.history(), k.bytes, k.revs)
+				}
+			}
+		})
 	}
 }

@@ -75,6 +75,19 @@ type modelKey struct {
 	live                  bool
 	create, mod, ver, lse int64
 	size                  int
+	// revs and bytes count the key's entries in the key bucket and their
+	// bucket key + value bytes; lastBytes is the newest entry's.
+	revs             int
+	bytes, lastBytes uint64
+}
+
+// history is the key's bytes etcd keeps only for history: every entry
+// but the newest of a live key.
+func (k *modelKey) history() uint64 {
+	if k.live {
+		return k.bytes - k.lastBytes
+	}
+	return k.bytes
 }
 
 func newModel() *model {
@@ -131,7 +144,13 @@ func (m *model) write(t testing.TB, bk BucketKey, kv *mvccpb.KeyValue) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.kv.put("key", AppendBucketKey(nil, bk), v)
+	bucketKey := AppendBucketKey(nil, bk)
+	m.kv.put("key", bucketKey, v)
+	k := m.keys[string(kv.Key)]
+	n := uint64(len(bucketKey) + len(v))
+	k.revs++
+	k.bytes += n
+	k.lastBytes = n
 }
 
 // compactPlan lists the key-bucket entries an etcd compaction at rev
@@ -208,10 +227,89 @@ func (m *model) compact(t testing.TB, rev int64, finished bool) {
 	}
 	del, _ := m.compactPlan(t, rev)
 	for _, k := range del {
+		m.forget(t, k)
 		m.kv.del("key", k)
 	}
 	m.kv.put("meta", []byte("finishedCompactRev"), AppendBucketKey(nil, BucketKey{Revision: Revision{Main: rev}}))
 	m.compacted = rev
+}
+
+// forget takes a key-bucket entry about to be deleted off its key's
+// counts. Compaction never deletes a key's newest entry, so lastBytes
+// stays right.
+func (m *model) forget(t testing.TB, bucketKey []byte) {
+	for _, p := range m.kv.buckets["key"] {
+		if !bytes.Equal(p[0], bucketKey) {
+			continue
+		}
+		var kv mvccpb.KeyValue
+		if err := kv.Unmarshal(p[1]); err != nil {
+			t.Fatal(err)
+		}
+		k := m.keys[string(kv.Key)]
+		k.revs--
+		k.bytes -= uint64(len(p[0]) + len(p[1]))
+		return
+	}
+	t.Fatalf("compaction deletes %x, which is not in the key bucket", bucketKey)
+}
+
+// checkCounts walks the key bucket and fails unless every key's revs and
+// bytes are what write and forget kept.
+func (m *model) checkCounts(t testing.TB) {
+	t.Helper()
+	revs, size := map[string]int{}, map[string]uint64{}
+	for _, p := range m.kv.buckets["key"] {
+		var kv mvccpb.KeyValue
+		if err := kv.Unmarshal(p[1]); err != nil {
+			t.Fatal(err)
+		}
+		revs[string(kv.Key)]++
+		size[string(kv.Key)] += uint64(len(p[0]) + len(p[1]))
+	}
+	for name, k := range m.keys {
+		if k.revs != revs[name] || k.bytes != size[name] {
+			t.Fatalf("model key %s counts %d entries of %d bytes, the key bucket has %d of %d", name, k.revs, k.bytes, revs[name], size[name])
+		}
+	}
+}
+
+// revisionsPerKey is the nearest-rank p50, p90, p99 and max of the
+// revisions of the keys still in the key bucket, by a plain sort.
+func (m *model) revisionsPerKey() Distribution {
+	var revs []int
+	for _, k := range m.keys {
+		if k.revs > 0 {
+			revs = append(revs, k.revs)
+		}
+	}
+	if len(revs) == 0 {
+		return Distribution{}
+	}
+	sort.Ints(revs)
+	// Nearest rank: the smallest value with at least p% of keys at or
+	// below it, the ceil(p×n/100)-th in order.
+	rank := func(p int) uint64 { return uint64(revs[(p*len(revs)+99)/100-1]) }
+	return Distribution{P50: rank(50), P90: rank(90), P99: rank(99), Max: uint64(revs[len(revs)-1])}
+}
+
+// topByHistory is the n keys with the most history bytes, most first,
+// ties by key; keys without history are not ranked.
+func (m *model) topByHistory(n int) []string {
+	var names []string
+	for name, k := range m.keys {
+		if k.revs > 0 && k.history() > 0 {
+			names = append(names, name)
+		}
+	}
+	sort.Slice(names, func(i, j int) bool {
+		hi, hj := m.keys[names[i]].history(), m.keys[names[j]].history()
+		if hi != hj {
+			return hi > hj
+		}
+		return names[i] < names[j]
+	})
+	return names[:min(n, len(names))]
 }
 
 // randomWorkload drives the model with puts, deletes, multi-op txns,

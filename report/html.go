@@ -93,15 +93,19 @@ type Segment struct {
 }
 
 // PrefixBar is one key prefix: bytes of the live revisions and of the
-// history (superseded and deleted revisions), and counts.
+// history (superseded and deleted revisions), and counts. ShareOfFile is
+// live + history bytes over the db size (etcd's DbSize); 0 is not shown.
 type PrefixBar struct {
 	Name                    string
 	LiveBytes, HistoryBytes uint64
 	Keys, Revisions         uint64
+	ShareOfFile             float64
 }
 
-// HTMLTable is a titled table. Numeric marks right-aligned columns.
+// HTMLTable is a titled table. Numeric marks right-aligned columns; ID,
+// when set, is the table element's id.
 type HTMLTable struct {
+	ID      string
 	Caption string
 	Header  []string
 	Rows    [][]string
@@ -178,7 +182,7 @@ func htmlCharts(d HTMLData) []svgChart {
 			"Free pages grouped by the length of the run they sit in (pages). Short runs are fragmentation: bbolt can only reuse a run at least as long as the allocation.",
 			d.FreeSpanHistogram, "spans", "pages in them", svgUnitCount),
 		prefixChart("chart-prefixes", "Keys by prefix",
-			"Bytes of the live revisions and of the history (older and deleted revisions) per prefix.", d.Prefixes),
+			"Key-bucket bytes of the live revisions and of the history (older and deleted revisions) per prefix; the percentage is the prefix's share of the file (its bytes over etcd's DbSize).", d.Prefixes),
 		histogramChart("chart-revisions", "Revisions per key",
 			"How many revisions each key keeps until the next compaction.",
 			d.RevisionsPerKey, htmlSeriesName(d.RevisionsPerKeySeries, 0, "keys"), htmlSeriesName(d.RevisionsPerKeySeries, 1, "revisions"), svgUnitCount),

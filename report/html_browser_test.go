@@ -122,7 +122,7 @@ func TestHTMLInChromium(t *testing.T) {
 	for _, want := range []string{
 		`<svg id="chart-page-map"`, `<svg id="chart-waterfall"`, `<svg id="chart-free-spans"`,
 		`<svg id="chart-prefixes"`, `<svg id="chart-revisions"`, `<svg id="chart-startup"`,
-		`<svg id="chart-memory"`, `<image `, `id="report-json"`, `<h1 id="report-title">member/snap/db</h1>`,
+		`<svg id="chart-memory"`, `<table id="table-namespaces">`, `<image `, `id="report-json"`, `<h1 id="report-title">member/snap/db</h1>`,
 	} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("the parsed page has no %s", want)

@@ -56,10 +56,13 @@ func (r *Report) HTMLData() HTMLData {
 	}
 	if m := r.MVCC; m != nil {
 		for _, p := range m.Prefixes {
-			d.Prefixes = append(d.Prefixes, PrefixBar{Name: p.Prefix, LiveBytes: p.LiveBytes, HistoryBytes: p.HistoryBytes, Keys: p.Keys, Revisions: p.Revisions})
+			d.Prefixes = append(d.Prefixes, PrefixBar{Name: p.Prefix, LiveBytes: p.LiveBytes, HistoryBytes: p.HistoryBytes, Keys: p.Keys, Revisions: p.Revisions, ShareOfFile: p.ShareOfFile})
 		}
 		d.RevisionsPerKey = revisionsPerKeyBars(m)
 		d.Tables = append(d.Tables, keyTables(m)...)
+		if ns := m.PrefixesByNamespace; len(ns) > 0 {
+			d.Tables = append(d.Tables, namespacesHTMLTable(ns))
+		}
 	}
 	d.Waterfall = append(d.Waterfall, Bar{Label: "file", Value: float64(a.File.SizeBytes)}, Bar{Label: "high water (DbSize)", Value: float64(a.Pages.HighWaterBytes)}, Bar{Label: "in use", Value: float64(a.Pages.InUseBytes)})
 	if p := r.Predict; p != nil {
@@ -197,6 +200,17 @@ func revisionsPerKeyBars(m *mvcc.Summary) []Bar {
 		bars = append(bars, Bar{Label: label, Value: float64(b.Keys), Value2: float64(b.Revisions)})
 	}
 	return bars
+}
+
+// namespacesHTMLTable is the text report's namespace table, id
+// "table-namespaces", its "more" line as a last row.
+func namespacesHTMLTable(ps []mvcc.PrefixStat) HTMLTable {
+	t := htmlTableOf("Namespaces (namespaced Kubernetes resources, by namespace)", namespacesTable(ps[:min(len(ps), maxNamespaceRows)]))
+	t.ID = "table-namespaces"
+	if len(ps) > maxNamespaceRows {
+		t.Rows = append(t.Rows, []string{moreNamespaces(len(ps) - maxNamespaceRows)})
+	}
+	return t
 }
 
 // keyTables are the key sections of the text report as HTML tables.

@@ -85,6 +85,9 @@ func TestHTMLFromFixtures(t *testing.T) {
 					t.Errorf("--redact-keys: key name %q is in the page", k.Key)
 				}
 			}
+			if strings.HasPrefix(tt.name, "k8s-") && (!strings.Contains(page, `<table id="table-namespaces">`) || !strings.Contains(page, "% of file</text>")) {
+				t.Errorf("Kubernetes file has no namespace table or no share of the file in the prefix chart")
+			}
 			if tt.name == "fragmented-v3.6" && !strings.Contains(page, `<svg id="chart-free-spans"`) {
 				t.Errorf("fragmented file has no free span histogram")
 			}

@@ -61,11 +61,11 @@ func htmlSampleData() HTMLData {
 			{Label: "16+", Value: 0, Value2: 0},
 		},
 		Prefixes: []PrefixBar{
-			{Name: "/registry/events/", LiveBytes: 4 << 20, HistoryBytes: 11 << 20, Keys: 5210, Revisions: 41000},
-			{Name: "/registry/leases/kube-node-lease/", LiveBytes: 300 << 10, HistoryBytes: 8 << 20, Keys: 12, Revisions: 30110},
-			{Name: "/registry/pods/", LiveBytes: 6 << 20, HistoryBytes: 3 << 20, Keys: 2400, Revisions: 12000},
-			{Name: "/registry/configmaps/very-long-namespace-name-for-layout/", LiveBytes: 1 << 20, HistoryBytes: 512 << 10, Keys: 800, Revisions: 2100},
-			{Name: "/registry/secrets/", LiveBytes: 900 << 10, HistoryBytes: 0, Keys: 700, Revisions: 700},
+			{Name: "/registry/events/", LiveBytes: 4 << 20, HistoryBytes: 11 << 20, Keys: 5210, Revisions: 41000, ShareOfFile: 0.234},
+			{Name: "/registry/leases/kube-node-lease/", LiveBytes: 300 << 10, HistoryBytes: 8 << 20, Keys: 12, Revisions: 30110, ShareOfFile: 0.130},
+			{Name: "/registry/pods/", LiveBytes: 6 << 20, HistoryBytes: 3 << 20, Keys: 2400, Revisions: 12000, ShareOfFile: 0.141},
+			{Name: "/registry/configmaps/very-long-namespace-name-for-layout/", LiveBytes: 1 << 20, HistoryBytes: 512 << 10, Keys: 800, Revisions: 2100, ShareOfFile: 0.023},
+			{Name: "/registry/secrets/", LiveBytes: 900 << 10, HistoryBytes: 0, Keys: 700, Revisions: 700}, // share of file unknown: not shown
 		},
 		RevisionsPerKey: []Bar{
 			{Label: "1", Value: 9100, Value2: 9100},
@@ -91,6 +91,17 @@ func htmlSampleData() HTMLData {
 			{Label: "etcd 3.6", Segments: []Segment{{"mmap resident", 64 << 20}, {"treeIndex", 18 << 20}, {"raft log", 20 << 20}}},
 		},
 		Tables: []HTMLTable{{
+			ID:      "table-namespaces",
+			Caption: "Namespaces (namespaced Kubernetes resources, by namespace)",
+			Header:  []string{"namespace", "resource", "keys", "live", "revisions", "live bytes", "history bytes", "share of file"},
+			Numeric: []bool{false, false, true, true, true, true, true, true},
+			Rows: [][]string{
+				{"kube-system", "pods", "310", "310", "2,900", "3.1 MiB", "1.9 MiB", "7.8%"},
+				{"kube-node-lease", "leases", "12", "12", "30,110", "300 KiB", "8.0 MiB", "13.0%"},
+				{"very-long-namespace-name-for-layout", "configmaps", "800", "800", "2,100", "1.0 MiB", "512 KiB", "2.3%"},
+				{"... 41 more in the JSON report (mvcc.prefixes_by_namespace)"},
+			},
+		}, {
 			Caption: "Buckets",
 			Header:  []string{"bucket", "pages", "keys", "depth"},
 			Numeric: []bool{false, true, true, true},

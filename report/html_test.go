@@ -101,6 +101,15 @@ func TestWriteHTMLStructure(t *testing.T) {
 			t.Errorf("chart %s missing", id)
 		}
 	}
+	if !strings.Contains(out, `<table id="table-namespaces">`) {
+		t.Errorf("namespace table missing")
+	}
+	if !strings.Contains(out, "% of file</text>") {
+		t.Errorf("the prefix chart does not print the share of the file")
+	}
+	if !strings.Contains(out, `<table>`+"\n"+`<caption>Buckets</caption>`) {
+		t.Errorf("a table without an ID has an id attribute")
+	}
 	if !strings.Contains(out, `href="data:image/png;base64,`) {
 		t.Errorf("page map PNG is not embedded as a data URI")
 	}

@@ -177,13 +177,18 @@ func prefixChart(id, title, desc string, prefixes []PrefixBar) svgChart {
 		return c
 	}
 	labels := make([]string, len(prefixes))
+	values := make([]string, len(prefixes))
 	var top float64
+	valueW := 260.0
 	for i, p := range prefixes {
 		labels[i] = p.Name
+		values[i] = prefixValueText(p)
 		top = max(top, float64(p.LiveBytes)+float64(p.HistoryBytes))
+		// The largest bar ends where the value column starts: make room
+		// for the longest text, whichever row it is on.
+		valueW = max(valueW, svgCharW*float64(utf8.RuneCountInString(values[i]))+12)
 	}
 	labelW := svgLabelColumn(labels)
-	const valueW = 260.0
 	span := svgWidth - labelW - valueW
 	for r, p := range prefixes {
 		y := svgRowY(0, r)
@@ -199,15 +204,24 @@ func prefixChart(id, title, desc string, prefixes []PrefixBar) svgChart {
 				Tip: fmt.Sprintf("%s: live %s in %s keys", p.Name, svgUnitBytes.format(live), svgUnitCount.format(float64(p.Keys)))},
 			svgRect{X: labelW + wl, Y: by, W: wh, H: svgBarH, Fill: svgPaletteColor(1), Class: "seg",
 				Tip: fmt.Sprintf("%s: history %s in %s revisions", p.Name, svgUnitBytes.format(hist), svgUnitCount.format(float64(p.Revisions)))})
-		c.Texts = append(c.Texts, svgText{X: labelW + wl + wh + 5, Y: y + svgRowH/2 + 4, Anchor: "start", Class: "value",
-			Text: fmt.Sprintf("%s · %s keys · %s revs", svgUnitBytes.format(live+hist),
-				svgUnitCount.format(float64(p.Keys)), svgUnitCount.format(float64(p.Revisions)))})
+		c.Texts = append(c.Texts, svgText{X: labelW + wl + wh + 5, Y: y + svgRowH/2 + 4, Anchor: "start", Class: "value", Text: values[r]})
 	}
 	c.Height = c.svgLegend(svgRowY(0, len(prefixes))+6, []svgLegendItem{
 		{Label: "live revisions", Fill: svgPaletteColor(0)},
 		{Label: "history (older and deleted revisions)", Fill: svgPaletteColor(1)},
 	}) + svgTop
 	return c
+}
+
+// prefixValueText is what a prefix bar prints after it: bytes, keys,
+// revisions and, when known, the share of the file.
+func prefixValueText(p PrefixBar) string {
+	text := fmt.Sprintf("%s · %s keys · %s revs", svgUnitBytes.format(float64(p.LiveBytes)+float64(p.HistoryBytes)),
+		svgUnitCount.format(float64(p.Keys)), svgUnitCount.format(float64(p.Revisions)))
+	if f := svgFinite(p.ShareOfFile); f > 0 {
+		text += fmt.Sprintf(" · %.1f%% of file", 100*f)
+	}
+	return text
 }
 
 type svgLegendItem struct {

@@ -83,6 +83,7 @@ func WriteText(w io.Writer, r *Report, o RenderOptions) error {
 	if s.Keys && r.MVCC != nil {
 		t.keysSection(r.MVCC)
 		t.prefixSection(r.MVCC)
+		t.namespaceSection(r.MVCC)
 		t.otherBucketsSection(r.MVCC)
 	}
 	if s.Predict && r.Predict != nil {
@@ -387,7 +388,27 @@ func compactionLine(m *mvcc.Summary) string {
 
 func etcdutlLine(m *mvcc.Summary) string {
 	e := m.Etcdutl
-	return fmt.Sprintf("hash %08x, revision %s, total keys %s, total size %s", e.Hash, count(e.Revision), count(int64(e.TotalKeys)), count(e.TotalSize))
+	return fmt.Sprintf("hash %08x, revision %s, total keys %s, total size %s", e.Hash, count(e.Revision), etcdutlTotalKeys(e), count(e.TotalSize))
+}
+
+// etcdutlTotalKeys is the total-key count the etcdutl of the file's
+// version prints, naming the other count when it differs: etcdutl 3.6+
+// counts live user keys, 3.5 (and 3.4's etcdctl) every pair of every
+// bucket. A file without a storage version is from 3.5 or earlier.
+func etcdutlTotalKeys(e mvcc.EtcdutlStatus) string {
+	v36 := fmt.Sprintf("%s live keys", count(int64(e.TotalKeys)))
+	v35 := fmt.Sprintf("%s pairs in all buckets", count(int64(e.TotalKeysV35)))
+	if e.Version == "" {
+		if e.TotalKeys == e.TotalKeysV35 {
+			return count(int64(e.TotalKeysV35)) + " (etcdutl 3.5)"
+		}
+		return fmt.Sprintf("%s (etcdutl 3.5; 3.6 counts %s)", count(int64(e.TotalKeysV35)), v36)
+	}
+	self := "etcdutl " + minorOf(e.Version)
+	if e.TotalKeys == e.TotalKeysV35 {
+		return fmt.Sprintf("%s (%s)", count(int64(e.TotalKeys)), self)
+	}
+	return fmt.Sprintf("%s (%s; 3.5 counts %s)", count(int64(e.TotalKeys)), self, v35)
 }
 
 func (t *textWriter) topKeys(title string, ks []mvcc.KeyStat) {
@@ -420,15 +441,67 @@ func (t *textWriter) prefixSection(m *mvcc.Summary) {
 	sort.SliceStable(ps, func(i, j int) bool {
 		return ps[i].LiveBytes+ps[i].HistoryBytes > ps[j].LiveBytes+ps[j].HistoryBytes
 	})
-	tb := newTable("prefix", ">keys", ">live", ">revisions", ">live bytes", ">history bytes", ">share")
+	tb := newTable("prefix", ">keys", ">live", ">revisions", ">live bytes", ">history bytes", ">share of file", ">of key bucket")
 	for i, p := range ps {
-		if i == 25 {
-			tb.add(fmt.Sprintf("... %d more prefixes in the JSON report", len(ps)-25))
+		if i == maxTextPrefixes {
+			tb.add(fmt.Sprintf("... %d more prefixes in the JSON report", len(ps)-maxTextPrefixes))
 			break
 		}
-		tb.add(p.Prefix, count(int64(p.Keys)), count(int64(p.LiveKeys)), count(int64(p.Revisions)), ibytes(int64(p.LiveBytes)), ibytes(int64(p.HistoryBytes)), fmt.Sprintf("%.1f%%", 100*p.Share))
+		tb.add(p.Prefix, count(int64(p.Keys)), count(int64(p.LiveKeys)), count(int64(p.Revisions)), ibytes(int64(p.LiveBytes)), ibytes(int64(p.HistoryBytes)), share(p.ShareOfFile), share(p.Share))
 	}
 	t.table(tb)
+	t.printf("  %s\n", shareNote)
+}
+
+const (
+	maxTextPrefixes = 25
+	// maxNamespaceRows bounds the namespace table in text and HTML; the
+	// JSON report (and the page's JSON viewer) has every row.
+	maxNamespaceRows = 20
+	// shareNote defines the two share columns of the prefix table.
+	shareNote = "share of file: live + history bytes over the db size (etcd's DbSize); of key bucket: over the key bucket's bytes"
+)
+
+// share prints a 0..1 share as a percentage; 0 is "-" because
+// ShareOfFile is left empty when the db size is unknown.
+func share(f float64) string {
+	if f <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", 100*f)
+}
+
+// namespaceSection breaks the Kubernetes prefixes down by namespace. The
+// "more" line goes under the table: as a row it would widen the short
+// namespace column.
+func (t *textWriter) namespaceSection(m *mvcc.Summary) {
+	ps := m.PrefixesByNamespace
+	if len(ps) == 0 {
+		return
+	}
+	t.heading("Namespaces (namespaced Kubernetes resources, by namespace)")
+	t.table(namespacesTable(ps[:min(len(ps), maxNamespaceRows)]))
+	if len(ps) > maxNamespaceRows {
+		t.printf("  %s\n", moreNamespaces(len(ps)-maxNamespaceRows))
+	}
+}
+
+func moreNamespaces(n int) string {
+	return fmt.Sprintf("... %d more in the JSON report (mvcc.prefixes_by_namespace)", n)
+}
+
+// namespacesTable lists prefixes_by_namespace rows (largest first), shared
+// by text and HTML.
+func namespacesTable(ps []mvcc.PrefixStat) *table {
+	tb := newTable("namespace", "resource", ">keys", ">live", ">revisions", ">live bytes", ">history bytes", ">share of file")
+	for _, p := range ps {
+		ns := p.Namespace
+		if ns == "" {
+			ns = p.Prefix // the "(other)" row folding the smallest
+		}
+		tb.add(ns, p.Resource, count(int64(p.Keys)), count(int64(p.LiveKeys)), count(int64(p.Revisions)), ibytes(int64(p.LiveBytes)), ibytes(int64(p.HistoryBytes)), share(p.ShareOfFile))
+	}
+	return tb
 }
 
 func (t *textWriter) otherBucketsSection(m *mvcc.Summary) {
