@@ -24,6 +24,7 @@ func TestGolden(t *testing.T) {
 		{"k8s-v3.6", []string{"keys", "--redact-keys"}, "k8s-v3.6.keys-redacted.txt"},
 		{"config-store-v3.5", []string{"report"}, "config-store-v3.5.report.txt"},
 		{"large-value-v3.6", []string{"report", "-o", "json"}, "large-value-v3.6.report.json"},
+		{"large-value-v3.6", []string{"report"}, "large-value-v3.6.report.txt"},
 		{"fragmented-v3.6", []string{"pages"}, "fragmented-v3.6.pages.txt"},
 		{"auth-v3.6", []string{"check"}, "auth-v3.6.check.txt"},
 	}
