@@ -43,7 +43,8 @@ func htmlArtifactDir(t *testing.T) string {
 		}
 		return dir
 	}
-	return t.TempDir()
+	// The test's own output dir: kept with go test -artifacts.
+	return t.ArtifactDir()
 }
 
 // runChromium runs headless Chromium on a local file with the extra flags
