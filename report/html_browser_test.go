@@ -33,7 +33,7 @@ func htmlChromiumPath(t *testing.T) string {
 }
 
 // artifactDir is $DBINSPECT_ARTIFACTS/<test> when set (kept after the run,
-// for CI to upload), else a temporary directory.
+// for CI to upload), else the test's artifact dir (kept with -artifacts).
 func htmlArtifactDir(t *testing.T) string {
 	t.Helper()
 	if base := os.Getenv("DBINSPECT_ARTIFACTS"); base != "" {
