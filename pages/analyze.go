@@ -25,8 +25,12 @@ type PageInfo struct {
 	Depth    int      // 0 at the bucket's root
 	Overflow uint32
 	Count    int // elements
-	// UsedBytes = header + elements + KeyBytes + ValueBytes.
-	UsedBytes, KeyBytes, ValueBytes int64
+	// UsedBytes = HeaderBytes + ElementBytes + KeyBytes + ValueBytes: the
+	// page header, the element table, and the key and value bytes.
+	UsedBytes, HeaderBytes, ElementBytes, KeyBytes, ValueBytes int64
+	// FreeBytes is the rest of the node's pages: (1 + Overflow) × page
+	// size - UsedBytes.
+	FreeBytes int64
 }
 
 // Analysis is everything Analyze learnt about a file: the census, buckets,

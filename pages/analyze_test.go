@@ -490,9 +490,16 @@ func TestVisitAddsUp(t *testing.T) {
 	defer f.Close()
 	used := map[int]int64{}
 	pagesSeen := map[int]int64{}
+	ps := int64(f.PageSize())
 	a, err := Analyze(f, AnalyzeOptions{Visit: func(p PageInfo) {
 		used[p.Bucket] += p.UsedBytes
 		pagesSeen[p.Bucket] += 1 + int64(p.Overflow)
+		if parts := p.HeaderBytes + p.ElementBytes + p.KeyBytes + p.ValueBytes; parts != p.UsedBytes || p.HeaderBytes != 16 || p.ElementBytes != 16*int64(p.Count) {
+			t.Errorf("page %d: header %d + elements %d + keys %d + values %d = %d, used %d", p.ID, p.HeaderBytes, p.ElementBytes, p.KeyBytes, p.ValueBytes, parts, p.UsedBytes)
+		}
+		if p.UsedBytes+p.FreeBytes != (1+int64(p.Overflow))*ps || p.FreeBytes < 0 {
+			t.Errorf("page %d: used %d + free %d is not %d pages", p.ID, p.UsedBytes, p.FreeBytes, 1+p.Overflow)
+		}
 	}})
 	if err != nil {
 		t.Fatal(err)

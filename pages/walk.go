@@ -317,7 +317,8 @@ func (w *walker) visit(i int) error {
 	if w.opts.Visit != nil {
 		w.opts.Visit(PageInfo{
 			ID: r.id, Kind: kind, Bucket: int(r.bucket), Depth: int(r.depth), Overflow: uint32(n - 1), Count: nd.count(),
-			UsedBytes: u.total, KeyBytes: u.keys, ValueBytes: u.values,
+			UsedBytes: u.total, HeaderBytes: pageHeaderSize, ElementBytes: int64(elementSize * nd.count()),
+			KeyBytes: u.keys, ValueBytes: u.values, FreeBytes: int64(n)*int64(w.f.PageSize()) - u.total,
 		})
 	}
 	return nil
