@@ -1,6 +1,7 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/dbinspect/dbinspect/pages"
@@ -99,14 +100,57 @@ func (r *Report) predict(in Input, o Options, sims defragSims) error {
 		pin.Defrag, pin.CompactDefrag = sims.defrag, sims.compactDefrag
 	}
 	if o.Exact {
-		x, err := pages.ExactDefrag(in.Path)
-		if err != nil {
-			return fmt.Errorf("--exact defrag: %w", err)
-		}
-		r.ExactDefrag = x
+		r.exactDefrag(in, o)
 	}
 	p := Predict(pin, cal)
 	r.Predict = &p
 	r.predictInputs = &pin
 	return nil
 }
+
+// exactDefrag runs --exact's real bbolt defrag of a private copy, unless
+// the structural check found the file damaged. Its failure or refusal is a
+// partial result: the other predictions still stand.
+func (r *Report) exactDefrag(in Input, o Options) {
+	if why := r.exactUnsafe(); why != "" {
+		r.refuseExact(in, why)
+		return
+	}
+	x, err := pages.ExactDefrag(in.Path, pages.ExactOptions{TempDir: o.TempDir})
+	switch {
+	case errors.Is(err, pages.ErrExactRefused):
+		// The file checked clean but the copy did not: it changed in between.
+		r.refuseExact(in, fmt.Sprintf("the file changed after it was checked (%v)", err))
+	case err != nil:
+		r.partial("exact defrag: %v", err)
+	default:
+		r.ExactDefrag = x
+	}
+}
+
+// exactUnsafe says why bbolt must not be given this file, or "". bbolt
+// trusts its pages: on a damaged file it has run for a minute in 10 GB of
+// memory, and died of SIGBUS past the end of a truncated one. So anything
+// 'dbinspect check' objects to stays away from it.
+func (r *Report) exactUnsafe() string {
+	a := r.Analysis
+	switch {
+	case a.Damaged():
+		return fmt.Sprintf("the structural check found damage (%d problems)", len(a.Problems))
+	case !a.Complete:
+		return "part of the file could not be read"
+	case r.Input.SnapshotHash == string(pages.SnapshotMismatch):
+		return "its snapshot SHA-256 trailer does not match its content"
+	}
+	return ""
+}
+
+func (r *Report) refuseExact(in Input, why string) {
+	r.exactRefused = fmt.Sprintf("--exact refused for %s: %s; --exact would hand a damaged file to bbolt, which can crash or exhaust memory on one. "+
+		"Run 'dbinspect check %s' to see the problems, and use --exact only on a copy that checks clean; the other predictions are printed", in.Given, why, in.Given)
+	r.partial("exact defrag: %s", r.exactRefused)
+}
+
+// ExactRefused is why --exact was refused, or "" if it was not: the CLI
+// repeats it on stderr, where a script reading JSON on stdout still sees it.
+func (r *Report) ExactRefused() string { return r.exactRefused }

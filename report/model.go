@@ -62,6 +62,9 @@ type Options struct {
 
 	PageMap  bool
 	Progress ProgressFunc
+	// TempDir makes the private dirs --exact copies the file to; nil:
+	// os.MkdirTemp. The CLI's also removes them on Ctrl-C.
+	TempDir pages.TempDirFunc
 }
 
 // Report is the one model every renderer draws from.
@@ -87,6 +90,8 @@ type Report struct {
 	pageMap *pages.PageMap
 	// predictInputs feed the findings rules.
 	predictInputs *PredictInputs
+	// exactRefused says why --exact was not run on a damaged file.
+	exactRefused string
 }
 
 // ToolInfo names the program that wrote the report.

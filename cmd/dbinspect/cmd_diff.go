@@ -73,7 +73,7 @@ Examples:
 				}
 				path = p
 			}
-			cal, steps, err := report.Calibrate(report.CalibrateOptions{})
+			cal, steps, err := report.Calibrate(report.CalibrateOptions{TempDir: newTempDir})
 			if err != nil {
 				return err
 			}
