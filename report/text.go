@@ -290,6 +290,9 @@ func (t *textWriter) problemsSection(r *Report) {
 func (t *textWriter) check(r *Report) {
 	a := r.Analysis
 	t.heading("Structural check")
+	if c := r.Certainty.Changed; c != "" {
+		t.printf("  CHANGED WHILE READ: %s\n", c)
+	}
 	if tr := a.Truncation; tr != nil {
 		t.printf("  TRUNCATED: the file has %s bytes of the %s its meta expects; %s bytes are missing", count(tr.ActualBytes), count(tr.ExpectedBytes), count(tr.MissingBytes))
 		if len(tr.AffectedBuckets) > 0 {

@@ -102,7 +102,8 @@ flags, element offsets inside their page, key order within and across pages,
 bucket headers, the persisted freelist if any, and the snapshot trailer if
 any. Lists every problem with its page id and bucket, and keeps going past
 the first. A truncated copy is reported with how many bytes are missing and
-which buckets are affected.
+which buckets are affected. Exits 1 when the file is damaged, does not match
+its snapshot trailer, or changed while it was read (a live db).
 
 Examples:
   dbinspect check db && echo clean`,
@@ -113,6 +114,11 @@ Examples:
 			}
 			if err := renderReport(c, r, report.CheckSections); err != nil {
 				return err
+			}
+			if changed := r.Certainty.Changed; changed != "" {
+				// A structure checked while it changed proves nothing, and
+				// damage seen in it may be the writes in flight.
+				return codedError{exitError, fmt.Errorf("%s: the file changed while it was checked, so the check is not valid: %s", r.Input.Given, changed)}
 			}
 			if r.Damaged() {
 				return codedError{exitError, fmt.Errorf("%s: the file is damaged (%d problems)", r.Input.Given, len(r.Problems()))}

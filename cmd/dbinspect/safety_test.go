@@ -13,6 +13,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/dbinspect/dbinspect/internal/testhook"
 )
 
 // privateTMPDIR points TMPDIR at a fresh empty dir for the rest of the test
@@ -216,5 +218,65 @@ func TestInterruptDuringExactRemovesTempFiles(t *testing.T) {
 	}
 	if left := dirNames(t, tmp); len(left) != 0 {
 		t.Errorf("TMPDIR holds %v after the interrupt", left)
+	}
+}
+
+// commitDuringRead makes every run of the test rewrite, after its passes
+// and before its final consistency check, the meta page bbolt does not
+// use (a new root-bucket sequence, checksum recomputed): what copying a db
+// while etcd commits looks like, without changing the meta the reader
+// follows.
+func commitDuringRead(t *testing.T) {
+	t.Helper()
+	im := loadDB(t, "config-store-v3.6")
+	spare := 1 - im.used
+	seq := uint64(0)
+	testhook.BeforeConsistencyCheck = func(path string) {
+		seq++
+		im.setMetaU64(spare, 24, seq)
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer f.Close()
+		if _, err := f.WriteAt(im.page(spare)[16:16+64], int64(spare)*int64(im.ps)+16); err != nil {
+			t.Error(err)
+		}
+	}
+	t.Cleanup(func() { testhook.BeforeConsistencyCheck = nil })
+}
+
+// Ensure a file that changes while it is read (a live db) is reported as
+// an inconsistent copy, with the advice to take one with 'etcdctl snapshot
+// save', in the text and JSON reports, and that 'check' then exits 1.
+func TestLiveFileChangingWhileRead(t *testing.T) {
+	p := loadDB(t, "config-store-v3.6").write(t)
+	const advice = "this is an inconsistent copy of a live db: take one with 'etcdctl snapshot save'"
+	commitDuringRead(t)
+	run := func(args ...string) (int, string, string) { return runCLI(t, append(args, p)...) }
+
+	code, out, errOut := run("report", "--no-color")
+	if code != exitOK || !strings.Contains(out, "certainty       PARTIAL") && !strings.Contains(out, "PARTIAL: see Certainty at the end") {
+		t.Errorf("report: exit %d, no PARTIAL certainty in the summary: %s\n%s", code, errOut, out)
+	}
+	if !strings.Contains(out, "\n  CHANGED WHILE READ: its meta pages changed while it was read") || !strings.Contains(out, advice) {
+		t.Errorf("the text report does not say the file changed, with the advice:\n%s", out)
+	}
+
+	code, out, errOut = run("report", "-o", "json")
+	var r map[string]any
+	if err := json.Unmarshal([]byte(out), &r); code != exitOK || err != nil {
+		t.Fatalf("report -o json: exit %d, %v: %s", code, err, errOut)
+	}
+	changed, _ := jsonPath(r, "certainty", "changed").(string)
+	if jsonPath(r, "certainty", "complete") != false || !strings.Contains(changed, advice) {
+		t.Errorf("JSON certainty %v, want complete false and changed with the advice", r["certainty"])
+	}
+
+	code, out, errOut = run("check", "--no-color")
+	if code != exitError || !strings.Contains(errOut, "dbinspect: "+p+": the file changed while it was checked, so the check is not valid") ||
+		!strings.Contains(out, "CHANGED WHILE READ: ") {
+		t.Errorf("check on a changing file: exit %d, want %d and the reason\nstdout:\n%s\nstderr:\n%s", code, exitError, out, errOut)
 	}
 }
