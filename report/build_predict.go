@@ -103,9 +103,27 @@ func (r *Report) predict(in Input, o Options, sims defragSims) error {
 		r.exactDefrag(in, o)
 	}
 	p := Predict(pin, cal)
+	r.predictCertainty(&p)
 	r.Predict = &p
 	r.predictInputs = &pin
 	return nil
+}
+
+// predictCertainty marks startup and memory as lower bounds when the page
+// walk or the key scan missed part of the file: what could not be read is
+// not counted, and etcd would read it too (if it could start at all).
+func (r *Report) predictCertainty(p *Prediction) {
+	if r.Analysis.Complete && r.keysComplete() {
+		r.certain(certainStartup, certainMemory)
+	} else {
+		p.LowerBound = true
+		r.partial("predict: startup time and memory are lower bounds: part of the file or of etcd's buckets could not be read or decoded, and the figures count only what was")
+	}
+	// The quota is checked against the meta's high-water mark, which is exact.
+	r.certain(certainQuota)
+	if p.DefragSizeBytes > 0 {
+		r.certain(certainDefrag)
+	}
 }
 
 // exactDefrag runs --exact's real bbolt defrag of a private copy, unless
@@ -125,6 +143,7 @@ func (r *Report) exactDefrag(in Input, o Options) {
 		r.partial("exact defrag: %v", err)
 	default:
 		r.ExactDefrag = x
+		r.certain(certainExactDefrag)
 	}
 }
 

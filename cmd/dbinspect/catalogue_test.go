@@ -545,10 +545,51 @@ func TestCatalogue(t *testing.T) {
 					t.Errorf("certainty complete %v, partial %q; want incomplete with %q", complete, partial, c.partial)
 				}
 			}
+			checkCertain(t, r)
 			if c.jsonCheck != nil {
 				c.jsonCheck(t, r)
 			}
 		})
+	}
+}
+
+// checkCertain checks certainty.certain against certainty.partial: absent
+// on a complete read; otherwise it names the file (a valid meta was read),
+// no section it names has a partial entry, and the startup and memory
+// predictions are certain exactly when they are not lower bounds, which
+// they are whenever the pages or the keys are partial.
+func checkCertain(t *testing.T, r map[string]any) {
+	t.Helper()
+	certain := map[string]bool{}
+	list, _ := jsonPath(r, "certainty", "certain").([]any)
+	for _, c := range list {
+		certain[c.(string)] = true
+	}
+	if jsonPath(r, "certainty", "complete") == true {
+		if len(list) != 0 {
+			t.Errorf("certainty.certain %v on a complete read, want it absent", list)
+		}
+		return
+	}
+	if !certain["file"] {
+		t.Errorf("certainty.certain %v lacks file", list)
+	}
+	partial, _ := jsonPath(r, "certainty", "partial").([]any)
+	pagesOrKeys := false
+	for _, p := range partial {
+		s := p.(string)
+		section, _, _ := strings.Cut(s, ":")
+		if certain[section] {
+			t.Errorf("section %s is both certain and partial (%q)", section, s)
+		}
+		pagesOrKeys = pagesOrKeys || section == "pages" || section == "keys" || section == "leases"
+	}
+	lower := jsonPath(r, "predict", "lower_bound") == true
+	if lower == certain["predict.startup"] || lower == certain["predict.memory"] {
+		t.Errorf("predict.lower_bound %v, certain %v: startup and memory are certain exactly when not lower bounds", lower, list)
+	}
+	if pagesOrKeys && !lower {
+		t.Errorf("pages or keys are partial but predict.lower_bound is not set")
 	}
 }
 
