@@ -92,11 +92,14 @@ func (r *Report) predict(in Input, o Options, sims defragSims) error {
 		}
 	}
 
-	if !r.Analysis.Complete {
+	// A failed simulation costs only the figures it gives: the startup,
+	// memory and quota predictions and --exact's verdict still stand.
+	switch {
+	case !r.Analysis.Complete:
 		r.partial("predict: the file is damaged, so defrag and compaction sizes are not predicted")
-	} else if sims.err != nil {
-		return sims.err
-	} else {
+	case sims.err != nil:
+		r.partial("predict: defrag and compaction sizes are not predicted: %v", sims.err)
+	default:
 		pin.Defrag, pin.CompactDefrag = sims.defrag, sims.compactDefrag
 	}
 	if o.Exact {
