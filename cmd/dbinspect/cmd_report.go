@@ -80,7 +80,9 @@ and populate, freelist rebuild, key index restore, lease recovery, a
 re-run compaction), the mmap, treeIndex, raft log and total memory, the db
 size after defrag and after compaction plus defrag, and the headroom against
 the quota. Every figure states its model and assumptions. Coefficients come
-from 'dbinspect calibrate' when it was run on this machine.
+from 'dbinspect calibrate' when it was run on this machine. On a damaged file
+startup and memory are lower bounds, and --exact is refused (bbolt trusts its
+pages and can crash on damaged ones): the rest is still printed, exit 0.
 
 Examples:
   dbinspect predict db
