@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -24,17 +25,41 @@ type ExactDefragResult struct {
 	Model         string        `json:"model"`
 }
 
+// TempDirFunc makes a private temp dir and returns it with the function
+// that removes it. The CLI passes one that also registers the dir with its
+// Ctrl-C handler, so an interrupt removes the copy too.
+type TempDirFunc func(pattern string) (dir string, remove func(), err error)
+
+// ExactOptions tune ExactDefrag.
+type ExactOptions struct {
+	// TempDir makes the dir the copy goes to; nil: os.MkdirTemp("", ...).
+	TempDir TempDirFunc
+}
+
+// ErrExactRefused is returned by ExactDefrag when the structural check of
+// its private copy finds damage: bbolt is never opened on such a file.
+var ErrExactRefused = errors.New("exact defrag refused")
+
 // ExactDefrag copies the db file at path into a fresh directory under
-// os.TempDir (never beside the input), runs etcd's defragdb algorithm on it
-// with bbolt and the options etcd gives its temporary db, measures the
-// result and removes every temporary file, also on error. The input is
-// only read.
-func ExactDefrag(path string) (*ExactDefragResult, error) {
-	dir, err := os.MkdirTemp("", "dbinspect-defrag-*")
+// os.TempDir (never beside the input), checks the copy with the page reader,
+// runs etcd's defragdb algorithm on it with bbolt and the options etcd
+// gives its temporary db, measures the result and removes every temporary
+// file, also on error. The input is only read.
+//
+// bbolt trusts its pages: on a damaged file it can run for minutes in
+// gigabytes of memory, or die of SIGBUS past the end of a truncated one.
+// So the copy bbolt opens is the one checked here, not the input, which a
+// live etcd may change between the caller's check and the copy.
+func ExactDefrag(path string, o ExactOptions) (*ExactDefragResult, error) {
+	mkdir := o.TempDir
+	if mkdir == nil {
+		mkdir = osTempDir
+	}
+	dir, remove, err := mkdir("dbinspect-defrag-*")
 	if err != nil {
 		return nil, fmt.Errorf("exact defrag: creating a temp dir (set TMPDIR to a disk with room for two copies of the db): %w", err)
 	}
-	defer os.RemoveAll(dir)
+	defer remove()
 
 	t0 := time.Now()
 	src := filepath.Join(dir, "src.db")
@@ -42,6 +67,9 @@ func ExactDefrag(path string) (*ExactDefragResult, error) {
 		return nil, fmt.Errorf("exact defrag: copying %s to %s: %w", path, dir, err)
 	}
 	copied := time.Since(t0)
+	if err := checkCopy(src); err != nil {
+		return nil, err
+	}
 
 	dst := filepath.Join(dir, "defrag.db")
 	t1 := time.Now()
@@ -80,6 +108,32 @@ func ExactDefrag(path string) (*ExactDefragResult, error) {
 	}
 	res.FreePages = db.Stats().FreePageN
 	return res, nil
+}
+
+func osTempDir(pattern string) (string, func(), error) {
+	d, err := os.MkdirTemp("", pattern)
+	if err != nil {
+		return "", nil, err
+	}
+	return d, func() { os.RemoveAll(d) }, nil
+}
+
+// checkCopy runs the structural check on the private copy and refuses it
+// when bbolt could not safely read every page of it.
+func checkCopy(src string) error {
+	f, err := Open(src)
+	if err != nil {
+		return fmt.Errorf("%w: the copy is not a readable bbolt file: %v", ErrExactRefused, err)
+	}
+	defer f.Close()
+	a, err := Analyze(f, AnalyzeOptions{})
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: checking the copy: %v", ErrExactRefused, err)
+	case a.Damaged() || !a.Complete:
+		return fmt.Errorf("%w: the structural check of the copy found damage (%d problems)", ErrExactRefused, len(a.Problems))
+	}
+	return nil
 }
 
 const defragBoltVersion = "v1.4.3"

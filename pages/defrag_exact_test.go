@@ -1,6 +1,7 @@
 package pages_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +21,7 @@ func TestExactDefragAgreesWithSimulationAndCleansUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := pages.ExactDefrag(src)
+	got, err := pages.ExactDefrag(src, pages.ExactOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func TestExactDefragErrorsCleanUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, path := range []string{junk, filepath.Join(tmp, "missing.db")} {
-		if _, err := pages.ExactDefrag(path); err == nil {
+		if _, err := pages.ExactDefrag(path, pages.ExactOptions{}); err == nil {
 			t.Errorf("%s: no error", path)
 		}
 	}
@@ -95,7 +96,7 @@ func TestSimulateDefragOnFixtures(t *testing.T) {
 					buckets++
 				}
 			}
-			exact, err := pages.ExactDefrag(fixtures.Path(t, f))
+			exact, err := pages.ExactDefrag(fixtures.Path(t, f), pages.ExactOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,5 +136,38 @@ func TestDefragCopyDamagedInput(t *testing.T) {
 		t.Log(err)
 	case <-time.After(60 * time.Second):
 		t.Fatal("DefragCopy hung on a damaged db")
+	}
+}
+
+// Ensure ExactDefrag checks its private copy and refuses a damaged one
+// before bbolt opens it (bbolt dies of SIGBUS past the end of a truncated
+// file), and removes the dir its TempDir hook made.
+func TestExactDefragRefusesDamagedCopy(t *testing.T) {
+	tmp := t.TempDir()
+	src := writeDB(t, withSmall(bucketSpec{"key", 20000, revKey, fixed(100)}))
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(src, b[:len(b)/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var made []string
+	removed := 0
+	hook := func(pattern string) (string, func(), error) {
+		d, err := os.MkdirTemp(tmp, pattern)
+		made = append(made, d)
+		return d, func() { removed++; os.RemoveAll(d) }, err
+	}
+	_, err = pages.ExactDefrag(src, pages.ExactOptions{TempDir: hook})
+	if !errors.Is(err, pages.ErrExactRefused) {
+		t.Fatalf("a truncated copy gave %v, want ErrExactRefused", err)
+	}
+	t.Log(err)
+	if len(made) != 1 || removed != 1 {
+		t.Errorf("the hook made %v and removed %d, want one dir made and removed", made, removed)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("temp files left behind: %v", left)
 	}
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/dbinspect/dbinspect/pages"
@@ -91,22 +92,87 @@ func (r *Report) predict(in Input, o Options, sims defragSims) error {
 		}
 	}
 
-	if !r.Analysis.Complete {
+	// A failed simulation costs only the figures it gives: the startup,
+	// memory and quota predictions and --exact's verdict still stand.
+	switch {
+	case !r.Analysis.Complete:
 		r.partial("predict: the file is damaged, so defrag and compaction sizes are not predicted")
-	} else if sims.err != nil {
-		return sims.err
-	} else {
+	case sims.err != nil:
+		r.partial("predict: defrag and compaction sizes are not predicted: %v", sims.err)
+	default:
 		pin.Defrag, pin.CompactDefrag = sims.defrag, sims.compactDefrag
 	}
 	if o.Exact {
-		x, err := pages.ExactDefrag(in.Path)
-		if err != nil {
-			return fmt.Errorf("--exact defrag: %w", err)
-		}
-		r.ExactDefrag = x
+		r.exactDefrag(in, o)
 	}
 	p := Predict(pin, cal)
+	r.predictCertainty(&p)
 	r.Predict = &p
 	r.predictInputs = &pin
 	return nil
 }
+
+// predictCertainty marks startup and memory as lower bounds when the page
+// walk or the key scan missed part of the file: what could not be read is
+// not counted, and etcd would read it too (if it could start at all).
+func (r *Report) predictCertainty(p *Prediction) {
+	if r.Analysis.Complete && r.keysComplete() {
+		r.certain(certainStartup, certainMemory)
+	} else {
+		p.LowerBound = true
+		r.partial("predict: startup time and memory are lower bounds: part of the file or of etcd's buckets could not be read or decoded, and the figures count only what was")
+	}
+	// The quota is checked against the meta's high-water mark, which is exact.
+	r.certain(certainQuota)
+	if p.DefragSizeBytes > 0 {
+		r.certain(certainDefrag)
+	}
+}
+
+// exactDefrag runs --exact's real bbolt defrag of a private copy, unless
+// the structural check found the file damaged. Its failure or refusal is a
+// partial result: the other predictions still stand.
+func (r *Report) exactDefrag(in Input, o Options) {
+	if why := r.exactUnsafe(); why != "" {
+		r.refuseExact(in, why)
+		return
+	}
+	x, err := pages.ExactDefrag(in.Path, pages.ExactOptions{TempDir: o.TempDir})
+	switch {
+	case errors.Is(err, pages.ErrExactRefused):
+		// The file checked clean but the copy did not: it changed in between.
+		r.refuseExact(in, fmt.Sprintf("the file changed after it was checked (%v)", err))
+	case err != nil:
+		r.partial("exact defrag: %v", err)
+	default:
+		r.ExactDefrag = x
+		r.certain(certainExactDefrag)
+	}
+}
+
+// exactUnsafe says why bbolt must not be given this file, or "". bbolt
+// trusts its pages: on a damaged file it has run for a minute in 10 GB of
+// memory, and died of SIGBUS past the end of a truncated one. So anything
+// 'dbinspect check' objects to stays away from it.
+func (r *Report) exactUnsafe() string {
+	a := r.Analysis
+	switch {
+	case a.Damaged():
+		return fmt.Sprintf("the structural check found damage (%d problems)", len(a.Problems))
+	case !a.Complete:
+		return "part of the file could not be read"
+	case r.Input.SnapshotHash == string(pages.SnapshotMismatch):
+		return "its snapshot SHA-256 trailer does not match its content"
+	}
+	return ""
+}
+
+func (r *Report) refuseExact(in Input, why string) {
+	r.exactRefused = fmt.Sprintf("--exact refused for %s: %s; --exact would hand a damaged file to bbolt, which can crash or exhaust memory on one. "+
+		"Run 'dbinspect check %s' to see the problems, and use --exact only on a copy that checks clean; the other predictions are printed", in.Given, why, in.Given)
+	r.partial("exact defrag: %s", r.exactRefused)
+}
+
+// ExactRefused is why --exact was refused, or "" if it was not: the CLI
+// repeats it on stderr, where a script reading JSON on stdout still sees it.
+func (r *Report) ExactRefused() string { return r.exactRefused }

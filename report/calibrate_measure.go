@@ -25,8 +25,9 @@ type CalibrateOptions struct {
 	// about 200 MB of temp disk and 400 MB of memory (most of both time and
 	// memory is the 1M-key etcd-shaped index heap). Tests use a small scale.
 	Scale float64
-	// TempDir holds the scratch files; "" means os.TempDir().
-	TempDir string
+	// TempDir makes the dir that holds the scratch files; nil:
+	// os.MkdirTemp under os.TempDir().
+	TempDir pages.TempDirFunc
 	// Progress, if set, is told each step's name before it runs.
 	Progress func(step string)
 }
@@ -46,11 +47,18 @@ func Calibrate(opts CalibrateOptions) (Calibration, []CalibrationStep, error) {
 	if !(opts.Scale > 0) {
 		opts.Scale = 1
 	}
-	dir, err := os.MkdirTemp(opts.TempDir, "dbinspect-calibrate-*")
+	mkdir := opts.TempDir
+	if mkdir == nil {
+		mkdir = func(pattern string) (string, func(), error) {
+			d, err := os.MkdirTemp("", pattern)
+			return d, func() { os.RemoveAll(d) }, err
+		}
+	}
+	dir, remove, err := mkdir("dbinspect-calibrate-*")
 	if err != nil {
 		return Calibration{}, nil, fmt.Errorf("calibrate: creating a scratch dir: %w", err)
 	}
-	defer os.RemoveAll(dir)
+	defer remove()
 
 	c := DefaultCalibration
 	c.Source = fmt.Sprintf("dbinspect calibrate on %s, %s", time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.Version())

@@ -68,7 +68,17 @@ func TestCalibrateSmall(t *testing.T) {
 		t.Skip("measures for a few seconds")
 	}
 	tmp := t.TempDir()
-	c, steps, err := Calibrate(CalibrateOptions{Scale: 0.02, TempDir: tmp})
+	t.Setenv("TMPDIR", tmp)
+	made := 0
+	mkdir := func(pattern string) (string, func(), error) {
+		made++
+		d, err := os.MkdirTemp("", pattern)
+		return d, func() { os.RemoveAll(d) }, err
+	}
+	c, steps, err := Calibrate(CalibrateOptions{Scale: 0.02, TempDir: mkdir})
+	if made != 1 {
+		t.Errorf("the TempDir hook made %d dirs, want 1", made)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/dbinspect/dbinspect/internal/testhook"
 	"github.com/dbinspect/dbinspect/pages"
 )
 
@@ -32,6 +33,9 @@ func fileState(path string, f *pages.File) snapshotOfFile {
 // read while etcd was writing it shows a new txid or size, and then the
 // figures mix two states of the file.
 func (r *Report) checkUnchanged(in Input, f *pages.File, before snapshotOfFile) {
+	if testhook.BeforeConsistencyCheck != nil {
+		testhook.BeforeConsistencyCheck(in.Path)
+	}
 	g, err := pages.Open(in.Path)
 	if err != nil {
 		r.changed(fmt.Sprintf("the file could no longer be opened after the scan (%v)", err))

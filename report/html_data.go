@@ -32,8 +32,12 @@ func (r *Report) HTMLData() HTMLData {
 		d.Summary = append(d.Summary, KV{"free space", f.Summary})
 	}
 	if p := r.Predict; p != nil {
+		startup := fmt.Sprintf("%s, RSS %s (%s with the raft log)", seconds(p.StartupSeconds), ibytes(p.RSSBytes), ibytes(p.RSSSteadyBytes))
+		if p.LowerBound {
+			startup = "at least " + startup + "; lower bounds: part of the file was not read or decoded"
+		}
 		d.Summary = append(d.Summary,
-			KV{"etcd " + p.Version + " startup", fmt.Sprintf("%s, RSS %s (%s with the raft log)", seconds(p.StartupSeconds), ibytes(p.RSSBytes), ibytes(p.RSSSteadyBytes))},
+			KV{"etcd " + p.Version + " startup", startup},
 			KV{"after defrag", ibytes(p.DefragSizeBytes)},
 		)
 	}

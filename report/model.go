@@ -62,6 +62,9 @@ type Options struct {
 
 	PageMap  bool
 	Progress ProgressFunc
+	// TempDir makes the private dirs --exact copies the file to; nil:
+	// os.MkdirTemp. The CLI's also removes them on Ctrl-C.
+	TempDir pages.TempDirFunc
 }
 
 // Report is the one model every renderer draws from.
@@ -87,6 +90,8 @@ type Report struct {
 	pageMap *pages.PageMap
 	// predictInputs feed the findings rules.
 	predictInputs *PredictInputs
+	// exactRefused says why --exact was not run on a damaged file.
+	exactRefused string
 }
 
 // ToolInfo names the program that wrote the report.
@@ -110,9 +115,44 @@ type Certainty struct {
 	// Partial lists the sections whose figures cover only part of the
 	// file, each with the reason.
 	Partial []string `json:"partial,omitempty"`
+	// Certain names, when Complete is false, the sections that read
+	// everything they depend on and so are exact (the predictions among
+	// them remain estimates, from complete inputs). Empty when Complete is
+	// true (then every section is) or when the file changed while read.
+	Certain []string `json:"certain,omitempty"`
 	// Changed is set when the file changed while it was read (a live db):
 	// the figures mix two states.
 	Changed string `json:"changed,omitempty"`
+}
+
+// Names of Certainty.Certain, documented in docs/json-schema.md; each is
+// also the prefix of the Partial entries about that section.
+const (
+	certainFile          = "file"          // file size, page size, both meta pages
+	certainSnapshot      = "snapshot"      // the SHA-256 trailer check
+	certainPages         = "pages"         // census, buckets, freelist, structural check
+	certainFragmentation = "fragmentation" // free spans and the freelist models
+	certainKeys          = "keys"          // mvcc: revisions, keys, prefixes, index
+	certainLeases        = "leases"        // mvcc.leases
+	certainStartup       = "predict.startup"
+	certainMemory        = "predict.memory"
+	certainQuota         = "predict.quota"
+	certainDefrag        = "predict.defrag"
+	certainExactDefrag   = "exact_defrag"
+)
+
+// certain records sections computed from everything they depend on.
+func (r *Report) certain(sections ...string) {
+	r.Certainty.Certain = append(r.Certainty.Certain, sections...)
+}
+
+// finishCertainty keeps Certain only where it says something: on a
+// complete read everything is certain, and on a file that changed while it
+// was read nothing is.
+func (r *Report) finishCertainty() {
+	if r.Certainty.Complete || r.Certainty.Changed != "" {
+		r.Certainty.Certain = nil
+	}
 }
 
 func (r *Report) partial(format string, args ...any) {
@@ -248,37 +288,34 @@ func Build(in Input, o Options) (*Report, error) {
 	}
 	r.Analysis = a
 	r.pageMap = a.PageMap
-	if !a.Complete {
+	// A valid meta was found (else Open failed): the file's size, page
+	// size and metas are exact however damaged the rest is.
+	r.certain(certainFile)
+	if a.Complete {
+		r.certain(certainPages)
+	} else {
 		r.partial("pages: part of the file could not be read (%d problems); counts cover what was read", len(a.Problems))
 	}
 	r.Input.SnapshotHash = string(snap)
 	if snapErr != nil {
 		r.partial("snapshot: the SHA-256 trailer could not be checked: %v", snapErr)
+	} else {
+		r.certain(certainSnapshot)
 	}
 	if checkRun {
 		r.checkUnchanged(in, f, before)
+		r.finishCertainty()
 		return r, nil
 	}
 
 	if needFrag {
 		r.Fragmentation = frag
+		if frag != nil && a.Complete {
+			r.certain(certainFragmentation)
+		}
 	}
 	if needKeys {
-		switch {
-		case sumErr != nil:
-			r.partial("keys: %v", sumErr)
-		default:
-			r.MVCC = sum
-			if len(sum.ReadErrors) > 0 {
-				r.partial("keys: %d part(s) of etcd's buckets could not be read; key figures cover what was read", len(sum.ReadErrors))
-			}
-			if n := sum.Malformed.Count; n > 0 {
-				r.partial("keys: %d key-bucket entries could not be decoded; key figures leave them out", n)
-			}
-			if n := sum.Leases.Malformed; n > 0 {
-				r.partial("leases: %d lease-bucket entries are not leases; lease figures leave them out", n)
-			}
-		}
+		r.keysCertainty(sum, sumErr)
 	}
 	if needPredict {
 		if err := r.predict(in, o, sims); err != nil {
@@ -289,7 +326,42 @@ func Build(in Input, o Options) (*Report, error) {
 		r.Findings = r.evaluateFindings(o)
 	}
 	r.checkUnchanged(in, f, before)
+	r.finishCertainty()
 	return r, nil
+}
+
+// keysCertainty keeps the key scan's summary and says how much of etcd's
+// buckets it covers.
+func (r *Report) keysCertainty(sum *mvcc.Summary, sumErr error) {
+	if sumErr != nil {
+		r.partial("keys: %v", sumErr)
+		return
+	}
+	r.MVCC = sum
+	keysExact := true
+	if len(sum.ReadErrors) > 0 {
+		keysExact = false
+		r.partial("keys: %d part(s) of etcd's buckets could not be read; key figures cover what was read", len(sum.ReadErrors))
+	}
+	if n := sum.Malformed.Count; n > 0 {
+		keysExact = false
+		r.partial("keys: %d key-bucket entries could not be decoded; key figures leave them out", n)
+	}
+	if keysExact {
+		r.certain(certainKeys)
+	}
+	switch n := sum.Leases.Malformed; {
+	case n > 0:
+		r.partial("leases: %d lease-bucket entries are not leases; lease figures leave them out", n)
+	case len(sum.ReadErrors) == 0:
+		r.certain(certainLeases)
+	}
+}
+
+// keysComplete is true when the key scan read and decoded every entry.
+func (r *Report) keysComplete() bool {
+	s := r.MVCC
+	return s != nil && len(s.ReadErrors) == 0 && s.Malformed.Count == 0 && s.Leases.Malformed == 0
 }
 
 // openError explains why a file could not be opened as bbolt at all.

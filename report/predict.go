@@ -84,6 +84,9 @@ type Prediction struct {
 	ByVersion              []VersionPrediction `json:"by_version"`
 	Models                 []Model             `json:"models"`
 	Calibration            string              `json:"calibration"` // where the coefficients came from
+	// LowerBound is set when part of the file or of etcd's buckets could
+	// not be read: startup and memory figures then count only what was.
+	LowerBound bool `json:"lower_bound,omitempty"`
 }
 
 // VersionPrediction holds what differs between etcd minors.

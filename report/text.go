@@ -131,8 +131,12 @@ func (t *textWriter) summary(r *Report, s Sections) {
 	}
 	rows = append(rows, [2]string{"size", size})
 	if p := r.Predict; p != nil && s.Predict {
-		rows = append(rows, [2]string{"etcd " + p.Version + " startup", fmt.Sprintf("%s predicted, RSS %s, then %s with the raft log",
-			seconds(p.StartupSeconds), ibytes(p.RSSBytes), ibytes(p.RSSSteadyBytes))})
+		startup := fmt.Sprintf("%s predicted, RSS %s, then %s with the raft log",
+			seconds(p.StartupSeconds), ibytes(p.RSSBytes), ibytes(p.RSSSteadyBytes))
+		if p.LowerBound {
+			startup = "at least " + startup + " (LOWER BOUNDS: see Certainty)"
+		}
+		rows = append(rows, [2]string{"etcd " + p.Version + " startup", startup})
 		if !p.Quota.Disabled {
 			rows = append(rows, [2]string{"quota", fmt.Sprintf("%s of %s (%s)", ibytes(p.Quota.DbSizeBytes), ibytes(p.Quota.QuotaBytes), pct(p.Quota.DbSizeBytes, p.Quota.QuotaBytes))})
 		}
@@ -292,6 +296,9 @@ func (t *textWriter) problemsSection(r *Report) {
 func (t *textWriter) check(r *Report) {
 	a := r.Analysis
 	t.heading("Structural check")
+	if c := r.Certainty.Changed; c != "" {
+		t.printf("  CHANGED WHILE READ: %s\n", c)
+	}
 	if tr := a.Truncation; tr != nil {
 		t.printf("  TRUNCATED: the file has %s bytes of the %s its meta expects; %s bytes are missing", count(tr.ActualBytes), count(tr.ExpectedBytes), count(tr.MissingBytes))
 		if len(tr.AffectedBuckets) > 0 {
@@ -546,6 +553,9 @@ func (t *textWriter) otherBucketsSection(m *mvcc.Summary) {
 func (t *textWriter) predictSection(r *Report) {
 	p := r.Predict
 	t.heading("Predictions")
+	if p.LowerBound {
+		t.printf("  LOWER BOUNDS: part of the file or of etcd's buckets could not be read or decoded;\n  startup time and memory count only what was, and etcd needs at least this.\n\n")
+	}
 	tb := newTable("etcd", ">startup", ">fixed", ">populate", ">freelist", ">index", ">leases", ">RSS", ">RSS + raft log")
 	for _, v := range p.ByVersion {
 		b := v.StartupBreakdown
@@ -621,5 +631,11 @@ func (t *textWriter) certaintySection(r *Report) {
 	for _, p := range c.Partial {
 		t.printf("  partial: %s\n", p)
 	}
-	t.printf("  Everything else above is exact for the pages that were read.\n")
+	if len(c.Certain) > 0 {
+		t.printf("  certain: %s\n", strings.Join(c.Certain, ", "))
+		t.printf("  (certain sections read everything they depend on; predictions among them are still estimates)\n")
+	}
+	if c.Changed == "" {
+		t.printf("  Figures of the sections not named certain cover the pages that were read.\n")
+	}
 }

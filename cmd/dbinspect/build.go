@@ -40,6 +40,7 @@ func (o *cliOptions) reportOptions(s report.Sections, progress progressFunc) rep
 		Calibration:  o.calibration,
 		PageMap:      o.output == "html",
 		Progress:     report.ProgressFunc(progress),
+		TempDir:      newTempDir,
 	}
 }
 
@@ -80,6 +81,7 @@ func buildAndRender(c *cmdEnv, args []string, s report.Sections) error {
 	if err := renderReport(c, r, s); err != nil {
 		return err
 	}
+	warnExactRefused(c, r)
 	return failOn(c, r.Findings)
 }
 
@@ -93,4 +95,14 @@ func failOn(c *cmdEnv, findings []report.Finding) error {
 		return nil
 	}
 	return codedError{exitFailOn, fmt.Errorf("%d finding(s) at or above %s", n, c.opts.failOn)}
+}
+
+// warnExactRefused repeats on stderr why --exact was not run, so a script
+// reading JSON on stdout sees it too. Like every partial result it leaves
+// the exit status alone: the report was written; certainty.partial says
+// what it lacks.
+func warnExactRefused(c *cmdEnv, r *report.Report) {
+	if why := r.ExactRefused(); why != "" {
+		fmt.Fprintf(c.stderr, "dbinspect: %s\n", why)
+	}
 }

@@ -545,10 +545,51 @@ func TestCatalogue(t *testing.T) {
 					t.Errorf("certainty complete %v, partial %q; want incomplete with %q", complete, partial, c.partial)
 				}
 			}
+			checkCertain(t, r)
 			if c.jsonCheck != nil {
 				c.jsonCheck(t, r)
 			}
 		})
+	}
+}
+
+// checkCertain checks certainty.certain against certainty.partial: absent
+// on a complete read; otherwise it names the file (a valid meta was read),
+// no section it names has a partial entry, and the startup and memory
+// predictions are certain exactly when they are not lower bounds, which
+// they are whenever the pages or the keys are partial.
+func checkCertain(t *testing.T, r map[string]any) {
+	t.Helper()
+	certain := map[string]bool{}
+	list, _ := jsonPath(r, "certainty", "certain").([]any)
+	for _, c := range list {
+		certain[c.(string)] = true
+	}
+	if jsonPath(r, "certainty", "complete") == true {
+		if len(list) != 0 {
+			t.Errorf("certainty.certain %v on a complete read, want it absent", list)
+		}
+		return
+	}
+	if !certain["file"] {
+		t.Errorf("certainty.certain %v lacks file", list)
+	}
+	partial, _ := jsonPath(r, "certainty", "partial").([]any)
+	pagesOrKeys := false
+	for _, p := range partial {
+		s := p.(string)
+		section, _, _ := strings.Cut(s, ":")
+		if certain[section] {
+			t.Errorf("section %s is both certain and partial (%q)", section, s)
+		}
+		pagesOrKeys = pagesOrKeys || section == "pages" || section == "keys" || section == "leases"
+	}
+	lower := jsonPath(r, "predict", "lower_bound") == true
+	if lower == certain["predict.startup"] || lower == certain["predict.memory"] {
+		t.Errorf("predict.lower_bound %v, certain %v: startup and memory are certain exactly when not lower bounds", lower, list)
+	}
+	if pagesOrKeys && !lower {
+		t.Errorf("pages or keys are partial but predict.lower_bound is not set")
 	}
 }
 
@@ -638,7 +679,9 @@ func header(p []byte, id uint64, flags, count uint16, overflow uint32) {
 }
 
 // Ensure hostile 1 MiB files cannot make dbinspect allocate far more than
-// the file or run on: peak RSS stays under 64 MiB and every run ends.
+// the file, crash or run on, whatever the subcommand: every command that
+// takes a path ends with a clear error or a result marked partial, never a
+// panic, --exact is refused, and peak RSS stays under hostileMaxRSS.
 func TestHostileFilesBoundedResources(t *testing.T) {
 	const pages = 256
 	const noFreelist = ^uint64(0)
@@ -710,26 +753,82 @@ func TestHostileFilesBoundedResources(t *testing.T) {
 			})
 		}},
 	}
-	dir := t.TempDir()
-	exe := buildBinary(t, dir)
+	exe := buildBinary(t, t.TempDir())
+	// HOME of the runs: empty, so the built-in coefficients are used (not
+	// the binary's dir, where dbinspect/calibration.json cannot exist).
+	home := t.TempDir()
+	fixture := fixtures.Path(t, fixtures.Get(t, "config-store-v3.6"))
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := tc.path(t)
-			for _, args := range [][]string{{"report", "-o", "json", p}, {"report", "-o", "html", p}, {"check", p}} {
-				code, rss, stderr := measureRun(t, dir, exe, args...)
-				what := args[:len(args)-1]
-				if args[0] == "check" && code != exitError {
-					t.Errorf("check: exit %d, want %d: the damage went unnoticed", code, exitError)
-				}
-				if code != exitOK && code != exitError || strings.Contains(stderr, "goroutine ") {
-					t.Errorf("dbinspect %q: exit %d (a Go panic exits 2): %s", what, code, stderr)
-				}
-				t.Logf("%q: exit %d, peak RSS %.1f MiB", what, code, float64(rss)/(1<<20))
-				if rss > 64<<20 {
-					t.Errorf("dbinspect %q: peak RSS %.1f MiB on a 1 MiB file, want under 64 MiB", what, float64(rss)/(1<<20))
+			for _, args := range [][]string{
+				{"report", p}, {"report", "-o", "json", p}, {"report", "-o", "html", p},
+				{"pages", p}, {"keys", p}, {"predict", p}, {"predict", "--exact", p},
+				{"check", p}, {"diff", p, fixture},
+			} {
+				args = append([]string{args[0], "-q", "--no-color"}, args[1:]...)
+				code, rss, stdout, stderr := measureRun(t, home, exe, args...)
+				what := strings.Join(args, " ")
+				t.Logf("%s: exit %d, peak RSS %.1f MiB", what, code, float64(rss)/(1<<20))
+				checkHostileRun(t, what, p, code, stdout, stderr)
+				if rss > hostileMaxRSS {
+					t.Errorf("dbinspect %s: peak RSS %.1f MiB on a 1 MiB file, want under %d MiB", what, float64(rss)/(1<<20), hostileMaxRSS>>20)
 				}
 			}
 		})
+	}
+}
+
+// hostileMaxRSS bounds the peak RSS of any command on a 1 MiB hostile file.
+// Measured (go1.26, linux/amd64): 10 to 16.5 MiB for every file and
+// command, 15 to 18 MiB for diff, which also reads a 16 MiB fixture; a
+// 1 MiB clean file takes about 10 MiB, nearly all of it the Go runtime
+// and the binary's own pages. 32 MiB is under twice the worst run: room for
+// GC and allocator noise across machines, yet a change that lets memory
+// follow a count the file claims (65535 elements, 2^32 overflow pages, 2^40
+// pages) instead of its size fails; the old 64 MiB would let a pass
+// double memory unnoticed.
+const hostileMaxRSS = 32 << 20
+
+// checkHostileRun asserts one run on a hostile file ended the way a damaged
+// file should: no panic, and either a clear error naming the file (exit 1)
+// or a result marked partial (exit 0); check exits 1, and --exact is
+// refused rather than run.
+func checkHostileRun(t *testing.T, what, path string, code int, stdout, stderr string) {
+	t.Helper()
+	crashed := false
+	for _, s := range []string{"goroutine ", "panic:", "fatal error:", "unexpected signal"} {
+		crashed = crashed || strings.Contains(stderr, s)
+	}
+	if crashed {
+		t.Errorf("dbinspect %s crashed (exit %d): %s", what, code, stderr)
+		return
+	}
+	switch {
+	case code == exitError:
+		if !strings.HasPrefix(stderr, "dbinspect: "+path) {
+			t.Errorf("dbinspect %s: exit 1 without an error naming the file: %q", what, stderr)
+		}
+	case code != exitOK:
+		t.Errorf("dbinspect %s: exit %d, want 0 (partial) or 1 (error)", what, code)
+	case strings.HasPrefix(what, "check"):
+		t.Errorf("dbinspect %s: exit 0, want 1: the damage went unnoticed", what)
+	case strings.HasPrefix(what, "diff"):
+		if !strings.Contains(stderr, "dbinspect: "+path+": partial") {
+			t.Errorf("dbinspect %s: the diff does not say this side is partial: %q", what, stderr)
+		}
+	case strings.Contains(what, "-o json"):
+		var r map[string]any
+		if err := json.Unmarshal([]byte(stdout), &r); err != nil || jsonPath(r, "certainty", "complete") != false {
+			t.Errorf("dbinspect %s: JSON certainty.complete %v (%v), want false", what, jsonPath(r, "certainty", "complete"), err)
+		}
+	default: // text and HTML say so in their summary
+		if !strings.Contains(stdout, "PARTIAL") {
+			t.Errorf("dbinspect %s: exit 0 and the output is not marked PARTIAL:\n%s", what, stdout)
+		}
+	}
+	if strings.Contains(what, "--exact") && code == exitOK && !strings.Contains(stderr, "--exact refused for "+path) {
+		t.Errorf("dbinspect %s: --exact was not refused on a damaged file: %q", what, stderr)
 	}
 }
 
@@ -740,12 +839,23 @@ func TestHostileFilesBoundedResources(t *testing.T) {
 // ru_maxrss wait4 gives it.
 const measureEnv = "DBINSPECT_TEST_MEASURE_RSS"
 
+// measureStdoutEnv names the file the measured run's stdout goes to.
+const measureStdoutEnv = "DBINSPECT_TEST_MEASURE_STDOUT"
+
 func init() {
 	if os.Getenv(measureEnv) == "" {
 		return
 	}
 	cmd := exec.Command(os.Args[1], os.Args[2:]...)
 	cmd.Stderr = os.Stderr
+	if p := os.Getenv(measureStdoutEnv); p != "" {
+		f, err := os.Create(p)
+		if err != nil {
+			fmt.Println("stdout:", err)
+			os.Exit(1)
+		}
+		cmd.Stdout = f
+	}
 	done := make(chan error, 1)
 	if err := cmd.Start(); err != nil {
 		fmt.Println("start:", err)
@@ -765,15 +875,16 @@ func init() {
 }
 
 // measureRun runs exe args through a fresh test binary and returns the exit
-// status, the peak RSS in bytes, and stderr.
-func measureRun(t *testing.T, home, exe string, args ...string) (code int, rss int64, stderr string) {
+// status, the peak RSS in bytes, stdout and stderr.
+func measureRun(t *testing.T, home, exe string, args ...string) (code int, rss int64, stdout, stderr string) {
 	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
+	outFile := filepath.Join(t.TempDir(), "stdout")
 	cmd := exec.Command(self, append([]string{exe}, args...)...)
-	cmd.Env = append(os.Environ(), measureEnv+"=1", "HOME="+home, "XDG_CONFIG_HOME="+home)
+	cmd.Env = append(os.Environ(), measureEnv+"=1", measureStdoutEnv+"="+outFile, "HOME="+home, "XDG_CONFIG_HOME="+home)
 	var e bytes.Buffer
 	cmd.Stderr = &e
 	out, err := cmd.Output()
@@ -786,5 +897,6 @@ func measureRun(t *testing.T, home, exe string, args ...string) (code int, rss i
 	if _, err := fmt.Sscan(string(out), &code, &rss); err != nil {
 		t.Fatalf("measuring dbinspect %q: output %q: %v", args, out, err)
 	}
-	return code, rss, e.String()
+	b, _ := os.ReadFile(outFile)
+	return code, rss, string(b), e.String()
 }

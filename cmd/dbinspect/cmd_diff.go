@@ -31,6 +31,8 @@ Examples:
 			if err != nil {
 				return err
 			}
+			warnPartial(c, old)
+			warnPartial(c, cur)
 			d := report.Compare(old, cur)
 			if c.opts.output == "json" {
 				err = report.WriteDiffJSON(c.stdout, d)
@@ -73,7 +75,7 @@ Examples:
 				}
 				path = p
 			}
-			cal, steps, err := report.Calibrate(report.CalibrateOptions{})
+			cal, steps, err := report.Calibrate(report.CalibrateOptions{TempDir: newTempDir})
 			if err != nil {
 				return err
 			}
@@ -84,4 +86,18 @@ Examples:
 			return nil
 		},
 	}
+}
+
+// warnPartial says on stderr that one side of a diff is partial: the diff
+// document has no certainty section, and growth computed from a damaged
+// or changing file is not growth.
+func warnPartial(c *cmdEnv, r *report.Report) {
+	if r.Certainty.Complete {
+		return
+	}
+	why := "it is damaged: part of it could not be read or decoded"
+	if r.Certainty.Changed != "" {
+		why = "it changed while it was read"
+	}
+	fmt.Fprintf(c.stderr, "dbinspect: %s: partial: %s, so its side of the diff covers only what was read; run 'dbinspect report %s' to see what is certain\n", r.Input.Given, why, r.Input.Given)
 }

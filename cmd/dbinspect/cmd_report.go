@@ -80,7 +80,9 @@ and populate, freelist rebuild, key index restore, lease recovery, a
 re-run compaction), the mmap, treeIndex, raft log and total memory, the db
 size after defrag and after compaction plus defrag, and the headroom against
 the quota. Every figure states its model and assumptions. Coefficients come
-from 'dbinspect calibrate' when it was run on this machine.
+from 'dbinspect calibrate' when it was run on this machine. On a damaged file
+startup and memory are lower bounds, and --exact is refused (bbolt trusts its
+pages and can crash on damaged ones): the rest is still printed, exit 0.
 
 Examples:
   dbinspect predict db
@@ -102,7 +104,8 @@ flags, element offsets inside their page, key order within and across pages,
 bucket headers, the persisted freelist if any, and the snapshot trailer if
 any. Lists every problem with its page id and bucket, and keeps going past
 the first. A truncated copy is reported with how many bytes are missing and
-which buckets are affected.
+which buckets are affected. Exits 1 when the file is damaged, does not match
+its snapshot trailer, or changed while it was read (a live db).
 
 Examples:
   dbinspect check db && echo clean`,
@@ -113,6 +116,11 @@ Examples:
 			}
 			if err := renderReport(c, r, report.CheckSections); err != nil {
 				return err
+			}
+			if changed := r.Certainty.Changed; changed != "" {
+				// A structure checked while it changed proves nothing, and
+				// damage seen in it may be the writes in flight.
+				return codedError{exitError, fmt.Errorf("%s: the file changed while it was checked, so the check is not valid: %s", r.Input.Given, changed)}
 			}
 			if r.Damaged() {
 				return codedError{exitError, fmt.Errorf("%s: the file is damaged (%d problems)", r.Input.Given, len(r.Problems()))}

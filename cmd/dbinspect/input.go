@@ -123,20 +123,30 @@ func checkReadable(path string) error {
 // tempDirs holds private temp dirs to remove on exit, even on Ctrl-C.
 var tempDirs struct {
 	sync.Mutex
-	dirs map[string]bool
+	dirs   map[string]bool
+	closed bool // the signal handler ran: make no more
 }
 
-func newTempDir() (string, func(), error) {
-	d, err := os.MkdirTemp("", "dbinspect-")
-	if err != nil {
-		return "", nil, fmt.Errorf("creating a temp dir to decompress into: %v (set TMPDIR to a writable place with room)", err)
-	}
+// newTempDir makes a private dir under $TMPDIR that the signal handler
+// removes on SIGINT or SIGTERM, and returns it with the function that
+// removes it otherwise. Every temp dir dbinspect makes comes from here: the
+// decompressed input, the --exact copy, calibrate's scratch files.
+func newTempDir(pattern string) (string, func(), error) {
+	// The lock is held across MkdirTemp so a signal cannot come between
+	// making the dir and registering it.
 	tempDirs.Lock()
+	defer tempDirs.Unlock()
+	if tempDirs.closed {
+		return "", nil, errors.New("interrupted")
+	}
+	d, err := os.MkdirTemp("", pattern)
+	if err != nil {
+		return "", nil, fmt.Errorf("creating a temp dir: %v (set TMPDIR to a writable place with room)", err)
+	}
 	if tempDirs.dirs == nil {
 		tempDirs.dirs = map[string]bool{}
 	}
 	tempDirs.dirs[d] = true
-	tempDirs.Unlock()
 	return d, func() {
 		os.RemoveAll(d)
 		tempDirs.Lock()
@@ -153,6 +163,7 @@ func removeTempDirs() {
 		os.RemoveAll(d)
 	}
 	tempDirs.dirs = nil
+	tempDirs.closed = true
 }
 
 func gunzip(given string, progress progressFunc) (*input, error) {
@@ -167,7 +178,7 @@ func gunzip(given string, progress progressFunc) (*input, error) {
 		return nil, fmt.Errorf("%s: not a gzip file (%v); name the uncompressed db instead", given, err)
 	}
 	defer zr.Close()
-	dir, cleanup, err := newTempDir()
+	dir, cleanup, err := newTempDir("dbinspect-")
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +227,7 @@ func extractTar(given string, gz bool, progress progressFunc) (*input, error) {
 		if name != "db" && !strings.HasSuffix(name, "/snap/db") && name != "snap/db" {
 			continue
 		}
-		dir, cleanup, err := newTempDir()
+		dir, cleanup, err := newTempDir("dbinspect-")
 		if err != nil {
 			return nil, err
 		}

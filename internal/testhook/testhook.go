@@ -1,0 +1,9 @@
+// Package testhook holds the few points where tests outside a package step
+// into a run. Each is nil in the program; only tests set them.
+package testhook
+
+// BeforeConsistencyCheck, if set, is called by report.Build with the path
+// of the file read, after every pass and before the final check that the
+// file did not change: tests change the file there to play a live db
+// deterministically.
+var BeforeConsistencyCheck func(path string)
