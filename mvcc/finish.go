@@ -118,6 +118,10 @@ func (sc *scanner) perKey(sum *Summary) {
 	}
 	var byPrefix, byNamespace prefixAgg
 	var hist revisionHistogram
+	var keySet *keySetBuilder
+	if o.LiveKeySet {
+		keySet = newKeySetBuilder(table.len())
+	}
 	table.each(func(i int, s *keyState) {
 		if s.revs == 0 {
 			return
@@ -156,14 +160,24 @@ func (sc *scanner) perKey(sum *Summary) {
 				ns := key[p.resourceEnd : p.namespaceEnd-1]
 				byNamespace.add(key[:p.namespaceEnd], resource, ns, s)
 			}
+			if keySet != nil && s.live {
+				keySet.add(key, key[:p.resourceEnd])
+			}
 			return
 		}
-		byPrefix.add(genericPrefix(key, o.PrefixSeparator, o.PrefixDepth), "", "", s)
+		label := genericPrefix(key, o.PrefixSeparator, o.PrefixDepth)
+		byPrefix.add(label, "", "", s)
+		if keySet != nil && s.live {
+			keySet.add(key, label)
+		}
 	})
 	sum.RevisionsPerKey = distribution32(revCounts)
 	sum.RevisionsPerKeyHistogram = hist.buckets()
 
 	red := sc.redactor()
+	if keySet != nil {
+		sum.LiveKeySet = keySet.finish(red)
+	}
 	stat := func(rs []ranked) []KeyStat {
 		out := make([]KeyStat, 0, len(rs))
 		for _, r := range rs {

@@ -25,6 +25,9 @@ type Options struct {
 	// MaxPrefixes bounds each prefix list; the rest is summed in one
 	// "(other)" row (default 500).
 	MaxPrefixes int
+	// LiveKeySet asks for Summary.LiveKeySet, the fingerprint of the live
+	// keys that a comparison of two scans needs (12 bytes per live key).
+	LiveKeySet bool
 }
 
 // DefaultOptions are the CLI's defaults: top 10, "/" depth 2, Kubernetes

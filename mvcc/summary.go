@@ -56,6 +56,10 @@ type Summary struct {
 	ReadErrors          []string         `json:"read_errors,omitempty"`
 	Notes               []string         `json:"notes,omitempty"`
 	Options             Options          `json:"-"`
+	// LiveKeySet is set when Options.LiveKeySet asks for it; it is never
+	// written out (it holds key hashes, for comparing two scans in one
+	// process).
+	LiveKeySet *LiveKeySet `json:"-"`
 }
 
 // Distribution is a nearest-rank percentile summary.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"sort"
+
+	"github.com/dbinspect/dbinspect/mvcc"
 )
 
 // Diff compares two reports of the same cluster taken at different times,
@@ -37,15 +39,30 @@ type DiffSide struct {
 }
 
 // PrefixDiff is one prefix's change; a prefix absent on one side counts
-// as zero there.
+// as zero there. KeysAdded and KeysRemoved come from comparing the live
+// keys themselves (mvcc.LiveKeySet), so a prefix where one key replaced
+// another shows both, though its key count did not change.
 type PrefixDiff struct {
 	Prefix            string `json:"prefix"`
 	KeysOld           int64  `json:"keys_old"`
 	KeysNew           int64  `json:"keys_new"`
 	KeysDelta         int64  `json:"keys_delta"`
+	LiveKeysOld       int64  `json:"live_keys_old"`
+	LiveKeysNew       int64  `json:"live_keys_new"`
+	KeysAdded         int64  `json:"keys_added"`
+	KeysRemoved       int64  `json:"keys_removed"`
 	RevisionsDelta    int64  `json:"revisions_delta"`
+	LiveBytesOld      int64  `json:"live_bytes_old"`
+	LiveBytesNew      int64  `json:"live_bytes_new"`
 	LiveBytesDelta    int64  `json:"live_bytes_delta"`
+	HistoryBytesOld   int64  `json:"history_bytes_old"`
+	HistoryBytesNew   int64  `json:"history_bytes_new"`
 	HistoryBytesDelta int64  `json:"history_bytes_delta"`
+}
+
+func (x *PrefixDiff) changed() bool {
+	return x.KeysDelta != 0 || x.KeysAdded != 0 || x.KeysRemoved != 0 || x.RevisionsDelta != 0 ||
+		x.LiveBytesDelta != 0 || x.HistoryBytesDelta != 0
 }
 
 func side(r *Report) DiffSide {
@@ -75,27 +92,24 @@ func Compare(old, new *Report) *Diff {
 		}
 		return byPrefix[p]
 	}
-	if old.MVCC != nil {
-		for _, p := range old.MVCC.Prefixes {
-			x := get(p.Prefix)
-			x.KeysOld = int64(p.Keys)
-			x.RevisionsDelta -= int64(p.Revisions)
-			x.LiveBytesDelta -= int64(p.LiveBytes)
-			x.HistoryBytesDelta -= int64(p.HistoryBytes)
-		}
+	for _, p := range prefixStats(old) {
+		x := get(p.Prefix)
+		x.KeysOld, x.LiveKeysOld = int64(p.Keys), int64(p.LiveKeys)
+		x.RevisionsDelta -= int64(p.Revisions)
+		x.LiveBytesOld, x.HistoryBytesOld = int64(p.LiveBytes), int64(p.HistoryBytes)
 	}
-	if new.MVCC != nil {
-		for _, p := range new.MVCC.Prefixes {
-			x := get(p.Prefix)
-			x.KeysNew = int64(p.Keys)
-			x.RevisionsDelta += int64(p.Revisions)
-			x.LiveBytesDelta += int64(p.LiveBytes)
-			x.HistoryBytesDelta += int64(p.HistoryBytes)
-		}
+	for _, p := range prefixStats(new) {
+		x := get(p.Prefix)
+		x.KeysNew, x.LiveKeysNew = int64(p.Keys), int64(p.LiveKeys)
+		x.RevisionsDelta += int64(p.Revisions)
+		x.LiveBytesNew, x.HistoryBytesNew = int64(p.LiveBytes), int64(p.HistoryBytes)
 	}
+	countAddedRemoved(byPrefix, liveKeySet(old), liveKeySet(new))
 	for _, x := range byPrefix {
 		x.KeysDelta = x.KeysNew - x.KeysOld
-		if x.KeysDelta != 0 || x.RevisionsDelta != 0 || x.LiveBytesDelta != 0 || x.HistoryBytesDelta != 0 {
+		x.LiveBytesDelta = x.LiveBytesNew - x.LiveBytesOld
+		x.HistoryBytesDelta = x.HistoryBytesNew - x.HistoryBytesOld
+		if x.changed() {
 			d.Prefixes = append(d.Prefixes, *x)
 		}
 	}
@@ -110,6 +124,65 @@ func Compare(old, new *Report) *Diff {
 	d.NewFindings = findingsNotIn(new.Findings, old.Findings)
 	d.ResolvedFindings = findingsNotIn(old.Findings, new.Findings)
 	return d
+}
+
+func prefixStats(r *Report) []mvcc.PrefixStat {
+	if r.MVCC == nil {
+		return nil
+	}
+	return r.MVCC.Prefixes
+}
+
+// liveKeySet is r's set of live keys; a report without keys has none
+// (empty), one scanned without the set has nil.
+func liveKeySet(r *Report) *mvcc.LiveKeySet {
+	if r.MVCC == nil {
+		return &mvcc.LiveKeySet{}
+	}
+	return r.MVCC.LiveKeySet
+}
+
+// countAddedRemoved fills KeysAdded and KeysRemoved by one merge of the
+// two sorted hash lists: a hash of NEW without its match in OLD is a key
+// added under its prefix, the reverse a key removed. Equal hashes pair up
+// one to one, so a collision inside one db still counts both keys. A
+// prefix folded into "(other)" on both sides is counted there. Without a
+// set on either side (a scan not asked for one) the net change of live
+// keys is all that is known, and it is what the fields get.
+func countAddedRemoved(byPrefix map[string]*PrefixDiff, old, new *mvcc.LiveKeySet) {
+	row := func(s *mvcc.LiveKeySet, i int) *PrefixDiff {
+		if x := byPrefix[s.Labels[s.Prefix[i]]]; x != nil {
+			return x
+		}
+		if byPrefix["(other)"] == nil {
+			byPrefix["(other)"] = &PrefixDiff{Prefix: "(other)"}
+		}
+		return byPrefix["(other)"]
+	}
+	if old == nil || new == nil {
+		for _, x := range byPrefix {
+			if n := x.LiveKeysNew - x.LiveKeysOld; n > 0 {
+				x.KeysAdded = n
+			} else {
+				x.KeysRemoved = -n
+			}
+		}
+		return
+	}
+	i, j := 0, 0
+	for i < len(old.Hashes) || j < len(new.Hashes) {
+		switch {
+		case j == len(new.Hashes) || (i < len(old.Hashes) && old.Hashes[i] < new.Hashes[j]):
+			row(old, i).KeysRemoved++
+			i++
+		case i == len(old.Hashes) || new.Hashes[j] < old.Hashes[i]:
+			row(new, j).KeysAdded++
+			j++
+		default:
+			i++
+			j++
+		}
+	}
 }
 
 func findingsNotIn(a, b []Finding) []Finding {
@@ -158,16 +231,18 @@ func WriteDiffText(w io.Writer, d *Diff, color bool) error {
 	if len(d.Prefixes) == 0 {
 		t.printf("  none\n")
 	} else {
-		pt := newTable("prefix", ">keys", ">change", ">revisions", ">live bytes", ">history bytes")
+		pt := newTable("prefix", ">live keys", ">added", ">removed", ">revisions", ">live bytes", ">change", ">history bytes", ">change")
 		for i, p := range d.Prefixes {
 			if i == 30 {
 				pt.add(fmt.Sprintf("... %d more in the JSON output", len(d.Prefixes)-30))
 				break
 			}
-			pt.add(p.Prefix, count(p.KeysNew), signed(count(p.KeysDelta), p.KeysDelta), signed(count(p.RevisionsDelta), p.RevisionsDelta),
-				signed(ibytes(p.LiveBytesDelta), p.LiveBytesDelta), signed(ibytes(p.HistoryBytesDelta), p.HistoryBytesDelta))
+			pt.add(p.Prefix, count(p.LiveKeysNew), plus(p.KeysAdded), minus(p.KeysRemoved), signed(count(p.RevisionsDelta), p.RevisionsDelta),
+				ibytes(p.LiveBytesOld)+" -> "+ibytes(p.LiveBytesNew), signed(ibytes(p.LiveBytesDelta), p.LiveBytesDelta),
+				ibytes(p.HistoryBytesOld)+" -> "+ibytes(p.HistoryBytesNew), signed(ibytes(p.HistoryBytesDelta), p.HistoryBytesDelta))
 		}
 		t.table(pt)
+		t.printf("  live keys are NEW's; added: live in NEW, not in OLD; removed: the reverse\n")
 	}
 	t.heading("Findings")
 	if len(d.NewFindings) == 0 && len(d.ResolvedFindings) == 0 {
@@ -180,6 +255,21 @@ func WriteDiffText(w io.Writer, d *Diff, color bool) error {
 		t.printf("  resolved %s %s\n", t.severity(f.Severity), f.Code)
 	}
 	return t.err
+}
+
+// plus and minus show keys added and removed; none is "0".
+func plus(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	return "+" + count(n)
+}
+
+func minus(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	return "-" + count(n)
 }
 
 func signed(s string, v int64) string {

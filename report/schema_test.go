@@ -594,10 +594,12 @@ func TestSchemaWalkMatchesRealReports(t *testing.T) {
 	}
 
 	built := map[string]*Report{}
+	mo := mvcc.DefaultOptions()
+	mo.LiveKeySet = true // as diff scans
 	for _, name := range []string{"k8s-v3.6-snapshot", "nospace-v3.6", "auth-v3.6"} {
 		f := fixtures.Get(t, name)
 		r, err := Build(Input{Given: f.File, Path: fixtures.Path(t, f), Kind: "file"},
-			Options{Sections: AllSections, MVCC: mvcc.DefaultOptions(), Seeds: 2})
+			Options{Sections: AllSections, MVCC: mo, Seeds: 2})
 		if err != nil {
 			t.Fatalf("%s: Build: %v", name, err)
 		}

@@ -29,6 +29,7 @@ func (o *cliOptions) reportOptions(s report.Sections, progress progressFunc) rep
 			K8s:             !o.noK8s,
 			RedactKeys:      o.redactKeys,
 			CompactAt:       o.compactAt,
+			LiveKeySet:      o.liveKeySet,
 		},
 		WriteBytes:   int64(o.writeBytes),
 		Seeds:        o.seeds,

@@ -64,6 +64,9 @@ type cliOptions struct {
 	compactAt    int64
 	calibration  string
 	failOn       string
+	// liveKeySet asks the scan for the live keys' fingerprint: diff
+	// compares the two dbs key by key with it.
+	liveKeySet bool
 }
 
 func defaultOptions() *cliOptions {
