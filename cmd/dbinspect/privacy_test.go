@@ -5,6 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -241,11 +244,14 @@ func TestNoValueOrRedactedKeyInAnyOutput(t *testing.T) {
 	// what a db stores (its values, or its key segments); the answer is
 	// cached per probe.
 	generic := map[string]bool{}
+	words := programText(t)
 	isGeneric := func(probe string, in func(string) string) bool {
 		if g, ok := generic[probe]; ok {
 			return g
 		}
-		g := false
+		// Text in dbinspect's own source (a heading like "Namespaces")
+		// is the program's, whatever a db stores.
+		g := strings.Contains(words, probe)
 		for _, o := range outputs {
 			foreign := true
 			for _, n := range o.fixtures {
@@ -294,6 +300,31 @@ func TestNoValueOrRedactedKeyInAnyOutput(t *testing.T) {
 		t.Errorf("only %d probes over all fixtures", total)
 	}
 	checkRedacted(t, all, stored, outputs, isGeneric)
+}
+
+// programText is the text of dbinspect's own Go source (tests and
+// testdata left out): its headings, labels and messages.
+func programText(t *testing.T) string {
+	var b strings.Builder
+	root := filepath.Join("..", "..")
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && path != root {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		b.Write(src)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }
 
 // k8sKept is how much of a key --redact-keys keeps readable, computed here
