@@ -36,6 +36,9 @@ type DiffSide struct {
 	LiveBytes      int64  `json:"live_bytes"`
 	HistoryBytes   int64  `json:"history_bytes"`
 	Leases         int64  `json:"leases"`
+	// Certainty is the report's own (absent in Growth): a diff of a
+	// damaged or changing db compares partial figures.
+	Certainty *Certainty `json:"certainty,omitempty"`
 }
 
 // PrefixDiff is one prefix's change; a prefix absent on one side counts
@@ -67,6 +70,8 @@ func (x *PrefixDiff) changed() bool {
 
 func side(r *Report) DiffSide {
 	s := DiffSide{Given: r.Input.Given, FileBytes: r.File.SizeBytes, DbSizeBytes: r.Pages.HighWaterBytes, InUseBytes: r.Pages.InUseBytes, FreePages: r.Pages.ByType.Free}
+	c := r.Certainty
+	s.Certainty = &c
 	if m := r.MVCC; m != nil {
 		s.Revision, s.CompactRev = m.Revision, m.CompactRevision
 		s.LiveKeys, s.TotalRevisions = int64(m.LiveKeys), int64(m.TotalRevisions)
@@ -227,6 +232,11 @@ func WriteDiffText(w io.Writer, d *Diff, color bool) error {
 	size("history bytes", o.HistoryBytes, n.HistoryBytes, g.HistoryBytes)
 	num("leases", o.Leases, n.Leases, g.Leases)
 	t.table(tb)
+	for _, sd := range []DiffSide{o, n} {
+		if c := sd.Certainty; c != nil && !c.Complete {
+			t.printf("  PARTIAL %s: %s\n", sd.Given, diffCertaintyLine(c))
+		}
+	}
 	t.heading("Prefixes that changed (largest change in bytes first)")
 	if len(d.Prefixes) == 0 {
 		t.printf("  none\n")
@@ -285,4 +295,19 @@ func WriteDiffJSON(w io.Writer, d *Diff) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(d)
+}
+
+// diffCertaintyLine says in one line why a side's figures are partial.
+func diffCertaintyLine(c *Certainty) string {
+	if c.Changed != "" {
+		return "the file changed while it was read: " + c.Changed
+	}
+	if len(c.Partial) == 0 {
+		return "not every page was read and decoded"
+	}
+	more := ""
+	if len(c.Partial) > 1 {
+		more = fmt.Sprintf(" (and %d more; see the report of that file)", len(c.Partial)-1)
+	}
+	return c.Partial[0] + more
 }

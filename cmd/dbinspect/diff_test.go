@@ -71,3 +71,46 @@ func TestDiffSameFile(t *testing.T) {
 		t.Errorf("prefixes %v, want []", d.Prefixes)
 	}
 }
+
+// Ensure that a diff against a damaged copy says which side is partial, in
+// text and in JSON, and still compares what could be read.
+func TestDiffMarksPartialSide(t *testing.T) {
+	good := fixtures.Path(t, fixtures.Get(t, "k8s-v3.6"))
+	im := loadDB(t, "k8s-v3.6")
+	cut := writeBytes(t, im.b[:len(im.b)*2/3]) // a copy cut short
+	code, out, errOut := runCLI(t, "diff", "-q", good, cut)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "  PARTIAL "+cut+": ") || strings.Contains(out, "PARTIAL "+good) {
+		t.Errorf("the text does not mark exactly the cut copy as partial:\n%s", out)
+	}
+	code, out, errOut = runCLI(t, "diff", "-q", "-o", "json", good, cut)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var d struct {
+		Old, New struct {
+			Revision  int64 `json:"revision"`
+			Certainty *struct {
+				Complete bool     `json:"complete"`
+				Partial  []string `json:"partial"`
+			} `json:"certainty"`
+		}
+		Growth struct {
+			Certainty any `json:"certainty"`
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Old.Certainty == nil || !d.Old.Certainty.Complete {
+		t.Errorf("old side: certainty %+v, want complete", d.Old.Certainty)
+	}
+	if d.New.Certainty == nil || d.New.Certainty.Complete || len(d.New.Certainty.Partial) == 0 {
+		t.Errorf("new side: certainty %+v, want partial with reasons", d.New.Certainty)
+	}
+	if d.Growth.Certainty != nil {
+		t.Errorf("growth.certainty = %v, want absent", d.Growth.Certainty)
+	}
+}
