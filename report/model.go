@@ -60,7 +60,10 @@ type Options struct {
 	CompactAt    int64
 	Calibration  string // file saved by 'dbinspect calibrate'; "" for the saved default
 
-	PageMap  bool
+	PageMap bool
+	// PageList collects every node's detail for WritePageList (about
+	// 100 bytes a branch or leaf node; implies PageMap).
+	PageList bool
 	Progress ProgressFunc
 	// TempDir makes the private dirs --exact copies the file to; nil:
 	// os.MkdirTemp. The CLI's also removes them on Ctrl-C.
@@ -85,6 +88,9 @@ type Report struct {
 	// Certainty separates what is known from what is partial on a damaged
 	// or changing file.
 	Certainty Certainty `json:"certainty"`
+
+	// pageNodes are the nodes the walk read, for WritePageList.
+	pageNodes []pages.PageInfo
 
 	// PageMap is only kept for the HTML page map.
 	pageMap *pages.PageMap
@@ -213,13 +219,18 @@ func Build(in Input, o Options) (*Report, error) {
 		sims     defragSims
 		frag     *pages.Fragmentation
 		checkRun = o.Sections.CheckOnly
+		nodes    []pages.PageInfo
 	)
 	goPass := func(fn func()) {
 		wg.Add(1)
 		go func() { defer wg.Done(); fn() }()
 	}
 	goPass(func() {
-		a, aErr = pages.Analyze(f, pages.AnalyzeOptions{PageMap: o.PageMap, Progress: progress("reading pages")})
+		ao := pages.AnalyzeOptions{PageMap: o.PageMap || o.PageList, Progress: progress("reading pages")}
+		if o.PageList {
+			ao.Visit = func(p pages.PageInfo) { nodes = append(nodes, p) }
+		}
+		a, aErr = pages.Analyze(f, ao)
 		// The fragmentation replay needs only the walk: it runs while
 		// the key scan goes on.
 		if aErr == nil && needFrag && !checkRun {
@@ -288,6 +299,12 @@ func Build(in Input, o Options) (*Report, error) {
 	}
 	r.Analysis = a
 	r.pageMap = a.PageMap
+	if o.PageList {
+		r.pageNodes = nodes
+		if r.pageNodes == nil {
+			r.pageNodes = []pages.PageInfo{}
+		}
+	}
 	// A valid meta was found (else Open failed): the file's size, page
 	// size and metas are exact however damaged the rest is.
 	r.certain(certainFile)

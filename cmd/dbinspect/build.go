@@ -40,6 +40,7 @@ func (o *cliOptions) reportOptions(s report.Sections, progress progressFunc) rep
 		CompactAt:    o.compactAt,
 		Calibration:  o.calibration,
 		PageMap:      o.output == "html",
+		PageList:     o.pageList,
 		Progress:     report.ProgressFunc(progress),
 		TempDir:      newTempDir,
 	}

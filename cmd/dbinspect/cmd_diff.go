@@ -34,8 +34,8 @@ Examples:
 			if err != nil {
 				return err
 			}
-			warnPartial(c, old)
-			warnPartial(c, cur)
+			warnPartial(c, old, "its side of the diff covers only what was read")
+			warnPartial(c, cur, "its side of the diff covers only what was read")
 			d := report.Compare(old, cur)
 			if c.opts.output == "json" {
 				err = report.WriteDiffJSON(c.stdout, d)
@@ -91,10 +91,10 @@ Examples:
 	}
 }
 
-// warnPartial says on stderr that one side of a diff is partial: the diff
-// document has no certainty section, and growth computed from a damaged
-// or changing file is not growth.
-func warnPartial(c *cmdEnv, r *report.Report) {
+// warnPartial says on stderr that a db was read only in part, and what
+// that means for the output (consequence): for output with no certainty of
+// its own (the page list), or to reach a script that reads stdout.
+func warnPartial(c *cmdEnv, r *report.Report, consequence string) {
 	if r.Certainty.Complete {
 		return
 	}
@@ -102,5 +102,5 @@ func warnPartial(c *cmdEnv, r *report.Report) {
 	if r.Certainty.Changed != "" {
 		why = "it changed while it was read"
 	}
-	fmt.Fprintf(c.stderr, "dbinspect: %s: partial: %s, so its side of the diff covers only what was read; run 'dbinspect report %s' to see what is certain\n", r.Input.Given, why, r.Input.Given)
+	fmt.Fprintf(c.stderr, "dbinspect: %s: partial: %s, so %s; run 'dbinspect report %s' to see what is certain\n", r.Input.Given, why, consequence, r.Input.Given)
 }

@@ -162,6 +162,7 @@ func newFlagSet(c *command) (*pflag.FlagSet, *cliOptions) {
 	case "pages":
 		o.addOutput(fs, true)
 		o.addFrag(fs)
+		o.addPageList(fs)
 	case "keys":
 		o.addOutput(fs, false)
 		o.addKeys(fs)

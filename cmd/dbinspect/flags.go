@@ -67,6 +67,7 @@ type cliOptions struct {
 	// liveKeySet asks the scan for the live keys' fingerprint: diff
 	// compares the two dbs key by key with it.
 	liveKeySet bool
+	pageList   bool
 }
 
 func defaultOptions() *cliOptions {
@@ -106,6 +107,10 @@ func (o *cliOptions) addPredict(fs *pflag.FlagSet) {
 	fs.StringVar(&o.calibration, "calibration", "", "coefficients saved by 'dbinspect calibrate' (default: the saved ones, else built-in)")
 }
 
+func (o *cliOptions) addPageList(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.pageList, "list", false, "list every page instead: one tab-separated row per node or run of pages, in page order")
+}
+
 func (o *cliOptions) addFailOn(fs *pflag.FlagSet) {
 	fs.StringVar(&o.failOn, "fail-on", "", "exit 3 if a finding is at least this severe: warning or critical")
 }
@@ -113,6 +118,9 @@ func (o *cliOptions) addFailOn(fs *pflag.FlagSet) {
 func (o *cliOptions) validate() error {
 	if o.output == "html" && !o.allowHTML {
 		return usageError{"-o html is only for report, predict and pages"}
+	}
+	if o.pageList && o.output != "text" {
+		return usageError{"--list writes tab-separated text; drop -o " + string(o.output)}
 	}
 	switch o.failOn {
 	case "", "warning", "critical":
