@@ -45,7 +45,13 @@ func (r *Report) predict(in Input, o Options, sims defragSims) error {
 	a := r.Analysis
 	cal, err := LoadCalibration(o.Calibration)
 	if err != nil {
-		return err
+		if o.Calibration != "" {
+			return err // asked for by name: the user wants to know
+		}
+		// The saved default is unreadable: predict with the built-in
+		// coefficients rather than not at all, and say so.
+		cal = DefaultCalibration
+		cal.Source = fmt.Sprintf("%s (the saved calibration could not be used: %v)", DefaultCalibration.Source, err)
 	}
 	pin := PredictInputs{
 		FileBytes:         a.File.BboltBytes,
