@@ -57,21 +57,13 @@ func seedFiles(f *testing.F) [][]byte {
 func seedPages(f *testing.F) [][]byte {
 	var out [][]byte
 	for _, b := range seedFiles(f) {
-		file, err := NewFile(bytes.NewReader(b), int64(len(b)))
-		if err != nil {
-			f.Fatal(err)
-		}
-		ps := file.PageSize()
+		ps := seedPageSize(f, b)
 		for off := 0; off+ps <= len(b) && off < 64*ps; off += ps {
 			out = append(out, b[off:off+ps])
 		}
 	}
 	for _, b := range fixtureFiles(f) {
-		file, err := NewFile(bytes.NewReader(b), int64(len(b)))
-		if err != nil {
-			f.Fatal(err)
-		}
-		ps := file.PageSize()
+		ps := seedPageSize(f, b)
 		taken := map[uint16]int{}
 		for off := 0; off+ps <= len(b); off += ps {
 			p := b[off : off+ps]
@@ -90,13 +82,18 @@ func seedPages(f *testing.F) [][]byte {
 func seedPrefixes(f *testing.F) [][]byte {
 	var out [][]byte
 	for _, b := range fixtureFiles(f) {
-		file, err := NewFile(bytes.NewReader(b), int64(len(b)))
-		if err != nil {
-			f.Fatal(err)
-		}
-		out = append(out, b[:min(len(b), 16*file.PageSize())])
+		out = append(out, b[:min(len(b), 16*seedPageSize(f, b))])
 	}
 	return out
+}
+
+// seedPageSize is a seed file's page size, as the reader finds it.
+func seedPageSize(f *testing.F, b []byte) int {
+	file, err := NewFile(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		f.Fatal(err)
+	}
+	return file.PageSize()
 }
 
 // fixtureFiles reads the sample of committed fixtures.

@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -177,44 +173,12 @@ func TestInterruptDuringExactRemovesTempFiles(t *testing.T) {
 	work := t.TempDir()
 	exe := buildBinary(t, work)
 	db := bigBoltDB(t, work, 2_000_000)
-	tmp := filepath.Join(work, "tmp")
-	if err := os.Mkdir(tmp, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe, "predict", "-q", "--exact", db)
-	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	// Wait until the defrag's private dir exists.
-	deadline := time.After(2 * time.Minute) // a hang guard, not a timing assertion
-	for started := false; !started; {
-		select {
-		case <-done:
-			t.Fatalf("dbinspect ended before its --exact temp dir was seen: %s", stderr.String())
-		case <-deadline:
-			cmd.Process.Kill()
-			t.Fatalf("no --exact temp dir appeared in TMPDIR; stderr: %s", stderr.String())
-		case <-time.After(2 * time.Millisecond):
-		}
+	code, stderr, tmp := interruptOnceTempAppears(t, exe, []string{"predict", "-q", "--exact", db}, func(tmp string) bool {
 		files, _ := filepath.Glob(filepath.Join(tmp, "dbinspect-defrag-*", "*.db"))
-		started = len(files) > 0
-	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-done:
-	case <-time.After(2 * time.Minute):
-		cmd.Process.Kill()
-		t.Fatal("dbinspect did not exit after SIGINT")
-	}
-	if code := cmd.ProcessState.ExitCode(); code != exitSignal {
-		t.Errorf("exit status %d after SIGINT, want %d (if 0, the defrag finished before the signal); stderr: %s", code, exitSignal, stderr.String())
+		return len(files) > 0
+	})
+	if code != exitSignal {
+		t.Errorf("exit status %d after SIGINT, want %d (if 0, the defrag finished before the signal); stderr: %s", code, exitSignal, stderr)
 	}
 	if left := dirNames(t, tmp); len(left) != 0 {
 		t.Errorf("TMPDIR holds %v after the interrupt", left)

@@ -72,53 +72,68 @@ func TestInterruptRemovesTempFiles(t *testing.T) {
 	work := t.TempDir()
 	exe := buildBinary(t, work)
 	gz := largeGzip(t, work, 4<<30)
-	tmp := filepath.Join(work, "tmp")
-	if err := os.Mkdir(tmp, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe, "report", "-o", "json", gz)
-	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Wait until the decompressed copy is being written: its temp dir holds
-	// a file that already has the fixture's bytes.
-	deadline := time.Now().Add(2 * time.Minute)
-	started := false
-	for !started && time.Now().Before(deadline) {
+	// Interrupt once the decompressed copy is being written: its temp dir
+	// holds a file that already has the fixture's bytes.
+	code, stderr, tmp := interruptOnceTempAppears(t, exe, []string{"report", "-o", "json", gz}, func(tmp string) bool {
 		files, _ := filepath.Glob(filepath.Join(tmp, "dbinspect-*", "*"))
 		for _, f := range files {
 			if st, err := os.Stat(f); err == nil && st.Size() > 16<<20 {
-				started = true
+				return true
 			}
 		}
-		time.Sleep(5 * time.Millisecond)
+		return false
+	})
+	if code != exitSignal {
+		t.Errorf("exit status %d after SIGINT, want %d (if 1, decompression finished before the signal); stderr: %s", code, exitSignal, stderr)
 	}
-	if !started {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("no decompressed copy appeared in TMPDIR; stderr: %s", stderr.String())
-	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(2 * time.Minute):
-		cmd.Process.Kill()
-		t.Fatal("dbinspect did not exit after SIGINT")
-	}
-	if code := cmd.ProcessState.ExitCode(); code != exitSignal {
-		t.Errorf("exit status %d after SIGINT, want %d (if 1, decompression finished before the signal); stderr: %s", code, exitSignal, stderr.String())
-	}
-	if !strings.Contains(stderr.String(), "dbinspect: interrupted; temp files removed") {
-		t.Errorf("stderr %q does not say the temp files were removed", stderr.String())
+	if !strings.Contains(stderr, "dbinspect: interrupted; temp files removed") {
+		t.Errorf("stderr %q does not say the temp files were removed", stderr)
 	}
 	if left := dirNames(t, tmp); len(left) != 0 {
 		t.Errorf("TMPDIR holds %v after the interrupt", left)
 	}
+}
+
+// interruptOnceTempAppears runs exe with args and a private TMPDIR, sends
+// SIGINT as soon as appeared(TMPDIR) holds, and returns the exit status,
+// stderr and the TMPDIR. The waits only stop a hung run; nothing here
+// measures time.
+func interruptOnceTempAppears(t *testing.T, exe string, args []string, appeared func(tmp string) bool) (code int, stderr, tmp string) {
+	t.Helper()
+	tmp = filepath.Join(t.TempDir(), "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	var errBuf bytes.Buffer
+	cmd.Stderr = &errBuf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	deadline := time.After(2 * time.Minute)
+	for !appeared(tmp) {
+		select {
+		case <-done:
+			t.Fatalf("dbinspect %q ended before its temp files appeared: %s", args, errBuf.String())
+		case <-deadline:
+			cmd.Process.Kill()
+			<-done
+			t.Fatalf("dbinspect %q: no temp files appeared in TMPDIR; stderr: %s", args, errBuf.String())
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("dbinspect %q did not exit after SIGINT", args)
+	}
+	return cmd.ProcessState.ExitCode(), errBuf.String(), tmp
 }
