@@ -1,6 +1,7 @@
 package mvcc
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -140,7 +141,30 @@ func scanRecording(src KVReader, opts Options, record bool, read func(*scanner))
 	for _, name := range names {
 		sc.scanBucket(src, name)
 	}
+	sc.locateMalformed(src)
 	return sc.finish(read), sc, nil
+}
+
+// maxLocatedKey bounds the key bytes kept per listed malformed entry.
+const maxLocatedKey = 256
+
+// locateMalformed names the leaf page of each listed malformed entry when
+// the reader can (pages.File and KVRecorder can), so a support engineer can
+// look at it with `bbolt page`.
+func (sc *scanner) locateMalformed(src KVReader) {
+	l, ok := src.(interface {
+		LeafPageOf(bucket string, key []byte) (uint64, error)
+	})
+	if !ok {
+		return
+	}
+	for i := range sc.malformed.First {
+		e := &sc.malformed.First[i]
+		if page, err := l.LeafPageOf("key", e.key); err == nil {
+			e.Page = page
+		}
+		e.key = nil
+	}
 }
 
 // scanBucket visits one bucket in key order, feeding etcdutl's hash (bucket
@@ -241,6 +265,7 @@ func (sc *scanner) bad(pos uint64, k []byte, reason string) {
 			Index:     pos,
 			BucketKey: hex.EncodeToString(k[:min(len(k), 32)]),
 			Reason:    reason,
+			key:       bytes.Clone(k[:min(len(k), maxLocatedKey)]),
 		})
 	}
 }

@@ -205,9 +205,13 @@ type MalformedEntries struct {
 }
 
 // MalformedEntry locates one bad entry: Index is its 0-based position in
-// the key bucket, BucketKey the hex of its (revision) key.
+// the key bucket, BucketKey the hex of its (revision) key, Page the leaf
+// page that holds it when the reader can tell (0: unknown).
 type MalformedEntry struct {
 	Index     uint64 `json:"index"`
 	BucketKey string `json:"bucket_key_hex"`
+	Page      uint64 `json:"page,omitempty"`
 	Reason    string `json:"reason"`
+
+	key []byte // the bucket key, for locating its page after the scan
 }

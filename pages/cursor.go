@@ -362,3 +362,59 @@ func (f *File) forEach(bucket string, setup func(*treeIter)) error {
 	}
 	return nil
 }
+
+// LeafPageOf names the leaf page of a root-level bucket that holds key (or
+// would, if it is absent), by descending the bucket's tree as bbolt's
+// cursor seeks: so a bad entry can be located by page, for `bbolt page`.
+// It reads one node per level; an inline bucket has no page of its own.
+func (f *File) LeafPageOf(bucket string, key []byte) (uint64, error) {
+	var value []byte
+	err := f.rootBuckets(func(name, v []byte) error {
+		if string(name) == bucket {
+			value = bytes.Clone(v)
+			return errStop
+		}
+		return nil
+	})
+	if value == nil {
+		if err != nil && !errors.Is(err, errStop) {
+			return 0, fmt.Errorf("bucket %q: %w", bucket, err)
+		}
+		return 0, fmt.Errorf("no bucket %q in the file", bucket)
+	}
+	root, inline, err := bucketHeader(value)
+	if err != nil {
+		return 0, fmt.Errorf("bucket %q: %w", bucket, err)
+	}
+	if inline != nil {
+		return 0, fmt.Errorf("bucket %q is inline: its pairs sit in its parent's leaf", bucket)
+	}
+	it := f.newTreeIter(nil)
+	id := root
+	for depth := 0; depth < maxTreeDepth; depth++ {
+		nd, err := it.readNode(id, depth)
+		if err != nil {
+			return 0, err
+		}
+		if nd.h.Flags == flagLeaf {
+			return id, nil
+		}
+		// The last child whose first key is at or below key, else the first.
+		next, found := uint64(0), false
+		for i := 0; i < nd.count(); i++ {
+			k, child, err := nd.branch(i)
+			if err != nil {
+				return 0, fmt.Errorf("page %d: %w", id, err)
+			}
+			if i > 0 && bytes.Compare(k, key) > 0 {
+				break
+			}
+			next, found = child, true
+		}
+		if !found {
+			return 0, fmt.Errorf("page %d: a branch without elements", id)
+		}
+		id = next
+	}
+	return 0, fmt.Errorf("bucket %q: the tree is deeper than %d levels: a cycle", bucket, maxTreeDepth)
+}

@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 )
@@ -198,3 +199,14 @@ var (
 	_ lengthReader = (*File)(nil)
 	_ lengthReader = (*kvReplay)(nil)
 )
+
+// LeafPageOf asks the recorded reader, when it can locate keys by page
+// (a *File can), for the leaf page that holds key.
+func (r *KVRecorder) LeafPageOf(bucket string, key []byte) (uint64, error) {
+	if l, ok := r.src.(interface {
+		LeafPageOf(string, []byte) (uint64, error)
+	}); ok {
+		return l.LeafPageOf(bucket, key)
+	}
+	return 0, errors.New("the reader cannot locate keys by page")
+}

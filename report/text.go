@@ -371,7 +371,11 @@ func (t *textWriter) keysSection(m *mvcc.Summary) {
 	if m.Malformed.Count > 0 {
 		t.printf("  %s malformed entries in the key bucket; the first:\n", count(int64(m.Malformed.Count)))
 		for _, e := range m.Malformed.First {
-			t.printf("    #%d %s: %s\n", e.Index, e.BucketKey, e.Reason)
+			where := ""
+			if e.Page != 0 {
+				where = fmt.Sprintf(" (leaf page %d)", e.Page)
+			}
+			t.printf("    #%d %s%s: %s\n", e.Index, e.BucketKey, where, e.Reason)
 		}
 	}
 	for _, n := range m.Notes {
