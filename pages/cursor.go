@@ -338,21 +338,9 @@ func (f *File) forEachLen(bucket string, fn func(k []byte, vlen int) error) erro
 
 // forEach walks a root-level bucket with an iterator set up by setup.
 func (f *File) forEach(bucket string, setup func(*treeIter)) error {
-	var value []byte
-	err := f.rootBuckets(func(name, v []byte) error {
-		if string(name) == bucket {
-			value = bytes.Clone(v)
-			return errStop
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errStop) {
-		if value == nil {
-			return fmt.Errorf("bucket %q: %w", bucket, err)
-		}
-	}
-	if value == nil {
-		return fmt.Errorf("no bucket %q in the file", bucket)
+	value, err := f.rootBucketValue(bucket)
+	if err != nil {
+		return err
 	}
 	page := f.Meta().Root
 	it := f.newTreeIter(nil)
@@ -368,19 +356,9 @@ func (f *File) forEach(bucket string, setup func(*treeIter)) error {
 // cursor seeks: so a bad entry can be located by page, for `bbolt page`.
 // It reads one node per level; an inline bucket has no page of its own.
 func (f *File) LeafPageOf(bucket string, key []byte) (uint64, error) {
-	var value []byte
-	err := f.rootBuckets(func(name, v []byte) error {
-		if string(name) == bucket {
-			value = bytes.Clone(v)
-			return errStop
-		}
-		return nil
-	})
-	if value == nil {
-		if err != nil && !errors.Is(err, errStop) {
-			return 0, fmt.Errorf("bucket %q: %w", bucket, err)
-		}
-		return 0, fmt.Errorf("no bucket %q in the file", bucket)
+	value, err := f.rootBucketValue(bucket)
+	if err != nil {
+		return 0, err
 	}
 	root, inline, err := bucketHeader(value)
 	if err != nil {
@@ -417,4 +395,24 @@ func (f *File) LeafPageOf(bucket string, key []byte) (uint64, error) {
 		id = next
 	}
 	return 0, fmt.Errorf("bucket %q: the tree is deeper than %d levels: a cycle", bucket, maxTreeDepth)
+}
+
+// rootBucketValue is a copy of the root-level bucket's value (its header,
+// and its page when inline).
+func (f *File) rootBucketValue(bucket string) ([]byte, error) {
+	var value []byte
+	err := f.rootBuckets(func(name, v []byte) error {
+		if string(name) == bucket {
+			value = bytes.Clone(v)
+			return errStop
+		}
+		return nil
+	})
+	if value == nil {
+		if err != nil && !errors.Is(err, errStop) {
+			return nil, fmt.Errorf("bucket %q: %w", bucket, err)
+		}
+		return nil, fmt.Errorf("no bucket %q in the file", bucket)
+	}
+	return value, nil
 }

@@ -31,39 +31,28 @@ func TestLeafPageOfMatchesWalk(t *testing.T) {
 				}
 				return nd
 			}
-			// The key bucket's root, from the root tree's leaf.
-			var root uint64
-			var walkRoot func(id uint64)
-			walkRoot = func(id uint64) {
+			// leaves calls fn for every leaf element under page id.
+			var leaves func(id uint64, fn func(leaf uint64, k, v []byte))
+			leaves = func(id uint64, fn func(leaf uint64, k, v []byte)) {
 				nd := nodeAt(id)
 				for i := 0; i < nd.count(); i++ {
 					if nd.h.Flags == flagBranch {
 						_, c, _ := nd.branch(i)
-						walkRoot(c)
+						leaves(c, fn)
 						continue
 					}
 					_, k, v, _ := nd.leaf(i)
-					if string(k) == "key" {
-						root, _, _ = bucketHeader(v)
-					}
+					fn(id, k, v)
 				}
 			}
-			walkRoot(f.Meta().Root)
+			var root uint64 // the key bucket's, from the root tree's leaves
+			leaves(f.Meta().Root, func(_ uint64, k, v []byte) {
+				if string(k) == "key" {
+					root, _, _ = bucketHeader(v)
+				}
+			})
 			want := map[string]uint64{}
-			var walk func(id uint64)
-			walk = func(id uint64) {
-				nd := nodeAt(id)
-				for i := 0; i < nd.count(); i++ {
-					if nd.h.Flags == flagBranch {
-						_, c, _ := nd.branch(i)
-						walk(c)
-						continue
-					}
-					_, k, _, _ := nd.leaf(i)
-					want[string(k)] = id
-				}
-			}
-			walk(root)
+			leaves(root, func(leaf uint64, k, _ []byte) { want[string(k)] = leaf })
 			if len(want) == 0 {
 				t.Fatal("no keys in the key bucket")
 			}
