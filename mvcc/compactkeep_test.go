@@ -2,7 +2,6 @@ package mvcc
 
 import (
 	"bytes"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -55,14 +54,7 @@ func TestCompactionKeepMatchesModel(t *testing.T) {
 	for seed := uint64(1); seed <= 5; seed++ {
 		for _, lay := range layouts {
 			t.Run(lay.name, func(t *testing.T) {
-				m := newModel()
-				randomWorkload(t, m, rand.New(rand.NewPCG(seed, 17)), 500, 10)
-				for k, mk := range m.keys { // a tombstone at the latest revision
-					if mk.live {
-						m.txn(t, op{del: true, key: k})
-						break
-					}
-				}
+				m := tombstoneWorkload(t, seed)
 				m.kv.put("lease", []byte("lease-1"), []byte("x"))
 				if lay.compactAt != nil {
 					m.compact(t, lay.compactAt(m), lay.finished)

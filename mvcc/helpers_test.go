@@ -343,3 +343,18 @@ func randomWorkload(t testing.TB, m *model, rng *rand.Rand, steps, keys int) {
 		m.txn(t, ops...)
 	}
 }
+
+// tombstoneWorkload is randomWorkload (500 steps, 10 keys a name set) from
+// seed, ended by deleting one live key: the latest revision is then a
+// tombstone, the case compaction at the latest revision keeps.
+func tombstoneWorkload(t testing.TB, seed uint64) *model {
+	m := newModel()
+	randomWorkload(t, m, rand.New(rand.NewPCG(seed, 17)), 500, 10)
+	for k, mk := range m.keys {
+		if mk.live {
+			m.txn(t, op{del: true, key: k})
+			break
+		}
+	}
+	return m
+}

@@ -1,7 +1,6 @@
 package mvcc
 
 import (
-	"math/rand/v2"
 	"testing"
 
 	"github.com/dbinspect/dbinspect/internal/fixtures"
@@ -18,14 +17,7 @@ func TestScanWithCompactionKeepMatchesCompactionKeep(t *testing.T) {
 	}
 	fromModel := func(seed uint64, compactAt func(m *model) int64, finished bool) func(t *testing.T) KVReader {
 		return func(t *testing.T) KVReader {
-			m := newModel()
-			randomWorkload(t, m, rand.New(rand.NewPCG(seed, 17)), 500, 10)
-			for k, mk := range m.keys { // a tombstone at the latest revision
-				if mk.live {
-					m.txn(t, op{del: true, key: k})
-					break
-				}
-			}
+			m := tombstoneWorkload(t, seed)
 			if compactAt != nil {
 				m.compact(t, compactAt(m), finished)
 			}
