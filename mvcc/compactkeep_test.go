@@ -8,6 +8,7 @@ import (
 
 	"github.com/dbinspect/dbinspect/internal/fixtures"
 	"github.com/dbinspect/dbinspect/pages"
+	"github.com/dbinspect/dbinspect/pages/defrag"
 	bolt "go.etcd.io/bbolt"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 )
@@ -220,7 +221,7 @@ func TestCompactionKeepFixtures(t *testing.T) {
 }
 
 // Ensure that the compaction-then-defrag prediction the report makes
-// (SimulateDefrag with this filter) is within a page or two per bucket of
+// (defrag.Simulate with this filter) is within a page or two per bucket of
 // what really happens: the dropped pairs are deleted from a bbolt copy of
 // the fixture, which is then defragmented as etcd does.
 func TestCompactionKeepDefragMatchesBbolt(t *testing.T) {
@@ -238,7 +239,7 @@ func TestCompactionKeepDefragMatchesBbolt(t *testing.T) {
 				t.Fatal(err)
 			}
 			pageSize := pf.PageSize()
-			sim, err := pages.SimulateDefrag(pf, pageSize, pages.DefragOptions{Keep: keep})
+			sim, err := defrag.Simulate(pf, pageSize, defrag.Options{Keep: keep})
 			if err != nil {
 				pf.Close()
 				t.Fatal(err)
@@ -275,7 +276,7 @@ func TestCompactionKeepDefragMatchesBbolt(t *testing.T) {
 				t.Fatal(err)
 			}
 			dst := filepath.Join(t.TempDir(), "defrag.db")
-			pairs, err := pages.DefragCopy(path, dst)
+			pairs, err := defrag.Copy(path, dst)
 			if err != nil {
 				t.Fatal(err)
 			}

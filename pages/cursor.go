@@ -28,7 +28,7 @@ type treeIter struct {
 	errs   []error
 	fn     func(flags uint32, k, v []byte) error
 	// lenFn, when set, replaces fn: leaves are read only as far as their
-	// keys reach, and values are given by length (see forEachLen).
+	// keys reach, and values are given by length (see ForEachLen).
 	lenFn func(flags uint32, k []byte, vlen int) error
 	// leafFn, when set, replaces fn: a leaf's pairs (nested buckets
 	// skipped) are delivered together (see ForEachLeaf).
@@ -322,10 +322,10 @@ func forEachLeafOf(src KVReader, bucket string, fn func(keys, values [][]byte) e
 	})
 }
 
-// forEachLen is ForEach giving each value's length instead of its bytes.
+// ForEachLen is ForEach giving each value's length instead of its bytes.
 // It does not read the overflow pages that hold only values, so it reads
 // far less of a file whose values are large.
-func (f *File) forEachLen(bucket string, fn func(k []byte, vlen int) error) error {
+func (f *File) ForEachLen(bucket string, fn func(k []byte, vlen int) error) error {
 	return f.forEach(bucket, func(it *treeIter) {
 		it.lenFn = func(flags uint32, k []byte, vlen int) error {
 			if flags&bucketLeafFlag != 0 {

@@ -5,12 +5,13 @@ import (
 	"fmt"
 
 	"github.com/dbinspect/dbinspect/pages"
+	"github.com/dbinspect/dbinspect/pages/defrag"
 )
 
 // defragSims are the two defrag simulations: of the file as it is, and of
 // the file after a compaction at the what-if revision.
 type defragSims struct {
-	defrag, compactDefrag *pages.DefragResult
+	defrag, compactDefrag *defrag.Result
 	err                   error
 }
 
@@ -22,13 +23,13 @@ type compactionFilter = func(bucket string, k, v []byte) bool
 // read of src (the file, or a recording of it).
 func runDefragSims(src pages.KVReader, pageSize int, keep compactionFilter) defragSims {
 	var s defragSims
-	opts := []pages.DefragOptions{{}}
+	opts := []defrag.Options{{}}
 	if keep != nil {
 		// mvcc's filter decides from the bucket key alone, so the values
 		// need not be read.
-		opts = append(opts, pages.DefragOptions{KeepKey: func(bucket string, k []byte) bool { return keep(bucket, k, nil) }})
+		opts = append(opts, defrag.Options{KeepKey: func(bucket string, k []byte) bool { return keep(bucket, k, nil) }})
 	}
-	res, err := pages.SimulateDefrags(src, pageSize, opts...)
+	res, err := defrag.SimulateAll(src, pageSize, opts...)
 	if err != nil {
 		s.err = err
 		return s
@@ -143,9 +144,9 @@ func (r *Report) exactDefrag(in Input, o Options) {
 		r.refuseExact(in, why)
 		return
 	}
-	x, err := pages.ExactDefrag(in.Path, pages.ExactOptions{TempDir: o.TempDir})
+	x, err := defrag.Exact(in.Path, defrag.ExactOptions{TempDir: o.TempDir})
 	switch {
-	case errors.Is(err, pages.ErrExactRefused):
+	case errors.Is(err, defrag.ErrExactRefused):
 		// The file checked clean but the copy did not: it changed in between.
 		r.refuseExact(in, fmt.Sprintf("the file changed after it was checked (%v)", err))
 	case err != nil:

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dbinspect/dbinspect/pages"
+	"github.com/dbinspect/dbinspect/pages/defrag"
 	bolt "go.etcd.io/bbolt"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 )
@@ -27,7 +27,7 @@ type CalibrateOptions struct {
 	Scale float64
 	// TempDir makes the dir that holds the scratch files; nil:
 	// os.MkdirTemp under os.TempDir().
-	TempDir pages.TempDirFunc
+	TempDir defrag.TempDirFunc
 	// Progress, if set, is told each step's name before it runs.
 	Progress func(step string)
 }
@@ -596,7 +596,7 @@ func measureDefrag(dir string, pairs int) (perPair, perByte, secs float64, err e
 		}
 		dst := filepath.Join(dir, fmt.Sprintf("defrag-dst-%d.db", i))
 		var derr error
-		t[i] = timeWall(func() { _, derr = pages.DefragCopy(src, dst) })
+		t[i] = timeWall(func() { _, derr = defrag.Copy(src, dst) })
 		if derr != nil {
 			return 0, 0, 0, derr
 		}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/pages"
+	"github.com/dbinspect/dbinspect/pages/defrag"
+	"github.com/dbinspect/dbinspect/pages/freelist"
 )
 
 // SchemaVersion is the version of the JSON document (docs/json-schema.md).
@@ -67,7 +69,7 @@ type Options struct {
 	Progress ProgressFunc
 	// TempDir makes the private dirs --exact copies the file to; nil:
 	// os.MkdirTemp. The CLI's also removes them on Ctrl-C.
-	TempDir pages.TempDirFunc
+	TempDir defrag.TempDirFunc
 }
 
 // Report is the one model every renderer draws from.
@@ -79,11 +81,11 @@ type Report struct {
 	// The page-level truth: file, meta, pages, buckets, freelist, problems.
 	*pages.Analysis
 
-	Fragmentation *pages.Fragmentation     `json:"fragmentation,omitempty"`
-	MVCC          *mvcc.Summary            `json:"mvcc,omitempty"`
-	Predict       *Prediction              `json:"predict,omitempty"`
-	ExactDefrag   *pages.ExactDefragResult `json:"exact_defrag,omitempty"`
-	Findings      []Finding                `json:"findings"`
+	Fragmentation *freelist.Fragmentation `json:"fragmentation,omitempty"`
+	MVCC          *mvcc.Summary           `json:"mvcc,omitempty"`
+	Predict       *Prediction             `json:"predict,omitempty"`
+	ExactDefrag   *defrag.ExactResult     `json:"exact_defrag,omitempty"`
+	Findings      []Finding               `json:"findings"`
 
 	// Certainty separates what is known from what is partial on a damaged
 	// or changing file.
@@ -217,7 +219,7 @@ func Build(in Input, o Options) (*Report, error) {
 		snap     pages.SnapshotStatus
 		snapErr  error
 		sims     defragSims
-		frag     *pages.Fragmentation
+		frag     *freelist.Fragmentation
 		checkRun = o.Sections.CheckOnly
 		nodes    []pages.PageInfo
 	)
@@ -234,7 +236,7 @@ func Build(in Input, o Options) (*Report, error) {
 		// The fragmentation replay needs only the walk: it runs while
 		// the key scan goes on.
 		if aErr == nil && needFrag && !checkRun {
-			fr := pages.AnalyzeFragmentation(fragInput(f, a), pages.FragOptions{WriteBytes: o.WriteBytes, Seeds: seeds(o.Seeds)})
+			fr := freelist.Analyze(fragInput(f, a), freelist.Options{WriteBytes: o.WriteBytes, Seeds: seeds(o.Seeds)})
 			frag = &fr
 		}
 	})
@@ -408,8 +410,8 @@ func seeds(n int) []int64 {
 	return s
 }
 
-func fragInput(f *pages.File, a *pages.Analysis) pages.FragInput {
-	return pages.FragInput{
+func fragInput(f *pages.File, a *pages.Analysis) freelist.Input {
+	return freelist.Input{
 		PageSize:          a.File.PageSize,
 		HighWater:         a.Meta.HighWater,
 		Free:              a.Free,

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/dbinspect/dbinspect/mvcc"
-	"github.com/dbinspect/dbinspect/pages"
+	"github.com/dbinspect/dbinspect/pages/defrag"
 )
 
 // PredictInputs is everything the predictions read, in plain numbers, so
@@ -40,9 +40,9 @@ type PredictInputs struct {
 	RecentRevisionBytes map[int]int64 `json:"recent_revision_bytes"`
 
 	// Defrag simulations (nil when not run).
-	Defrag        *pages.DefragResult `json:"-"`
-	CompactDefrag *pages.DefragResult `json:"-"`
-	CompactAt     int64               `json:"compact_at"`
+	Defrag        *defrag.Result `json:"-"`
+	CompactDefrag *defrag.Result `json:"-"`
+	CompactAt     int64          `json:"compact_at"`
 
 	// Settings.
 	QuotaBytes   int64    `json:"quota_backend_bytes"` // 0: etcd's default (2 GiB); negative: no quota

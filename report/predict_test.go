@@ -5,7 +5,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/dbinspect/dbinspect/pages"
+	"github.com/dbinspect/dbinspect/pages/defrag"
 )
 
 // unitCal gives every coefficient a distinct round value so each term of
@@ -157,8 +157,8 @@ func TestQuota(t *testing.T) {
 
 func TestPredictVersionsAndDefrag(t *testing.T) {
 	in := PredictInputs{FileBytes: 8 << 20, PageSize: 4096, HighWaterPgid: 2048, StorageVersion: "3.5.0",
-		Defrag:        &pages.DefragResult{DbSizeBytes: 2 << 20, FileBytes: 2 << 20, HighWaterPgid: 512, Pairs: 1000},
-		CompactDefrag: &pages.DefragResult{DbSizeBytes: 1 << 20}, CompactAt: 77}
+		Defrag:        &defrag.Result{DbSizeBytes: 2 << 20, FileBytes: 2 << 20, HighWaterPgid: 512, Pairs: 1000},
+		CompactDefrag: &defrag.Result{DbSizeBytes: 1 << 20}, CompactAt: 77}
 	p := Predict(in, unitCal)
 	if len(p.ByVersion) != 3 || p.ByVersion[0].Version != "3.5" || p.Version != "3.5" {
 		t.Fatalf("versions %+v: the file's own version should come first", p.ByVersion)

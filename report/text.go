@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/dbinspect/dbinspect/mvcc"
-	"github.com/dbinspect/dbinspect/pages"
+	"github.com/dbinspect/dbinspect/pages/freelist"
 )
 
 // textWriter carries the first write error, so section code stays linear.
@@ -324,7 +324,7 @@ func (t *textWriter) check(r *Report) {
 	}
 }
 
-func (t *textWriter) fragSection(f *pages.Fragmentation) {
+func (t *textWriter) fragSection(f *freelist.Fragmentation) {
 	t.heading("Free space and fragmentation")
 	t.printf("  %s free pages in %s spans, largest %s pages; fragmentation index %.2f\n",
 		count(int64(f.FreePages)), count(int64(f.Spans)), count(int64(f.LargestSpanPages)), f.Index)

@@ -1,4 +1,4 @@
-package pages
+package freelist
 
 import (
 	"testing"
@@ -11,14 +11,14 @@ import (
 // oracle independent of this package's page reader: free pages are the
 // ones bbolt's freelist holds after rebuilding it at open; run sizes come
 // from the headers of the pages bbolt reports in use.
-func fragInputFromBbolt(t testing.TB, path string) FragInput {
+func fragInputFromBbolt(t testing.TB, path string) Input {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{NoFreelistSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	in := FragInput{PageSize: db.Info().PageSize, RunSizes: map[uint64]int64{}}
+	in := Input{PageSize: db.Info().PageSize, RunSizes: map[uint64]int64{}}
 	err = db.View(func(tx *bolt.Tx) error {
 		in.HighWater = uint64(tx.Size()) / uint64(in.PageSize)
 		var free []uint64
@@ -40,7 +40,7 @@ func fragInputFromBbolt(t testing.TB, path string) FragInput {
 			}
 			id += uint64(p.OverflowCount) + 1
 		}
-		in.Free = SpansFromIDs(free)
+		in.Free = spansFromIDs(free)
 		return nil
 	})
 	if err != nil {
@@ -67,13 +67,13 @@ func testFragmentedFixture(t *testing.T, fx fixtures.Fixture) {
 	if in.PageSize != oraclePageSize {
 		t.Skipf("fixture page size %d; the bbolt fill below assumes %d", in.PageSize, oraclePageSize)
 	}
-	opts := FragOptions{Seeds: []int64{1, 2, 3}}
-	fr := AnalyzeFragmentation(in, opts)
+	opts := Options{Seeds: []int64{1, 2, 3}}
+	fr := Analyze(in, opts)
 	if fr.Spans < 10 {
 		t.Fatalf("fragmented fixture has only %d free spans: %v", fr.Spans, in.Free)
 	}
 	for _, n := range []uint64{1, 2, 3} {
-		fits := runFits(NormalizeSpans(in.Free, 2, in.HighWater), fr.FreePages, []runNeed{{n, 1}})[0].Fits
+		fits := runFits(normalize(in.Free, 2, in.HighWater), fr.FreePages, []runNeed{{n, 1}})[0].Fits
 		for _, typ := range []bolt.FreelistType{bolt.FreelistArrayType, bolt.FreelistMapType} {
 			got, _ := fillOnce(t, fixtures.Copy(t, fx), typ, n, int(fits)+3)
 			if uint64(got) != fits {
@@ -81,7 +81,7 @@ func testFragmentedFixture(t *testing.T, fx fixtures.Fixture) {
 			}
 		}
 	}
-	again := AnalyzeFragmentation(in, opts)
+	again := Analyze(in, opts)
 	for i := range fr.Hashmap.Replays {
 		if fr.Hashmap.Replays[i] != again.Hashmap.Replays[i] {
 			t.Errorf("seed %d replay differs between runs", fr.Hashmap.Replays[i].Seed)
@@ -105,7 +105,7 @@ func testFragmentedFixture(t *testing.T, fx fixtures.Fixture) {
 }
 
 // Benchmarks run both models on the largest fixture's free space.
-func benchFixtureInput(b *testing.B) FragInput {
+func benchFixtureInput(b *testing.B) Input {
 	b.Helper()
 	var largest fixtures.Fixture
 	for _, f := range fixtures.All(b) {
@@ -114,7 +114,7 @@ func benchFixtureInput(b *testing.B) FragInput {
 		}
 	}
 	in := fragInputFromBbolt(b, fixtures.Copy(b, largest))
-	b.Logf("%s: %d free pages in %d spans", largest.Name, SpanPages(in.Free), len(in.Free))
+	b.Logf("%s: %d free pages in %d spans", largest.Name, spanPages(in.Free), len(in.Free))
 	return in
 }
 
@@ -122,28 +122,28 @@ func BenchmarkAnalyzeFragmentationLargestFixture(b *testing.B) {
 	in := benchFixtureInput(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		AnalyzeFragmentation(in, FragOptions{Seeds: []int64{1}})
+		Analyze(in, Options{Seeds: []int64{1}})
 	}
 }
 
 func BenchmarkArrayReplayLargestFixture(b *testing.B) {
 	in := benchFixtureInput(b)
-	free := NormalizeSpans(in.Free, 2, in.HighWater)
+	free := normalize(in.Free, 2, in.HighWater)
 	needs := runNeeds(in.RunSizes)
-	wb := replayWriteBytes(FragOptions{}, SpanPages(free), in.PageSize)
+	wb := replayWriteBytes(Options{}, spanPages(free), in.PageSize)
 	b.ReportAllocs()
 	for b.Loop() {
-		replayWrites(NewArrayFreelist(free), in.HighWater, in.PageSize, wb, needs)
+		replayWrites(newArray(free), in.HighWater, in.PageSize, wb, needs)
 	}
 }
 
 func BenchmarkHashmapReplayLargestFixture(b *testing.B) {
 	in := benchFixtureInput(b)
-	free := NormalizeSpans(in.Free, 2, in.HighWater)
+	free := normalize(in.Free, 2, in.HighWater)
 	needs := runNeeds(in.RunSizes)
-	wb := replayWriteBytes(FragOptions{}, SpanPages(free), in.PageSize)
+	wb := replayWriteBytes(Options{}, spanPages(free), in.PageSize)
 	b.ReportAllocs()
 	for b.Loop() {
-		replayWrites(NewHashmapFreelist(free, 1), in.HighWater, in.PageSize, wb, needs)
+		replayWrites(newHashmap(free, 1), in.HighWater, in.PageSize, wb, needs)
 	}
 }

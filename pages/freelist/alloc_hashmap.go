@@ -1,11 +1,13 @@
-package pages
+package freelist
 
 import (
 	"math/rand/v2"
 	"sort"
+
+	"github.com/dbinspect/dbinspect/pages"
 )
 
-// HashmapFreelist models bbolt's hashmap freelist (v1.4.3
+// hashmapModel models bbolt's hashmap freelist (v1.4.3
 // internal/freelist/hashmap.go; v1.3.12 freelist_hmap.go), the one etcd's
 // server uses by default in 3.5, 3.6 and 3.7. bbolt keeps
 // freemaps[size] = set of span starts, plus forwardMap[start] = size and
@@ -27,7 +29,7 @@ import (
 // may make, not their odds: bbolt's actual pick is always one Allows
 // accepts, the counts that do not depend on the pick (how many runs fit)
 // are exact, and the rest are reported as a range over seeds, not a bound.
-type HashmapFreelist struct {
+type hashmapModel struct {
 	forward  map[uint64]uint64 // start -> size
 	backward map[uint64]uint64 // last id -> size
 	bySize   map[uint64]*startSet
@@ -43,23 +45,23 @@ type startSet struct {
 	pos    map[uint64]int
 }
 
-// NewHashmapFreelist starts from the given free spans (normalized first, as
+// newHashmap starts from the given free spans (normalized first, as
 // bbolt's Init builds maximal runs from sorted ids); seed drives every
 // arbitrary choice, so a seed always gives the same allocations.
-func NewHashmapFreelist(free []Span, seed int64) *HashmapFreelist {
-	f := &HashmapFreelist{
+func newHashmap(free []pages.Span, seed int64) *hashmapModel {
+	f := &hashmapModel{
 		forward:  map[uint64]uint64{},
 		backward: map[uint64]uint64{},
 		bySize:   map[uint64]*startSet{},
 		rng:      rand.New(rand.NewPCG(uint64(seed), 0x6462696e73706563)),
 	}
-	for _, s := range NormalizeSpans(free, 0, ^uint64(0)) {
+	for _, s := range normalize(free, 0, ^uint64(0)) {
 		f.addSpan(s.Start, s.Len)
 	}
 	return f
 }
 
-func (f *HashmapFreelist) addSpan(start, size uint64) {
+func (f *hashmapModel) addSpan(start, size uint64) {
 	f.forward[start] = size
 	f.backward[start+size-1] = size
 	set := f.bySize[size]
@@ -76,7 +78,7 @@ func (f *HashmapFreelist) addSpan(start, size uint64) {
 	f.free += size
 }
 
-func (f *HashmapFreelist) delSpan(start, size uint64) {
+func (f *hashmapModel) delSpan(start, size uint64) {
 	delete(f.forward, start)
 	delete(f.backward, start+size-1)
 	set := f.bySize[size]
@@ -95,11 +97,11 @@ func (f *HashmapFreelist) delSpan(start, size uint64) {
 }
 
 // eligible returns the index in sizes of the first size step 2 may take.
-func (f *HashmapFreelist) eligible(n uint64) int {
+func (f *hashmapModel) eligible(n uint64) int {
 	return sort.Search(len(f.sizes), func(i int) bool { return f.sizes[i] > n })
 }
 
-func (f *HashmapFreelist) Allocate(n uint64) (uint64, bool) {
+func (f *hashmapModel) Allocate(n uint64) (uint64, bool) {
 	f.work.Allocations++
 	if n == 0 {
 		f.work.Failed++
@@ -135,7 +137,7 @@ func (f *HashmapFreelist) Allocate(n uint64) (uint64, bool) {
 // loses each of the n ids; a split's addSpan of the rest writes
 // backwardMap, forwardMap and freemaps[rest], creating freemaps[rest]
 // when no span has that size.
-func (f *HashmapFreelist) allocWrites(size, n uint64) float64 {
+func (f *hashmapModel) allocWrites(size, n uint64) float64 {
 	w := 3 + 1 + n
 	if len(f.bySize[size].starts) == 1 {
 		w++
@@ -149,21 +151,21 @@ func (f *HashmapFreelist) allocWrites(size, n uint64) float64 {
 	return float64(w)
 }
 
-func (f *HashmapFreelist) split(start, size, n uint64) {
+func (f *hashmapModel) split(start, size, n uint64) {
 	f.work.Splits++
 	f.delSpan(start, size)
 	f.addSpan(start+n, size-n)
 }
 
 // CanAllocate reports whether some free span holds n pages.
-func (f *HashmapFreelist) CanAllocate(n uint64) bool {
+func (f *hashmapModel) CanAllocate(n uint64) bool {
 	return n > 0 && (f.bySize[n] != nil || f.eligible(n) < len(f.sizes))
 }
 
 // Allows reports whether bbolt may answer an allocation of n pages with
 // start in the current state: an exact-size span if one exists, otherwise
 // the start of any larger span.
-func (f *HashmapFreelist) Allows(n, start uint64) bool {
+func (f *hashmapModel) Allows(n, start uint64) bool {
 	size, ok := f.forward[start]
 	if !ok || n == 0 {
 		return false
@@ -176,7 +178,7 @@ func (f *HashmapFreelist) Allows(n, start uint64) bool {
 
 // AllocateAt performs the allocation bbolt was seen to make, for replaying
 // real choices; it returns false, changing nothing, if Allows does not.
-func (f *HashmapFreelist) AllocateAt(n, start uint64) bool {
+func (f *hashmapModel) AllocateAt(n, start uint64) bool {
 	if !f.Allows(n, start) {
 		return false
 	}
@@ -196,7 +198,7 @@ func (f *HashmapFreelist) AllocateAt(n, start uint64) bool {
 
 // Release merges the run with the spans touching it. The run must not
 // overlap free pages (bbolt panics on a double free).
-func (f *HashmapFreelist) Release(s Span) {
+func (f *hashmapModel) Release(s pages.Span) {
 	if s.Len == 0 {
 		return
 	}
@@ -212,16 +214,16 @@ func (f *HashmapFreelist) Release(s Span) {
 	f.addSpan(start, size)
 }
 
-func (f *HashmapFreelist) FreePages() uint64 { return f.free }
-func (f *HashmapFreelist) Work() AllocWork   { return f.work }
+func (f *hashmapModel) FreePages() uint64 { return f.free }
+func (f *hashmapModel) Work() AllocWork   { return f.work }
 
 // DistinctSizes is the number of freemaps entries.
-func (f *HashmapFreelist) DistinctSizes() int { return len(f.sizes) }
+func (f *hashmapModel) DistinctSizes() int { return len(f.sizes) }
 
-func (f *HashmapFreelist) Spans() []Span {
-	out := make([]Span, 0, len(f.forward))
+func (f *hashmapModel) Spans() []pages.Span {
+	out := make([]pages.Span, 0, len(f.forward))
 	for start, size := range f.forward {
-		out = append(out, Span{Start: start, Len: size})
+		out = append(out, pages.Span{Start: start, Len: size})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Start < out[j].Start })
 	return out

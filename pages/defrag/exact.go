@@ -1,4 +1,4 @@
-package pages
+package defrag
 
 import (
 	"errors"
@@ -9,10 +9,12 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/dbinspect/dbinspect/pages"
 )
 
-// ExactDefragResult is what a real defrag of a private copy produced.
-type ExactDefragResult struct {
+// ExactResult is what a real defrag of a private copy produced.
+type ExactResult struct {
 	PageSize      int           `json:"page_size"`
 	HighWaterPgid uint64        `json:"high_water_pgid"`
 	DbSizeBytes   int64         `json:"db_size_bytes"` // etcd's DbSize: pgid x page size
@@ -30,17 +32,17 @@ type ExactDefragResult struct {
 // Ctrl-C handler, so an interrupt removes the copy too.
 type TempDirFunc func(pattern string) (dir string, remove func(), err error)
 
-// ExactOptions tune ExactDefrag.
+// ExactOptions tune Exact.
 type ExactOptions struct {
 	// TempDir makes the dir the copy goes to; nil: os.MkdirTemp("", ...).
 	TempDir TempDirFunc
 }
 
-// ErrExactRefused is returned by ExactDefrag when the structural check of
+// ErrExactRefused is returned by Exact when the structural check of
 // its private copy finds damage: bbolt is never opened on such a file.
 var ErrExactRefused = errors.New("exact defrag refused")
 
-// ExactDefrag copies the db file at path into a fresh directory under
+// Exact copies the db file at path into a fresh directory under
 // os.TempDir (never beside the input), checks the copy with the page reader,
 // runs etcd's defragdb algorithm on it with bbolt and the options etcd
 // gives its temporary db, measures the result and removes every temporary
@@ -50,7 +52,7 @@ var ErrExactRefused = errors.New("exact defrag refused")
 // gigabytes of memory, or die of SIGBUS past the end of a truncated one.
 // So the copy bbolt opens is the one checked here, not the input, which a
 // live etcd may change between the caller's check and the copy.
-func ExactDefrag(path string, o ExactOptions) (*ExactDefragResult, error) {
+func Exact(path string, o ExactOptions) (*ExactResult, error) {
 	mkdir := o.TempDir
 	if mkdir == nil {
 		mkdir = osTempDir
@@ -73,13 +75,13 @@ func ExactDefrag(path string, o ExactOptions) (*ExactDefragResult, error) {
 
 	dst := filepath.Join(dir, "defrag.db")
 	t1 := time.Now()
-	pairs, err := DefragCopy(src, dst)
+	pairs, err := Copy(src, dst)
 	if err != nil {
 		return nil, err
 	}
 	took := time.Since(t1)
 
-	res := &ExactDefragResult{
+	res := &ExactResult{
 		CopySeconds:   copied.Seconds(),
 		DefragSeconds: took.Seconds(),
 		Duration:      took,
@@ -121,12 +123,12 @@ func osTempDir(pattern string) (string, func(), error) {
 // checkCopy runs the structural check on the private copy and refuses it
 // when bbolt could not safely read every page of it.
 func checkCopy(src string) error {
-	f, err := Open(src)
+	f, err := pages.Open(src)
 	if err != nil {
 		return fmt.Errorf("%w: the copy is not a readable bbolt file: %v", ErrExactRefused, err)
 	}
 	defer f.Close()
-	a, err := Analyze(f, AnalyzeOptions{})
+	a, err := pages.Analyze(f, pages.AnalyzeOptions{})
 	switch {
 	case err != nil:
 		return fmt.Errorf("%w: checking the copy: %v", ErrExactRefused, err)
@@ -138,11 +140,11 @@ func checkCopy(src string) error {
 
 const defragBoltVersion = "v1.4.3"
 
-// DefragCopy writes dst from src the way etcd's backend.defrag does
+// Copy writes dst from src the way etcd's backend.defrag does
 // (storage/backend/backend.go defrag and defragdb, the same in 3.5-3.7) and
 // returns the number of pairs copied. src is opened read-only; dst must not
-// exist. Exported so tests can use it as the oracle for SimulateDefrag.
-func DefragCopy(src, dst string) (pairs int64, err error) {
+// exist. Exported so tests can use it as the oracle for Simulate.
+func Copy(src, dst string) (pairs int64, err error) {
 	// bbolt panics on some damaged pages; a damaged input must give an
 	// error, not crash the tool.
 	defer func() {

@@ -1,4 +1,4 @@
-package pages
+package freelist
 
 import (
 	"encoding/json"
@@ -9,18 +9,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dbinspect/dbinspect/pages"
 	bolt "go.etcd.io/bbolt"
 )
 
 // randomSpans makes a free layout of count spans with gaps between them.
-func randomSpans(seed uint64, count int, maxLen int) []Span {
+func randomSpans(seed uint64, count int, maxLen int) []pages.Span {
 	rng := rand.New(rand.NewPCG(seed, 3))
-	var out []Span
+	var out []pages.Span
 	next := uint64(2)
 	for range count {
 		next += 1 + uint64(rng.IntN(3))
 		l := uint64(1 + rng.IntN(maxLen))
-		out = append(out, Span{Start: next, Len: l})
+		out = append(out, pages.Span{Start: next, Len: l})
 		next += l
 	}
 	return out
@@ -29,18 +30,18 @@ func randomSpans(seed uint64, count int, maxLen int) []Span {
 func TestNormalizeSpans(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		in     []Span
+		in     []pages.Span
 		lo, hi uint64
-		want   []Span
+		want   []pages.Span
 	}{
-		{"sorted and merged", []Span{{10, 2}, {3, 2}, {5, 1}, {12, 1}}, 2, 100, []Span{{3, 3}, {10, 3}}},
-		{"overlap", []Span{{3, 5}, {4, 2}, {7, 3}}, 2, 100, []Span{{3, 7}}},
-		{"clipped to the file", []Span{{0, 4}, {98, 10}}, 2, 100, []Span{{2, 2}, {98, 2}}},
-		{"empty and past the end dropped", []Span{{5, 0}, {200, 3}}, 2, 100, []Span{}},
-		{"wrapping length", []Span{{50, ^uint64(0)}}, 2, 100, []Span{{50, 50}}},
+		{"sorted and merged", []pages.Span{{Start: 10, Len: 2}, {Start: 3, Len: 2}, {Start: 5, Len: 1}, {Start: 12, Len: 1}}, 2, 100, []pages.Span{{Start: 3, Len: 3}, {Start: 10, Len: 3}}},
+		{"overlap", []pages.Span{{Start: 3, Len: 5}, {Start: 4, Len: 2}, {Start: 7, Len: 3}}, 2, 100, []pages.Span{{Start: 3, Len: 7}}},
+		{"clipped to the file", []pages.Span{{Start: 0, Len: 4}, {Start: 98, Len: 10}}, 2, 100, []pages.Span{{Start: 2, Len: 2}, {Start: 98, Len: 2}}},
+		{"empty and past the end dropped", []pages.Span{{Start: 5, Len: 0}, {Start: 200, Len: 3}}, 2, 100, []pages.Span{}},
+		{"wrapping length", []pages.Span{{Start: 50, Len: ^uint64(0)}}, 2, 100, []pages.Span{{Start: 50, Len: 50}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := NormalizeSpans(tc.in, tc.lo, tc.hi); !slices.Equal(got, tc.want) {
+			if got := normalize(tc.in, tc.lo, tc.hi); !slices.Equal(got, tc.want) {
 				t.Errorf("got %v, want %v", got, tc.want)
 			}
 		})
@@ -48,16 +49,16 @@ func TestNormalizeSpans(t *testing.T) {
 }
 
 func TestSpansFromIDs(t *testing.T) {
-	got := SpansFromIDs([]uint64{2, 3, 4, 7, 9, 10})
-	want := []Span{{2, 3}, {7, 1}, {9, 2}}
+	got := spansFromIDs([]uint64{2, 3, 4, 7, 9, 10})
+	want := []pages.Span{{Start: 2, Len: 3}, {Start: 7, Len: 1}, {Start: 9, Len: 2}}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
 
 func TestSpanStatsHistogram(t *testing.T) {
-	free := []Span{{2, 1}, {4, 1}, {6, 2}, {9, 3}, {13, 4}, {20, 9}}
-	fr := AnalyzeFragmentation(FragInput{PageSize: 4096, HighWater: 40, Free: free}, FragOptions{WriteBytes: 4096})
+	free := []pages.Span{{Start: 2, Len: 1}, {Start: 4, Len: 1}, {Start: 6, Len: 2}, {Start: 9, Len: 3}, {Start: 13, Len: 4}, {Start: 20, Len: 9}}
+	fr := Analyze(Input{PageSize: 4096, HighWater: 40, Free: free}, Options{WriteBytes: 4096})
 	want := []SpanBucket{{1, 1, 2, 2}, {2, 3, 2, 5}, {4, 7, 1, 4}, {8, 15, 1, 9}}
 	if !reflect.DeepEqual(fr.Histogram, want) {
 		t.Errorf("histogram %v, want %v", fr.Histogram, want)
@@ -76,10 +77,10 @@ func TestRunFitsMatchModels(t *testing.T) {
 	for seed := uint64(1); seed <= 4; seed++ {
 		free := randomSpans(seed, 300, 12)
 		needs := []runNeed{{1, 10}, {2, 3}, {3, 2}, {5, 1}, {13, 1}}
-		fits := runFits(free, SpanPages(free), needs)
-		costs := arrayRunCosts(free, SpanPages(free), needs)
+		fits := runFits(free, spanPages(free), needs)
+		costs := arrayRunCosts(free, spanPages(free), needs)
 		for i, nd := range needs {
-			a := NewArrayFreelist(free)
+			a := newArray(free)
 			var got uint64
 			var firstScan uint64
 			for a.CanAllocate(nd.pages) {
@@ -104,7 +105,7 @@ func TestRunFitsMatchModels(t *testing.T) {
 				t.Errorf("seed %d, run %d: failing allocation scans %d, closed form %d", seed, nd.pages, last, costs[i].IDsScannedWhenFull)
 			}
 			for hs := int64(1); hs <= 3; hs++ {
-				h := NewHashmapFreelist(free, hs)
+				h := newHashmap(free, hs)
 				var hg uint64
 				for h.CanAllocate(nd.pages) {
 					h.Allocate(nd.pages)
@@ -123,17 +124,17 @@ func TestRunFitsMatchModels(t *testing.T) {
 func TestArrayModelMatchesNaiveFirstFit(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
 	free := randomSpans(5, 200, 6)
-	a := NewArrayFreelist(free)
+	a := newArray(free)
 	naive := slices.Clone(free)
 	hw := free[len(free)-1].End()
-	var taken []Span
+	var taken []pages.Span
 	for step := range 3000 {
 		if rng.IntN(3) == 0 && len(taken) > 0 {
 			i := rng.IntN(len(taken))
 			s := taken[i]
 			taken = append(taken[:i], taken[i+1:]...)
 			a.Release(s)
-			naive = NormalizeSpans(append(naive, s), 0, ^uint64(0))
+			naive = normalize(append(naive, s), 0, ^uint64(0))
 			continue
 		}
 		n := uint64(1 + rng.IntN(4))
@@ -142,8 +143,8 @@ func TestArrayModelMatchesNaiveFirstFit(t *testing.T) {
 		for i, s := range naive {
 			if s.Len >= n {
 				want, wantOK = s.Start, true
-				naive[i] = Span{Start: s.Start + n, Len: s.Len - n}
-				naive = NormalizeSpans(naive, 0, ^uint64(0))
+				naive[i] = pages.Span{Start: s.Start + n, Len: s.Len - n}
+				naive = normalize(naive, 0, ^uint64(0))
 				break
 			}
 		}
@@ -154,7 +155,7 @@ func TestArrayModelMatchesNaiveFirstFit(t *testing.T) {
 			got = hw
 			hw += n
 		}
-		taken = append(taken, Span{Start: got, Len: n})
+		taken = append(taken, pages.Span{Start: got, Len: n})
 	}
 	if !slices.Equal(a.Spans(), naive) {
 		t.Errorf("final spans differ")
@@ -162,7 +163,7 @@ func TestArrayModelMatchesNaiveFirstFit(t *testing.T) {
 }
 
 func TestHashmapPicksOnlyAllowedSpans(t *testing.T) {
-	free := []Span{{2, 1}, {5, 3}, {10, 3}, {20, 7}, {30, 2}}
+	free := []pages.Span{{Start: 2, Len: 1}, {Start: 5, Len: 3}, {Start: 10, Len: 3}, {Start: 20, Len: 7}, {Start: 30, Len: 2}}
 	for _, tc := range []struct {
 		n       uint64
 		allowed []uint64
@@ -174,7 +175,7 @@ func TestHashmapPicksOnlyAllowedSpans(t *testing.T) {
 	} {
 		seen := map[uint64]bool{}
 		for seed := int64(0); seed < 40; seed++ {
-			h := NewHashmapFreelist(free, seed)
+			h := newHashmap(free, seed)
 			got, ok := h.Allocate(tc.n)
 			if !ok || !slices.Contains(tc.allowed, got) {
 				t.Fatalf("Allocate(%d) = %d, %v; allowed %v", tc.n, got, ok, tc.allowed)
@@ -186,7 +187,7 @@ func TestHashmapPicksOnlyAllowedSpans(t *testing.T) {
 		}
 	}
 	// Without an exact size, any larger span may be cut.
-	h := NewHashmapFreelist([]Span{{2, 5}, {10, 9}, {30, 6}}, 1)
+	h := newHashmap([]pages.Span{{Start: 2, Len: 5}, {Start: 10, Len: 9}, {Start: 30, Len: 6}}, 1)
 	for _, start := range []uint64{2, 10, 30} {
 		if !h.Allows(4, start) {
 			t.Errorf("Allows(4, %d) = false, want true", start)
@@ -195,7 +196,7 @@ func TestHashmapPicksOnlyAllowedSpans(t *testing.T) {
 	if h.Allows(4, 3) {
 		t.Error("Allows(4, 3) = true for an id inside a span")
 	}
-	if !h.AllocateAt(4, 10) || !slices.Equal(h.Spans(), []Span{{2, 5}, {14, 5}, {30, 6}}) {
+	if !h.AllocateAt(4, 10) || !slices.Equal(h.Spans(), []pages.Span{{Start: 2, Len: 5}, {Start: 14, Len: 5}, {Start: 30, Len: 6}}) {
 		t.Errorf("AllocateAt(4, 10) left %v", h.Spans())
 	}
 	if h.AllocateAt(6, 2) {
@@ -204,10 +205,10 @@ func TestHashmapPicksOnlyAllowedSpans(t *testing.T) {
 }
 
 func TestHashmapReleaseMergesNeighbours(t *testing.T) {
-	h := NewHashmapFreelist([]Span{{10, 1}, {12, 2}, {20, 5}}, 1)
-	h.Release(Span{11, 1})
-	h.Release(Span{14, 6})
-	if got, want := h.Spans(), []Span{{10, 15}}; !slices.Equal(got, want) {
+	h := newHashmap([]pages.Span{{Start: 10, Len: 1}, {Start: 12, Len: 2}, {Start: 20, Len: 5}}, 1)
+	h.Release(pages.Span{Start: 11, Len: 1})
+	h.Release(pages.Span{Start: 14, Len: 6})
+	if got, want := h.Spans(), []pages.Span{{Start: 10, Len: 15}}; !slices.Equal(got, want) {
 		t.Errorf("spans %v, want %v", got, want)
 	}
 	if h.FreePages() != 15 || h.DistinctSizes() != 1 {
@@ -218,16 +219,16 @@ func TestHashmapReleaseMergesNeighbours(t *testing.T) {
 // A fragmented layout must show the two allocators differently, and a
 // seed must always give the same numbers.
 func TestAnalyzeFragmentationReproducible(t *testing.T) {
-	in := FragInput{
+	in := Input{
 		PageSize:  4096,
 		HighWater: 3000,
 		Free:      randomSpans(11, 400, 9),
 		RunSizes:  map[uint64]int64{1: 500, 2: 40, 3: 30, 5: 10},
 		Elements:  1234, ReachablePages: 900,
 	}
-	opts := FragOptions{WriteBytes: 6 << 20, Seeds: []int64{1, 2, 3, 4}}
-	a := AnalyzeFragmentation(in, opts)
-	b := AnalyzeFragmentation(in, opts)
+	opts := Options{WriteBytes: 6 << 20, Seeds: []int64{1, 2, 3, 4}}
+	a := Analyze(in, opts)
+	b := Analyze(in, opts)
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
 	if string(ja) != string(jb) {
@@ -263,18 +264,18 @@ func TestAnalyzeFragmentationReproducible(t *testing.T) {
 func TestFragmentationIndex(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		free []Span
+		free []pages.Span
 		runs map[uint64]int64
 		want float64
 	}{
-		{"single pages only need nothing more", []Span{{2, 1}, {4, 1}}, map[uint64]int64{1: 10}, 0},
+		{"single pages only need nothing more", []pages.Span{{Start: 2, Len: 1}, {Start: 4, Len: 1}}, map[uint64]int64{1: 10}, 0},
 		// Single pages are always needed (weight 1 when the db lists none).
-		{"no span fits 2-page runs", []Span{{2, 1}, {4, 1}}, map[uint64]int64{2: 10}, 20.0 / 21},
+		{"no span fits 2-page runs", []pages.Span{{Start: 2, Len: 1}, {Start: 4, Len: 1}}, map[uint64]int64{2: 10}, 20.0 / 21},
 		// 1-page weight 2, 2-page weight 2*1=2; 2-page runs use 4 of 6 pages.
-		{"half weighted", []Span{{2, 1}, {4, 1}, {6, 4}}, map[uint64]int64{1: 2, 2: 1}, 0.5 * (2.0 / 6)},
+		{"half weighted", []pages.Span{{Start: 2, Len: 1}, {Start: 4, Len: 1}, {Start: 6, Len: 4}}, map[uint64]int64{1: 2, 2: 1}, 0.5 * (2.0 / 6)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fr := AnalyzeFragmentation(FragInput{PageSize: 4096, HighWater: 100, Free: tc.free, RunSizes: tc.runs}, FragOptions{WriteBytes: 4096})
+			fr := Analyze(Input{PageSize: 4096, HighWater: 100, Free: tc.free, RunSizes: tc.runs}, Options{WriteBytes: 4096})
 			if d := fr.Index - tc.want; d > 1e-9 || d < -1e-9 {
 				t.Errorf("index %v, want %v", fr.Index, tc.want)
 			}
@@ -283,13 +284,13 @@ func TestFragmentationIndex(t *testing.T) {
 }
 
 func TestAnalyzeFragmentationHostileInput(t *testing.T) {
-	for _, in := range []FragInput{
+	for _, in := range []Input{
 		{},
-		{PageSize: -1, HighWater: 0, Free: []Span{{0, ^uint64(0)}}},
-		{PageSize: 4096, HighWater: 10, Free: []Span{{^uint64(0) - 1, 5}}, RunSizes: map[uint64]int64{0: 5, 3: -2}},
-		{PageSize: 4096, HighWater: 1 << 40, Free: []Span{{2, 1 << 39}}, RunSizes: map[uint64]int64{1 << 38: 1}},
+		{PageSize: -1, HighWater: 0, Free: []pages.Span{{Start: 0, Len: ^uint64(0)}}},
+		{PageSize: 4096, HighWater: 10, Free: []pages.Span{{Start: ^uint64(0) - 1, Len: 5}}, RunSizes: map[uint64]int64{0: 5, 3: -2}},
+		{PageSize: 4096, HighWater: 1 << 40, Free: []pages.Span{{Start: 2, Len: 1 << 39}}, RunSizes: map[uint64]int64{1 << 38: 1}},
 	} {
-		fr := AnalyzeFragmentation(in, FragOptions{WriteBytes: 1 << 20, Seeds: []int64{1}})
+		fr := Analyze(in, Options{WriteBytes: 1 << 20, Seeds: []int64{1}})
 		if fr.Summary == "" {
 			t.Errorf("no summary for %+v", in)
 		}
@@ -316,7 +317,7 @@ func TestRunFitsMatchBbolt(t *testing.T) {
 		for _, typ := range []bolt.FreelistType{bolt.FreelistArrayType, bolt.FreelistMapType} {
 			for _, n := range []uint64{1, 2, 3, 5} {
 				_, free := openOracleState(t, copyOracleFile(t, path), typ)
-				fits := runFits(free, SpanPages(free), []runNeed{{n, 1}})[0].Fits
+				fits := runFits(free, spanPages(free), []runNeed{{n, 1}})[0].Fits
 				got, _ := fillOnce(t, copyOracleFile(t, path), typ, n, int(fits)+3)
 				if uint64(got) != fits {
 					t.Errorf("%s, runs of %d over %d spans: bbolt served %d from free space, model says %d fit", typ, n, len(free), got, fits)
@@ -329,18 +330,18 @@ func TestRunFitsMatchBbolt(t *testing.T) {
 // Memory must follow the number of free spans, not free pages: the same
 // ten spans cost the same whether they hold ten pages or a billion each.
 func TestAnalyzeMemoryFollowsSpansNotPages(t *testing.T) {
-	layout := func(spanLen uint64) FragInput {
-		var free []Span
+	layout := func(spanLen uint64) Input {
+		var free []pages.Span
 		for i := range uint64(10) {
-			free = append(free, Span{Start: 2 + i*(spanLen+1), Len: spanLen})
+			free = append(free, pages.Span{Start: 2 + i*(spanLen+1), Len: spanLen})
 		}
-		return FragInput{PageSize: 4096, HighWater: 2 + 10*(spanLen+1), Free: free, RunSizes: map[uint64]int64{1: 100, 3: 5}}
+		return Input{PageSize: 4096, HighWater: 2 + 10*(spanLen+1), Free: free, RunSizes: map[uint64]int64{1: 100, 3: 5}}
 	}
-	allocated := func(in FragInput) uint64 {
+	allocated := func(in Input) uint64 {
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
-		AnalyzeFragmentation(in, FragOptions{WriteBytes: 1 << 20, Seeds: []int64{1, 2}})
+		Analyze(in, Options{WriteBytes: 1 << 20, Seeds: []int64{1, 2}})
 		runtime.ReadMemStats(&after)
 		return after.TotalAlloc - before.TotalAlloc
 	}
@@ -351,29 +352,29 @@ func TestAnalyzeMemoryFollowsSpansNotPages(t *testing.T) {
 }
 
 // syntheticLayout is a large fragmented free space: spans of 1 to 16 pages.
-func syntheticLayout(spans int) FragInput {
+func syntheticLayout(spans int) Input {
 	free := randomSpans(21, spans, 16)
-	return FragInput{PageSize: 4096, HighWater: free[len(free)-1].End() + 1, Free: free,
+	return Input{PageSize: 4096, HighWater: free[len(free)-1].End() + 1, Free: free,
 		RunSizes: map[uint64]int64{1: 10000, 2: 800, 3: 300, 5: 100, 9: 20}}
 }
 
 func BenchmarkArrayReplaySynthetic100kSpans(b *testing.B) {
 	in := syntheticLayout(100_000)
 	needs := runNeeds(in.RunSizes)
-	wb := replayWriteBytes(FragOptions{}, SpanPages(in.Free), in.PageSize)
+	wb := replayWriteBytes(Options{}, spanPages(in.Free), in.PageSize)
 	b.ReportAllocs()
 	for b.Loop() {
-		replayWrites(NewArrayFreelist(in.Free), in.HighWater, in.PageSize, wb, needs)
+		replayWrites(newArray(in.Free), in.HighWater, in.PageSize, wb, needs)
 	}
 }
 
 func BenchmarkHashmapReplaySynthetic100kSpans(b *testing.B) {
 	in := syntheticLayout(100_000)
 	needs := runNeeds(in.RunSizes)
-	wb := replayWriteBytes(FragOptions{}, SpanPages(in.Free), in.PageSize)
+	wb := replayWriteBytes(Options{}, spanPages(in.Free), in.PageSize)
 	b.ReportAllocs()
 	for b.Loop() {
-		replayWrites(NewHashmapFreelist(in.Free, 1), in.HighWater, in.PageSize, wb, needs)
+		replayWrites(newHashmap(in.Free, 1), in.HighWater, in.PageSize, wb, needs)
 	}
 }
 
@@ -381,26 +382,26 @@ func BenchmarkAnalyzeFragmentationSynthetic100kSpans(b *testing.B) {
 	in := syntheticLayout(100_000)
 	b.ReportAllocs()
 	for b.Loop() {
-		AnalyzeFragmentation(in, FragOptions{})
+		Analyze(in, Options{})
 	}
 }
 
 func TestFragmentationSummary(t *testing.T) {
 	for _, tc := range []struct {
 		name string
-		in   FragInput
+		in   Input
 		want []string
 	}{
-		{"nothing free", FragInput{PageSize: 4096, HighWater: 10}, []string{"no free pages"}},
+		{"nothing free", Input{PageSize: 4096, HighWater: 10}, []string{"no free pages"}},
 		{"short spans block big values",
-			FragInput{PageSize: 4096, HighWater: 200, Free: []Span{{2, 1}, {4, 1}, {6, 1}, {8, 2}, {20, 6}}, RunSizes: map[uint64]int64{1: 10, 3: 10}},
+			Input{PageSize: 4096, HighWater: 200, Free: []pages.Span{{Start: 2, Len: 1}, {Start: 4, Len: 1}, {Start: 6, Len: 1}, {Start: 8, Len: 2}, {Start: 20, Len: 6}}, RunSizes: map[uint64]int64{1: 10, 3: 10}},
 			[]string{"45% of the 11 free pages are in spans shorter than 3 pages", "values over about 8.0 KiB", "array", "hashmap"}},
 		{"all usable",
-			FragInput{PageSize: 4096, HighWater: 200, Free: []Span{{2, 1}, {4, 50}}, RunSizes: map[uint64]int64{1: 10}},
+			Input{PageSize: 4096, HighWater: 200, Free: []pages.Span{{Start: 2, Len: 1}, {Start: 4, Len: 50}}, RunSizes: map[uint64]int64{1: 10}},
 			[]string{"2% of the 51 free pages are in single-page spans (largest span 50 pages)", "can use 100%"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := AnalyzeFragmentation(tc.in, FragOptions{}).Summary
+			got := Analyze(tc.in, Options{}).Summary
 			for _, w := range tc.want {
 				if !strings.Contains(got, w) {
 					t.Errorf("summary %q lacks %q", got, w)
@@ -416,8 +417,8 @@ func TestSpanTreeBuildKeepsOrderAndSums(t *testing.T) {
 	if got := tr.spans(); !slices.Equal(got, free) {
 		t.Fatal("in-order walk differs from the input")
 	}
-	if tr.pages() != SpanPages(free) {
-		t.Errorf("pages %d, want %d", tr.pages(), SpanPages(free))
+	if tr.pages() != spanPages(free) {
+		t.Errorf("pages %d, want %d", tr.pages(), spanPages(free))
 	}
 	var check func(i int32) (uint64, uint64)
 	check = func(i int32) (sum, longest uint64) {

@@ -1,8 +1,10 @@
-package pages
+package freelist
 
 import (
 	"math/bits"
 	"sort"
+
+	"github.com/dbinspect/dbinspect/pages"
 )
 
 type spanSummary struct {
@@ -12,7 +14,7 @@ type spanSummary struct {
 
 // spanStats builds the power-of-two histogram (1, 2-3, 4-7, ...) up to the
 // largest span, empty bars included so the shape reads at a glance.
-func spanStats(free []Span) spanSummary {
+func spanStats(free []pages.Span) spanSummary {
 	var st spanSummary
 	for _, s := range free {
 		st.pages += s.Len
@@ -40,7 +42,7 @@ func spanStats(free []Span) spanSummary {
 
 // runFits computes, per needed size, the runs the free space serves and
 // the pages it cannot use.
-func runFits(free []Span, pages uint64, needs []runNeed) []RunFit {
+func runFits(free []pages.Span, pages uint64, needs []runNeed) []RunFit {
 	out := make([]RunFit, 0, len(needs))
 	for _, nd := range needs {
 		rf := RunFit{RunPages: nd.pages, Nodes: nd.nodes}
@@ -77,7 +79,7 @@ func needIndex(runs []RunFit) float64 {
 // arrayRunCosts works out the linear scan in closed form: filling the free
 // space with runs of n leaves every span at its remainder L mod n, and each
 // allocation scans the remainders before its span plus the n ids it takes.
-func arrayRunCosts(free []Span, pages uint64, needs []runNeed) []ArrayRunCost {
+func arrayRunCosts(free []pages.Span, pages uint64, needs []runNeed) []ArrayRunCost {
 	out := make([]ArrayRunCost, 0, len(needs))
 	for _, nd := range needs {
 		n := nd.pages
@@ -107,9 +109,9 @@ func arrayRunCosts(free []Span, pages uint64, needs []runNeed) []ArrayRunCost {
 // hashmapRunCosts: exact match is one map lookup; otherwise the random-order
 // range over freemaps visits (D+1)/(G+1) entries on average; when nothing
 // fits it visits every size left, the distinct nonzero remainders L mod n.
-func hashmapRunCosts(free []Span, sizes []uint64, needs []runNeed) []HashmapRunCost {
+func hashmapRunCosts(free []pages.Span, sizes []uint64, needs []runNeed) []HashmapRunCost {
 	out := make([]HashmapRunCost, 0, len(needs))
-	h := NewHashmapFreelist(free, 0)
+	h := newHashmap(free, 0)
 	for _, nd := range needs {
 		n := nd.pages
 		c := HashmapRunCost{RunPages: n}
@@ -140,8 +142,8 @@ func hashmapRunCosts(free []Span, sizes []uint64, needs []runNeed) []HashmapRunC
 
 // hashmapWritesFirst is the expected map writes of the next allocation of
 // n pages from h's spans: taking an exact-size span if there is one,
-// else a uniformly chosen larger size, as HashmapFreelist does.
-func hashmapWritesFirst(h *HashmapFreelist, n uint64) float64 {
+// else a uniformly chosen larger size, as hashmapModel does.
+func hashmapWritesFirst(h *hashmapModel, n uint64) float64 {
 	if set, ok := h.bySize[n]; ok && len(set.starts) > 0 {
 		return h.allocWrites(n, n)
 	}

@@ -1,4 +1,4 @@
-package pages_test
+package defrag_test
 
 import (
 	"errors"
@@ -10,10 +10,10 @@ import (
 
 	"github.com/dbinspect/dbinspect/internal/boltkv"
 	"github.com/dbinspect/dbinspect/internal/fixtures"
-	"github.com/dbinspect/dbinspect/pages"
+	"github.com/dbinspect/dbinspect/pages/defrag"
 )
 
-func TestExactDefragAgreesWithSimulationAndCleansUp(t *testing.T) {
+func TestExactAgreesWithSimulationAndCleansUp(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	src := writeDB(t, withSmall(bucketSpec{"key", 25000, revKey, fixed(120)}))
@@ -21,7 +21,7 @@ func TestExactDefragAgreesWithSimulationAndCleansUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := pages.ExactDefrag(src, pages.ExactOptions{})
+	got, err := defrag.Exact(src, defrag.ExactOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestExactDefragAgreesWithSimulationAndCleansUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	sim, err := pages.SimulateDefrag(r, os.Getpagesize(), pages.DefragOptions{})
+	sim, err := defrag.Simulate(r, os.Getpagesize(), defrag.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestExactDefragAgreesWithSimulationAndCleansUp(t *testing.T) {
 	}
 }
 
-func TestExactDefragErrorsCleanUp(t *testing.T) {
+func TestExactErrorsCleanUp(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	junk := filepath.Join(t.TempDir(), "junk.db")
@@ -55,7 +55,7 @@ func TestExactDefragErrorsCleanUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, path := range []string{junk, filepath.Join(tmp, "missing.db")} {
-		if _, err := pages.ExactDefrag(path, pages.ExactOptions{}); err == nil {
+		if _, err := defrag.Exact(path, defrag.ExactOptions{}); err == nil {
 			t.Errorf("%s: no error", path)
 		}
 	}
@@ -65,9 +65,9 @@ func TestExactDefragErrorsCleanUp(t *testing.T) {
 	}
 }
 
-// TestSimulateDefragOnFixtures compares the simulation with the size real
+// TestSimulateOnFixtures compares the simulation with the size real
 // etcd reported after defragmenting each fixture (issue 6: within 2%).
-func TestSimulateDefragOnFixtures(t *testing.T) {
+func TestSimulateOnFixtures(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(fixtures.Dir(), "fixtures.json")); err != nil {
 		t.Skip("no fixture manifest yet")
 	}
@@ -81,7 +81,7 @@ func TestSimulateDefragOnFixtures(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer r.Close()
-			sim, err := pages.SimulateDefrag(r, 4096, pages.DefragOptions{})
+			sim, err := defrag.Simulate(r, 4096, defrag.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,7 +96,7 @@ func TestSimulateDefragOnFixtures(t *testing.T) {
 					buckets++
 				}
 			}
-			exact, err := pages.ExactDefrag(fixtures.Path(t, f), pages.ExactOptions{})
+			exact, err := defrag.Exact(fixtures.Path(t, f), defrag.ExactOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,9 +107,9 @@ func TestSimulateDefragOnFixtures(t *testing.T) {
 	}
 }
 
-// TestDefragCopyDamagedInput: bbolt panics on some damaged pages; the
+// TestCopyDamagedInput: bbolt panics on some damaged pages; the
 // exact defrag must turn that into an error and must not hang.
-func TestDefragCopyDamagedInput(t *testing.T) {
+func TestCopyDamagedInput(t *testing.T) {
 	src := writeDB(t, withSmall(bucketSpec{"key", 20000, revKey, fixed(100)}))
 	b, err := os.ReadFile(src)
 	if err != nil {
@@ -125,7 +125,7 @@ func TestDefragCopyDamagedInput(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := pages.DefragCopy(src, filepath.Join(t.TempDir(), "out.db"))
+		_, err := defrag.Copy(src, filepath.Join(t.TempDir(), "out.db"))
 		done <- err
 	}()
 	select {
@@ -135,14 +135,14 @@ func TestDefragCopyDamagedInput(t *testing.T) {
 		}
 		t.Log(err)
 	case <-time.After(60 * time.Second):
-		t.Fatal("DefragCopy hung on a damaged db")
+		t.Fatal("Copy hung on a damaged db")
 	}
 }
 
-// Ensure ExactDefrag checks its private copy and refuses a damaged one
+// Ensure Exact checks its private copy and refuses a damaged one
 // before bbolt opens it (bbolt dies of SIGBUS past the end of a truncated
 // file), and removes the dir its TempDir hook made.
-func TestExactDefragRefusesDamagedCopy(t *testing.T) {
+func TestExactRefusesDamagedCopy(t *testing.T) {
 	tmp := t.TempDir()
 	src := writeDB(t, withSmall(bucketSpec{"key", 20000, revKey, fixed(100)}))
 	b, err := os.ReadFile(src)
@@ -159,8 +159,8 @@ func TestExactDefragRefusesDamagedCopy(t *testing.T) {
 		made = append(made, d)
 		return d, func() { removed++; os.RemoveAll(d) }, err
 	}
-	_, err = pages.ExactDefrag(src, pages.ExactOptions{TempDir: hook})
-	if !errors.Is(err, pages.ErrExactRefused) {
+	_, err = defrag.Exact(src, defrag.ExactOptions{TempDir: hook})
+	if !errors.Is(err, defrag.ErrExactRefused) {
 		t.Fatalf("a truncated copy gave %v, want ErrExactRefused", err)
 	}
 	t.Log(err)

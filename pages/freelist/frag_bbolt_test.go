@@ -1,4 +1,4 @@
-package pages
+package freelist
 
 import (
 	"encoding/binary"
@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/dbinspect/dbinspect/pages"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -108,7 +109,7 @@ func openOracle(t testing.TB, path string, typ bolt.FreelistType) *oracle {
 }
 
 // state reads bbolt's high-water mark and every free or pending page.
-func (o *oracle) state() (highWater uint64, free []Span) {
+func (o *oracle) state() (highWater uint64, free []pages.Span) {
 	o.t.Helper()
 	err := o.db.View(func(tx *bolt.Tx) error {
 		highWater = uint64(tx.Size()) / oraclePageSize
@@ -122,7 +123,7 @@ func (o *oracle) state() (highWater uint64, free []Span) {
 				ids = append(ids, uint64(id))
 			}
 		}
-		free = SpansFromIDs(ids)
+		free = spansFromIDs(ids)
 		return nil
 	})
 	if err != nil {
@@ -133,7 +134,7 @@ func (o *oracle) state() (highWater uint64, free []Span) {
 
 // rootLeaf reads the root bucket's root page and its length from the
 // current meta page of the file.
-func (o *oracle) rootLeaf() Span {
+func (o *oracle) rootLeaf() pages.Span {
 	o.t.Helper()
 	b, err := os.ReadFile(o.path)
 	if err != nil || len(b) < 2*oraclePageSize {
@@ -144,7 +145,7 @@ func (o *oracle) rootLeaf() Span {
 		m = b[oraclePageSize+16:]
 	}
 	root := binary.LittleEndian.Uint64(m[16:])
-	var span Span
+	var span pages.Span
 	err = o.db.View(func(tx *bolt.Tx) error {
 		p, err := tx.Page(int(root))
 		if err != nil || p == nil {
@@ -153,7 +154,7 @@ func (o *oracle) rootLeaf() Span {
 		if p.Type != "leaf" {
 			return fmt.Errorf("root page %d is a %s; keep the oracle's root bucket in one leaf", root, p.Type)
 		}
-		span = Span{Start: root, Len: uint64(p.OverflowCount) + 1}
+		span = pages.Span{Start: root, Len: uint64(p.OverflowCount) + 1}
 		return nil
 	})
 	if err != nil {
@@ -210,11 +211,11 @@ type oracleStep struct {
 
 // oracleRun is what bbolt did with a sequence of transactions.
 type oracleRun struct {
-	free      []Span // free pages at open (rebuilt by walking the tree)
+	free      []pages.Span // free pages at open (rebuilt by walking the tree)
 	highWater uint64
-	root      Span // root bucket's leaf at open
+	root      pages.Span // root bucket's leaf at open
 	steps     []oracleStep
-	endFree   []Span // free and pending pages after the last transaction
+	endFree   []pages.Span // free and pending pages after the last transaction
 	endHW     uint64
 }
 
@@ -248,7 +249,7 @@ func (r oracleRun) firstGrowth() int {
 }
 
 // modelTx runs the oracle's transaction shape on a model.
-func modelTx(w *TxWriter, n uint64, oldRoot Span) (leaf, root uint64, grew bool) {
+func modelTx(w *txWriter, n uint64, oldRoot pages.Span) (leaf, root uint64, grew bool) {
 	w.Begin()
 	leaf, r1 := w.Allocate(n)
 	w.Free(oldRoot)
@@ -257,8 +258,8 @@ func modelTx(w *TxWriter, n uint64, oldRoot Span) (leaf, root uint64, grew bool)
 }
 
 // freeWithPending is the model's view comparable with bbolt's "free" pages.
-func freeWithPending(w *TxWriter) []Span {
-	return NormalizeSpans(append(w.Model.Spans(), w.Pending()...), 0, ^uint64(0))
+func freeWithPending(w *txWriter) []pages.Span {
+	return normalize(append(w.Model.Spans(), w.Pending()...), 0, ^uint64(0))
 }
 
 // oracleSizes is a mix of run lengths, repeated until the free space is
@@ -277,7 +278,7 @@ func oracleSizes(count int) []uint64 {
 // placed below the high-water mark, i.e. in free space. Nothing is released
 // inside a transaction, so this is exactly "runs of n that fit before the
 // file grows", whatever order bbolt spills the buckets in.
-func fillOnce(t testing.TB, path string, typ bolt.FreelistType, n uint64, count int) (reused int, free []Span) {
+func fillOnce(t testing.TB, path string, typ bolt.FreelistType, n uint64, count int) (reused int, free []pages.Span) {
 	t.Helper()
 	o := openOracle(t, path, typ)
 	hw, free := o.state()
@@ -312,7 +313,7 @@ func fillOnce(t testing.TB, path string, typ bolt.FreelistType, n uint64, count 
 }
 
 // openOracleState reads a db's high-water mark and free spans through bbolt.
-func openOracleState(t testing.TB, path string, typ bolt.FreelistType) (uint64, []Span) {
+func openOracleState(t testing.TB, path string, typ bolt.FreelistType) (uint64, []pages.Span) {
 	t.Helper()
 	o := openOracle(t, path, typ)
 	hw, free := o.state()

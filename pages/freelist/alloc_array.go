@@ -1,6 +1,8 @@
-package pages
+package freelist
 
-// ArrayFreelist models bbolt's array freelist (v1.4.3
+import "github.com/dbinspect/dbinspect/pages"
+
+// arrayModel models bbolt's array freelist (v1.4.3
 // internal/freelist/array.go Allocate; v1.3.12 freelist.go arrayAllocate).
 // bbolt keeps every free id in one sorted slice and, for a run of n pages,
 // walks it from the lowest id and takes the first n consecutive ids: the
@@ -10,18 +12,18 @@ package pages
 //
 // The model keeps spans in an ordered tree, so it costs O(log spans) per
 // call while reporting the ids bbolt's O(free ids) scan would visit.
-type ArrayFreelist struct {
+type arrayModel struct {
 	tree *spanTree
 	work AllocWork
 }
 
-// NewArrayFreelist starts from the given free spans, which are normalized
+// newArray starts from the given free spans, which are normalized
 // (sorted and merged) first, as bbolt's Init sorts its ids.
-func NewArrayFreelist(free []Span) *ArrayFreelist {
-	return &ArrayFreelist{tree: newSpanTree(NormalizeSpans(free, 0, ^uint64(0)))}
+func newArray(free []pages.Span) *arrayModel {
+	return &arrayModel{tree: newSpanTree(normalize(free, 0, ^uint64(0)))}
 }
 
-func (f *ArrayFreelist) Allocate(n uint64) (uint64, bool) {
+func (f *arrayModel) Allocate(n uint64) (uint64, bool) {
 	f.work.Allocations++
 	if n == 0 {
 		f.work.Failed++
@@ -36,18 +38,18 @@ func (f *ArrayFreelist) Allocate(n uint64) (uint64, bool) {
 	f.work.IDsScanned += before + n
 	f.tree.remove(s.Start)
 	if s.Len > n {
-		f.tree.insert(Span{Start: s.Start + n, Len: s.Len - n})
+		f.tree.insert(pages.Span{Start: s.Start + n, Len: s.Len - n})
 	}
 	return s.Start, true
 }
 
 // CanAllocate reports whether some free span holds n pages.
-func (f *ArrayFreelist) CanAllocate(n uint64) bool {
+func (f *arrayModel) CanAllocate(n uint64) bool {
 	_, _, ok := f.tree.firstFit(n)
 	return n > 0 && ok
 }
 
-func (f *ArrayFreelist) Release(s Span)    { f.tree.add(s) }
-func (f *ArrayFreelist) FreePages() uint64 { return f.tree.pages() }
-func (f *ArrayFreelist) Spans() []Span     { return f.tree.spans() }
-func (f *ArrayFreelist) Work() AllocWork   { return f.work }
+func (f *arrayModel) Release(s pages.Span) { f.tree.add(s) }
+func (f *arrayModel) FreePages() uint64    { return f.tree.pages() }
+func (f *arrayModel) Spans() []pages.Span  { return f.tree.spans() }
+func (f *arrayModel) Work() AllocWork      { return f.work }

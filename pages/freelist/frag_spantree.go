@@ -1,4 +1,6 @@
-package pages
+package freelist
+
+import "github.com/dbinspect/dbinspect/pages"
 
 // spanTree is an ordered set of disjoint spans (a treap keyed by Start)
 // that answers bbolt's array question, "the lowest run of n free pages and
@@ -15,7 +17,7 @@ type spanTree struct {
 const nilNode int32 = -1
 
 type treapNode struct {
-	span        Span
+	span        pages.Span
 	prio        uint64
 	left, right int32
 	maxLen      uint64 // longest span in this subtree
@@ -24,7 +26,7 @@ type treapNode struct {
 
 // newSpanTree builds the tree from sorted, disjoint spans in linear time
 // (the usual stack build of a Cartesian tree).
-func newSpanTree(sorted []Span) *spanTree {
+func newSpanTree(sorted []pages.Span) *spanTree {
 	t := &spanTree{root: nilNode, rng: 0x9e3779b97f4a7c15}
 	t.nodes = make([]treapNode, 0, len(sorted))
 	var stack []int32
@@ -64,7 +66,7 @@ func (t *spanTree) nextPrio() uint64 {
 	return t.rng
 }
 
-func (t *spanTree) newNode(s Span) int32 {
+func (t *spanTree) newNode(s pages.Span) int32 {
 	n := treapNode{span: s, prio: t.nextPrio(), left: nilNode, right: nilNode, maxLen: s.Len, sum: s.Len}
 	if k := len(t.free); k > 0 {
 		i := t.free[k-1]
@@ -123,7 +125,7 @@ func (t *spanTree) merge(a, b int32) int32 {
 }
 
 // insert adds a span that overlaps no span of the tree.
-func (t *spanTree) insert(s Span) {
+func (t *spanTree) insert(s pages.Span) {
 	l, r := t.split(t.root, s.Start)
 	t.root = t.merge(t.merge(l, t.newNode(s)), r)
 }
@@ -140,12 +142,12 @@ func (t *spanTree) remove(start uint64) {
 
 // firstFit finds the lowest span of at least n pages and the number of free
 // pages in the spans before it.
-func (t *spanTree) firstFit(n uint64) (s Span, before uint64, ok bool) {
+func (t *spanTree) firstFit(n uint64) (s pages.Span, before uint64, ok bool) {
 	i := t.root
 	for i != nilNode {
 		nd := &t.nodes[i]
 		if nd.maxLen < n {
-			return Span{}, 0, false
+			return pages.Span{}, 0, false
 		}
 		if nd.left != nilNode && t.nodes[nd.left].maxLen >= n {
 			i = nd.left
@@ -160,12 +162,12 @@ func (t *spanTree) firstFit(n uint64) (s Span, before uint64, ok bool) {
 		before += nd.span.Len
 		i = nd.right
 	}
-	return Span{}, 0, false
+	return pages.Span{}, 0, false
 }
 
 // floor returns the span with the greatest start <= id.
-func (t *spanTree) floor(id uint64) (Span, bool) {
-	var best Span
+func (t *spanTree) floor(id uint64) (pages.Span, bool) {
+	var best pages.Span
 	found := false
 	for i := t.root; i != nilNode; {
 		nd := &t.nodes[i]
@@ -180,8 +182,8 @@ func (t *spanTree) floor(id uint64) (Span, bool) {
 }
 
 // ceil returns the span with the smallest start >= id.
-func (t *spanTree) ceil(id uint64) (Span, bool) {
-	var best Span
+func (t *spanTree) ceil(id uint64) (pages.Span, bool) {
+	var best pages.Span
 	found := false
 	for i := t.root; i != nilNode; {
 		nd := &t.nodes[i]
@@ -197,7 +199,7 @@ func (t *spanTree) ceil(id uint64) (Span, bool) {
 
 // add puts the pages of s back, merging with touching or overlapping spans
 // so the tree keeps maximal runs.
-func (t *spanTree) add(s Span) {
+func (t *spanTree) add(s pages.Span) {
 	if s.Len == 0 {
 		return
 	}
@@ -214,7 +216,7 @@ func (t *spanTree) add(s Span) {
 		t.remove(q.Start)
 		end = max(end, q.End())
 	}
-	t.insert(Span{Start: start, Len: end - start})
+	t.insert(pages.Span{Start: start, Len: end - start})
 }
 
 func (t *spanTree) pages() uint64 {
@@ -227,8 +229,8 @@ func (t *spanTree) pages() uint64 {
 func (t *spanTree) count() int { return len(t.nodes) - len(t.free) }
 
 // spans lists the spans in order.
-func (t *spanTree) spans() []Span {
-	out := make([]Span, 0, t.count())
+func (t *spanTree) spans() []pages.Span {
+	out := make([]pages.Span, 0, t.count())
 	var walk func(int32)
 	walk = func(i int32) {
 		if i == nilNode {

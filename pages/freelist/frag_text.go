@@ -1,4 +1,4 @@
-package pages
+package freelist
 
 import (
 	"fmt"

@@ -1,9 +1,10 @@
-package pages
+package freelist
 
 import (
 	"slices"
 	"testing"
 
+	"github.com/dbinspect/dbinspect/pages"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -30,9 +31,9 @@ func TestArrayModelMatchesBbolt(t *testing.T) {
 				t.Fatalf("test db has only %d free spans; the layout is not fragmented enough to test anything", len(run.free))
 			}
 			if run.firstGrowth() < 0 {
-				t.Fatalf("bbolt never grew the file in %d transactions (%d free pages): raise txs so the test reaches the growth point", tc.txs, SpanPages(run.free))
+				t.Fatalf("bbolt never grew the file in %d transactions (%d free pages): raise txs so the test reaches the growth point", tc.txs, spanPages(run.free))
 			}
-			w := &TxWriter{Model: NewArrayFreelist(run.free), HighWater: run.highWater}
+			w := &txWriter{Model: newArray(run.free), HighWater: run.highWater}
 			root := run.root
 			for i, st := range run.steps {
 				leaf, r, grew := modelTx(w, st.n, root)
@@ -48,27 +49,27 @@ func TestArrayModelMatchesBbolt(t *testing.T) {
 			if got := freeWithPending(w); !slices.Equal(got, run.endFree) {
 				t.Errorf("free pages differ:\nmodel %v\nbbolt %v", got, run.endFree)
 			}
-			t.Logf("%d free spans, %d free pages; file first grew at tx %d", len(run.free), SpanPages(run.free), run.firstGrowth())
+			t.Logf("%d free spans, %d free pages; file first grew at tx %d", len(run.free), spanPages(run.free), run.firstGrowth())
 		})
 	}
 }
 
 func TestArrayAllocateTakesLowestFittingRun(t *testing.T) {
-	free := []Span{{10, 1}, {12, 2}, {20, 5}, {30, 3}}
+	free := []pages.Span{{Start: 10, Len: 1}, {Start: 12, Len: 2}, {Start: 20, Len: 5}, {Start: 30, Len: 3}}
 	for _, tc := range []struct {
 		n         uint64
 		want      uint64
 		ok        bool
 		scanned   uint64
-		remaining []Span
+		remaining []pages.Span
 	}{
-		{1, 10, true, 1, []Span{{12, 2}, {20, 5}, {30, 3}}},
-		{2, 12, true, 1 + 2, []Span{{10, 1}, {20, 5}, {30, 3}}},
-		{3, 20, true, 3 + 3, []Span{{10, 1}, {12, 2}, {23, 2}, {30, 3}}},
-		{5, 20, true, 3 + 5, []Span{{10, 1}, {12, 2}, {30, 3}}},
+		{1, 10, true, 1, []pages.Span{{Start: 12, Len: 2}, {Start: 20, Len: 5}, {Start: 30, Len: 3}}},
+		{2, 12, true, 1 + 2, []pages.Span{{Start: 10, Len: 1}, {Start: 20, Len: 5}, {Start: 30, Len: 3}}},
+		{3, 20, true, 3 + 3, []pages.Span{{Start: 10, Len: 1}, {Start: 12, Len: 2}, {Start: 23, Len: 2}, {Start: 30, Len: 3}}},
+		{5, 20, true, 3 + 5, []pages.Span{{Start: 10, Len: 1}, {Start: 12, Len: 2}, {Start: 30, Len: 3}}},
 		{6, 0, false, 11, free},
 	} {
-		f := NewArrayFreelist(free)
+		f := newArray(free)
 		got, ok := f.Allocate(tc.n)
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("Allocate(%d) = %d, %v; want %d, %v", tc.n, got, ok, tc.want, tc.ok)
@@ -85,22 +86,22 @@ func TestArrayAllocateTakesLowestFittingRun(t *testing.T) {
 func TestArrayReleaseMergesNeighbours(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		release Span
-		want    []Span
+		release pages.Span
+		want    []pages.Span
 	}{
-		{"both sides", Span{11, 1}, []Span{{10, 4}, {20, 5}}},
-		{"after", Span{25, 2}, []Span{{10, 1}, {12, 2}, {20, 7}}},
-		{"before", Span{18, 2}, []Span{{10, 1}, {12, 2}, {18, 7}}},
-		{"alone", Span{40, 1}, []Span{{10, 1}, {12, 2}, {20, 5}, {40, 1}}},
-		{"bridges two", Span{14, 6}, []Span{{10, 1}, {12, 13}}},
+		{"both sides", pages.Span{Start: 11, Len: 1}, []pages.Span{{Start: 10, Len: 4}, {Start: 20, Len: 5}}},
+		{"after", pages.Span{Start: 25, Len: 2}, []pages.Span{{Start: 10, Len: 1}, {Start: 12, Len: 2}, {Start: 20, Len: 7}}},
+		{"before", pages.Span{Start: 18, Len: 2}, []pages.Span{{Start: 10, Len: 1}, {Start: 12, Len: 2}, {Start: 18, Len: 7}}},
+		{"alone", pages.Span{Start: 40, Len: 1}, []pages.Span{{Start: 10, Len: 1}, {Start: 12, Len: 2}, {Start: 20, Len: 5}, {Start: 40, Len: 1}}},
+		{"bridges two", pages.Span{Start: 14, Len: 6}, []pages.Span{{Start: 10, Len: 1}, {Start: 12, Len: 13}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := NewArrayFreelist([]Span{{10, 1}, {12, 2}, {20, 5}})
+			f := newArray([]pages.Span{{Start: 10, Len: 1}, {Start: 12, Len: 2}, {Start: 20, Len: 5}})
 			f.Release(tc.release)
 			if got := f.Spans(); !slices.Equal(got, tc.want) {
 				t.Errorf("spans %v, want %v", got, tc.want)
 			}
-			if got, want := f.FreePages(), SpanPages(tc.want); got != want {
+			if got, want := f.FreePages(), spanPages(tc.want); got != want {
 				t.Errorf("FreePages %d, want %d", got, want)
 			}
 		})

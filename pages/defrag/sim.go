@@ -1,8 +1,10 @@
-package pages
+package defrag
 
 import (
 	"fmt"
 	"sort"
+
+	"github.com/dbinspect/dbinspect/pages"
 )
 
 // Constants of etcd's defrag (server/storage/backend/backend.go defragdb,
@@ -23,8 +25,8 @@ const (
 	simMmapStep     = 1 << 30
 )
 
-// DefragOptions tunes SimulateDefrag. The zero value is etcd's defrag.
-type DefragOptions struct {
+// Options tunes Simulate. The zero value is etcd's defrag.
+type Options struct {
 	// FillPercent for every copied bucket; 0 means 0.9 (etcd).
 	FillPercent float64
 	// CommitEvery puts; 0 means 10000 (etcd).
@@ -40,8 +42,8 @@ type DefragOptions struct {
 	KeepKey func(bucket string, k []byte) bool
 }
 
-// DefragBucket is the simulated shape of one copied bucket.
-type DefragBucket struct {
+// Bucket is the simulated shape of one copied bucket.
+type Bucket struct {
 	Name        string `json:"name"`
 	Pairs       int64  `json:"pairs"`
 	Inline      bool   `json:"inline"`
@@ -50,43 +52,43 @@ type DefragBucket struct {
 	Depth       int    `json:"depth"`
 }
 
-// DefragResult is the predicted outcome of etcd's defrag.
-type DefragResult struct {
-	PageSize      int            `json:"page_size"`
-	HighWaterPgid uint64         `json:"high_water_pgid"`
-	DbSizeBytes   int64          `json:"db_size_bytes"` // etcd's DbSize after defrag: pgid x page size
-	FileBytes     int64          `json:"file_bytes"`    // size on disk, by bbolt's growth rule
-	FreePages     uint64         `json:"free_pages"`    // free and pending after the last commit
-	Commits       int            `json:"commits"`       // bbolt transactions the copy takes
-	Pairs         int64          `json:"pairs"`         // pairs copied
-	Buckets       []DefragBucket `json:"buckets"`       // in copy order
-	Model         string         `json:"model"`         // what was simulated
-	Assumptions   []string       `json:"assumptions"`   // what it takes for granted
+// Result is the predicted outcome of etcd's defrag.
+type Result struct {
+	PageSize      int      `json:"page_size"`
+	HighWaterPgid uint64   `json:"high_water_pgid"`
+	DbSizeBytes   int64    `json:"db_size_bytes"` // etcd's DbSize after defrag: pgid x page size
+	FileBytes     int64    `json:"file_bytes"`    // size on disk, by bbolt's growth rule
+	FreePages     uint64   `json:"free_pages"`    // free and pending after the last commit
+	Commits       int      `json:"commits"`       // bbolt transactions the copy takes
+	Pairs         int64    `json:"pairs"`         // pairs copied
+	Buckets       []Bucket `json:"buckets"`       // in copy order
+	Model         string   `json:"model"`         // what was simulated
+	Assumptions   []string `json:"assumptions"`   // what it takes for granted
 }
 
-// SimulateDefrag predicts the db etcd's defrag would write from the pairs r
+// Simulate predicts the db etcd's defrag would write from the pairs r
 // yields, without writing anything: it replays defragdb's puts (bucket by
 // bucket, in key order, a commit every 10000 puts) through bbolt's node
 // split and spill rules, its array freelist (which the temporary db uses)
 // and its mmap and file growth rules. Only key and value lengths are used.
-func SimulateDefrag(r KVReader, pageSize int, opts DefragOptions) (*DefragResult, error) {
-	res, err := SimulateDefrags(r, pageSize, opts)
+func Simulate(r pages.KVReader, pageSize int, opts Options) (*Result, error) {
+	res, err := SimulateAll(r, pageSize, opts)
 	if err != nil {
 		return nil, err
 	}
 	return res[0], nil
 }
 
-// SimulateDefrags runs one SimulateDefrag per options from a single read
+// SimulateAll runs one Simulate per options from a single read
 // of the pairs: each pair is read once and offered to every simulation.
-func SimulateDefrags(r KVReader, pageSize int, opts ...DefragOptions) ([]*DefragResult, error) {
+func SimulateAll(r pages.KVReader, pageSize int, opts ...Options) ([]*Result, error) {
 	if pageSize < 1024 || pageSize > 1<<20 || pageSize&(pageSize-1) != 0 {
 		return nil, fmt.Errorf("defrag simulation: page size %d is not a power of two between 1 KiB and 1 MiB", pageSize)
 	}
 	if len(opts) == 0 {
-		opts = []DefragOptions{{}}
+		opts = []Options{{}}
 	}
-	opts = append([]DefragOptions(nil), opts...)
+	opts = append([]Options(nil), opts...)
 	for i := range opts {
 		if opts[i].FillPercent == 0 {
 			opts[i].FillPercent = DefragFillPercent
@@ -109,7 +111,7 @@ func SimulateDefrags(r KVReader, pageSize int, opts ...DefragOptions) ([]*Defrag
 		sims[i].db.begin()
 	}
 	// Only lengths matter, unless a filter needs the values.
-	f, lengthOnly := r.(lengthReader)
+	f, lengthOnly := r.(pages.LengthReader)
 	for _, o := range opts {
 		lengthOnly = lengthOnly && o.Keep == nil
 	}
@@ -119,7 +121,7 @@ func SimulateDefrags(r KVReader, pageSize int, opts ...DefragOptions) ([]*Defrag
 		}
 		var err error
 		if lengthOnly {
-			err = f.forEachLen(name, func(k []byte, vlen int) error {
+			err = f.ForEachLen(name, func(k []byte, vlen int) error {
 				for _, s := range sims {
 					s.put(name, k, nil, vlen)
 				}
@@ -139,7 +141,7 @@ func SimulateDefrags(r KVReader, pageSize int, opts ...DefragOptions) ([]*Defrag
 			return nil, fmt.Errorf("defrag simulation: reading bucket %q: %w", name, err)
 		}
 	}
-	out := make([]*DefragResult, len(sims))
+	out := make([]*Result, len(sims))
 	for i, s := range sims {
 		s.db.commit()
 		out[i] = s.db.result(s.opts)
@@ -147,10 +149,10 @@ func SimulateDefrags(r KVReader, pageSize int, opts ...DefragOptions) ([]*Defrag
 	return out, nil
 }
 
-// simRun is one simulation of SimulateDefrags.
+// simRun is one simulation of SimulateAll.
 type simRun struct {
 	db     *simDB
-	opts   DefragOptions
+	opts   Options
 	bucket *simBucket
 	count  int // puts in the open transaction
 }
@@ -462,8 +464,8 @@ func simMmapSize(size int64, ps int) int64 {
 	return size
 }
 
-func (s *simDB) result(opts DefragOptions) *DefragResult {
-	res := &DefragResult{
+func (s *simDB) result(opts Options) *Result {
+	res := &Result{
 		PageSize:      s.ps,
 		HighWaterPgid: s.highWater,
 		DbSizeBytes:   int64(s.highWater) * int64(s.ps),
@@ -481,7 +483,7 @@ func (s *simDB) result(opts DefragOptions) *DefragResult {
 	}
 	for _, b := range s.buckets {
 		res.Pairs += b.pairs
-		db := DefragBucket{Name: b.name, Pairs: b.pairs, Inline: b.inline}
+		db := Bucket{Name: b.name, Pairs: b.pairs, Inline: b.inline}
 		if !b.inline {
 			db.Depth = len(b.levels)
 			for i, lv := range b.levels {

@@ -1,4 +1,4 @@
-package pages_test
+package defrag_test
 
 import (
 	"encoding/binary"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/dbinspect/dbinspect/internal/boltkv"
 	"github.com/dbinspect/dbinspect/pages"
+	"github.com/dbinspect/dbinspect/pages/defrag"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -82,7 +83,7 @@ func withSmall(big ...bucketSpec) []bucketSpec {
 	return all
 }
 
-func TestSimulateDefragMatchesBboltCopy(t *testing.T) {
+func TestSimulateMatchesBboltCopy(t *testing.T) {
 	cases := []struct {
 		name  string
 		specs []bucketSpec
@@ -111,7 +112,7 @@ func TestSimulateDefragMatchesBboltCopy(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			src := writeDB(t, tc.specs)
 			dst := filepath.Join(t.TempDir(), "defrag.db")
-			pairs, err := pages.DefragCopy(src, dst)
+			pairs, err := defrag.Copy(src, dst)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -122,7 +123,7 @@ func TestSimulateDefragMatchesBboltCopy(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer r.Close()
-			got, err := pages.SimulateDefrag(r, os.Getpagesize(), pages.DefragOptions{})
+			got, err := defrag.Simulate(r, os.Getpagesize(), defrag.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -187,18 +188,18 @@ func readBolt(t *testing.T, path string) boltShape {
 	return s
 }
 
-func TestSimulateDefragKeepFilter(t *testing.T) {
+func TestSimulateKeepFilter(t *testing.T) {
 	src := writeDB(t, withSmall(bucketSpec{"key", 20000, revKey, fixed(100)}))
 	r, err := boltkv.Open(src)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	all, err := pages.SimulateDefrag(r, 4096, pages.DefragOptions{})
+	all, err := defrag.Simulate(r, 4096, defrag.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	half, err := pages.SimulateDefrag(r, 4096, pages.DefragOptions{Keep: func(b string, k, _ []byte) bool {
+	half, err := defrag.Simulate(r, 4096, defrag.Options{Keep: func(b string, k, _ []byte) bool {
 		return b != "key" || binary.BigEndian.Uint64(k) > 10000
 	}})
 	if err != nil {
@@ -219,12 +220,12 @@ func (failingReader) ForEach(string, func(k, v []byte) error) error {
 	return fmt.Errorf("page 7: bad flags")
 }
 
-func TestSimulateDefragRejects(t *testing.T) {
-	if _, err := pages.SimulateDefrag(failingReader{}, 4096, pages.DefragOptions{}); err == nil {
+func TestSimulateRejects(t *testing.T) {
+	if _, err := defrag.Simulate(failingReader{}, 4096, defrag.Options{}); err == nil {
 		t.Error("a bucket that cannot be read gave no error")
 	}
 	for _, ps := range []int{0, 1000, 4097, 1 << 21} {
-		if _, err := pages.SimulateDefrag(failingReader{}, ps, pages.DefragOptions{}); err == nil {
+		if _, err := defrag.Simulate(failingReader{}, ps, defrag.Options{}); err == nil {
 			t.Errorf("page size %d accepted", ps)
 		}
 	}

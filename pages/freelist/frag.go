@@ -1,14 +1,18 @@
-package pages
+package freelist
 
-import "sort"
+import (
+	"sort"
 
-// FragInput is what the fragmentation analysis needs from a db file.
-type FragInput struct {
+	"github.com/dbinspect/dbinspect/pages"
+)
+
+// Input is what the fragmentation analysis needs from a db file.
+type Input struct {
 	PageSize  int
 	HighWater uint64 // meta.pgid: first page id past the used part of the file
 	// Free lists the free runs in [2, HighWater). It is normalized (sorted,
 	// merged, clipped) before use, so a damaged file cannot break the models.
-	Free []Span
+	Free []pages.Span
 	// RunSizes counts reachable nodes by run length in pages (1 + overflow):
 	// the allocation sizes this db needs.
 	RunSizes          map[uint64]int64
@@ -18,8 +22,8 @@ type FragInput struct {
 	ReachablePages, Elements int64
 }
 
-// FragOptions tune the replay.
-type FragOptions struct {
+// Options tune the replay.
+type Options struct {
 	// WriteBytes of new data to replay; 0 means half the free space, at
 	// least 1 MiB and at most 256 MiB. A replay stops after 2^20
 	// transactions (ReplayResult.Truncated).
@@ -142,7 +146,7 @@ type HashmapRunCost struct {
 	// finds no span and grows the file (all of them).
 	SizesVisitedWhenFull int `json:"sizes_visited_when_full"`
 	// MapWritesFirst is the expected map inserts and deletes of the next
-	// allocation (see HashmapFreelist.allocWrites), over the model's
+	// allocation (see hashmapModel.allocWrites), over the model's
 	// uniform choice of span; 0 when nothing fits.
 	MapWritesFirst float64 `json:"map_writes_first"`
 }
@@ -170,15 +174,15 @@ const IndexDefinition = "share of free pages that this db's allocations cannot u
 	"w(n) * (free - n*floor-fits(n)) / free, w(n) = n*nodes(n) / sum(m*nodes(m)); " +
 	"0 = every free page is usable, 1 = none is"
 
-// AnalyzeFragmentation reports span statistics, what each bbolt freelist
+// Analyze reports span statistics, what each bbolt freelist
 // would do with the free space, and a replay of new writes under both.
 // Memory and time follow the number of free spans, not free pages (the
 // replay also follows its write volume).
-func AnalyzeFragmentation(in FragInput, opts FragOptions) Fragmentation {
+func Analyze(in Input, opts Options) Fragmentation {
 	if in.PageSize <= 0 {
 		in.PageSize = 4096
 	}
-	free := NormalizeSpans(in.Free, 2, in.HighWater)
+	free := normalize(in.Free, 2, in.HighWater)
 	needs := runNeeds(in.RunSizes)
 	fr := Fragmentation{
 		PageSize:          in.PageSize,
@@ -244,7 +248,7 @@ func runNeeds(m map[uint64]int64) []runNeed {
 	return out
 }
 
-func distinctSizes(free []Span) []uint64 {
+func distinctSizes(free []pages.Span) []uint64 {
 	seen := map[uint64]struct{}{}
 	var out []uint64
 	for _, s := range free {

@@ -1,8 +1,10 @@
-package pages
+package freelist
 
 import (
 	"runtime"
 	"sync"
+
+	"github.com/dbinspect/dbinspect/pages"
 )
 
 // The replay writes new data whose node sizes follow this db's own mix and
@@ -16,14 +18,14 @@ import (
 // replayStepLimit bounds the work of one replay on hostile or huge inputs.
 const replayStepLimit = 1 << 20
 
-// defaultSeeds are used when FragOptions.Seeds is empty.
+// defaultSeeds are used when Options.Seeds is empty.
 var defaultSeeds = []int64{1, 2, 3}
 
 // replayWriteBytes is the volume to replay: the option, or half the free
 // space, between 1 MiB and 256 MiB. Half leaves room for the two
 // allocators to place the same writes differently (writing all of it ends
 // both full); the cap keeps the default replay under a second or so.
-func replayWriteBytes(opts FragOptions, freePages uint64, pageSize int) int64 {
+func replayWriteBytes(opts Options, freePages uint64, pageSize int) int64 {
 	if opts.WriteBytes > 0 {
 		return opts.WriteBytes
 	}
@@ -60,12 +62,12 @@ func (m *mixSequence) next() uint64 {
 }
 
 // replay runs the workload on one model starting from the file's free spans.
-func replayWrites(model FreelistModel, highWater uint64, pageSize int, writeBytes int64, needs []runNeed) ReplayResult {
+func replayWrites(model allocator, highWater uint64, pageSize int, writeBytes int64, needs []runNeed) ReplayResult {
 	res := ReplayResult{WriteBytes: writeBytes}
-	w := &TxWriter{Model: model, HighWater: highWater}
+	w := &txWriter{Model: model, HighWater: highWater}
 	mix := newMixSequence(needs)
 	var written int64
-	parent := Span{}
+	parent := pages.Span{}
 	for written < writeBytes {
 		if res.Transactions >= replayStepLimit {
 			res.Truncated = true
@@ -82,14 +84,14 @@ func replayWrites(model FreelistModel, highWater uint64, pageSize int, writeByte
 		if reused {
 			res.PagesReused++
 		}
-		parent = Span{Start: start, Len: 1}
+		parent = pages.Span{Start: start, Len: 1}
 		res.PagesAllocated += n + 1
 		written += int64(n) * int64(pageSize)
 	}
 	res.GrowthPages = w.Grown
 	res.GrowthBytes = int64(w.Grown) * int64(pageSize)
 	// Pages still pending are free to the next transaction and to a reopen.
-	end := NormalizeSpans(append(model.Spans(), w.Pending()...), 0, ^uint64(0))
+	end := normalize(append(model.Spans(), w.Pending()...), 0, ^uint64(0))
 	st := spanStats(end)
 	res.EndFreePages, res.EndSpans, res.EndLargest = st.pages, len(end), st.largest
 	res.EndIndex = needIndex(runFits(end, st.pages, needs))
@@ -100,7 +102,7 @@ func replayWrites(model FreelistModel, highWater uint64, pageSize int, writeByte
 // replayBoth fills the array replay and one hashmap replay per seed. The
 // replays are independent (each has its own model and seeded choices), so
 // they run in parallel; results keep the seeds' order.
-func replayBoth(fr *Fragmentation, in FragInput, free []Span, needs []runNeed, opts FragOptions) {
+func replayBoth(fr *Fragmentation, in Input, free []pages.Span, needs []runNeed, opts Options) {
 	wb := replayWriteBytes(opts, fr.FreePages, in.PageSize)
 	hw := max(in.HighWater, 2)
 	seeds := opts.Seeds
@@ -121,10 +123,10 @@ func replayBoth(fr *Fragmentation, in FragInput, free []Span, needs []runNeed, o
 			defer wg.Done()
 			for i := range jobs {
 				if i < 0 {
-					fr.Array.Replay = replayWrites(NewArrayFreelist(free), hw, in.PageSize, wb, needs)
+					fr.Array.Replay = replayWrites(newArray(free), hw, in.PageSize, wb, needs)
 					continue
 				}
-				replays[i] = replayWrites(NewHashmapFreelist(free, seeds[i]), hw, in.PageSize, wb, needs)
+				replays[i] = replayWrites(newHashmap(free, seeds[i]), hw, in.PageSize, wb, needs)
 				replays[i].Seed = seeds[i]
 			}
 		}()

@@ -1,4 +1,4 @@
-package pages_test
+package defrag_test
 
 import (
 	"encoding/binary"
@@ -9,16 +9,17 @@ import (
 	"github.com/dbinspect/dbinspect/internal/boltkv"
 	"github.com/dbinspect/dbinspect/internal/fixtures"
 	"github.com/dbinspect/dbinspect/pages"
+	"github.com/dbinspect/dbinspect/pages/defrag"
 )
 
 // Ensure that SimulateDefrags, one read feeding several simulations, gives
 // each the result SimulateDefrag gives alone, on a generated db and on
 // every fixture read through the page reader.
-func TestSimulateDefragsMatchesOneByOne(t *testing.T) {
+func TestSimulatesMatchesOneByOne(t *testing.T) {
 	dropOld := func(b string, k, _ []byte) bool {
 		return b != "key" || len(k) < 8 || binary.BigEndian.Uint64(k)%3 != 0
 	}
-	optsList := []pages.DefragOptions{{}, {Keep: dropOld}, {FillPercent: 0.5, CommitEvery: 777}}
+	optsList := []defrag.Options{{}, {Keep: dropOld}, {FillPercent: 0.5, CommitEvery: 777}}
 	type source struct {
 		name string
 		open func(t *testing.T) pages.KVReader
@@ -44,7 +45,7 @@ func TestSimulateDefragsMatchesOneByOne(t *testing.T) {
 	for _, src := range sources {
 		t.Run(src.name, func(t *testing.T) {
 			r := src.open(t)
-			got, err := pages.SimulateDefrags(r, 4096, optsList...)
+			got, err := defrag.SimulateAll(r, 4096, optsList...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -52,7 +53,7 @@ func TestSimulateDefragsMatchesOneByOne(t *testing.T) {
 				t.Fatalf("%d results for %d options", len(got), len(optsList))
 			}
 			for i, o := range optsList {
-				want, err := pages.SimulateDefrag(r, 4096, o)
+				want, err := defrag.Simulate(r, 4096, o)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -65,7 +66,7 @@ func TestSimulateDefragsMatchesOneByOne(t *testing.T) {
 			}
 		})
 	}
-	if _, err := pages.SimulateDefrags(failingReader{}, 4096, optsList...); err == nil {
+	if _, err := defrag.SimulateAll(failingReader{}, 4096, optsList...); err == nil {
 		t.Error("a bucket that cannot be read gave no error")
 	}
 }
@@ -74,7 +75,7 @@ func TestSimulateDefragsMatchesOneByOne(t *testing.T) {
 // read only as far as their keys, overflow pages skipped) simulates what a
 // full read of the same pairs does, and yields every key with its value
 // length as ForEach does, for values from inline to many pages long.
-func TestSimulateDefragLengthOnlyMatchesFullRead(t *testing.T) {
+func TestSimulateLengthOnlyMatchesFullRead(t *testing.T) {
 	mixed := func(r *rand.Rand, _ int) int {
 		if r.Intn(4) == 0 {
 			return r.Intn(40000)
@@ -106,11 +107,11 @@ func TestSimulateDefragLengthOnlyMatchesFullRead(t *testing.T) {
 			}
 			defer f.Close()
 
-			got, err := pages.SimulateDefrags(f, 4096, pages.DefragOptions{}, pages.DefragOptions{KeepKey: odd})
+			got, err := defrag.SimulateAll(f, 4096, defrag.Options{}, defrag.Options{KeepKey: odd})
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := pages.SimulateDefrags(full, 4096, pages.DefragOptions{}, pages.DefragOptions{Keep: func(b string, k, _ []byte) bool { return odd(b, k) }})
+			want, err := defrag.SimulateAll(full, 4096, defrag.Options{}, defrag.Options{Keep: func(b string, k, _ []byte) bool { return odd(b, k) }})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,22 +1,24 @@
-package pages
+package freelist
 
-// FreelistModel is one of bbolt's free-page allocators, modelled on spans.
+import "github.com/dbinspect/dbinspect/pages"
+
+// model is one of bbolt's free-page allocators, modelled on spans.
 // Both models follow bbolt v1.4.3 (etcd 3.6) and v1.3.12 (etcd 3.5), whose
 // allocation and merge code is the same: internal/freelist/array.go and
 // hashmap.go in v1.4.3, freelist.go and freelist_hmap.go in v1.3.12.
-type FreelistModel interface {
+type allocator interface {
 	// Allocate takes a run of n free pages and returns its first page id.
 	// ok is false when no free run fits; bbolt then grows the file.
 	Allocate(n uint64) (start uint64, ok bool)
 	// Release makes pages allocatable again and merges them with
 	// neighbouring free spans (bbolt's mergeSpans, run when pending pages
 	// are released at the next write transaction).
-	Release(s Span)
+	Release(s pages.Span)
 	// FreePages is the number of allocatable free pages.
 	FreePages() uint64
 	// Spans lists the allocatable free runs in page order; they are always
 	// maximal (no two touch) under both allocators.
-	Spans() []Span
+	Spans() []pages.Span
 	// Work is the allocation work done so far.
 	Work() AllocWork
 }
@@ -37,23 +39,23 @@ type AllocWork struct {
 	Splits int64 `json:"splits,omitempty"`
 	// MapWrites: hashmap only. Map inserts and deletes made by the
 	// allocations (forwardMap, backwardMap, freemaps, allocs, and one cache
-	// delete per page taken); see HashmapFreelist.allocWrites.
+	// delete per page taken); see hashmapModel.allocWrites.
 	MapWrites float64 `json:"map_writes,omitempty"`
 }
 
-// TxWriter replays a single writer the way bbolt runs it: pages freed in a
+// txWriter replays a single writer the way bbolt runs it: pages freed in a
 // transaction are pending until the next write transaction begins, when
 // (with no reader open) all of them are released and merged; allocations
 // no free run can serve come from the high-water mark.
-type TxWriter struct {
-	Model     FreelistModel
+type txWriter struct {
+	Model     allocator
 	HighWater uint64 // meta.pgid
 	Grown     uint64 // pages added at the end of the file by this writer
-	pending   []Span
+	pending   []pages.Span
 }
 
 // Begin starts a write transaction, releasing the pages freed before it.
-func (w *TxWriter) Begin() {
+func (w *txWriter) Begin() {
 	for _, s := range w.pending {
 		w.Model.Release(s)
 	}
@@ -62,7 +64,7 @@ func (w *TxWriter) Begin() {
 
 // Allocate returns the first page of a run of n pages for the current
 // transaction and whether it came from the freelist.
-func (w *TxWriter) Allocate(n uint64) (start uint64, reused bool) {
+func (w *txWriter) Allocate(n uint64) (start uint64, reused bool) {
 	if start, ok := w.Model.Allocate(n); ok {
 		return start, true
 	}
@@ -73,11 +75,11 @@ func (w *TxWriter) Allocate(n uint64) (start uint64, reused bool) {
 }
 
 // Free marks a run as freed by the current transaction (pending).
-func (w *TxWriter) Free(s Span) {
+func (w *txWriter) Free(s pages.Span) {
 	if s.Len > 0 {
 		w.pending = append(w.pending, s)
 	}
 }
 
 // Pending lists the pages freed by the current transaction.
-func (w *TxWriter) Pending() []Span { return w.pending }
+func (w *txWriter) Pending() []pages.Span { return w.pending }

@@ -1,4 +1,4 @@
-package pages_test
+package defrag_test
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/dbinspect/dbinspect/internal/fixtures"
 	"github.com/dbinspect/dbinspect/pages"
+	"github.com/dbinspect/dbinspect/pages/defrag"
 )
 
 // Ensure that a KVRecorder passes every pair through unchanged and that
@@ -60,12 +61,12 @@ func TestKVRecorderReplaysDefragSims(t *testing.T) {
 			if !ok {
 				t.Fatal("every bucket was read, yet the recording does not cover the file")
 			}
-			opts := []pages.DefragOptions{{}, {KeepKey: odd}, {FillPercent: 0.5, CommitEvery: 777}}
-			want, err := pages.SimulateDefrags(f, 4096, opts...)
+			opts := []defrag.Options{{}, {KeepKey: odd}, {FillPercent: 0.5, CommitEvery: 777}}
+			want, err := defrag.SimulateAll(f, 4096, opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := pages.SimulateDefrags(replay, 4096, opts...)
+			got, err := defrag.SimulateAll(replay, 4096, opts...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -129,7 +130,7 @@ func TestKVRecorderIncomplete(t *testing.T) {
 			if !ok {
 				return
 			}
-			_, err := pages.SimulateDefrags(replay, 4096, pages.DefragOptions{})
+			_, err := defrag.SimulateAll(replay, 4096, defrag.Options{})
 			if !errors.Is(err, errBroken) {
 				t.Errorf("simulation from a replay of a damaged bucket: err = %v, want the read error", err)
 			}

@@ -1,16 +1,17 @@
-package pages
+package freelist
 
 import (
 	"slices"
 	"testing"
 
+	"github.com/dbinspect/dbinspect/pages"
 	bolt "go.etcd.io/bbolt"
 )
 
 // forceHashmapTx replays one oracle transaction on the hashmap model with
 // bbolt's own choices, failing if bbolt chose a span the model does not
 // allow or grew the file while the model had a span that fits.
-func forceHashmapTx(t *testing.T, i int, h *HashmapFreelist, w *TxWriter, st oracleStep, oldRoot Span) {
+func forceHashmapTx(t *testing.T, i int, h *hashmapModel, w *txWriter, st oracleStep, oldRoot pages.Span) {
 	t.Helper()
 	w.Begin()
 	take := func(what string, n, got uint64) {
@@ -57,10 +58,10 @@ func TestHashmapModelAllowsBboltChoices(t *testing.T) {
 			run := runOracle(t, copyOracleFile(t, path), bolt.FreelistMapType, sizes)
 			bboltGrewAt := run.firstGrowth()
 			if bboltGrewAt < 0 {
-				t.Fatalf("bbolt never grew the file in %d transactions (%d free pages)", len(sizes), SpanPages(run.free))
+				t.Fatalf("bbolt never grew the file in %d transactions (%d free pages)", len(sizes), spanPages(run.free))
 			}
-			h := NewHashmapFreelist(run.free, 1)
-			w := &TxWriter{Model: h, HighWater: run.highWater}
+			h := newHashmap(run.free, 1)
+			w := &txWriter{Model: h, HighWater: run.highWater}
 			root := run.root
 			for i, st := range run.steps {
 				forceHashmapTx(t, i, h, w, st, root)
@@ -83,7 +84,7 @@ func TestHashmapModelAllowsBboltChoices(t *testing.T) {
 			// itself varies between runs: bbolt rebalances nodes in map order.
 			lo, hi := len(sizes), -1
 			for seed := int64(1); seed <= 200; seed++ {
-				w := &TxWriter{Model: NewHashmapFreelist(run.free, seed), HighWater: run.highWater}
+				w := &txWriter{Model: newHashmap(run.free, seed), HighWater: run.highWater}
 				root, grewAt := run.root, -1
 				for i, n := range sizes {
 					_, r, grew := modelTx(w, n, root)
@@ -96,7 +97,7 @@ func TestHashmapModelAllowsBboltChoices(t *testing.T) {
 				lo, hi = min(lo, grewAt), max(hi, grewAt)
 			}
 			t.Logf("bbolt first grew the file at tx %d; 200 model seeds say %d to %d", bboltGrewAt, lo, hi)
-			t.Logf("%d free spans, %d free pages; file first grew at tx %d", len(run.free), SpanPages(run.free), bboltGrewAt)
+			t.Logf("%d free spans, %d free pages; file first grew at tx %d", len(run.free), spanPages(run.free), bboltGrewAt)
 		})
 	}
 }
@@ -105,8 +106,8 @@ func TestHashmapModelAllowsBboltChoices(t *testing.T) {
 // Allocate, delSpan and addSpan, counted by hand from hashmap.go.
 func TestHashmapMapWrites(t *testing.T) {
 	// Spans: one of 1 page, two of 3 pages.
-	free := []Span{{Start: 10, Len: 1}, {Start: 20, Len: 3}, {Start: 30, Len: 3}}
-	f := NewHashmapFreelist(free, 1)
+	free := []pages.Span{{Start: 10, Len: 1}, {Start: 20, Len: 3}, {Start: 30, Len: 3}}
+	f := newHashmap(free, 1)
 	steps := []struct {
 		n    uint64
 		want float64 // writes of this allocation alone
@@ -135,7 +136,7 @@ func TestHashmapMapWrites(t *testing.T) {
 		}
 	}
 	// The next-allocation estimate agrees with the replay on a fresh copy.
-	h := NewHashmapFreelist(free, 1)
+	h := newHashmap(free, 1)
 	if got := hashmapWritesFirst(h, 1); got != 6 {
 		t.Errorf("hashmapWritesFirst(1) = %v, want 6", got)
 	}
