@@ -3,11 +3,12 @@ package report
 import (
 	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/pages"
+	"github.com/dbinspect/dbinspect/report/findings"
 )
 
 // evaluateFindings gathers the rules' inputs from every section.
-func (r *Report) evaluateFindings(o Options) []Finding {
-	in := FindingInputs{}
+func (r *Report) evaluateFindings(o Options) []findings.Finding {
+	in := findings.Inputs{}
 	if r.predictInputs != nil {
 		in.Predict = *r.predictInputs
 	}
@@ -41,10 +42,10 @@ func (r *Report) evaluateFindings(o Options) []Finding {
 			in.HotKey, in.HotKeyValueBytes, in.HotKeyRevisions = k.Key, int64(k.ValueBytes), writes
 		}
 	}
-	if fs := EvaluateFindings(in); fs != nil {
+	if fs := findings.Evaluate(in); fs != nil {
 		return fs
 	}
-	return []Finding{} // "findings": [] in JSON, never null
+	return []findings.Finding{} // "findings": [] in JSON, never null
 }
 
 func topPrefixByRevisions(ps []mvcc.PrefixStat) (mvcc.PrefixStat, bool) {
@@ -75,16 +76,4 @@ func hottestLargeKey(s *mvcc.Summary) (mvcc.KeyStat, int64, bool) {
 		}
 	}
 	return best, bestWrites, bestCost > 0
-}
-
-// CountAtLeast counts findings at or above the named severity.
-func CountAtLeast(fs []Finding, severity string) int {
-	min := SeverityRank(severity)
-	n := 0
-	for _, f := range fs {
-		if SeverityRank(f.Severity) >= min {
-			n++
-		}
-	}
-	return n
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/dbinspect/dbinspect/pages"
 	"github.com/dbinspect/dbinspect/pages/defrag"
+	"github.com/dbinspect/dbinspect/report/calibrate"
+	"github.com/dbinspect/dbinspect/report/predict"
 )
 
 // defragSims are the two defrag simulations: of the file as it is, and of
@@ -44,17 +46,17 @@ func runDefragSims(src pages.KVReader, pageSize int, keep compactionFilter) defr
 // predict runs the prediction models over every section's figures.
 func (r *Report) predict(in Input, o Options, sims defragSims) error {
 	a := r.Analysis
-	cal, err := LoadCalibration(o.Calibration)
+	cal, err := calibrate.Load(o.Calibration)
 	if err != nil {
 		if o.Calibration != "" {
 			return err // asked for by name: the user wants to know
 		}
 		// The saved default is unreadable: predict with the built-in
 		// coefficients rather than not at all, and say so.
-		cal = DefaultCalibration
-		cal.Source = fmt.Sprintf("%s (the saved calibration could not be used: %v)", DefaultCalibration.Source, err)
+		cal = calibrate.Default
+		cal.Source = fmt.Sprintf("%s (the saved calibration could not be used: %v)", calibrate.Default.Source, err)
 	}
-	pin := PredictInputs{
+	pin := predict.Inputs{
 		FileBytes:         a.File.BboltBytes,
 		PageSize:          a.File.PageSize,
 		HighWaterPgid:     a.Meta.HighWater,
@@ -112,7 +114,7 @@ func (r *Report) predict(in Input, o Options, sims defragSims) error {
 	if o.Exact {
 		r.exactDefrag(in, o)
 	}
-	p := Predict(pin, cal)
+	p := predict.Run(pin, cal)
 	r.predictCertainty(&p)
 	r.Predict = &p
 	r.predictInputs = &pin
@@ -122,7 +124,7 @@ func (r *Report) predict(in Input, o Options, sims defragSims) error {
 // predictCertainty marks startup and memory as lower bounds when the page
 // walk or the key scan missed part of the file: what could not be read is
 // not counted, and etcd would read it too (if it could start at all).
-func (r *Report) predictCertainty(p *Prediction) {
+func (r *Report) predictCertainty(p *predict.Prediction) {
 	if r.Analysis.Complete && r.keysComplete() {
 		r.certain(certainStartup, certainMemory)
 	} else {

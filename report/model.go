@@ -12,6 +12,8 @@ import (
 	"github.com/dbinspect/dbinspect/pages"
 	"github.com/dbinspect/dbinspect/pages/defrag"
 	"github.com/dbinspect/dbinspect/pages/freelist"
+	"github.com/dbinspect/dbinspect/report/findings"
+	"github.com/dbinspect/dbinspect/report/predict"
 )
 
 // SchemaVersion is the version of the JSON document (docs/json-schema.md).
@@ -83,9 +85,9 @@ type Report struct {
 
 	Fragmentation *freelist.Fragmentation `json:"fragmentation,omitempty"`
 	MVCC          *mvcc.Summary           `json:"mvcc,omitempty"`
-	Predict       *Prediction             `json:"predict,omitempty"`
+	Predict       *predict.Prediction     `json:"predict,omitempty"`
 	ExactDefrag   *defrag.ExactResult     `json:"exact_defrag,omitempty"`
-	Findings      []Finding               `json:"findings"`
+	Findings      []findings.Finding      `json:"findings"`
 
 	// Certainty separates what is known from what is partial on a damaged
 	// or changing file.
@@ -97,7 +99,7 @@ type Report struct {
 	// PageMap is only kept for the HTML page map.
 	pageMap *pages.PageMap
 	// predictInputs feed the findings rules.
-	predictInputs *PredictInputs
+	predictInputs *predict.Inputs
 	// exactRefused says why --exact was not run on a damaged file.
 	exactRefused string
 }
@@ -203,7 +205,7 @@ func Build(in Input, o Options) (*Report, error) {
 		Tool:          ToolInfo{Name: "dbinspect", Version: Version},
 		Input:         InputInfo{Given: in.Given, Kind: in.Kind},
 		Certainty:     Certainty{Complete: true},
-		Findings:      []Finding{},
+		Findings:      []findings.Finding{},
 	}
 	// The passes read the file independently (pages.File is safe for
 	// concurrent reads), so they run side by side on every core: the page

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/pages/freelist"
+	"github.com/dbinspect/dbinspect/report/findings"
 )
 
 // textWriter carries the first write error, so section code stays linear.
@@ -189,7 +190,7 @@ func plural(n int, noun string) string {
 	return count(int64(n)) + " " + noun + "s"
 }
 
-func findingCounts(fs []Finding) string {
+func findingCounts(fs []findings.Finding) string {
 	if len(fs) == 0 {
 		return "none"
 	}
@@ -609,7 +610,7 @@ func (t *textWriter) predictSection(r *Report) {
 	}
 }
 
-func (t *textWriter) findingsSection(fs []Finding) {
+func (t *textWriter) findingsSection(fs []findings.Finding) {
 	t.heading("Findings")
 	if len(fs) == 0 {
 		t.printf("  none\n")

@@ -5,6 +5,7 @@ import (
 
 	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/report"
+	"github.com/dbinspect/dbinspect/report/findings"
 )
 
 // onePath checks a command got exactly one PATH.
@@ -88,11 +89,11 @@ func buildAndRender(c *cmdEnv, args []string, s report.Sections) error {
 }
 
 // failOn turns findings at or above --fail-on into exit status 3.
-func failOn(c *cmdEnv, findings []report.Finding) error {
+func failOn(c *cmdEnv, fs []findings.Finding) error {
 	if c.opts.failOn == "" {
 		return nil
 	}
-	n := report.CountAtLeast(findings, c.opts.failOn)
+	n := findings.CountAtLeast(fs, c.opts.failOn)
 	if n == 0 {
 		return nil
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/dbinspect/dbinspect/report"
+	"github.com/dbinspect/dbinspect/report/calibrate"
 )
 
 func diffCommand() *command {
@@ -72,20 +73,20 @@ Examples:
 			}
 			path := c.opts.calibration
 			if path == "" {
-				p, err := report.DefaultCalibrationPath()
+				p, err := calibrate.DefaultPath()
 				if err != nil {
 					return err
 				}
 				path = p
 			}
-			cal, steps, err := report.Calibrate(report.CalibrateOptions{TempDir: newTempDir})
+			cal, steps, err := calibrate.Measure(calibrate.Options{TempDir: newTempDir})
 			if err != nil {
 				return err
 			}
-			if err := report.SaveCalibration(path, cal); err != nil {
+			if err := calibrate.Save(path, cal); err != nil {
 				return err
 			}
-			fmt.Fprint(c.stdout, report.DescribeCalibration(cal, steps, path))
+			fmt.Fprint(c.stdout, calibrate.Describe(cal, steps, path))
 			return nil
 		},
 	}

@@ -1,32 +1,32 @@
-package report
+package calibrate
 
 import "sort"
 
-// calBtree is a small B-tree with google/btree's shape (degree 32: nodes
+// btree is a small B-tree with google/btree's shape (degree 32: nodes
 // split when they reach 63 items, splitting at the middle) used only to
 // time the inserts etcd's treeIndex restore makes. The root module cannot
 // depend on google/btree, and timing needs the same memory pattern
 // (binary search in a node, slice insert, splits), not the same code.
-type calBtree[T any] struct {
+type btree[T any] struct {
 	less  func(a, b T) bool
-	root  *calNode[T]
+	root  *node[T]
 	count int
 }
 
-type calNode[T any] struct {
+type node[T any] struct {
 	items    []T
-	children []*calNode[T]
+	children []*node[T]
 }
 
-const calMaxItems = 2*32 - 1
+const maxItems = 2*32 - 1
 
-func newCalBtree[T any](less func(a, b T) bool) *calBtree[T] {
-	return &calBtree[T]{less: less}
+func newBtree[T any](less func(a, b T) bool) *btree[T] {
+	return &btree[T]{less: less}
 }
 
 // find returns the index of the first item not less than x and whether it
 // equals x.
-func (n *calNode[T]) find(x T, less func(a, b T) bool) (int, bool) {
+func (n *node[T]) find(x T, less func(a, b T) bool) (int, bool) {
 	i := sort.Search(len(n.items), func(i int) bool { return less(x, n.items[i]) })
 	if i > 0 && !less(n.items[i-1], x) {
 		return i - 1, true
@@ -34,27 +34,27 @@ func (n *calNode[T]) find(x T, less func(a, b T) bool) (int, bool) {
 	return i, false
 }
 
-func (n *calNode[T]) split(i int) (T, *calNode[T]) {
+func (n *node[T]) split(i int) (T, *node[T]) {
 	item := n.items[i]
-	next := &calNode[T]{items: append([]T(nil), n.items[i+1:]...)}
+	next := &node[T]{items: append([]T(nil), n.items[i+1:]...)}
 	n.items = n.items[:i:i]
 	if len(n.children) > 0 {
-		next.children = append([]*calNode[T](nil), n.children[i+1:]...)
+		next.children = append([]*node[T](nil), n.children[i+1:]...)
 		n.children = n.children[: i+1 : i+1]
 	}
 	return item, next
 }
 
 // ReplaceOrInsert adds x or replaces an equal item, like google/btree.
-func (t *calBtree[T]) ReplaceOrInsert(x T) {
+func (t *btree[T]) ReplaceOrInsert(x T) {
 	if t.root == nil {
-		t.root = &calNode[T]{items: []T{x}}
+		t.root = &node[T]{items: []T{x}}
 		t.count++
 		return
 	}
-	if len(t.root.items) >= calMaxItems {
-		mid, next := t.root.split(calMaxItems / 2)
-		t.root = &calNode[T]{items: []T{mid}, children: []*calNode[T]{t.root, next}}
+	if len(t.root.items) >= maxItems {
+		mid, next := t.root.split(maxItems / 2)
+		t.root = &node[T]{items: []T{mid}, children: []*node[T]{t.root, next}}
 	}
 	n := t.root
 	for {
@@ -71,8 +71,8 @@ func (t *calBtree[T]) ReplaceOrInsert(x T) {
 			t.count++
 			return
 		}
-		if len(n.children[i].items) >= calMaxItems {
-			mid, next := n.children[i].split(calMaxItems / 2)
+		if len(n.children[i].items) >= maxItems {
+			mid, next := n.children[i].split(maxItems / 2)
 			n.items = append(n.items, mid)
 			copy(n.items[i+1:], n.items[i:])
 			n.items[i] = mid
@@ -91,12 +91,12 @@ func (t *calBtree[T]) ReplaceOrInsert(x T) {
 }
 
 // Len is the number of items.
-func (t *calBtree[T]) Len() int { return t.count }
+func (t *btree[T]) Len() int { return t.count }
 
 // Ascend visits every item in order.
-func (t *calBtree[T]) Ascend(fn func(T)) { t.root.ascend(fn) }
+func (t *btree[T]) Ascend(fn func(T)) { t.root.ascend(fn) }
 
-func (n *calNode[T]) ascend(fn func(T)) {
+func (n *node[T]) ascend(fn func(T)) {
 	if n == nil {
 		return
 	}

@@ -1,19 +1,21 @@
-package report
+package predict
 
 import (
 	"fmt"
 	"math"
+
+	"github.com/dbinspect/dbinspect/report/calibrate"
 )
 
 // StartupObservation is one real etcd start on a data dir restored from a
 // db (testdata/etcdbench startup), with the inputs dbinspect read from
 // that db.
 type StartupObservation struct {
-	Name     string        `json:"name"`
-	Version  string        `json:"version"` // etcd minor, e.g. "3.6"
-	Inputs   PredictInputs `json:"inputs"`
-	Seconds  float64       `json:"seconds"`   // median StartEtcd to ready
-	RSSBytes int64         `json:"rss_bytes"` // median RSS once ready
+	Name     string  `json:"name"`
+	Version  string  `json:"version"` // etcd minor, e.g. "3.6"
+	Inputs   Inputs  `json:"inputs"`
+	Seconds  float64 `json:"seconds"`   // median StartEtcd to ready
+	RSSBytes int64   `json:"rss_bytes"` // median RSS once ready
 }
 
 // FitReport says what FitToEtcd changed.
@@ -29,7 +31,7 @@ type FitReport struct {
 // the RSS. Micro-benchmarks miss costs etcd pays around the same work (GC
 // under load, the bbolt cursor, goroutine handoff); this factor carries
 // them. Observations whose size-dependent part is tiny carry no weight.
-func FitToEtcd(cal Calibration, obs []StartupObservation) (Calibration, FitReport, error) {
+func FitToEtcd(cal calibrate.Calibration, obs []StartupObservation) (calibrate.Calibration, FitReport, error) {
 	if len(obs) == 0 {
 		return cal, FitReport{}, fmt.Errorf("no real etcd starts to fit to")
 	}

@@ -1,4 +1,4 @@
-package report
+package predict
 
 import (
 	"encoding/json"
@@ -12,6 +12,7 @@ import (
 	"github.com/dbinspect/dbinspect/internal/fixtures"
 	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/pages"
+	"github.com/dbinspect/dbinspect/report/calibrate"
 )
 
 // TestStartupCheck compares the startup and RSS predictions with real etcd
@@ -34,7 +35,7 @@ func TestStartupCheck(t *testing.T) {
 	if path == "" {
 		t.Skip("set DBINSPECT_STARTUP_JSON to an etcdbench startup results file")
 	}
-	cal, err := LoadCalibration(os.Getenv("DBINSPECT_CALIBRATION"))
+	cal, err := calibrate.Load(os.Getenv("DBINSPECT_CALIBRATION"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,8 +58,8 @@ func TestStartupCheck(t *testing.T) {
 		obs = append(obs, StartupObservation{Name: r.Name, Version: v, Inputs: in, Seconds: r.Median, RSSBytes: r.RSS})
 	}
 	t.Logf("calibration: %s", cal.Source)
-	t.Log("\n" + startupTable(obs, func(int) Calibration { return cal }))
-	loo := func(i int) Calibration {
+	t.Log("\n" + startupTable(obs, func(int) calibrate.Calibration { return cal }))
+	loo := func(i int) calibrate.Calibration {
 		var others []StartupObservation
 		for j, o := range obs {
 			if j != i && o.Inputs.FileBytes >= 500e6 {
@@ -153,22 +154,22 @@ func resolveStartupFile(t *testing.T, file, name string) string {
 }
 
 // predictInputsFromFile reads a db with our reader the way the CLI does.
-func predictInputsFromFile(path string) (PredictInputs, error) {
+func predictInputsFromFile(path string) (Inputs, error) {
 	f, err := pages.Open(path)
 	if err != nil {
-		return PredictInputs{}, err
+		return Inputs{}, err
 	}
 	a, err := pages.Analyze(f, pages.AnalyzeOptions{})
 	if err != nil {
-		return PredictInputs{}, err
+		return Inputs{}, err
 	}
 	opts := mvcc.DefaultOptions()
 	opts.DataSize = int64(a.Meta.HighWater) * int64(a.File.PageSize)
 	s, err := mvcc.Scan(f, opts)
 	if err != nil {
-		return PredictInputs{}, err
+		return Inputs{}, err
 	}
-	in := PredictInputs{
+	in := Inputs{
 		FileBytes: a.File.BboltBytes, PageSize: a.File.PageSize, HighWaterPgid: a.Meta.HighWater,
 		FreePages: uint64(a.Pages.ByType.Free), ReachablePages: uint64(a.Pages.Reachable), BboltElements: uint64(a.Pages.Elements),
 		FreelistPersisted: a.Meta.FreelistPersisted,
@@ -184,7 +185,7 @@ func predictInputsFromFile(path string) (PredictInputs, error) {
 	return in, nil
 }
 
-func startupTable(obs []StartupObservation, calFor func(i int) Calibration) string {
+func startupTable(obs []StartupObservation, calFor func(i int) calibrate.Calibration) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "| db | file MB | revisions | real start s | predicted s | error | real RSS MiB | predicted RSS MiB | error |\n")
 	fmt.Fprintf(&b, "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")

@@ -1,4 +1,6 @@
-package report
+package predict
+
+import "github.com/dbinspect/dbinspect/report/calibrate"
 
 // MemoryPrediction is etcd's memory for this file, by part.
 type MemoryPrediction struct {
@@ -89,7 +91,7 @@ func simMmap(size int64) int64 {
 	return size
 }
 
-func treeIndexBytes(in PredictInputs, version string) int64 {
+func treeIndexBytes(in Inputs, version string) int64 {
 	keys := int64(in.Index.Keys)
 	if keys == 0 {
 		keys = in.Keys
@@ -105,7 +107,7 @@ func treeIndexBytes(in PredictInputs, version string) int64 {
 	return keys*keyIndexBytes + shape + btree
 }
 
-func predictMemory(in PredictInputs, cal Calibration, version string) MemoryPrediction {
+func predictMemory(in Inputs, cal calibrate.Calibration, version string) MemoryPrediction {
 	m := MemoryPrediction{MmapBytes: mmapBytes(in.FileBytes, in.QuotaBytes)}
 	m.FileResidentBytes = min(in.FileBytes, m.MmapBytes)
 	if hw := int64(in.HighWaterPgid) * int64(in.PageSize); hw > 0 && hw < m.FileResidentBytes {
@@ -129,7 +131,7 @@ func predictMemory(in PredictInputs, cal Calibration, version string) MemoryPred
 	return m
 }
 
-func memoryModel(in PredictInputs) Model {
+func memoryModel(in Inputs) Model {
 	return Model{
 		Name: "memory",
 		Model: "mmap = bbolt mmapSize(max(file, 10 GiB or 1.1 x non-default quota)); resident file = min(file up to the high-water mark, mmap) (MAP_POPULATE); " +

@@ -1,4 +1,4 @@
-package report
+package calibrate
 
 import (
 	"fmt"
@@ -17,24 +17,25 @@ func TestCalibrationSaveLoad(t *testing.T) {
 	t.Setenv("HOME", dir)
 
 	// Nothing saved: the built-in reference.
-	c, err := LoadCalibration("")
-	if err != nil || c != DefaultCalibration {
+	c, err := Load("")
+	if err != nil || c != Default {
 		t.Fatalf("no saved file: got %+v, %v", c, err)
 	}
 	// A named file must exist.
-	if _, err := LoadCalibration(filepath.Join(dir, "missing.json")); err == nil {
+	if _, err := Load(filepath.Join(dir, "missing.json")); err == nil {
 		t.Error("a missing named calibration file loaded")
 	}
 	// Round trip through the default path.
-	saved := unitCal
-	path, err := DefaultCalibrationPath()
+	saved := Default
+	saved.FixedStartSeconds, saved.HeapGCFactor, saved.KeyCacheSecondsPerMiss = 1.25, 2.5, 3e-7
+	path, err := DefaultPath()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := SaveCalibration(path, saved); err != nil {
+	if err := Save(path, saved); err != nil {
 		t.Fatal(err)
 	}
-	got, err := LoadCalibration("")
+	got, err := Load("")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,18 +48,18 @@ func TestCalibrationSaveLoad(t *testing.T) {
 	if err := os.WriteFile(partial, []byte(`{"restore_seconds_per_revision": 2e-6, "walk_seconds_per_page": -1}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p, err := LoadCalibration(partial)
+	p, err := Load(partial)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.RestoreSecondsPerRevision != 2e-6 || p.WalkSecondsPerPage != DefaultCalibration.WalkSecondsPerPage || p.HeapGCFactor != DefaultCalibration.HeapGCFactor {
+	if p.RestoreSecondsPerRevision != 2e-6 || p.WalkSecondsPerPage != Default.WalkSecondsPerPage || p.HeapGCFactor != Default.HeapGCFactor {
 		t.Errorf("partial file: %+v", p)
 	}
 	bad := filepath.Join(dir, "bad.json")
 	if err := os.WriteFile(bad, []byte("{"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LoadCalibration(bad); err == nil {
+	if _, err := Load(bad); err == nil {
 		t.Error("invalid JSON loaded")
 	}
 }
@@ -75,7 +76,7 @@ func TestCalibrateSmall(t *testing.T) {
 		d, err := os.MkdirTemp("", pattern)
 		return d, func() { os.RemoveAll(d) }, err
 	}
-	c, steps, err := Calibrate(CalibrateOptions{Scale: 0.02, TempDir: mkdir})
+	c, steps, err := Measure(Options{Scale: 0.02, TempDir: mkdir})
 	if made != 1 {
 		t.Errorf("the TempDir hook made %d dirs, want 1", made)
 	}
@@ -99,9 +100,9 @@ func TestCalibrateSmall(t *testing.T) {
 	}
 }
 
-func TestCalBtreeOrdersAndReplaces(t *testing.T) {
+func TestBtreeOrdersAndReplaces(t *testing.T) {
 	for _, n := range []int{0, 1, 62, 63, 64, 5000} {
-		tr := newCalBtree(func(a, b int) bool { return a < b })
+		tr := newBtree(func(a, b int) bool { return a < b })
 		r := rand.New(rand.NewSource(int64(n)))
 		want := map[int]bool{}
 		for i := 0; i < n; i++ {
@@ -129,31 +130,4 @@ func TestFitTwo(t *testing.T) {
 	}
 }
 
-func TestFitToEtcdRecoversScale(t *testing.T) {
-	truth := unitCal
-	truth.HeapGCFactor = 3
-	var obs []StartupObservation
-	for i, revs := range []int64{1e5, 5e5, 2e6} {
-		in := PredictInputs{FileBytes: revs * 5000, ReachablePages: uint64(revs), BboltElements: uint64(revs) * 3, Revisions: revs,
-			Keys: revs / 3, KeyBytes: revs * 40, ValueBytes: revs * 4000}
-		st := predictStartup(in, truth, "3.6")
-		m := predictMemory(in, truth, "3.6")
-		obs = append(obs, StartupObservation{Name: fmt.Sprint(i), Version: "3.6", Inputs: in,
-			Seconds: st.Fixed + 2*(st.Total()-st.Fixed), RSSBytes: m.RSSBytes})
-	}
-	got, rep, err := FitToEtcd(unitCal, obs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !near(rep.TimeScale, 2) || math.Abs(rep.HeapGCFactor-3) > 1e-6 || !near(got.EtcdWorkFactor, 2*max(unitCal.EtcdWorkFactor, 1)) || got.RestoreSecondsPerRevision != unitCal.RestoreSecondsPerRevision || got.FixedStartSeconds != unitCal.FixedStartSeconds {
-		t.Errorf("fit gave %+v", rep)
-	}
-	for _, o := range obs {
-		if p := predictStartup(o.Inputs, got, "3.6").Total(); !near(p, o.Seconds) {
-			t.Errorf("%s: fitted prediction %v, real %v", o.Name, p, o.Seconds)
-		}
-	}
-	if _, _, err := FitToEtcd(unitCal, nil); err == nil {
-		t.Error("fitting to nothing gave no error")
-	}
-}
+func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }

@@ -1,4 +1,4 @@
-package report
+package predict
 
 import (
 	"fmt"
@@ -6,12 +6,13 @@ import (
 
 	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/pages/defrag"
+	"github.com/dbinspect/dbinspect/report/calibrate"
 )
 
-// PredictInputs is everything the predictions read, in plain numbers, so
-// they can be computed (and tested) without a db file. The CLI fills it
+// Inputs is everything the predictions read, in plain numbers, so
+// they can be computed (and tested) without a db file. report.Build fills it
 // from pages.Analysis, mvcc.Summary and the defrag simulations.
-type PredictInputs struct {
+type Inputs struct {
 	// From the file.
 	FileBytes         int64  `json:"file_bytes"`
 	PageSize          int    `json:"page_size"`
@@ -119,9 +120,9 @@ func etcdMinor(v string) string {
 	return ""
 }
 
-// Predict computes every prediction. It never fails: missing inputs give
+// Run computes every prediction. It never fails: missing inputs give
 // zero figures and say so in the model assumptions.
-func Predict(in PredictInputs, cal Calibration) Prediction {
+func Run(in Inputs, cal calibrate.Calibration) Prediction {
 	versions := in.Versions
 	if len(versions) == 0 {
 		versions = []string{"3.5", "3.6", "3.7"}
@@ -156,7 +157,7 @@ func Predict(in PredictInputs, cal Calibration) Prediction {
 	return p
 }
 
-func (p *Prediction) applyDefrag(in PredictInputs, cal Calibration) {
+func (p *Prediction) applyDefrag(in Inputs, cal calibrate.Calibration) {
 	m := Model{Name: "defrag", Inputs: map[string]int64{"db_size_bytes": p.DbSizeBytes}}
 	if d := in.Defrag; d != nil {
 		p.DefragSizeBytes = d.DbSizeBytes

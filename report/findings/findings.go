@@ -1,9 +1,10 @@
-package report
+package findings
 
 import (
 	"fmt"
 	"sort"
 
+	"github.com/dbinspect/dbinspect/report/predict"
 	humanize "github.com/dustin/go-humanize"
 )
 
@@ -37,10 +38,10 @@ func SeverityRank(s string) int {
 	return 0
 }
 
-// FindingInputs is what the rules read besides the predictions.
-type FindingInputs struct {
-	Predict    PredictInputs
-	Prediction Prediction
+// Inputs is what the rules read besides the predictions.
+type Inputs struct {
+	Predict    predict.Inputs
+	Prediction predict.Prediction
 
 	// MetaValid tells which of the two meta pages validated.
 	MetaValid [2]bool
@@ -82,10 +83,10 @@ const (
 	uncompactedMinRevisions = 1000000
 )
 
-type findingRule func(in FindingInputs) *Finding
+type rule func(in Inputs) *Finding
 
-// findingRules run in this order; each returns nil when it does not fire.
-var findingRules = []findingRule{
+// rules run in this order; each returns nil when it does not fire.
+var rules = []rule{
 	ruleMetaInvalid,
 	ruleSnapshotHash,
 	ruleReadErrors,
@@ -105,11 +106,11 @@ var findingRules = []findingRule{
 	ruleUncompacted,
 }
 
-// EvaluateFindings runs every rule and returns the findings that fired,
+// Evaluate runs every rule and returns the findings that fired,
 // most severe first (rule order within a severity).
-func EvaluateFindings(in FindingInputs) []Finding {
+func Evaluate(in Inputs) []Finding {
 	var out []Finding
-	for _, r := range findingRules {
+	for _, r := range rules {
 		if f := r(in); f != nil {
 			out = append(out, *f)
 		}
@@ -125,7 +126,7 @@ func ibytesOf(n int64) string {
 	return humanize.IBytes(uint64(n))
 }
 
-func ruleMetaInvalid(in FindingInputs) *Finding {
+func ruleMetaInvalid(in Inputs) *Finding {
 	switch {
 	case in.MetaValid[0] && in.MetaValid[1]:
 		return nil
@@ -143,7 +144,7 @@ func ruleMetaInvalid(in FindingInputs) *Finding {
 		"the file opens, but the last commit may be lost: compare the revision with the cluster before restoring"}
 }
 
-func ruleSnapshotHash(in FindingInputs) *Finding {
+func ruleSnapshotHash(in Inputs) *Finding {
 	if !in.SnapshotHashChecked || in.SnapshotHashOK {
 		return nil
 	}
@@ -152,7 +153,7 @@ func ruleSnapshotHash(in FindingInputs) *Finding {
 		"the file was damaged after 'etcdctl snapshot save': take a new snapshot (restore refuses it without --skip-hash-check)"}
 }
 
-func ruleReadErrors(in FindingInputs) *Finding {
+func ruleReadErrors(in Inputs) *Finding {
 	if len(in.ReadErrors) == 0 {
 		return nil
 	}
@@ -161,7 +162,7 @@ func ruleReadErrors(in FindingInputs) *Finding {
 		"do not restore this file; etcd may panic on these pages: use another snapshot or member"}
 }
 
-func ruleMalformed(in FindingInputs) *Finding {
+func ruleMalformed(in Inputs) *Finding {
 	if in.MalformedEntries == 0 {
 		return nil
 	}
@@ -173,7 +174,7 @@ func ruleMalformed(in FindingInputs) *Finding {
 // ruleMalformedLeases: etcd's lease recovery (schema.MustUnsafeGetAllLeases)
 // panics on a lease value that does not unmarshal, so a bucket named like
 // etcd's holding foreign data stops etcd from starting.
-func ruleMalformedLeases(in FindingInputs) *Finding {
+func ruleMalformedLeases(in Inputs) *Finding {
 	if in.MalformedLeases == 0 {
 		return nil
 	}
@@ -182,7 +183,7 @@ func ruleMalformedLeases(in FindingInputs) *Finding {
 		"do not restore this file into etcd: something other than etcd wrote to its lease bucket; use another snapshot or member"}
 }
 
-func ruleAlarm(in FindingInputs) *Finding {
+func ruleAlarm(in Inputs) *Finding {
 	if len(in.Alarms) == 0 {
 		return nil
 	}
@@ -191,7 +192,7 @@ func ruleAlarm(in FindingInputs) *Finding {
 		"after fixing the cause (compact and defrag for NOSPACE), run 'etcdctl alarm disarm'"}
 }
 
-func ruleQuota(in FindingInputs) *Finding {
+func ruleQuota(in Inputs) *Finding {
 	q := in.Prediction.Quota
 	if q.Disabled || q.QuotaBytes == 0 {
 		return nil
@@ -213,17 +214,17 @@ func ruleQuota(in FindingInputs) *Finding {
 
 func nearQuotaFractionOf(q int64) int64 { return int64(nearQuotaFraction * float64(q)) }
 
-func ruleQuotaAboveMax(in FindingInputs) *Finding {
+func ruleQuotaAboveMax(in Inputs) *Finding {
 	q := in.Prediction.Quota
 	if !q.AboveMax {
 		return nil
 	}
-	return &Finding{SeverityWarning, "quota_above_max", fmt.Sprintf("quota %s is above the %s etcd advises (it logs \"quota exceeds the maximum value\")", ibytesOf(q.QuotaBytes), ibytesOf(maxQuotaBytes)),
-		map[string]any{"quota_bytes": q.QuotaBytes, "max_quota_bytes": int64(maxQuotaBytes)},
+	return &Finding{SeverityWarning, "quota_above_max", fmt.Sprintf("quota %s is above the %s etcd advises (it logs \"quota exceeds the maximum value\")", ibytesOf(q.QuotaBytes), ibytesOf(q.MaxQuotaBytes)),
+		map[string]any{"quota_bytes": q.QuotaBytes, "max_quota_bytes": q.MaxQuotaBytes},
 		"keep the quota at 8 GiB or less: larger dbs make startup, defrag and snapshots slow"}
 }
 
-func ruleUnfinishedCompaction(in FindingInputs) *Finding {
+func ruleUnfinishedCompaction(in Inputs) *Finding {
 	p := in.Predict
 	if p.ScheduledCompactRev <= p.FinishedCompactRev {
 		return nil
@@ -235,7 +236,7 @@ func ruleUnfinishedCompaction(in FindingInputs) *Finding {
 		"expect extra disk and CPU load just after startup; do not restart etcd again until the compaction completes"}
 }
 
-func ruleMostlyFree(in FindingInputs) *Finding {
+func ruleMostlyFree(in Inputs) *Finding {
 	p := in.Predict
 	size := int64(p.HighWaterPgid) * int64(p.PageSize)
 	freeBytes := int64(p.FreePages) * int64(p.PageSize)
@@ -247,7 +248,7 @@ func ruleMostlyFree(in FindingInputs) *Finding {
 		fmt.Sprintf("defragment (one member at a time) to give back about %s", ibytesOf(in.Prediction.DefragSavingsBytes))}
 }
 
-func ruleFragmentedFreelist(in FindingInputs) *Finding {
+func ruleFragmentedFreelist(in Inputs) *Finding {
 	p := in.Predict
 	if p.FreeSpans < fragmentedSpans {
 		return nil
@@ -257,8 +258,8 @@ func ruleFragmentedFreelist(in FindingInputs) *Finding {
 		"multi-page allocations search a long freelist and grow the file instead; defragment"}
 }
 
-func ruleRaftLog(in FindingInputs) *Finding {
-	var worst VersionPrediction
+func ruleRaftLog(in Inputs) *Finding {
+	var worst predict.VersionPrediction
 	for _, v := range in.Prediction.ByVersion {
 		if v.Memory.RaftLogBytes > worst.Memory.RaftLogBytes {
 			worst = v
@@ -272,7 +273,7 @@ func ruleRaftLog(in FindingInputs) *Finding {
 		"lower --snapshot-count (3.5) or move large, often rewritten values out of etcd"}
 }
 
-func ruleLargeHotValues(in FindingInputs) *Finding {
+func ruleLargeHotValues(in Inputs) *Finding {
 	if in.HotKeyValueBytes < largeValueBytes || in.HotKeyRevisions < largeValueRevisions {
 		return nil
 	}
@@ -287,7 +288,7 @@ func ruleLargeHotValues(in FindingInputs) *Finding {
 // raftCatchUpEntries is etcd's DefaultSnapshotCatchUpEntries (3.5-3.7).
 const raftCatchUpEntries = 5000
 
-func ruleHistoryPrefix(in FindingInputs) *Finding {
+func ruleHistoryPrefix(in Inputs) *Finding {
 	revs := in.Predict.Revisions
 	if revs < historyPrefixMinRevs || in.TopPrefixRevisions < int64(historyPrefixShare*float64(revs)) {
 		return nil
@@ -297,7 +298,7 @@ func ruleHistoryPrefix(in FindingInputs) *Finding {
 		"find the writer behind this prefix: its update rate drives the db's growth between compactions"}
 }
 
-func ruleLeaseManyKeys(in FindingInputs) *Finding {
+func ruleLeaseManyKeys(in Inputs) *Finding {
 	if in.LargestLeaseKeys < leaseManyKeys {
 		return nil
 	}
@@ -306,8 +307,8 @@ func ruleLeaseManyKeys(in FindingInputs) *Finding {
 		"its expiry deletes all of them in one transaction: spread keys over more leases"}
 }
 
-func ruleSlowStartup(in FindingInputs) *Finding {
-	var worst VersionPrediction
+func ruleSlowStartup(in Inputs) *Finding {
+	var worst predict.VersionPrediction
 	for _, v := range in.Prediction.ByVersion {
 		if v.StartupSeconds > worst.StartupSeconds {
 			worst = v
@@ -321,7 +322,7 @@ func ruleSlowStartup(in FindingInputs) *Finding {
 		"compact and defragment before restoring; raise liveness probe delays until then"}
 }
 
-func ruleUncompacted(in FindingInputs) *Finding {
+func ruleUncompacted(in Inputs) *Finding {
 	p := in.Predict
 	if p.Revisions < uncompactedMinRevisions || p.Keys == 0 || p.Revisions < uncompactedRevsPerKey*p.Keys {
 		return nil
@@ -329,4 +330,16 @@ func ruleUncompacted(in FindingInputs) *Finding {
 	return &Finding{SeverityInfo, "history_uncompacted", fmt.Sprintf("%d revisions for %d keys (%.0f per key)", p.Revisions, p.Keys, float64(p.Revisions)/float64(p.Keys)),
 		map[string]any{"revisions": p.Revisions, "keys": p.Keys, "compact_defrag_size_bytes": in.Prediction.CompactDefragSizeBytes},
 		"enable periodic compaction (--auto-compaction-retention) or compact at the current revision"}
+}
+
+// CountAtLeast counts findings at or above the named severity.
+func CountAtLeast(fs []Finding, severity string) int {
+	min := SeverityRank(severity)
+	n := 0
+	for _, f := range fs {
+		if SeverityRank(f.Severity) >= min {
+			n++
+		}
+	}
+	return n
 }

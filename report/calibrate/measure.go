@@ -1,4 +1,4 @@
-package report
+package calibrate
 
 import (
 	"bytes"
@@ -19,8 +19,8 @@ import (
 	"go.etcd.io/etcd/api/v3/mvccpb"
 )
 
-// CalibrateOptions sizes the measurements.
-type CalibrateOptions struct {
+// Options sizes the measurements.
+type Options struct {
 	// Scale multiplies every workload; 1 takes about 30 s on 2 cores,
 	// about 200 MB of temp disk and 400 MB of memory (most of both time and
 	// memory is the 1M-key etcd-shaped index heap). Tests use a small scale.
@@ -32,8 +32,8 @@ type CalibrateOptions struct {
 	Progress func(step string)
 }
 
-// CalibrationStep is one measurement and the coefficients it gave.
-type CalibrationStep struct {
+// Step is one measurement and the coefficients it gave.
+type Step struct {
 	Name    string  `json:"name"`
 	Work    string  `json:"work"`
 	Seconds float64 `json:"seconds"`
@@ -43,7 +43,7 @@ type CalibrationStep struct {
 // and during defrag, and returns coefficients for the models. Coefficients
 // it cannot measure without etcd (fixed start, heap factor) keep the
 // reference values. Scratch files are removed before it returns.
-func Calibrate(opts CalibrateOptions) (Calibration, []CalibrationStep, error) {
+func Measure(opts Options) (Calibration, []Step, error) {
 	if !(opts.Scale > 0) {
 		opts.Scale = 1
 	}
@@ -60,10 +60,10 @@ func Calibrate(opts CalibrateOptions) (Calibration, []CalibrationStep, error) {
 	}
 	defer remove()
 
-	c := DefaultCalibration
+	c := Default
 	c.Source = fmt.Sprintf("dbinspect calibrate on %s, %s", time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.Version())
 	c.Machine = fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
-	var steps []CalibrationStep
+	var steps []Step
 	step := func(name string, fn func() (string, float64, error)) error {
 		if opts.Progress != nil {
 			opts.Progress(name)
@@ -72,7 +72,7 @@ func Calibrate(opts CalibrateOptions) (Calibration, []CalibrationStep, error) {
 		if err != nil {
 			return fmt.Errorf("calibrate %s: %w", name, err)
 		}
-		steps = append(steps, CalibrationStep{Name: name, Work: work, Seconds: secs})
+		steps = append(steps, Step{Name: name, Work: work, Seconds: secs})
 		return nil
 	}
 	n := func(base int) int { return max(int(float64(base)*opts.Scale), 1000) }
@@ -288,7 +288,7 @@ func measureRestore(revs int) (perRev, perByte, perKey, secs float64) {
 	}
 	tTree := bestOf(3, func() float64 {
 		return timeIt(func() {
-			t := newCalBtree(func(a, b *restoreKeyIndex) bool { return bytes.Compare(a.key, b.key) < 0 })
+			t := newBtree(func(a, b *restoreKeyIndex) bool { return bytes.Compare(a.key, b.key) < 0 })
 			for _, it := range items {
 				t.ReplaceOrInsert(it)
 			}
@@ -353,7 +353,7 @@ func measureRestoredLookup(keys, probes int, perRev, perByte float64) (perLookup
 	r := rand.New(rand.NewSource(2))
 	const valueLen = 150
 	less := func(a, b *etcdKeyIndex) bool { return bytes.Compare(a.key, b.key) < 0 }
-	t := newCalBtree(less)
+	t := newBtree(less)
 	names := make([][]byte, keys)
 	var garbage [][]byte
 	for i := range names {
@@ -391,7 +391,7 @@ func measureRestoredLookup(keys, probes int, perRev, perByte float64) (perLookup
 		encoded[i], _ = kv.Marshal()
 		kvBytes += float64(len(k) + valueLen)
 	}
-	cache := make(map[string]*etcdKeyIndex, restoreKeyCache)
+	cache := make(map[string]*etcdKeyIndex, RestoreKeyCache)
 	probe := &etcdKeyIndex{}
 	found := 0
 	var allocated float64
@@ -413,7 +413,7 @@ func measureRestoredLookup(keys, probes int, perRev, perByte float64) (perLookup
 				ki, ok := cache[kstr]
 				if !ok {
 					probe.key = kv.Key
-					ki, ok = calBtreeFind(t, probe)
+					ki, ok = btreeFind(t, probe)
 				}
 				if ok {
 					ki.put(int64(keys + i + 1))
@@ -429,7 +429,7 @@ func measureRestoredLookup(keys, probes int, perRev, perByte float64) (perLookup
 	bare := bestOf(1, func() float64 {
 		return timeIt(func() {
 			for _, p := range probes2 {
-				if _, ok := calBtreeFind(t, p); ok {
+				if _, ok := btreeFind(t, p); ok {
 					found++
 				}
 			}
@@ -455,10 +455,10 @@ func measureKeyCache(misses int) (perMiss, secs float64) {
 	}
 	v := &restoreKeyIndex{}
 	t := bestOf(3, func() float64 {
-		cache := make(map[string]*restoreKeyIndex, restoreKeyCache)
+		cache := make(map[string]*restoreKeyIndex, RestoreKeyCache)
 		return timeIt(func() {
 			for _, k := range names {
-				if _, ok := cache[k]; !ok && len(cache) >= restoreKeyCache {
+				if _, ok := cache[k]; !ok && len(cache) >= RestoreKeyCache {
 					i := 10
 					for old := range cache {
 						delete(cache, old)
@@ -474,9 +474,9 @@ func measureKeyCache(misses int) (perMiss, secs float64) {
 	return max(t/float64(misses), 1e-9), 3 * t
 }
 
-// calBtreeFind returns t's item equal to x, descending as google/btree's
+// btreeFind returns t's item equal to x, descending as google/btree's
 // Get does.
-func calBtreeFind[T any](t *calBtree[T], x T) (T, bool) {
+func btreeFind[T any](t *btree[T], x T) (T, bool) {
 	for n := t.root; n != nil; {
 		i, found := n.find(x, t.less)
 		if found {
@@ -491,11 +491,11 @@ func calBtreeFind[T any](t *calBtree[T], x T) (T, bool) {
 	return zero, false
 }
 
-type calItem interface{ Less(than calItem) bool }
+type item interface{ Less(than item) bool }
 
-type calStringItem string
+type stringItem string
 
-func (s calStringItem) Less(than calItem) bool { return s < than.(calStringItem) }
+func (s stringItem) Less(than item) bool { return s < than.(stringItem) }
 
 func measureBtreeInterfaceFactor(keys int) (float64, float64) {
 	r := rand.New(rand.NewSource(2))
@@ -505,7 +505,7 @@ func measureBtreeInterfaceFactor(keys int) (float64, float64) {
 	}
 	g := bestOf(3, func() float64 {
 		return timeIt(func() {
-			t := newCalBtree(func(a, b *string) bool { return *a < *b })
+			t := newBtree(func(a, b *string) bool { return *a < *b })
 			for i := range ks {
 				t.ReplaceOrInsert(&ks[i])
 			}
@@ -513,16 +513,16 @@ func measureBtreeInterfaceFactor(keys int) (float64, float64) {
 	})
 	iface := bestOf(3, func() float64 {
 		return timeIt(func() {
-			t := newCalBtree(func(a, b calItem) bool { return a.Less(b) })
+			t := newBtree(func(a, b item) bool { return a.Less(b) })
 			for _, k := range ks {
-				t.ReplaceOrInsert(calStringItem(k))
+				t.ReplaceOrInsert(stringItem(k))
 			}
 		})
 	})
 	return min(max(iface/g, 1), 3), g + iface
 }
 
-type calLease struct {
+type lease struct {
 	id      int64
 	ttl     int64
 	itemSet map[string]struct{}
@@ -530,10 +530,10 @@ type calLease struct {
 }
 
 func measureLeases(n int) (perLease, perKey, secs float64) {
-	leases := make(map[int64]*calLease)
+	leases := make(map[int64]*lease)
 	tl := timeIt(func() {
 		for i := 0; i < n; i++ {
-			leases[int64(i)] = &calLease{id: int64(i), ttl: 60, itemSet: map[string]struct{}{}, revokec: make(chan struct{})}
+			leases[int64(i)] = &lease{id: int64(i), ttl: 60, itemSet: map[string]struct{}{}, revokec: make(chan struct{})}
 		}
 	})
 	keys := make([]string, n)
@@ -649,7 +649,7 @@ func bestOf(n int, run func() float64) float64 {
 }
 
 // describeSteps renders the steps for a human.
-func describeSteps(steps []CalibrationStep) string {
+func describeSteps(steps []Step) string {
 	var b strings.Builder
 	for _, s := range steps {
 		fmt.Fprintf(&b, "%-22s %6.2fs  %s\n", s.Name, s.Seconds, s.Work)
@@ -657,8 +657,8 @@ func describeSteps(steps []CalibrationStep) string {
 	return b.String()
 }
 
-// DescribeCalibration is what 'dbinspect calibrate' prints.
-func DescribeCalibration(c Calibration, steps []CalibrationStep, path string) string {
+// Describe is what 'dbinspect calibrate' prints.
+func Describe(c Calibration, steps []Step, path string) string {
 	var b strings.Builder
 	b.WriteString(describeSteps(steps))
 	fmt.Fprintf(&b, "\nmachine: %s\nsaved to %s\n", c.Machine, path)

@@ -1,4 +1,4 @@
-package report
+package predict
 
 import "fmt"
 
@@ -33,7 +33,7 @@ type RestoreSizing struct {
 
 const walSegmentBytes = 64 * 1000 * 1000 // wal.SegmentSizeBytes
 
-func predictQuota(in PredictInputs, dbSize, defragSize int64) QuotaPrediction {
+func predictQuota(in Inputs, dbSize, defragSize int64) QuotaPrediction {
 	q := QuotaPrediction{DbSizeBytes: dbSize, MaxQuotaBytes: maxQuotaBytes}
 	switch {
 	case in.QuotaBytes < 0:
@@ -54,7 +54,7 @@ func predictQuota(in PredictInputs, dbSize, defragSize int64) QuotaPrediction {
 	return q
 }
 
-func predictRestore(in PredictInputs, p Prediction) RestoreSizing {
+func predictRestore(in Inputs, p Prediction) RestoreSizing {
 	copyBytes := p.DefragFileBytes
 	if copyBytes == 0 {
 		copyBytes = in.FileBytes
@@ -73,7 +73,7 @@ func predictRestore(in PredictInputs, p Prediction) RestoreSizing {
 	return r
 }
 
-func quotaModel(in PredictInputs) Model {
+func quotaModel(in Inputs) Model {
 	return Model{
 		Name:   "quota",
 		Model:  "etcd admits a put while Size() + 256 + key + value < quota; Size() is the high-water mark x page size, free pages included",

@@ -1,4 +1,4 @@
-package report
+package calibrate
 
 import (
 	"encoding/json"
@@ -11,7 +11,7 @@ import (
 
 // Calibration holds the cost coefficients of the startup, memory and
 // defrag models. 'dbinspect calibrate' measures them on the current
-// machine; DefaultCalibration holds a reference run.
+// machine; Default holds a reference run.
 type Calibration struct {
 	Source  string `json:"source"`  // where these numbers come from
 	Machine string `json:"machine"` // CPU and core count of the measuring machine
@@ -32,6 +32,8 @@ type Calibration struct {
 	// treeIndex Get, and the GC and cache misses that heap adds to the
 	// revision's other work. It grows with the tree once the tree outgrows
 	// the CPU caches (each level a cache miss).
+	// fillDefaults leaves these five alone: a calibration saved before they
+	// were measured has none, and the startup model says so.
 	BtreeGetSecondsSmall float64 `json:"btree_get_seconds_small"`
 	BtreeGetSecondsLarge float64 `json:"btree_get_seconds_large"`
 	BtreeGetSmallKeys    float64 `json:"btree_get_small_keys"`
@@ -39,9 +41,7 @@ type Calibration struct {
 	// KeyCacheSecondsPerMiss is restoreIntoIndex's key cache on a miss:
 	// evict 10 arbitrary entries of the 10,000 (a map range and deletes)
 	// and insert the new key.
-	KeyCacheSecondsPerMiss float64 `json:"key_cache_seconds_per_miss"`
-	// fillDefaults leaves these five alone: a calibration saved before they
-	// were measured has none, and the startup model says so.
+	KeyCacheSecondsPerMiss    float64 `json:"key_cache_seconds_per_miss"`
 	LeaseSecondsPerLease      float64 `json:"lease_seconds_per_lease"`
 	LeaseSecondsPerKey        float64 `json:"lease_seconds_per_key"`
 	CompactSecondsPerRevision float64 `json:"compact_seconds_per_revision"`
@@ -50,21 +50,26 @@ type Calibration struct {
 	// EtcdWorkFactor is how much longer etcd takes for its size-dependent
 	// startup steps than the same kinds of work measured alone by
 	// calibrate (its restore pipeline, allocations and GC around them). It
-	// is fitted once to real etcd starts (FitToEtcd) and kept by calibrate,
+	// is fitted once to real etcd starts (predict.FitToEtcd) and kept by calibrate,
 	// which measures only this machine's speed at the work itself.
 	EtcdWorkFactor float64 `json:"etcd_work_factor"`
 	HeapGCFactor   float64 `json:"heap_gc_factor"`  // RSS of the Go heap over its live bytes after restore
 	BaseHeapBytes  int64   `json:"base_heap_bytes"` // etcd's binary, runtime and fixed structures
 }
 
-// DefaultCalibration is a reference run of 'dbinspect calibrate' on the
+// RestoreKeyCache is the size of restoreIntoIndex's key cache
+// (restoreChunkKeys, server/storage/mvcc/kvstore.go): measured here, and
+// modelled by report/predict.
+const RestoreKeyCache = 10000
+
+// Default is a reference run of 'dbinspect calibrate' on the
 // project's 2-core amd64 machine at load average 0.7 (2026-11-23 13:52 UTC),
 // its restore, insert, lookup and key cache coefficients from a later run at
 // load 0.9 (14:29 UTC) that measures restore in an etcd-shaped heap;
 // FixedStartSeconds and BaseHeapBytes come from real etcd 3.5/3.6 starts
 // of the small fixtures (testdata/etcdbench). No scale is fitted in: see
 // FitToEtcd and report/testdata/startup_check.md.
-var DefaultCalibration = Calibration{
+var Default = Calibration{
 	Source:                     "built-in reference (2-core amd64 Linux); run 'dbinspect calibrate' for this machine",
 	Machine:                    "reference: 2 cores amd64",
 	FixedStartSeconds:          0.53, // median of 16 small fixtures, etcd 3.5 and 3.6
@@ -94,8 +99,8 @@ var DefaultCalibration = Calibration{
 	BaseHeapBytes:             26 << 20, // smallest fixture's RSS (27 MiB) less its file
 }
 
-// DefaultCalibrationPath is where calibrate saves by default.
-func DefaultCalibrationPath() (string, error) {
+// DefaultPath is where calibrate saves by default.
+func DefaultPath() (string, error) {
 	dir, err := os.UserConfigDir()
 	if err != nil {
 		return "", fmt.Errorf("no user config dir (set XDG_CONFIG_HOME or pass --calibration FILE): %w", err)
@@ -103,23 +108,23 @@ func DefaultCalibrationPath() (string, error) {
 	return filepath.Join(dir, "dbinspect", "calibration.json"), nil
 }
 
-// LoadCalibration reads saved coefficients. An empty path means the
-// default path, and a missing file there gives DefaultCalibration; a
+// Load reads saved coefficients. An empty path means the
+// default path, and a missing file there gives Default; a
 // named file must exist. Coefficients the file leaves at zero or negative
 // keep their defaults, so an older file still loads.
-func LoadCalibration(path string) (Calibration, error) {
+func Load(path string) (Calibration, error) {
 	named := path != ""
 	if !named {
-		p, err := DefaultCalibrationPath()
+		p, err := DefaultPath()
 		if err != nil {
-			return DefaultCalibration, nil
+			return Default, nil
 		}
 		path = p
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		if !named && errors.Is(err, fs.ErrNotExist) {
-			return DefaultCalibration, nil
+			return Default, nil
 		}
 		return Calibration{}, fmt.Errorf("reading calibration %s (run 'dbinspect calibrate' to create it): %w", path, err)
 	}
@@ -135,8 +140,8 @@ func LoadCalibration(path string) (Calibration, error) {
 	return c, nil
 }
 
-// SaveCalibration writes c as JSON, creating the directory.
-func SaveCalibration(path string, c Calibration) error {
+// Save writes c as JSON, creating the directory.
+func Save(path string, c Calibration) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("saving calibration: %w", err)
 	}
@@ -153,7 +158,7 @@ func SaveCalibration(path string, c Calibration) error {
 
 // fillDefaults replaces missing or nonsensical coefficients.
 func (c *Calibration) fillDefaults() {
-	d := DefaultCalibration
+	d := Default
 	f := func(v *float64, def float64) {
 		if !(*v > 0) || *v > 1e6 {
 			*v = def

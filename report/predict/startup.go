@@ -1,8 +1,10 @@
-package report
+package predict
 
 import (
 	"fmt"
 	"math"
+
+	"github.com/dbinspect/dbinspect/report/calibrate"
 )
 
 // StartupBreakdown is the predicted time of each step etcd takes on this
@@ -35,7 +37,7 @@ func (b StartupBreakdown) Total() float64 {
 	return b.Fixed + b.Populate + b.FreelistRebuild + b.LeaseRecovery + b.IndexRestore + b.LeaseAttach
 }
 
-func predictStartup(in PredictInputs, cal Calibration, version string) StartupBreakdown {
+func predictStartup(in Inputs, cal calibrate.Calibration, version string) StartupBreakdown {
 	var b StartupBreakdown
 	b.Fixed = cal.FixedStartSeconds
 	w := cal.EtcdWorkFactor
@@ -94,35 +96,31 @@ func predictStartup(in PredictInputs, cal Calibration, version string) StartupBr
 //
 // Every miss also evicts 10 arbitrary cache entries (a map range and
 // deletes) once the cache is full: 1.5 s of that profile.
-func indexLookupSeconds(in PredictInputs, cal Calibration) float64 {
+func indexLookupSeconds(in Inputs, cal calibrate.Calibration) float64 {
 	later := keyCacheMisses(in.Revisions, in.Keys)
 	evicting := later
-	if in.Keys > restoreKeyCache {
-		evicting += float64(in.Keys - restoreKeyCache)
+	if in.Keys > calibrate.RestoreKeyCache {
+		evicting += float64(in.Keys - calibrate.RestoreKeyCache)
 	}
 	return float64(in.Keys)*btreeGetSeconds(cal, float64(in.Keys)/2) +
 		later*btreeGetSeconds(cal, float64(in.Keys)) +
 		evicting*max(cal.KeyCacheSecondsPerMiss, 0)
 }
 
-// restoreKeyCache is the size of restoreIntoIndex's key cache
-// (restoreChunkKeys, server/storage/mvcc/kvstore.go).
-const restoreKeyCache = 10000
-
 // keyCacheMisses is how many revisions after a key's first one miss
 // restoreIntoIndex's key cache and look the key up in the treeIndex. With
-// at most restoreKeyCache keys nothing is evicted and every later revision
+// at most calibrate.RestoreKeyCache keys nothing is evicted and every later revision
 // hits; with more, each miss evicts arbitrary entries, so the cache holds a
-// random restoreKeyCache of the keys and a revision of a key rewritten at a
+// random calibrate.RestoreKeyCache of the keys and a revision of a key rewritten at a
 // random point in history hits with probability cache/keys. (Bursts of
 // rewrites of one key hit more often: this is the upper end.) The first
 // revision of every key is looked up too and is counted apart.
 func keyCacheMisses(revisions, keys int64) float64 {
 	later := float64(revisions - keys)
-	if keys <= restoreKeyCache || later <= 0 {
+	if keys <= calibrate.RestoreKeyCache || later <= 0 {
 		return 0
 	}
-	return later * (1 - restoreKeyCache/float64(keys))
+	return later * (1 - calibrate.RestoreKeyCache/float64(keys))
 }
 
 // btreeGetSeconds is one treeIndex Get in a tree of n keys, from the two
@@ -130,7 +128,7 @@ func keyCacheMisses(revisions, keys int64) float64 {
 // caches and a Get costs in proportion to its depth (log2 n); above it, each
 // extra level adds a cache miss, so the cost is linear in log2 n through
 // both measurements and extrapolated past the large one.
-func btreeGetSeconds(cal Calibration, n float64) float64 {
+func btreeGetSeconds(cal calibrate.Calibration, n float64) float64 {
 	gs, gl, ns, nl := cal.BtreeGetSecondsSmall, cal.BtreeGetSecondsLarge, cal.BtreeGetSmallKeys, cal.BtreeGetLargeKeys
 	if !(n > 1) || !(gs > 0) || !(ns >= 2) || !(nl > ns) || !(gl > 0) {
 		return 0
@@ -141,7 +139,7 @@ func btreeGetSeconds(cal Calibration, n float64) float64 {
 	return max(gs+(gl-gs)*(math.Log2(n)-math.Log2(ns))/(math.Log2(nl)-math.Log2(ns)), gs)
 }
 
-func startupModel(in PredictInputs, cal Calibration) Model {
+func startupModel(in Inputs, cal calibrate.Calibration) Model {
 	freelist := "the freelist is not persisted (etcd on Linux sets NoFreelistSync), so bbolt walks every page and element to rebuild it"
 	if in.FreelistPersisted {
 		freelist = "the freelist is persisted, so bbolt reads its page instead of walking the tree"
@@ -179,7 +177,7 @@ func startupModel(in PredictInputs, cal Calibration) Model {
 
 // lookupNote warns when the calibration predates the treeIndex lookup
 // coefficients, which then count as zero.
-func lookupNote(cal Calibration) string {
+func lookupNote(cal calibrate.Calibration) string {
 	if btreeGetSeconds(cal, 2*cal.BtreeGetSmallKeys) > 0 {
 		return ""
 	}

@@ -1,13 +1,15 @@
-package report
+package predict
 
 import (
 	"math"
 	"testing"
+
+	"github.com/dbinspect/dbinspect/report/calibrate"
 )
 
 // lookupCal is unitCal with treeIndex Gets of 1 us at 1,024 keys and 2 us
 // at 1,048,576 keys: 0.1 us more per doubling of the tree above 1,024.
-func lookupCal() Calibration {
+func lookupCal() calibrate.Calibration {
 	c := unitCal
 	c.BtreeGetSecondsSmall, c.BtreeGetSecondsLarge = 1e-6, 2e-6
 	c.BtreeGetSmallKeys, c.BtreeGetLargeKeys = 1<<10, 1<<20
@@ -70,7 +72,7 @@ func TestBtreeGetSeconds(t *testing.T) {
 // TestIndexLookupsInRestore checks the lookup term lands in IndexRestore
 // and Total, scaled by the etcd work factor.
 func TestIndexLookupsInRestore(t *testing.T) {
-	in := PredictInputs{Revisions: 1<<21 + 1<<20, Keys: 1 << 21}
+	in := Inputs{Revisions: 1<<21 + 1<<20, Keys: 1 << 21}
 	c := lookupCal()
 	// first revisions: 2^21 Gets in a tree of 2^20 keys (2 us); later:
 	// 2^20 x (1 - 10000/2^21) Gets in a tree of 2^21 keys (2.1 us)
@@ -105,7 +107,7 @@ func TestKeyCacheEvictions(t *testing.T) {
 		{50_000, 10_000, 0},
 		{40_000, 20_000, (10_000 + 20_000*0.5) * 1e-6},
 	} {
-		if got := indexLookupSeconds(PredictInputs{Revisions: tc.revs, Keys: tc.keys}, c); !near(got, tc.want) {
+		if got := indexLookupSeconds(Inputs{Revisions: tc.revs, Keys: tc.keys}, c); !near(got, tc.want) {
 			t.Errorf("%d revisions over %d keys: %v, want %v", tc.revs, tc.keys, got, tc.want)
 		}
 	}

@@ -1,16 +1,16 @@
-package report
+package predict
 
 import (
-	"encoding/json"
 	"math"
 	"testing"
 
 	"github.com/dbinspect/dbinspect/pages/defrag"
+	"github.com/dbinspect/dbinspect/report/calibrate"
 )
 
 // unitCal gives every coefficient a distinct round value so each term of
 // the startup sum can be checked on its own.
-var unitCal = Calibration{
+var unitCal = calibrate.Calibration{
 	Source:                     "test",
 	FixedStartSeconds:          0.25,
 	PopulateSecondsPerByte:     1e-9,
@@ -34,26 +34,26 @@ var unitCal = Calibration{
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
 
 func TestStartupTerms(t *testing.T) {
-	base := PredictInputs{FileBytes: 1e9, ReachablePages: 200000, BboltElements: 5000000, Revisions: 1000000,
+	base := Inputs{FileBytes: 1e9, ReachablePages: 200000, BboltElements: 5000000, Revisions: 1000000,
 		Keys: 100000, KeyBytes: 40e6, ValueBytes: 500e6, Leases: 1000, LeasedKeys: 20000}
 	cases := []struct {
 		name    string
-		mutate  func(*PredictInputs)
+		mutate  func(*Inputs)
 		version string
 		want    StartupBreakdown
 	}{
-		{"warm, freelist rebuilt, 3.6", func(*PredictInputs) {}, "3.6", StartupBreakdown{
+		{"warm, freelist rebuilt, 3.6", func(*Inputs) {}, "3.6", StartupBreakdown{
 			Fixed: 0.25, Populate: 1, FreelistRebuild: 0.2 + 0.05, LeaseRecovery: 0.001,
 			IndexRestore: 1 + 0.54 + 0.1, LeaseAttach: 0.002}},
-		{"cold cache at 250 MB/s", func(p *PredictInputs) { p.DiskReadMBps = 250 }, "3.6", StartupBreakdown{
+		{"cold cache at 250 MB/s", func(p *Inputs) { p.DiskReadMBps = 250 }, "3.6", StartupBreakdown{
 			Fixed: 0.25, Populate: 4, FreelistRebuild: 0.25, LeaseRecovery: 0.001, IndexRestore: 1.64, LeaseAttach: 0.002}},
-		{"persisted freelist reads free ids only", func(p *PredictInputs) { p.FreelistPersisted = true; p.FreePages = 1000 }, "3.6", StartupBreakdown{
+		{"persisted freelist reads free ids only", func(p *Inputs) { p.FreelistPersisted = true; p.FreePages = 1000 }, "3.6", StartupBreakdown{
 			Fixed: 0.25, Populate: 1, FreelistRebuild: 1e-4, LeaseRecovery: 0.001, IndexRestore: 1.64, LeaseAttach: 0.002}},
-		{"3.5 interface btree", func(*PredictInputs) {}, "3.5", StartupBreakdown{
+		{"3.5 interface btree", func(*Inputs) {}, "3.5", StartupBreakdown{
 			Fixed: 0.25, Populate: 1, FreelistRebuild: 0.25, LeaseRecovery: 0.001, IndexRestore: 1 + 0.54 + 0.2, LeaseAttach: 0.002}},
-		{"3.7 protobuf-go unmarshal runs beside the index goroutine", func(*PredictInputs) {}, "3.7", StartupBreakdown{
+		{"3.7 protobuf-go unmarshal runs beside the index goroutine", func(*Inputs) {}, "3.7", StartupBreakdown{
 			Fixed: 0.25, Populate: 1, FreelistRebuild: 0.25, LeaseRecovery: 0.001, IndexRestore: 1 + 0.54 + 0.1, LeaseAttach: 0.002}},
-		{"unfinished compaction re-runs after ready", func(p *PredictInputs) {
+		{"unfinished compaction re-runs after ready", func(p *Inputs) {
 			p.ScheduledCompactRev, p.FinishedCompactRev, p.RevisionsToRecompact = 900, 500, 10500
 		}, "3.6", StartupBreakdown{
 			Fixed: 0.25, Populate: 1, FreelistRebuild: 0.25, LeaseRecovery: 0.001, IndexRestore: 1.64, LeaseAttach: 0.002,
@@ -101,7 +101,7 @@ func TestMmapBytes(t *testing.T) {
 }
 
 func TestTreeIndexAndRaftLog(t *testing.T) {
-	in := PredictInputs{FileBytes: 1 << 30, PageSize: 4096, HighWaterPgid: 1 << 18, Keys: 4400, Revisions: 20000, KeyBytes: 4e5, ValueBytes: 16e5, Leases: 10, LeasedKeys: 100,
+	in := Inputs{FileBytes: 1 << 30, PageSize: 4096, HighWaterPgid: 1 << 18, Keys: 4400, Revisions: 20000, KeyBytes: 4e5, ValueBytes: 16e5, Leases: 10, LeasedKeys: 100,
 		Index:               IndexShape{Keys: 4400, KeyAllocBytes: 4400 * 48, Generations: 4400, GenerationAllocBytes: 4400 * 48, RevisionAllocBytes: 4400 * 64},
 		RecentRevisionBytes: map[int]int64{5000: 5e6, 5100: 5.1e6, 105000: 99e6}}
 	shape := int64(4400 * (48 + 48 + 64))
@@ -148,7 +148,7 @@ func TestQuota(t *testing.T) {
 		{"disabled", -1, 100 * gib, false, false, true, 0},
 	}
 	for _, tc := range cases {
-		q := predictQuota(PredictInputs{QuotaBytes: tc.quota}, tc.db, 0)
+		q := predictQuota(Inputs{QuotaBytes: tc.quota}, tc.db, 0)
 		if q.OverQuota != tc.over || q.AboveMax != tc.aboveM || q.Disabled != tc.disabled || q.HeadroomBytes != tc.headroom {
 			t.Errorf("%s: %+v", tc.name, q)
 		}
@@ -156,10 +156,10 @@ func TestQuota(t *testing.T) {
 }
 
 func TestPredictVersionsAndDefrag(t *testing.T) {
-	in := PredictInputs{FileBytes: 8 << 20, PageSize: 4096, HighWaterPgid: 2048, StorageVersion: "3.5.0",
+	in := Inputs{FileBytes: 8 << 20, PageSize: 4096, HighWaterPgid: 2048, StorageVersion: "3.5.0",
 		Defrag:        &defrag.Result{DbSizeBytes: 2 << 20, FileBytes: 2 << 20, HighWaterPgid: 512, Pairs: 1000},
 		CompactDefrag: &defrag.Result{DbSizeBytes: 1 << 20}, CompactAt: 77}
-	p := Predict(in, unitCal)
+	p := Run(in, unitCal)
 	if len(p.ByVersion) != 3 || p.ByVersion[0].Version != "3.5" || p.Version != "3.5" {
 		t.Fatalf("versions %+v: the file's own version should come first", p.ByVersion)
 	}
@@ -177,7 +177,7 @@ func TestPredictVersionsAndDefrag(t *testing.T) {
 			t.Errorf("model %q states no model or assumptions", m.Name)
 		}
 	}
-	one := Predict(PredictInputs{Versions: []string{"3.7"}}, unitCal)
+	one := Run(Inputs{Versions: []string{"3.7"}}, unitCal)
 	if len(one.ByVersion) != 1 || one.Version != "3.7" {
 		t.Errorf("--etcd-version 3.7 gave %+v", one.ByVersion)
 	}
@@ -198,31 +198,9 @@ func TestResidentStopsAtHighWater(t *testing.T) {
 		{20 * gib, 20 * gib / 4096, 20 * gib},
 	}
 	for _, tc := range cases {
-		m := predictMemory(PredictInputs{FileBytes: tc.file, PageSize: 4096, HighWaterPgid: uint64(tc.hw)}, unitCal, "3.6")
+		m := predictMemory(Inputs{FileBytes: tc.file, PageSize: 4096, HighWaterPgid: uint64(tc.hw)}, unitCal, "3.6")
 		if m.FileResidentBytes != tc.want {
 			t.Errorf("file %d, high water %d: resident %d, want %d", tc.file, tc.hw, m.FileResidentBytes, tc.want)
-		}
-	}
-}
-
-// TestPredictHostileInputs: whatever the file claims, Predict and the
-// findings must not panic and must give JSON-encodable numbers (no NaN or
-// infinity, which encoding/json rejects).
-func TestPredictHostileInputs(t *testing.T) {
-	cases := []PredictInputs{
-		{},
-		{FileBytes: -1, PageSize: -4096, HighWaterPgid: math.MaxUint64, Revisions: -5, Keys: -1, QuotaBytes: -1},
-		{FileBytes: math.MaxInt64, PageSize: 65536, HighWaterPgid: 1 << 40, Revisions: math.MaxInt32, Keys: 0, KeyBytes: math.MaxInt32},
-		{Revisions: 10, ScheduledCompactRev: math.MaxInt64, FinishedCompactRev: math.MinInt64, RevisionsToRecompact: math.MaxInt32},
-	}
-	for i, in := range cases {
-		p := Predict(in, DefaultCalibration)
-		f := EvaluateFindings(FindingInputs{Predict: in, Prediction: p, MetaValid: [2]bool{true, true}})
-		if _, err := json.Marshal(struct {
-			P Prediction
-			F []Finding
-		}{p, f}); err != nil {
-			t.Errorf("case %d: %v", i, err)
 		}
 	}
 }
