@@ -6,8 +6,16 @@ import (
 	"github.com/dbinspect/dbinspect/report/findings"
 )
 
-// evaluateFindings gathers the rules' inputs from every section.
-func (r *Report) evaluateFindings(o Options) []findings.Finding {
+// evaluateFindings runs the rules over every section's figures.
+func (r *Report) evaluateFindings() []findings.Finding {
+	if fs := findings.Evaluate(r.findingInputs()); fs != nil {
+		return fs
+	}
+	return []findings.Finding{} // "findings": [] in JSON, never null
+}
+
+// findingInputs gathers the rules' inputs from every section.
+func (r *Report) findingInputs() findings.Inputs {
 	in := findings.Inputs{}
 	if r.predictInputs != nil {
 		in.Predict = *r.predictInputs
@@ -37,15 +45,15 @@ func (r *Report) evaluateFindings(o Options) []findings.Finding {
 		if p, ok := topPrefixByRevisions(s.Prefixes); ok {
 			in.TopPrefix, in.TopPrefixRevisions = p.Prefix, int64(p.Revisions)
 		}
-		in.LargestLeaseKeys = int64(s.Leases.KeysPerLease.Max)
+		// Top is sorted by keys, most first: its head is the largest lease.
+		if top := s.Leases.Top; len(top) > 0 {
+			in.LargestLeaseID, in.LargestLeaseKeys = top[0].ID, int64(top[0].Keys)
+		}
 		if k, writes, ok := hottestLargeKey(s); ok {
 			in.HotKey, in.HotKeyValueBytes, in.HotKeyRevisions = k.Key, int64(k.ValueBytes), writes
 		}
 	}
-	if fs := findings.Evaluate(in); fs != nil {
-		return fs
-	}
-	return []findings.Finding{} // "findings": [] in JSON, never null
+	return in
 }
 
 func topPrefixByRevisions(ps []mvcc.PrefixStat) (mvcc.PrefixStat, bool) {

@@ -344,7 +344,7 @@ func Build(in Input, o Options) (*Report, error) {
 		}
 	}
 	if o.Sections.Findings {
-		r.Findings = r.evaluateFindings(o)
+		r.Findings = r.evaluateFindings()
 	}
 	r.checkUnchanged(in, f, before)
 	r.finishCertainty()

@@ -21,17 +21,12 @@ func onePath(c *cmdEnv, args []string) (string, error) {
 
 // reportOptions turns the flags into report.Options.
 func (o *cliOptions) reportOptions(s report.Sections, progress progressFunc) report.Options {
+	mo := mvcc.DefaultOptions()
+	mo.TopN, mo.PrefixSeparator, mo.PrefixDepth = o.top, o.prefixSep, o.prefixDepth
+	mo.K8s, mo.RedactKeys, mo.CompactAt, mo.LiveKeySet = !o.noK8s, o.redactKeys, o.compactAt, o.liveKeySet
 	return report.Options{
-		Sections: s,
-		MVCC: mvcc.Options{
-			TopN:            o.top,
-			PrefixSeparator: o.prefixSep,
-			PrefixDepth:     o.prefixDepth,
-			K8s:             !o.noK8s,
-			RedactKeys:      o.redactKeys,
-			CompactAt:       o.compactAt,
-			LiveKeySet:      o.liveKeySet,
-		},
+		Sections:     s,
+		MVCC:         mo,
 		WriteBytes:   int64(o.writeBytes),
 		Seeds:        o.seeds,
 		QuotaBytes:   int64(o.quota),

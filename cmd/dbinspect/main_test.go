@@ -99,6 +99,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"keys", "-o", "html", db}, exitUsage, "-o html is only for report, predict and pages"},
 		{[]string{"report", "--fail-on", "sometimes", db}, exitUsage, `--fail-on "sometimes"`},
 		{[]string{"report", "--no-such-flag", db}, exitUsage, "unknown flag: --no-such-flag"},
+		// --top 0 once passed and became 10 in the scan.
+		{[]string{"keys", "--top", "0", db}, exitUsage, "--top and --prefix-depth must be ≥ 1"},
 		{[]string{"diff", db}, exitUsage, "two paths expected"},
 		{[]string{"version", "x"}, exitUsage, "version takes no arguments"},
 		{[]string{"report", "/no/such/db"}, exitError, "/no/such/db: no such file or directory"},

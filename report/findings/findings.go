@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/report/predict"
 	humanize "github.com/dustin/go-humanize"
 )
@@ -58,7 +59,7 @@ type Inputs struct {
 	TopPrefix          string
 	TopPrefixRevisions int64
 	// The lease with the most keys attached.
-	LargestLeaseID   int64
+	LargestLeaseID   string // hex, as etcdctl prints it
 	LargestLeaseKeys int64
 	// The key whose latest value x revisions is largest (what fills the raft log).
 	HotKey           string
@@ -279,14 +280,11 @@ func ruleLargeHotValues(in Inputs) *Finding {
 	}
 	// While those writes are among the last catch-up entries, each is a
 	// whole copy of the value in etcd's in-memory raft log.
-	inLog := min(in.HotKeyRevisions, int64(raftCatchUpEntries)) * in.HotKeyValueBytes
+	inLog := min(in.HotKeyRevisions, int64(mvcc.RaftCatchUpEntries)) * in.HotKeyValueBytes
 	return &Finding{SeverityWarning, "large_values_rewritten", fmt.Sprintf("key %q holds a %s value written %d times: up to %s of raft log in memory while those writes are recent", in.HotKey, ibytesOf(in.HotKeyValueBytes), in.HotKeyRevisions, ibytesOf(inLog)),
 		map[string]any{"key": in.HotKey, "value_bytes": in.HotKeyValueBytes, "revisions": in.HotKeyRevisions, "raftlog_bytes_if_recent": inLog},
 		"every write copies the whole value into the raft log and the history: split the value or write it less often"}
 }
-
-// raftCatchUpEntries is etcd's DefaultSnapshotCatchUpEntries (3.5-3.7).
-const raftCatchUpEntries = 5000
 
 func ruleHistoryPrefix(in Inputs) *Finding {
 	revs := in.Predict.Revisions
@@ -302,7 +300,7 @@ func ruleLeaseManyKeys(in Inputs) *Finding {
 	if in.LargestLeaseKeys < leaseManyKeys {
 		return nil
 	}
-	return &Finding{SeverityWarning, "lease_many_keys", fmt.Sprintf("lease %x has %d keys attached", in.LargestLeaseID, in.LargestLeaseKeys),
+	return &Finding{SeverityWarning, "lease_many_keys", fmt.Sprintf("lease %s has %d keys attached", in.LargestLeaseID, in.LargestLeaseKeys),
 		map[string]any{"lease_id": in.LargestLeaseID, "keys": in.LargestLeaseKeys},
 		"its expiry deletes all of them in one transaction: spread keys over more leases"}
 }

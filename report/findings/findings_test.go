@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/report/calibrate"
 	"github.com/dbinspect/dbinspect/report/predict"
 )
@@ -48,12 +49,12 @@ func TestFindingRules(t *testing.T) {
 		{"mostly_free", SeverityWarning, func(f *Inputs) { f.Predict.FreePages = 20000 }},
 		{"fragmented_freelist", SeverityWarning, func(f *Inputs) { f.Predict.FreeSpans = 50000 }},
 		{"raft_log_memory", SeverityWarning, func(f *Inputs) {
-			f.Predict.RecentRevisionBytes = map[int]int64{105000: 2 << 30, 5100: 100 << 20}
+			f.Predict.RecentRevisionBytes = map[int]int64{mvcc.RaftLogEntries35: 2 << 30, mvcc.RaftLogEntries36: 100 << 20}
 			f.Prediction = predict.Run(f.Predict, calibrate.Default)
 		}},
 		{"large_values_rewritten", SeverityWarning, func(f *Inputs) { f.HotKeyValueBytes = 1 << 20 }},
 		{"history_concentrated", SeverityInfo, func(f *Inputs) { f.TopPrefixRevisions = 150000 }},
-		{"lease_many_keys", SeverityWarning, func(f *Inputs) { f.LargestLeaseKeys = 50000 }},
+		{"lease_many_keys", SeverityWarning, func(f *Inputs) { f.LargestLeaseID, f.LargestLeaseKeys = "694d7a1c2b3e4f50", 50000 }},
 		{"slow_startup", SeverityWarning, func(f *Inputs) {
 			f.Predict.Revisions = 50e6
 			f.Prediction = predict.Run(f.Predict, calibrate.Default)

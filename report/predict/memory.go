@@ -1,6 +1,9 @@
 package predict
 
-import "github.com/dbinspect/dbinspect/report/calibrate"
+import (
+	"github.com/dbinspect/dbinspect/mvcc"
+	"github.com/dbinspect/dbinspect/report/calibrate"
+)
 
 // MemoryPrediction is etcd's memory for this file, by part.
 type MemoryPrediction struct {
@@ -63,9 +66,9 @@ func btreeSlotBytes(version string) int64 {
 // entries down to 5000.
 func raftLogEntries(version string) int {
 	if version == "3.5" {
-		return 105000
+		return mvcc.RaftLogEntries35
 	}
-	return 5100
+	return mvcc.RaftLogEntries36
 }
 
 // mmapBytes follows etcd (10 GiB, or 1.1 x a non-default quota) and

@@ -37,7 +37,7 @@ type Inputs struct {
 	StorageVersion       string     `json:"storage_version"`
 	Index                IndexShape `json:"index"`
 	// RecentRevisionBytes maps N to the payload bytes of the newest N main
-	// revisions, for N in RaftWindows.
+	// revisions, for N in mvcc.RaftWindows.
 	RecentRevisionBytes map[int]int64 `json:"recent_revision_bytes"`
 
 	// Defrag simulations (nil when not run).
@@ -54,11 +54,6 @@ type Inputs struct {
 // IndexShape is mvcc's: the version-independent allocations of etcd's
 // treeIndex after restore (alloc figures in Go size classes).
 type IndexShape = mvcc.IndexShape
-
-// RaftWindows are the revision counts whose recent bytes the raft log
-// estimate needs: 5000 catch-up entries, about 5100 in 3.6+ steady state,
-// 10000 (3.6 snapshot count), 100000 and 105000 (3.5).
-var RaftWindows = []int{5000, 5100, 10000, 100000, 105000}
 
 // Prediction is the 'predict' section: the first version's figures at the
 // top level (as the issue's JSON names them) and every version's in

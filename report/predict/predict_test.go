@@ -2,8 +2,10 @@ package predict
 
 import (
 	"math"
+	"slices"
 	"testing"
 
+	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/pages/defrag"
 	"github.com/dbinspect/dbinspect/report/calibrate"
 )
@@ -103,7 +105,7 @@ func TestMmapBytes(t *testing.T) {
 func TestTreeIndexAndRaftLog(t *testing.T) {
 	in := Inputs{FileBytes: 1 << 30, PageSize: 4096, HighWaterPgid: 1 << 18, Keys: 4400, Revisions: 20000, KeyBytes: 4e5, ValueBytes: 16e5, Leases: 10, LeasedKeys: 100,
 		Index:               IndexShape{Keys: 4400, KeyAllocBytes: 4400 * 48, Generations: 4400, GenerationAllocBytes: 4400 * 48, RevisionAllocBytes: 4400 * 64},
-		RecentRevisionBytes: map[int]int64{5000: 5e6, 5100: 5.1e6, 105000: 99e6}}
+		RecentRevisionBytes: map[int]int64{mvcc.RaftCatchUpEntries: 5e6, mvcc.RaftLogEntries36: 5.1e6, mvcc.RaftLogEntries35: 99e6}}
 	shape := int64(4400 * (48 + 48 + 64))
 	nodes := int64(100) // 4400 keys / 44 a node
 	for _, tc := range []struct {
@@ -201,6 +203,16 @@ func TestResidentStopsAtHighWater(t *testing.T) {
 		m := predictMemory(Inputs{FileBytes: tc.file, PageSize: 4096, HighWaterPgid: uint64(tc.hw)}, unitCal, "3.6")
 		if m.FileResidentBytes != tc.want {
 			t.Errorf("file %d, high water %d: resident %d, want %d", tc.file, tc.hw, m.FileResidentBytes, tc.want)
+		}
+	}
+}
+
+// TestRaftLogIsAScannedWindow: the raft log length each version keeps must
+// be one whose bytes the scan sums, or the raft log is predicted empty.
+func TestRaftLogIsAScannedWindow(t *testing.T) {
+	for _, v := range []string{"3.5", "3.6", "3.7"} {
+		if n := raftLogEntries(v); !slices.Contains(mvcc.RaftWindows, n) {
+			t.Errorf("etcd %s keeps %d raft entries, not among mvcc.RaftWindows %v", v, n, mvcc.RaftWindows)
 		}
 	}
 }
