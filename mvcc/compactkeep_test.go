@@ -15,12 +15,12 @@ import (
 
 // keptKeys applies keep to every pair of src and returns the key-bucket
 // keys it keeps; it fails the test if a pair of another bucket is dropped.
-func keptKeys(t *testing.T, src *memKV, keep func(string, []byte, []byte) bool) [][]byte {
+func keptKeys(t *testing.T, src *memKV, keep *CompactionFilter) [][]byte {
 	t.Helper()
 	var out [][]byte
 	for name, pairs := range src.buckets {
 		for _, p := range pairs {
-			if keep(name, p[0], p[1]) {
+			if keep.Keep(name, p[0]) {
 				if name == "key" {
 					out = append(out, p[0])
 				}
@@ -143,7 +143,7 @@ func TestCompactionKeepUnrestoredPairs(t *testing.T) {
 		}
 		var dropped, droppedBytes uint64
 		for _, p := range m.buckets["key"] {
-			got := keep("key", p[0], p[1])
+			got := keep.Keep("key", p[0])
 			if want, ok := tc.keep[string(p[0])]; !ok || got != want {
 				t.Errorf("at %d: pair %x kept=%v, want %v", tc.at, p[0], got, want)
 			}
@@ -201,7 +201,7 @@ func TestCompactionKeepFixtures(t *testing.T) {
 				}
 				var dropped, droppedBytes uint64
 				err = pf.ForEach("key", func(k, v []byte) error {
-					if !keep("key", k, v) {
+					if !keep.Keep("key", k) {
 						dropped++
 						droppedBytes += uint64(len(k) + len(v))
 					}
@@ -239,14 +239,14 @@ func TestCompactionKeepDefragMatchesBbolt(t *testing.T) {
 				t.Fatal(err)
 			}
 			pageSize := pf.PageSize()
-			sim, err := defrag.Simulate(pf, pageSize, defrag.Options{Keep: keep})
+			sim, err := defrag.Simulate(pf, pageSize, defrag.Options{KeepKey: keep.Keep})
 			if err != nil {
 				pf.Close()
 				t.Fatal(err)
 			}
 			var drop [][]byte
 			err = pf.ForEach("key", func(k, v []byte) error {
-				if !keep("key", k, v) {
+				if !keep.Keep("key", k) {
 					drop = append(drop, bytes.Clone(k))
 				}
 				return nil

@@ -128,7 +128,7 @@ func checkCompactionKeep(t *testing.T, kv *memKV, sum *Summary) {
 			}
 			seen[bk.Revision] = true
 		}
-		if !keep("key", p[0], p[1]) {
+		if !keep.Keep("key", p[0]) {
 			dropped++
 			droppedBytes += uint64(len(p[0]) + len(p[1]))
 		}

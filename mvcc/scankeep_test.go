@@ -69,13 +69,13 @@ func TestScanWithCompactionKeepMatchesCompactionKeep(t *testing.T) {
 				var pairs, dropped int
 				err = kv.ForEach("key", func(k, v []byte) error {
 					pairs++
-					if g, w := keep("key", k, v), want("key", k, v); g != w {
+					if g, w := keep.Keep("key", k), want.Keep("key", k); g != w {
 						t.Errorf("at %d: pair %x kept=%v, CompactionKeep says %v", at, k, g, w)
 					}
-					if keep("key", k, nil) != keep("key", k, v) {
+					if keep.Keep("key", k) != keep.Keep("key", k) {
 						t.Errorf("at %d: pair %x decided differently without its value", at, k)
 					}
-					if !keep("key", k, v) {
+					if !keep.Keep("key", k) {
 						dropped++
 					}
 					return nil

@@ -4,22 +4,21 @@ import (
 	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/pages"
 	"github.com/dbinspect/dbinspect/report/findings"
+	"github.com/dbinspect/dbinspect/report/predict"
 )
 
-// evaluateFindings runs the rules over every section's figures.
-func (r *Report) evaluateFindings() []findings.Finding {
-	if fs := findings.Evaluate(r.findingInputs()); fs != nil {
+// evaluateFindings runs the rules over every section's figures and the
+// predictions' inputs.
+func evaluateFindings(r *Report, pin predict.Inputs) []findings.Finding {
+	if fs := findings.Evaluate(findingInputs(r, pin)); fs != nil {
 		return fs
 	}
 	return []findings.Finding{} // "findings": [] in JSON, never null
 }
 
 // findingInputs gathers the rules' inputs from every section.
-func (r *Report) findingInputs() findings.Inputs {
-	in := findings.Inputs{}
-	if r.predictInputs != nil {
-		in.Predict = *r.predictInputs
-	}
+func findingInputs(r *Report, pin predict.Inputs) findings.Inputs {
+	in := findings.Inputs{Predict: pin}
 	if r.Predict != nil {
 		in.Prediction = *r.Predict
 	}

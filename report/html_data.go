@@ -109,7 +109,7 @@ func htmlTableOf(caption string, tb *table) HTMLTable {
 // freelist, free and the unallocated tail.
 func (r *Report) pageMapData() PageMapData {
 	a := r.Analysis
-	pm := r.pageMap
+	pm := r.Analysis.PageMap
 	d := PageMapData{PageSize: uint32(a.File.PageSize), Pages: uint64(a.Pages.Total)}
 	if pm == nil {
 		return d

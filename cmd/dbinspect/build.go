@@ -33,7 +33,6 @@ func (o *cliOptions) reportOptions(s report.Sections, progress progressFunc) rep
 		DiskReadMBps: o.diskReadMBps,
 		EtcdVersion:  o.etcdVersion,
 		Exact:        o.exact,
-		CompactAt:    o.compactAt,
 		Calibration:  o.calibration,
 		PageMap:      o.output == "html",
 		PageList:     o.pageList,
@@ -100,7 +99,7 @@ func failOn(c *cmdEnv, fs []findings.Finding) error {
 // the exit status alone: the report was written; certainty.partial says
 // what it lacks.
 func warnExactRefused(c *cmdEnv, r *report.Report) {
-	if why := r.ExactRefused(); why != "" {
+	if why := r.ExactRefused; why != "" {
 		fmt.Fprintf(c.stderr, "dbinspect: %s\n", why)
 	}
 }
