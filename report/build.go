@@ -178,13 +178,12 @@ func simulateDefrags(f *pages.File, s scanned) defragSims {
 // of it is certain.
 func decoded(in Input, o Options, rd readings) *Report {
 	r := &Report{
-		SchemaVersion: SchemaVersion,
-		Tool:          ToolInfo{Name: "dbinspect", Version: Version},
-		Input:         InputInfo{Given: in.Given, Kind: in.Kind, SnapshotHash: string(rd.snap)},
-		Certainty:     Certainty{Complete: true},
-		Findings:      []findings.Finding{},
-		Analysis:      rd.analysis,
-		PageList:      rd.nodes,
+		Input:     InputInfo{Given: in.Given, Kind: in.Kind, SnapshotHash: string(rd.snap)},
+		Sections:  o.Sections,
+		Certainty: Certainty{Complete: true},
+		Findings:  []findings.Finding{},
+		Analysis:  rd.analysis,
+		PageList:  rd.nodes,
 	}
 	a, c := rd.analysis, &r.Certainty
 	// A valid meta was found (else Open failed): the file's size, page

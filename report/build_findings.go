@@ -22,7 +22,7 @@ func findingInputs(r *Report, pin predict.Inputs) findings.Inputs {
 	if r.Predict != nil {
 		in.Prediction = *r.Predict
 	}
-	for i, m := range r.Meta.Metas {
+	for i, m := range r.Analysis.Meta.Metas {
 		in.MetaValid[i] = m.Valid
 	}
 	if r.Input.SnapshotHash != string(pages.SnapshotAbsent) {

@@ -67,7 +67,7 @@ func (x *PrefixDiff) changed() bool {
 }
 
 func side(r *Report) DiffSide {
-	s := DiffSide{Given: r.Input.Given, FileBytes: r.File.SizeBytes, DbSizeBytes: r.Pages.HighWaterBytes, InUseBytes: r.Pages.InUseBytes, FreePages: r.Pages.ByType.Free}
+	s := DiffSide{Given: r.Input.Given, FileBytes: r.Analysis.File.SizeBytes, DbSizeBytes: r.Analysis.Pages.HighWaterBytes, InUseBytes: r.Analysis.Pages.InUseBytes, FreePages: r.Analysis.Pages.ByType.Free}
 	c := r.Certainty
 	s.Certainty = &c
 	if m := r.MVCC; m != nil {

@@ -13,33 +13,12 @@ import (
 func (r *Report) HTMLData() HTMLData {
 	d := HTMLData{Title: "dbinspect: " + r.Input.Given}
 	a := r.Analysis
-	if m := r.MVCC; m != nil {
-		d.Subtitle = fmt.Sprintf("%s, revision %s, %s live keys", writtenBy(m), count(m.Revision), count(int64(m.LiveKeys)))
+	sum := summarize(r, r.Sections)
+	if k := sum.Keys; k != nil {
+		d.Subtitle = fmt.Sprintf("%s, revision %s, %s live keys", writtenByText(k), count(k.Revision), count(k.LiveKeys))
 	}
-	d.Summary = append(d.Summary,
-		KV{"file", fmt.Sprintf("%s (%s bytes), page size %s, txid %d", ibytes(a.File.SizeBytes), count(a.File.SizeBytes), ibytes(int64(a.File.PageSize)), a.Meta.TxID)},
-		KV{"in use", fmt.Sprintf("%s of %s high water (%s)", ibytes(a.Pages.InUseBytes), ibytes(a.Pages.HighWaterBytes), pct(a.Pages.InUseBytes, a.Pages.HighWaterBytes))},
-		KV{"snapshot SHA-256", r.Input.SnapshotHash},
-		KV{"certainty", certaintyLine(r)},
-	)
-	if m := r.MVCC; m != nil {
-		d.Summary = append(d.Summary,
-			KV{"revision", fmt.Sprintf("%s; %s", count(m.Revision), compactionLine(m))},
-			KV{"keys", fmt.Sprintf("%s live, %s deleted, %s revisions", count(int64(m.LiveKeys)), count(int64(m.DeletedKeys)), count(int64(m.TotalRevisions)))},
-		)
-	}
-	if f := r.Fragmentation; f != nil {
-		d.Summary = append(d.Summary, KV{"free space", f.Summary})
-	}
-	if p := r.Predict; p != nil {
-		startup := fmt.Sprintf("%s, RSS %s (%s with the raft log)", seconds(p.StartupSeconds), ibytes(p.RSSBytes), ibytes(p.RSSSteadyBytes))
-		if p.LowerBound {
-			startup = "at least " + startup + "; lower bounds: part of the file was not read or decoded"
-		}
-		d.Summary = append(d.Summary,
-			KV{"etcd " + p.Version + " startup", startup},
-			KV{"after defrag", ibytes(p.DefragSizeBytes)},
-		)
+	for _, l := range sum.Lines() {
+		d.Summary = append(d.Summary, KV{l.Label, l.Text})
 	}
 	for _, f := range r.Findings {
 		d.Findings = append(d.Findings, HTMLFinding{Severity: f.Severity, Code: f.Code, Message: f.Message, Advice: f.Advice})

@@ -18,7 +18,7 @@ import (
 // SchemaVersion is the version of the JSON document (docs/json-schema.md).
 // It changes only when a field changes meaning or disappears; new fields
 // may be added without changing it.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Version is dbinspect's own version.
 const Version = "0.1.0"
@@ -72,38 +72,33 @@ type Options struct {
 	TempDir defrag.TempDirFunc
 }
 
-// Report is the one model every renderer draws from.
+// Report is what Build read and computed: the one model every renderer
+// draws from (the JSON report is document(), the summary summarize()).
 type Report struct {
-	SchemaVersion int       `json:"schema_version"`
-	Tool          ToolInfo  `json:"tool"`
-	Input         InputInfo `json:"input"`
+	Input InputInfo
+	// Sections are what Build was asked for.
+	Sections Sections
 
-	// The page-level truth: file, meta, pages, buckets, freelist, problems.
-	*pages.Analysis
-
-	Fragmentation *freelist.Fragmentation `json:"fragmentation,omitempty"`
-	MVCC          *mvcc.Summary           `json:"mvcc,omitempty"`
-	Predict       *predict.Prediction     `json:"predict,omitempty"`
-	ExactDefrag   *defrag.ExactResult     `json:"exact_defrag,omitempty"`
-	Findings      []findings.Finding      `json:"findings"`
+	// Analysis is the page-level truth: file, meta, pages, buckets,
+	// freelist, problems.
+	Analysis      *pages.Analysis
+	Fragmentation *freelist.Fragmentation
+	MVCC          *mvcc.Summary
+	Predict       *predict.Prediction
+	ExactDefrag   *defrag.ExactResult
+	Findings      []findings.Finding
 
 	// Certainty separates what is known from what is partial on a damaged
 	// or changing file.
-	Certainty Certainty `json:"certainty"`
+	Certainty Certainty
 
 	// PageList is every node the walk read, for WritePageList (only with
-	// Options.PageList; not in the JSON).
-	PageList []pages.PageInfo `json:"-"`
+	// Options.PageList).
+	PageList []pages.PageInfo
 	// ExactRefused is why --exact was refused, or "": the CLI repeats it
 	// on stderr, where a script reading JSON on stdout still sees it (the
 	// JSON has it in certainty.partial).
-	ExactRefused string `json:"-"`
-}
-
-// ToolInfo names the program that wrote the report.
-type ToolInfo struct {
-	Name    string `json:"name"`
-	Version string `json:"version"`
+	ExactRefused string
 }
 
 // InputInfo describes what was read.

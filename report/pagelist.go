@@ -26,10 +26,10 @@ func WritePageList(w io.Writer, r *Report) error {
 	sort.Slice(nodes, func(i, j int) bool { return nodes[i].ID < nodes[j].ID })
 	pm := r.Analysis.PageMap
 	bucket := func(i int32) string {
-		if i < 0 || int(i) >= len(r.Buckets) {
+		if i < 0 || int(i) >= len(r.Analysis.Buckets) {
 			return "-"
 		}
-		if b := r.Buckets[i]; !b.IsRoot {
+		if b := r.Analysis.Buckets[i]; !b.IsRoot {
 			return b.Name
 		}
 		return "(root)"

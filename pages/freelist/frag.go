@@ -58,9 +58,6 @@ type Fragmentation struct {
 
 	Array   ArrayReport   `json:"array"`
 	Hashmap HashmapReport `json:"hashmap"`
-
-	// Summary is one plain sentence of interpretation.
-	Summary string `json:"summary"`
 }
 
 // SpanBucket is one histogram bar: spans of MinPages..MaxPages pages.
@@ -216,7 +213,6 @@ func Analyze(in Input, opts Options) Fragmentation {
 		Runs:          hashmapRunCosts(free, sizes, needs),
 	}
 	replayBoth(&fr, in, free, needs, opts)
-	fr.Summary = fr.summary()
 	return fr
 }
 

@@ -101,7 +101,7 @@ func testFragmentedFixture(t *testing.T, fx fixtures.Fixture) {
 	for _, row := range fr.Table() {
 		t.Logf("%-40s %-28s %s", row[0], row[1], row[2])
 	}
-	t.Log(fr.Summary)
+	t.Log(fr.Summary())
 }
 
 // Benchmarks run both models on the largest fixture's free space.

@@ -247,8 +247,8 @@ func TestAnalyzeFragmentationReproducible(t *testing.T) {
 	if a.Hashmap.EndSpansMin == a.Hashmap.EndSpansMax && a.Hashmap.EndLargestMin == a.Hashmap.EndLargestMax {
 		t.Error("four hashmap seeds left identical layouts; the arbitrary choice is not modelled")
 	}
-	if !strings.Contains(a.Summary, "array") || !strings.Contains(a.Summary, "hashmap") {
-		t.Errorf("summary does not compare the allocators: %q", a.Summary)
+	if !strings.Contains(a.Summary(), "array") || !strings.Contains(a.Summary(), "hashmap") {
+		t.Errorf("summary does not compare the allocators: %q", a.Summary())
 	}
 	if len(a.Table()) < 5 {
 		t.Errorf("table too short: %v", a.Table())
@@ -258,7 +258,7 @@ func TestAnalyzeFragmentationReproducible(t *testing.T) {
 			t.Errorf("JSON lacks %s", key)
 		}
 	}
-	t.Logf("%s", a.Summary)
+	t.Logf("%s", a.Summary())
 }
 
 func TestFragmentationIndex(t *testing.T) {
@@ -291,7 +291,7 @@ func TestAnalyzeFragmentationHostileInput(t *testing.T) {
 		{PageSize: 4096, HighWater: 1 << 40, Free: []pages.Span{{Start: 2, Len: 1 << 39}}, RunSizes: map[uint64]int64{1 << 38: 1}},
 	} {
 		fr := Analyze(in, Options{WriteBytes: 1 << 20, Seeds: []int64{1}})
-		if fr.Summary == "" {
+		if fr.Summary() == "" {
 			t.Errorf("no summary for %+v", in)
 		}
 	}
@@ -401,7 +401,7 @@ func TestFragmentationSummary(t *testing.T) {
 			[]string{"2% of the 51 free pages are in single-page spans (largest span 50 pages)", "can use 100%"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := Analyze(tc.in, Options{}).Summary
+			got := Analyze(tc.in, Options{}).Summary()
 			for _, w := range tc.want {
 				if !strings.Contains(got, w) {
 					t.Errorf("summary %q lacks %q", got, w)

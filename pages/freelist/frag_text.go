@@ -7,8 +7,9 @@ import (
 	"github.com/dustin/go-humanize"
 )
 
-// summary is the one-sentence interpretation.
-func (f Fragmentation) summary() string {
+// Summary is the one-sentence interpretation the text report prints
+// (words, so not in the JSON, which has the figures it is made of).
+func (f Fragmentation) Summary() string {
 	if f.FreePages == 0 {
 		return "The file has no free pages: every new page grows it."
 	}
