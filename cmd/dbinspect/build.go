@@ -103,3 +103,17 @@ func warnExactRefused(c *cmdEnv, r *report.Report) {
 		fmt.Fprintf(c.stderr, "dbinspect: %s\n", why)
 	}
 }
+
+// warnPartial says on stderr that a db was read only in part, and what
+// that means for the output (consequence): for output with no certainty of
+// its own (the page list), or to reach a script that reads stdout.
+func warnPartial(c *cmdEnv, r *report.Report, consequence string) {
+	if r.Certainty.Complete {
+		return
+	}
+	why := "it is damaged: part of it could not be read or decoded"
+	if r.Certainty.Changed != "" {
+		why = "it changed while it was read"
+	}
+	fmt.Fprintf(c.stderr, "dbinspect: %s: partial: %s, so %s; run 'dbinspect report %s' to see what is certain\n", r.Input.Given, why, consequence, r.Input.Given)
+}
