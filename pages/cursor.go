@@ -91,7 +91,7 @@ func (it *treeIter) readNode(id uint64, depth int) (node, error) {
 		return node{}, err
 	}
 	h := parseHeader(buf)
-	if h.Flags != flagBranch && h.Flags != flagLeaf {
+	if h.Flags != FlagBranch && h.Flags != FlagLeaf {
 		return node{}, formatErr(CodeBadPageType, id, -1, "tree node has type %s", h.Type())
 	}
 	if uint64(h.Overflow) >= hwm-id {
@@ -106,7 +106,7 @@ func (it *treeIter) readNode(id uint64, depth int) (node, error) {
 	}
 	ra.next = id + n
 	ra.sparse = false
-	if n > 1 && it.lenFn != nil && h.Flags == flagLeaf {
+	if n > 1 && it.lenFn != nil && h.Flags == FlagLeaf {
 		// Only the element array and the keys are needed, not the
 		// overflow pages the values fill.
 		k := (neededBytes(buf, n*ps) + ps - 1) / ps
@@ -127,7 +127,7 @@ func (it *treeIter) readNode(id uint64, depth int) (node, error) {
 			return node{}, err
 		}
 	}
-	if h.Flags == flagBranch {
+	if h.Flags == FlagBranch {
 		// A branch stays in use while its children are read through the
 		// same reader: keep a private copy.
 		if uint64(cap(it.bufs[depth])) < n*ps {
@@ -165,7 +165,7 @@ func (it *treeIter) walk(id uint64, depth int) error {
 		it.damaged(fe.Code, fe.PageID, "%s", fe.Msg)
 		return nil
 	}
-	if nd.h.Flags == flagBranch {
+	if nd.h.Flags == FlagBranch {
 		for i := 0; i < nd.count(); i++ {
 			_, child, _ := nd.branch(i) // the child id is readable even if the key is not
 			if err := it.walk(child, depth+1); err != nil {
@@ -197,7 +197,7 @@ func (it *treeIter) leafPage(nd node, id uint64) error {
 		it.last = append(it.last[:0], k...)
 		it.has = true
 		if it.leafFn != nil {
-			if flags&bucketLeafFlag == 0 {
+			if flags&BucketLeafFlag == 0 {
 				it.leafKeys = append(it.leafKeys, k)
 				it.leafValues = append(it.leafValues, v)
 			}
@@ -234,7 +234,7 @@ func (it *treeIter) bucket(value []byte, page uint64) error {
 	}
 	if inline != nil {
 		nd, err := newNode(inline)
-		if err == nil && nd.h.Flags != flagLeaf {
+		if err == nil && nd.h.Flags != FlagLeaf {
 			err = errors.New("inline bucket page is " + nd.h.Type())
 		}
 		if err != nil {
@@ -255,7 +255,7 @@ func (it *treeIter) bucket(value []byte, page uint64) error {
 // rootBuckets calls fn for each root-level bucket element.
 func (f *File) rootBuckets(fn func(name, value []byte) error) error {
 	it := f.newTreeIter(func(flags uint32, k, v []byte) error {
-		if flags&bucketLeafFlag == 0 {
+		if flags&BucketLeafFlag == 0 {
 			return nil
 		}
 		return fn(k, v)
@@ -286,7 +286,7 @@ var errStop = errors.New("stop")
 func (f *File) ForEach(bucket string, fn func(k, v []byte) error) error {
 	return f.forEach(bucket, func(it *treeIter) {
 		it.fn = func(flags uint32, k, v []byte) error {
-			if flags&bucketLeafFlag != 0 {
+			if flags&BucketLeafFlag != 0 {
 				return nil
 			}
 			return fn(k, v)
@@ -328,7 +328,7 @@ func forEachLeafOf(src KVReader, bucket string, fn func(keys, values [][]byte) e
 func (f *File) ForEachLen(bucket string, fn func(k []byte, vlen int) error) error {
 	return f.forEach(bucket, func(it *treeIter) {
 		it.lenFn = func(flags uint32, k []byte, vlen int) error {
-			if flags&bucketLeafFlag != 0 {
+			if flags&BucketLeafFlag != 0 {
 				return nil
 			}
 			return fn(k, vlen)
@@ -374,7 +374,7 @@ func (f *File) LeafPageOf(bucket string, key []byte) (uint64, error) {
 		if err != nil {
 			return 0, err
 		}
-		if nd.h.Flags == flagLeaf {
+		if nd.h.Flags == FlagLeaf {
 			return id, nil
 		}
 		// The last child whose first key is at or below key, else the first.

@@ -12,43 +12,43 @@ import (
 	"strings"
 )
 
-// HTMLData is everything the HTML page draws. The CLI fills it from the
+// htmlData is everything the HTML page draws. The CLI fills it from the
 // report model in one function; the page layer only lays it out, so it can
 // be golden-tested without a database. Every string is user data as far as
 // the page is concerned (key names, prefixes): html/template escapes it.
-type HTMLData struct {
+type htmlData struct {
 	Title    string // the file name, say
 	Subtitle string // etcd version, revision, when it was read...
 
-	Summary  []KV          // the one-screen summary, in order
-	Findings []HTMLFinding // most severe first
+	Summary  []kvRow       // the one-screen summary, in order
+	Findings []htmlFinding // most severe first
 
-	PageMap PageMapData // every page of the file, coloured by what holds it
+	PageMap pageMapView // every page of the file, coloured by what holds it
 
 	// FreeSpanHistogram has one bar per span-length bucket ("1", "2-3",
 	// "4-7"...): Value is the number of free spans, Value2 the pages in them.
-	FreeSpanHistogram []Bar
+	FreeSpanHistogram []bar
 	// Prefixes are the key prefixes, largest first.
-	Prefixes []PrefixBar
+	Prefixes []prefixBar
 	// RevisionsPerKey has one bar per bucket of revisions per key: Value is
 	// the number of keys, Value2 (optional) the revisions they hold.
-	RevisionsPerKey []Bar
+	RevisionsPerKey []bar
 	// RevisionsPerKeySeries names what Value and Value2 of RevisionsPerKey
 	// count, when they are not keys and revisions (say, percentiles given
 	// as {"revisions per key"}).
 	RevisionsPerKeySeries []string
 	// Waterfall is the file size and what it would shrink to, largest first
 	// (file, in use, after compaction and defrag, after defrag...); bytes.
-	Waterfall []Bar
+	Waterfall []bar
 	// StartupBreakdown has one stacked bar per etcd version: the steps of
 	// startup in seconds.
-	StartupBreakdown []StackedBar
+	StartupBreakdown []stackedBar
 	// MemoryBreakdown has one stacked bar per etcd version: mmap resident,
 	// treeIndex, raft log... in bytes.
-	MemoryBreakdown []StackedBar
+	MemoryBreakdown []stackedBar
 
 	// Tables carry every further figure of the text report.
-	Tables []HTMLTable
+	Tables []htmlTable
 
 	// JSON, when set, is the full JSON report; it is embedded as a
 	// <script type="application/json" id="report-json"> for tools and shown
@@ -56,21 +56,21 @@ type HTMLData struct {
 	JSON []byte
 }
 
-// KV is one labelled figure.
-type KV struct {
+// kvRow is one labelled figure.
+type kvRow struct {
 	Label, Value string
 }
 
-// HTMLFinding is one finding. Severity is "critical", "warning" or "info"
+// htmlFinding is one finding. Severity is "critical", "warning" or "info"
 // (anything else is shown unstyled).
-type HTMLFinding struct {
+type htmlFinding struct {
 	Severity, Code, Message, Advice string
 }
 
-// Bar is one bar of a chart. Value sets the length; Text, when set, is
+// bar is one bar of a chart. Value sets the length; Text, when set, is
 // printed instead of the value formatted in the chart's unit. Value2 and
 // Text2 are the second series of charts that have one.
-type Bar struct {
+type bar struct {
 	Label  string
 	Value  float64
 	Text   string
@@ -78,33 +78,33 @@ type Bar struct {
 	Text2  string
 }
 
-// StackedBar is one bar made of named segments; segments with the same
+// stackedBar is one bar made of named segments; segments with the same
 // label get the same colour in every bar of a chart.
-type StackedBar struct {
+type stackedBar struct {
 	Label    string
-	Segments []Segment
+	Segments []segment
 	Text     string // printed after the bar instead of the formatted total
 }
 
-// Segment is one part of a StackedBar.
-type Segment struct {
+// segment is one part of a stackedBar.
+type segment struct {
 	Label string
 	Value float64
 }
 
-// PrefixBar is one key prefix: bytes of the live revisions and of the
+// prefixBar is one key prefix: bytes of the live revisions and of the
 // history (superseded and deleted revisions), and counts. ShareOfFile is
 // live + history bytes over the db size (etcd's DbSize); 0 is not shown.
-type PrefixBar struct {
+type prefixBar struct {
 	Name                    string
 	LiveBytes, HistoryBytes uint64
 	Keys, Revisions         uint64
 	ShareOfFile             float64
 }
 
-// HTMLTable is a titled table. Numeric marks right-aligned columns; ID,
+// htmlTable is a titled table. Numeric marks right-aligned columns; ID,
 // when set, is the table element's id.
-type HTMLTable struct {
+type htmlTable struct {
 	ID      string
 	Caption string
 	Header  []string
@@ -118,7 +118,7 @@ var htmlTemplates embed.FS
 var htmlPage = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
 	"num":      svgNum,
 	"sevClass": htmlSeverityClass,
-	"numeric": func(t HTMLTable, i int) bool {
+	"numeric": func(t htmlTable, i int) bool {
 		return i < len(t.Numeric) && t.Numeric[i]
 	},
 }).ParseFS(htmlTemplates, "templates/*.tmpl"))
@@ -131,7 +131,7 @@ const htmlScript = `document.documentElement.setAttribute("data-viewer","ready")
 
 // htmlView is what the template sees: the input plus the laid-out charts.
 type htmlView struct {
-	HTMLData
+	htmlData
 	JSONText   template.JS
 	Script     template.JS
 	CSP        template.HTMLAttr
@@ -139,11 +139,11 @@ type htmlView struct {
 	PageMapSVG svgChart
 }
 
-// WriteHTML writes d as one self-contained HTML page: inline CSS and SVG, the
+// writeHTML writes d as one self-contained HTML page: inline CSS and SVG, the
 // page map as an embedded PNG, no external resources, and a
 // Content-Security-Policy that forbids loading any.
-func WriteHTML(w io.Writer, d HTMLData) error {
-	v := htmlView{HTMLData: d, Script: template.JS(htmlScript)}
+func writeHTML(w io.Writer, d htmlData) error {
+	v := htmlView{htmlData: d, Script: template.JS(htmlScript)}
 	sum := sha256.Sum256([]byte(htmlScript))
 	// Nothing may load from anywhere: images are data: URIs, styles inline,
 	// and the one script is allowed by its hash.
@@ -174,7 +174,7 @@ func WriteHTML(w io.Writer, d HTMLData) error {
 }
 
 // htmlCharts lays out every chart but the page map, in page order.
-func htmlCharts(d HTMLData) []svgChart {
+func htmlCharts(d htmlData) []svgChart {
 	return []svgChart{
 		waterfallChart("chart-waterfall", "Size and what it shrinks to",
 			"How much of the file holds data, and what compaction and defrag would give back.", d.Waterfall),

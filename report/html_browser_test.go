@@ -82,11 +82,11 @@ func htmlTail(s string, n int) string {
 	return s
 }
 
-func htmlWritePage(t *testing.T, dir, name string, d HTMLData) string {
+func htmlWritePage(t *testing.T, dir, name string, d htmlData) string {
 	t.Helper()
 	path := filepath.Join(dir, name)
 	var buf bytes.Buffer
-	if err := WriteHTML(&buf, d); err != nil {
+	if err := writeHTML(&buf, d); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {

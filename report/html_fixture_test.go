@@ -8,11 +8,12 @@ import (
 	"testing"
 
 	"github.com/dbinspect/dbinspect/internal/fixtures"
+	"github.com/dbinspect/dbinspect/internal/golden"
 	"github.com/dbinspect/dbinspect/mvcc"
 )
 
 // htmlFromFixture builds the full report of a real etcd file and renders it.
-func htmlFromFixture(t *testing.T, f fixtures.Fixture, redact bool) (HTMLData, string) {
+func htmlFromFixture(t *testing.T, f fixtures.Fixture, redact bool) (htmlData, string) {
 	t.Helper()
 	mo := mvcc.DefaultOptions()
 	mo.RedactKeys = redact
@@ -21,10 +22,10 @@ func htmlFromFixture(t *testing.T, f fixtures.Fixture, redact bool) (HTMLData, s
 	if err != nil {
 		t.Fatalf("%s: Build: %v", f.Name, err)
 	}
-	d := r.HTMLData()
+	d := r.htmlPageData()
 	var buf bytes.Buffer
-	if err := WriteHTML(&buf, d); err != nil {
-		t.Fatalf("%s: WriteHTML: %v", f.Name, err)
+	if err := writeHTML(&buf, d); err != nil {
+		t.Fatalf("%s: writeHTML: %v", f.Name, err)
 	}
 	return d, buf.String()
 }
@@ -96,7 +97,7 @@ func TestHTMLFromFixtures(t *testing.T) {
 }
 
 // TestHTMLFixtureInChromium opens a real file's report in the browser and
-// keeps the screenshot. With -update-html it becomes docs/html-report.png,
+// keeps the screenshot. With -update it becomes docs/html-report.png,
 // the README's picture.
 func TestHTMLFixtureInChromium(t *testing.T) {
 	if testing.Short() {
@@ -123,7 +124,7 @@ func TestHTMLFixtureInChromium(t *testing.T) {
 	if colours, _ := htmlScreenshotStats(img); colours < 50 {
 		t.Errorf("screenshot has %d distinct colours: the page did not render", colours)
 	}
-	if htmlUpdating() {
+	if golden.Updating() {
 		data, err := os.ReadFile(shot)
 		if err != nil {
 			t.Fatal(err)

@@ -14,33 +14,33 @@ import (
 	"strconv"
 )
 
-// PageMapData is every page of the file in order, as runs of pages of one
+// pageMapView is every page of the file in order, as runs of pages of one
 // class. Pages not covered by any run are drawn as "not classified".
-type PageMapData struct {
+type pageMapView struct {
 	PageSize uint32
 	// Pages is the number of pages the file holds (its size over the page
 	// size), including the unallocated tail past the high-water mark.
 	Pages   uint64
-	Classes []PageClass
+	Classes []pageClass
 	// Runs need not be sorted; overlaps are resolved in favour of the run
 	// that starts first, and anything past Pages is ignored.
-	Runs []PageRun
+	Runs []pageRun
 }
 
-// PageClass is one colour of the map: a bucket's branch or leaf pages, its
+// pageClass is one colour of the map: a bucket's branch or leaf pages, its
 // overflow, meta, freelist, free, or the unallocated tail. Color is
 // "#rrggbb"; when empty, "free" classes are red, the names "meta",
 // "freelist" and "unallocated" get dark grey, grey and light grey, and the
 // others take the palette in order. Free marks the free pages, which the
 // downsampled map keeps visible.
-type PageClass struct {
+type pageClass struct {
 	Name  string
 	Color string
 	Free  bool
 }
 
-// PageRun is Len pages from page id Start, all of class Classes[Class].
-type PageRun struct {
+// pageRun is Len pages from page id Start, all of class Classes[Class].
+type pageRun struct {
 	Start, Len uint64
 	Class      uint8
 }
@@ -102,7 +102,7 @@ func newPageMapGeometry(pages uint64) pageMapGeometry {
 }
 
 // pageMapColors resolves each class's colour and says which are free.
-func pageMapColors(classes []PageClass) ([]color.NRGBA, error) {
+func pageMapColors(classes []pageClass) ([]color.NRGBA, error) {
 	out := make([]color.NRGBA, len(classes))
 	next := 0
 	for i, c := range classes {
@@ -143,9 +143,9 @@ func hexColor(c color.NRGBA) string { return fmt.Sprintf("#%02x%02x%02x", c.R, c
 // pageMapSweep calls emit for every cell in order with its page count per
 // class (index len(classes) is "not classified"), in time linear in cells
 // plus runs.
-func pageMapSweep(d PageMapData, g pageMapGeometry, emit func(cell uint64, counts []uint64, pages uint64)) {
+func pageMapSweep(d pageMapView, g pageMapGeometry, emit func(cell uint64, counts []uint64, pages uint64)) {
 	runs := slices.Clone(d.Runs)
-	slices.SortStableFunc(runs, func(a, b PageRun) int { return cmp.Compare(a.Start, b.Start) })
+	slices.SortStableFunc(runs, func(a, b pageRun) int { return cmp.Compare(a.Start, b.Start) })
 	unclassified := len(d.Classes)
 	counts := make([]uint64, unclassified+1)
 	var cur uint64
@@ -190,7 +190,7 @@ func pageMapSweep(d PageMapData, g pageMapGeometry, emit func(cell uint64, count
 
 // pageMapPNG draws the map and returns the PNG and the pages per class
 // (the last entry is "not classified").
-func pageMapPNG(d PageMapData, g pageMapGeometry, colors []color.NRGBA) ([]byte, []uint64, error) {
+func pageMapPNG(d pageMapView, g pageMapGeometry, colors []color.NRGBA) ([]byte, []uint64, error) {
 	img := image.NewNRGBA(image.Rect(0, 0, g.cols*g.cell, g.rows*g.cell))
 	totals := make([]uint64, len(d.Classes)+1)
 	all := append(slices.Clone(colors), pageMapUnclassifed)
@@ -232,7 +232,7 @@ func blend(a, b color.NRGBA, t float64) color.NRGBA {
 
 // pageMapChart lays the PNG out in an SVG with byte offsets down the left
 // and a legend of every class present, with its pages.
-func pageMapChart(d PageMapData) (svgChart, error) {
+func pageMapChart(d pageMapView) (svgChart, error) {
 	c := svgChart{ID: "chart-page-map", Title: "Page map",
 		Desc:  "Every page of the file in order, left to right and top to bottom, coloured by what holds it. Free pages are red: scattered red is fragmentation.",
 		Width: svgWidth}

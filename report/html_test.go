@@ -2,32 +2,20 @@ package report
 
 import (
 	"bytes"
-	"flag"
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/dbinspect/dbinspect/internal/golden"
 )
 
-// -update-html rewrites the HTML golden file; a package-wide -update flag,
-// if another test file defines one, does too.
-var updateHTML = flag.Bool("update-html", false, "rewrite report/testdata/html golden files")
-
-func htmlUpdating() bool {
-	if *updateHTML {
-		return true
-	}
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
-func htmlRender(t *testing.T, d HTMLData) string {
+func htmlRender(t *testing.T, d htmlData) string {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := WriteHTML(&buf, d); err != nil {
+	if err := writeHTML(&buf, d); err != nil {
 		t.Fatalf("WriteHTML: %v", err)
 	}
 	return buf.String()
@@ -36,61 +24,20 @@ func htmlRender(t *testing.T, d HTMLData) string {
 func TestWriteHTMLGolden(t *testing.T) {
 	tests := []struct {
 		name string
-		data HTMLData
+		data htmlData
 	}{
 		{"sample", htmlSampleData()},
-		{"empty", HTMLData{Title: "empty.db"}},
+		{"empty", htmlData{Title: "empty.db"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := htmlRender(t, tt.data)
-			path := filepath.Join("testdata", "html", tt.name+".golden.html")
-			if htmlUpdating() {
-				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./report -run TestWriteHTMLGolden -update-html to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("HTML differs from %s; if the change is intended, rerun with -update-html and review the diff.\n%s",
-					path, htmlFirstDifference(string(want), got))
-			}
+			golden.Check(t, filepath.Join("testdata", "html", tt.name+".golden.html"), []byte(got))
 			if again := htmlRender(t, tt.data); again != got {
 				t.Errorf("two renders of the same data differ: the page is not deterministic")
 			}
 		})
 	}
-}
-
-// firstDifference shows the first differing line of two texts.
-func htmlFirstDifference(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < max(len(w), len(g)); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return "line " + strconv.Itoa(i+1) + ":\n want: " + htmlClip(wl) + "\n  got: " + htmlClip(gl)
-		}
-	}
-	return ""
-}
-
-func htmlClip(s string) string {
-	if len(s) > 300 {
-		return s[:300] + "…"
-	}
-	return s
 }
 
 func TestWriteHTMLStructure(t *testing.T) {
@@ -127,13 +74,13 @@ func TestWriteHTMLEscapesUserData(t *testing.T) {
 	d := htmlSampleData()
 	d.Title = evil
 	d.Subtitle = evil
-	d.Summary = append(d.Summary, KV{evil, evil})
-	d.Findings = append(d.Findings, HTMLFinding{Severity: evil, Code: evil, Message: evil, Advice: evil})
-	d.Prefixes = append(d.Prefixes, PrefixBar{Name: evil, LiveBytes: 1, Keys: 1, Revisions: 1})
-	d.FreeSpanHistogram = append(d.FreeSpanHistogram, Bar{Label: evil, Value: 1, Text: evil})
-	d.StartupBreakdown = append(d.StartupBreakdown, StackedBar{Label: evil, Segments: []Segment{{evil, 1}}})
+	d.Summary = append(d.Summary, kvRow{evil, evil})
+	d.Findings = append(d.Findings, htmlFinding{Severity: evil, Code: evil, Message: evil, Advice: evil})
+	d.Prefixes = append(d.Prefixes, prefixBar{Name: evil, LiveBytes: 1, Keys: 1, Revisions: 1})
+	d.FreeSpanHistogram = append(d.FreeSpanHistogram, bar{Label: evil, Value: 1, Text: evil})
+	d.StartupBreakdown = append(d.StartupBreakdown, stackedBar{Label: evil, Segments: []segment{{evil, 1}}})
 	d.PageMap.Classes[3].Name = evil
-	d.Tables = append(d.Tables, HTMLTable{Caption: evil, Header: []string{evil}, Rows: [][]string{{evil}}})
+	d.Tables = append(d.Tables, htmlTable{Caption: evil, Header: []string{evil}, Rows: [][]string{{evil}}})
 	d.JSON = []byte(`{"key":"` + strings.ReplaceAll(evil, "/", `\/`) + `","raw":"</script><script>alert(2)</script>"}`)
 	out := htmlRender(t, d)
 	if strings.Contains(out, "alert(1)</script>") || strings.Contains(out, "<script>alert") {
@@ -154,18 +101,18 @@ func TestWriteHTMLEscapesUserData(t *testing.T) {
 func TestWriteHTMLRejects(t *testing.T) {
 	tests := []struct {
 		name string
-		edit func(*HTMLData)
+		edit func(*htmlData)
 		want string
 	}{
-		{"invalid JSON", func(d *HTMLData) { d.JSON = []byte(`{"a":`) }, "not valid JSON"},
-		{"bad colour", func(d *HTMLData) { d.PageMap.Classes[0].Color = `red" onload="x` }, "not #rrggbb"},
-		{"absurd page count", func(d *HTMLData) { d.PageMap.Pages = 1 << 60 }, "more than any file"},
+		{"invalid JSON", func(d *htmlData) { d.JSON = []byte(`{"a":`) }, "not valid JSON"},
+		{"bad colour", func(d *htmlData) { d.PageMap.Classes[0].Color = `red" onload="x` }, "not #rrggbb"},
+		{"absurd page count", func(d *htmlData) { d.PageMap.Pages = 1 << 60 }, "more than any file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := htmlSampleData()
 			tt.edit(&d)
-			err := WriteHTML(&bytes.Buffer{}, d)
+			err := writeHTML(&bytes.Buffer{}, d)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("WriteHTML error = %v, want one containing %q", err, tt.want)
 			}
@@ -177,13 +124,13 @@ func TestWriteHTMLRejects(t *testing.T) {
 // negatives, beyond uint64) are drawn as zero, never as broken geometry.
 func TestWriteHTMLOddNumbers(t *testing.T) {
 	odd := []float64{math.NaN(), math.Inf(1), math.Inf(-1), -5, 1e300, math.MaxFloat64}
-	d := HTMLData{Title: "odd"}
+	d := htmlData{Title: "odd"}
 	for i, v := range odd {
 		label := strconv.Itoa(i)
-		d.Waterfall = append(d.Waterfall, Bar{Label: label, Value: v})
-		d.FreeSpanHistogram = append(d.FreeSpanHistogram, Bar{Label: label, Value: v, Value2: v})
-		d.StartupBreakdown = append(d.StartupBreakdown, StackedBar{Label: label, Segments: []Segment{{"a", v}, {"b", 1}}})
-		d.MemoryBreakdown = append(d.MemoryBreakdown, StackedBar{Label: label, Segments: []Segment{{"a", v}}})
+		d.Waterfall = append(d.Waterfall, bar{Label: label, Value: v})
+		d.FreeSpanHistogram = append(d.FreeSpanHistogram, bar{Label: label, Value: v, Value2: v})
+		d.StartupBreakdown = append(d.StartupBreakdown, stackedBar{Label: label, Segments: []segment{{"a", v}, {"b", 1}}})
+		d.MemoryBreakdown = append(d.MemoryBreakdown, stackedBar{Label: label, Segments: []segment{{"a", v}}})
 	}
 	out := htmlRender(t, d)
 	for _, bad := range []string{"NaN", "Inf", `="-`} {
@@ -196,9 +143,9 @@ func TestWriteHTMLOddNumbers(t *testing.T) {
 // TestStackedChartLegend: a step that is zero in every version gets no
 // legend entry, and a label keeps its colour across bars.
 func TestStackedChartLegend(t *testing.T) {
-	c := stackedChart("x", "x", "x", []StackedBar{
-		{Label: "3.5", Segments: []Segment{{"open", 1}, {"never", 0}, {"index", 2}}},
-		{Label: "3.6", Segments: []Segment{{"index", 2}, {"open", 1}}},
+	c := stackedChart("x", "x", "x", []stackedBar{
+		{Label: "3.5", Segments: []segment{{"open", 1}, {"never", 0}, {"index", 2}}},
+		{Label: "3.6", Segments: []segment{{"index", 2}, {"open", 1}}},
 	}, svgUnitSeconds)
 	var legend []string
 	fill := map[string]string{}

@@ -24,18 +24,18 @@ type RenderOptions struct {
 func Render(w io.Writer, r *Report, o RenderOptions) error {
 	switch o.Format {
 	case "", "text":
-		return WriteText(w, r, o)
+		return writeText(w, r, o)
 	case "json":
-		return WriteJSON(w, r)
+		return writeJSON(w, r)
 	case "html":
-		return WriteHTML(w, r.HTMLData())
+		return writeHTML(w, r.htmlPageData())
 	}
 	return fmt.Errorf("unknown output format %q: want text, json or html", o.Format)
 }
 
-// WriteJSON writes the report as one indented JSON document whose fields
+// writeJSON writes the report as one indented JSON document whose fields
 // are described in docs/json-schema.md.
-func WriteJSON(w io.Writer, r *Report) error {
+func writeJSON(w io.Writer, r *Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)

@@ -34,10 +34,10 @@ func TestSummaryIsOneViewModel(t *testing.T) {
 				t.Fatalf("the summary lacks figures to compare: %+v", sum)
 			}
 			var text, js, page bytes.Buffer
-			if err := WriteText(&text, r, RenderOptions{Sections: r.Sections}); err != nil {
+			if err := writeText(&text, r, RenderOptions{Sections: r.Sections}); err != nil {
 				t.Fatal(err)
 			}
-			if err := WriteJSON(&js, r); err != nil {
+			if err := writeJSON(&js, r); err != nil {
 				t.Fatal(err)
 			}
 			if err := Render(&page, r, RenderOptions{Format: "html", Sections: r.Sections}); err != nil {

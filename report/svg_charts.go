@@ -27,7 +27,7 @@ func (c *svgChart) svgRowLabel(labelW, y float64, label string) {
 
 // histogramChart draws one row per bucket, with the second series (when any
 // bar has one) in its own panel on the right, each panel on its own scale.
-func histogramChart(id, title, desc string, bars []Bar, name1, name2 string, u svgUnit) svgChart {
+func histogramChart(id, title, desc string, bars []bar, name1, name2 string, u svgUnit) svgChart {
 	c := svgChart{ID: id, Title: title, Desc: desc, Width: svgWidth}
 	if len(bars) == 0 {
 		c.Empty = svgNoData
@@ -77,7 +77,7 @@ func (c *svgChart) svgBar(x, y, w float64, fill, tip, value string) {
 
 // waterfallChart draws each size as a bar on the scale of the largest, with
 // what it gives back against the first bar (the file) drawn hollow.
-func waterfallChart(id, title, desc string, bars []Bar) svgChart {
+func waterfallChart(id, title, desc string, bars []bar) svgChart {
 	c := svgChart{ID: id, Title: title, Desc: desc, Width: svgWidth}
 	if len(bars) == 0 {
 		c.Empty = svgNoData
@@ -117,7 +117,7 @@ func waterfallChart(id, title, desc string, bars []Bar) svgChart {
 
 // stackedChart draws one bar per row made of segments; a segment label has
 // the same colour in every row, shown in the legend.
-func stackedChart(id, title, desc string, bars []StackedBar, u svgUnit) svgChart {
+func stackedChart(id, title, desc string, bars []stackedBar, u svgUnit) svgChart {
 	c := svgChart{ID: id, Title: title, Desc: desc, Width: svgWidth}
 	if len(bars) == 0 {
 		c.Empty = svgNoData
@@ -170,7 +170,7 @@ func stackedChart(id, title, desc string, bars []StackedBar, u svgUnit) svgChart
 
 // prefixChart draws each prefix's live and history bytes as one stacked bar
 // with its keys and revisions after it.
-func prefixChart(id, title, desc string, prefixes []PrefixBar) svgChart {
+func prefixChart(id, title, desc string, prefixes []prefixBar) svgChart {
 	c := svgChart{ID: id, Title: title, Desc: desc, Width: svgWidth}
 	if len(prefixes) == 0 {
 		c.Empty = svgNoData
@@ -215,7 +215,7 @@ func prefixChart(id, title, desc string, prefixes []PrefixBar) svgChart {
 
 // prefixValueText is what a prefix bar prints after it: bytes, keys,
 // revisions and, when known, the share of the file.
-func prefixValueText(p PrefixBar) string {
+func prefixValueText(p prefixBar) string {
 	text := fmt.Sprintf("%s · %s keys · %s revs", svgUnitBytes.format(float64(p.LiveBytes)+float64(p.HistoryBytes)),
 		svgUnitCount.format(float64(p.Keys)), svgUnitCount.format(float64(p.Revisions)))
 	if f := svgFinite(p.ShareOfFile); f > 0 {

@@ -63,8 +63,8 @@ func (t *textWriter) severity(s string) string {
 	return "\x1b[36m" + label + "\x1b[0m"
 }
 
-// WriteText writes the human report: a one-screen summary, then sections.
-func WriteText(w io.Writer, r *Report, o RenderOptions) error {
+// writeText writes the human report: a one-screen summary, then sections.
+func writeText(w io.Writer, r *Report, o RenderOptions) error {
 	t := &textWriter{w: w, color: o.Color}
 	s := o.Sections
 	if s.CheckOnly {
