@@ -2,7 +2,6 @@ package main
 
 import (
 	"github.com/dbinspect/dbinspect/report"
-	"github.com/spf13/pflag"
 )
 
 func predictCommand() *command {
@@ -23,13 +22,7 @@ Examples:
   dbinspect predict db
   dbinspect predict --quota-backend-bytes 8GiB --disk-read-mbps 200 db
   dbinspect predict --exact db        # also defragment a private temp copy`,
-		flags: func(fs *pflag.FlagSet, o *cliOptions) {
-			o.addOutput(fs, true)
-			o.addKeys(fs)
-			o.addFrag(fs)
-			o.addPredict(fs)
-			o.addFailOn(fs)
-		},
+		flags: reportFlags,
 		run: func(c *cmdEnv, args []string) error {
 			return buildAndRender(c, args, report.PredictSections)
 		},

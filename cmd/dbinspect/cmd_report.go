@@ -22,15 +22,19 @@ Examples:
   dbinspect report -o json --redact-keys snapshot.db > report.json
   dbinspect report -o html backup.db.gz > report.html
   dbinspect report --fail-on critical db || echo "needs attention"`,
-		flags: func(fs *pflag.FlagSet, o *cliOptions) {
-			o.addOutput(fs, true)
-			o.addKeys(fs)
-			o.addFrag(fs)
-			o.addPredict(fs)
-			o.addFailOn(fs)
-		},
+		flags: reportFlags,
 		run: func(c *cmdEnv, args []string) error {
 			return buildAndRender(c, args, report.AllSections)
 		},
 	}
+}
+
+// reportFlags are report's flags, and predict's: predict needs every input
+// of the report.
+func reportFlags(fs *pflag.FlagSet, o *cliOptions) {
+	o.addOutput(fs, true)
+	o.addKeys(fs)
+	o.addFrag(fs)
+	o.addPredict(fs)
+	o.addFailOn(fs)
 }

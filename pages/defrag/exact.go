@@ -55,7 +55,7 @@ var ErrExactRefused = errors.New("exact defrag refused")
 func Exact(path string, o ExactOptions) (*ExactResult, error) {
 	mkdir := o.TempDir
 	if mkdir == nil {
-		mkdir = osTempDir
+		mkdir = OSTempDir
 	}
 	dir, remove, err := mkdir("dbinspect-defrag-*")
 	if err != nil {
@@ -112,7 +112,9 @@ func Exact(path string, o ExactOptions) (*ExactResult, error) {
 	return res, nil
 }
 
-func osTempDir(pattern string) (string, func(), error) {
+// OSTempDir is the TempDirFunc used when none is given: os.MkdirTemp in
+// the system temp dir, removed with os.RemoveAll.
+func OSTempDir(pattern string) (string, func(), error) {
 	d, err := os.MkdirTemp("", pattern)
 	if err != nil {
 		return "", nil, err

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
-	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -39,7 +38,7 @@ type Step struct {
 	Seconds float64 `json:"seconds"`
 }
 
-// Calibrate measures on this machine the kinds of work etcd does at startup
+// Measure measures on this machine the kinds of work etcd does at startup
 // and during defrag, and returns coefficients for the models. Coefficients
 // it cannot measure without etcd (fixed start, heap factor) keep the
 // reference values. Scratch files are removed before it returns.
@@ -49,10 +48,7 @@ func Measure(opts Options) (Calibration, []Step, error) {
 	}
 	mkdir := opts.TempDir
 	if mkdir == nil {
-		mkdir = func(pattern string) (string, func(), error) {
-			d, err := os.MkdirTemp("", pattern)
-			return d, func() { os.RemoveAll(d) }, err
-		}
+		mkdir = defrag.OSTempDir
 	}
 	dir, remove, err := mkdir("dbinspect-calibrate-*")
 	if err != nil {
@@ -77,21 +73,23 @@ func Measure(opts Options) (Calibration, []Step, error) {
 	}
 	n := func(base int) int { return max(int(float64(base)*opts.Scale), 1000) }
 
-	err = step("populate", func() (string, float64, error) {
-		size := int64(n(128 << 20))
-		perByte, secs, err := measurePopulate(filepath.Join(dir, "populate"), size)
-		c.PopulateSecondsPerByte = perByte
-		return fmt.Sprintf("map %d bytes of a cached file with MAP_POPULATE (read on other systems)", size), secs, err
-	})
-	if err == nil {
-		err = step("page walk", func() (string, float64, error) {
+	// The steps run in order; the first that fails ends the calibration.
+	work := []struct {
+		name string
+		fn   func() (string, float64, error)
+	}{
+		{"populate", func() (string, float64, error) {
+			size := int64(n(128 << 20))
+			perByte, secs, err := measurePopulate(filepath.Join(dir, "populate"), size)
+			c.PopulateSecondsPerByte = perByte
+			return fmt.Sprintf("map %d bytes of a cached file with MAP_POPULATE (read on other systems)", size), secs, err
+		}},
+		{"page walk", func() (string, float64, error) {
 			perPage, perElem, secs := measureWalk(n(40000))
 			c.WalkSecondsPerPage, c.WalkSecondsPerElement = perPage, perElem
 			return "visit 4 KiB leaf pages, record each in a map, compare every key with the previous", secs, nil
-		})
-	}
-	if err == nil {
-		err = step("restore", func() (string, float64, error) {
+		}},
+		{"restore", func() (string, float64, error) {
 			perRev, perByte, perKey, secs := measureRestore(n(200000))
 			c.RestoreSecondsPerRevision, c.RestoreSecondsPerByte, c.BtreeSecondsPerInsert = perRev, perByte, perKey
 			// etcd's restore looks up every revision that misses its key
@@ -114,38 +112,32 @@ func Measure(opts Options) (Calibration, []Step, error) {
 			c.KeyCacheSecondsPerMiss = perMiss
 			return fmt.Sprintf("mvccpb.KeyValue.Unmarshal, string(key), key cache lookup and revision append per revision; "+
 				"B-tree (degree 32) insert per key; a key-cache-missing revision (unmarshal, tree Get, revision append) in heaps of etcd-shaped treeIndexes of %d and %d keys, over the small-heap cost; key cache evictions", small, large), secs + s1 + s2 + s3, nil
-		})
-	}
-	if err == nil {
-		err = step("btree interface items", func() (string, float64, error) {
+		}},
+		{"btree interface items", func() (string, float64, error) {
 			f, secs := measureBtreeInterfaceFactor(n(200000))
 			c.BtreeInterfaceFactor = f
 			return "the same inserts with interface items (etcd 3.5, google/btree v1.0.1) over generic ones", secs, nil
-		})
-	}
-	if err == nil {
-		err = step("leases", func() (string, float64, error) {
+		}},
+		{"leases", func() (string, float64, error) {
 			perLease, perKey, secs := measureLeases(n(100000))
 			c.LeaseSecondsPerLease, c.LeaseSecondsPerKey = perLease, perKey
 			return "lease struct, map and channel per lease; item map inserts per leased key", secs, nil
-		})
-	}
-	if err == nil {
-		err = step("defrag", func() (string, float64, error) {
+		}},
+		{"defrag", func() (string, float64, error) {
 			perPair, perByte, secs, err := measureDefrag(dir, n(60000))
 			c.DefragSecondsPerPair, c.DefragSecondsPerByte = perPair, perByte
 			return "etcd's defragdb with bbolt on two scratch dbs (small and large values)", secs, err
-		})
-	}
-	if err == nil {
-		err = step("compaction", func() (string, float64, error) {
+		}},
+		{"compaction", func() (string, float64, error) {
 			perRev, secs, err := measureCompaction(dir, n(30000))
 			c.CompactSecondsPerRevision = perRev
 			return "bbolt deletes in 1000-revision transactions, as etcd's scheduled compaction", secs, err
-		})
+		}},
 	}
-	if err != nil {
-		return Calibration{}, steps, err
+	for _, w := range work {
+		if err := step(w.name, w.fn); err != nil {
+			return Calibration{}, steps, err
+		}
 	}
 	c.fillDefaults()
 	return c, steps, nil
