@@ -104,7 +104,7 @@ func TestCompactionKeepMatchesModel(t *testing.T) {
 // deleted key goes, and that the dropped pairs add up to Scan's what-if.
 func TestCompactionKeepUnrestoredPairs(t *testing.T) {
 	put := func(m *memKV, main, sub int64, tomb bool, key string, ver int64) []byte {
-		k := AppendBucketKey(nil, BucketKey{Revision{main, sub}, tomb})
+		k := appendBucketKey(nil, BucketKey{Revision{main, sub}, tomb})
 		kv := mvccpb.KeyValue{Key: []byte(key)}
 		if !tomb {
 			kv.Value, kv.Version, kv.CreateRevision, kv.ModRevision = []byte("value"), ver, main, main
@@ -122,7 +122,7 @@ func TestCompactionKeepUnrestoredPairs(t *testing.T) {
 	a3 := put(m, 3, 0, true, "a", 0)
 	a4 := put(m, 4, 0, true, "a", 0) // a is already deleted: etcd ignores it
 	b5 := put(m, 5, 0, false, "b", 1)
-	badValue := AppendBucketKey(nil, BucketKey{Revision: Revision{6, 0}})
+	badValue := appendBucketKey(nil, BucketKey{Revision: Revision{6, 0}})
 	m.put("key", badValue, []byte{0xff, 0xff})
 	badKey := []byte("short")
 	m.put("key", badKey, []byte("x"))
@@ -172,7 +172,7 @@ func TestCompactionKeepErrors(t *testing.T) {
 	if _, err := CompactionKeep(m, 0); err != ErrNotEtcd {
 		t.Errorf("no key bucket: err = %v, want ErrNotEtcd", err)
 	}
-	m.put("key", AppendBucketKey(nil, BucketKey{Revision: Revision{2, 0}}), []byte{})
+	m.put("key", appendBucketKey(nil, BucketKey{Revision: Revision{2, 0}}), []byte{})
 	m.failOn = "key"
 	if keep, err := CompactionKeep(m, 0); err == nil || keep != nil {
 		t.Errorf("read error: filter %v, err %v; want an error", keep != nil, err)

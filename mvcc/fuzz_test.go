@@ -13,8 +13,8 @@ import (
 )
 
 func FuzzParseBucketKey(f *testing.F) {
-	f.Add(AppendBucketKey(nil, BucketKey{Revision: Revision{Main: 5, Sub: 1}}))
-	f.Add(AppendBucketKey(nil, BucketKey{Revision: Revision{Main: 7}, Tombstone: true}))
+	f.Add(appendBucketKey(nil, BucketKey{Revision: Revision{Main: 5, Sub: 1}}))
+	f.Add(appendBucketKey(nil, BucketKey{Revision: Revision{Main: 7}, Tombstone: true}))
 	f.Add([]byte("alarm"))
 	for _, s := range fixtureBucketSeeds(f, 50, "key") {
 		f.Add(s[1])
@@ -26,7 +26,7 @@ func FuzzParseBucketKey(f *testing.F) {
 		}
 		// A parsed key re-encodes to the same bytes, except an unmarked
 		// 18th byte, which etcd also reads as a put.
-		enc := AppendBucketKey(nil, k)
+		enc := appendBucketKey(nil, k)
 		if !bytes.Equal(enc, b) && !(len(b) == markedRevBytesLen && !k.Tombstone && bytes.Equal(enc, b[:revBytesLen])) {
 			t.Fatalf("%x parsed as %+v re-encodes to %x", b, k, enc)
 		}
@@ -80,7 +80,7 @@ func FuzzDecodeKeyValue(f *testing.F) {
 // must not panic, and its totals must stay consistent.
 func FuzzScan(f *testing.F) {
 	good, _ := (&mvccpb.KeyValue{Key: []byte("/a"), CreateRevision: 2, ModRevision: 2, Version: 1, Value: []byte("x")}).Marshal()
-	f.Add(AppendBucketKey(nil, BucketKey{Revision: Revision{Main: 2}}), good, AppendBucketKey(nil, BucketKey{Revision: Revision{Main: 3}, Tombstone: true}), good, []byte{1})
+	f.Add(appendBucketKey(nil, BucketKey{Revision: Revision{Main: 2}}), good, appendBucketKey(nil, BucketKey{Revision: Revision{Main: 3}, Tombstone: true}), good, []byte{1})
 	f.Fuzz(func(t *testing.T, k1, v1, k2, v2, metaRev []byte) {
 		kv := newMemKV()
 		kv.put("key", k1, v1)

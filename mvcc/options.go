@@ -13,7 +13,7 @@ type Options struct {
 	// K8s groups /registry/... keys by Kubernetes resource and namespace
 	// (on in DefaultOptions).
 	K8s bool
-	// RedactKeys replaces key names by stable hashes; see RedactKey.
+	// RedactKeys replaces key names by stable hashes; see redactKey.
 	RedactKeys bool
 	// CompactAt is the revision of the compaction what-if; 0 means the
 	// current revision.

@@ -70,11 +70,11 @@ func Scan(src KVReader, opts Options) (*Summary, error) {
 	return sum, err
 }
 
-// ScanWithCompactionKeep is Scan that also returns CompactionKeep(src,
+// scanWithCompactionKeep is Scan that also returns CompactionKeep(src,
 // opts.CompactAt), built from the same single read of the key bucket
 // instead of a second one. keep is nil when part of etcd's buckets could
 // not be read (Summary.ReadErrors): a partial filter would keep too little.
-func ScanWithCompactionKeep(src KVReader, opts Options) (sum *Summary, keep *CompactionFilter, err error) {
+func scanWithCompactionKeep(src KVReader, opts Options) (sum *Summary, keep *CompactionFilter, err error) {
 	sum, err = ScanFiltered(src, opts, func(f *CompactionFilter) { keep = f })
 	if err != nil {
 		return sum, nil, err
@@ -82,7 +82,7 @@ func ScanWithCompactionKeep(src KVReader, opts Options) (sum *Summary, keep *Com
 	return sum, keep, nil
 }
 
-// ScanFiltered is ScanWithCompactionKeep that hands the filter to ready
+// ScanFiltered is scanWithCompactionKeep that hands the filter to ready
 // as soon as etcd's buckets have been read, before the per-key summary
 // (top keys, prefixes, leases) is built, so work that needs only the
 // filter can run beside the rest of the scan. ready is called once, from

@@ -10,10 +10,10 @@ import (
 // more: the header count is 0xFFFF and the first u64 holds the real count.
 const freelistCountOverflow = 0xFFFF
 
-// DecodeFreelist returns the page ids listed on a freelist node (the page
+// decodeFreelist returns the page ids listed on a freelist node (the page
 // header and its overflow pages), in the order written. It checks the page
 // type and that the count fits in the node.
-func DecodeFreelist(node []byte) ([]uint64, error) {
+func decodeFreelist(node []byte) ([]uint64, error) {
 	if len(node) < PageHeaderSize {
 		return nil, fmt.Errorf("freelist node is %d bytes, shorter than a page header", len(node))
 	}
@@ -107,7 +107,7 @@ func (w *walker) readFreelist() []uint64 {
 	if err != nil {
 		return bad("%v", err)
 	}
-	ids, err := DecodeFreelist(buf)
+	ids, err := decodeFreelist(buf)
 	if err != nil {
 		w.mark(id, n, KindUnreadable, -1)
 		return bad("%v", err)

@@ -171,7 +171,7 @@ func FuzzFreelist(f *testing.F) {
 	}
 	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0, FlagFreelist, 0, 0xFF, 0xFF, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		ids, err := DecodeFreelist(b)
+		ids, err := decodeFreelist(b)
 		if err == nil && 8*len(ids) > len(b) {
 			t.Fatalf("%d ids from %d bytes", len(ids), len(b))
 		}

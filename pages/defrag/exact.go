@@ -171,7 +171,7 @@ func Copy(src, dst string) (pairs int64, err error) {
 			err = fmt.Errorf("exact defrag: %w", cerr)
 		}
 	}()
-	n, err := defragdb(in, out, DefragCommitEvery)
+	n, err := defragdb(in, out, commitEvery)
 	if err != nil {
 		return 0, fmt.Errorf("exact defrag: %w", err)
 	}

@@ -177,7 +177,7 @@ func predictInputsFromFile(path string) (Inputs, error) {
 		KeyBytes: int64(s.Restore.KeyBytes), ValueBytes: int64(s.Restore.ValueBytes), Tombstones: int64(s.Restore.Tombstones),
 		Leases: int64(s.Leases.Count), LeasedKeys: int64(s.Restore.LeasedKeys),
 		ScheduledCompactRev: s.ScheduledCompactRevision, FinishedCompactRev: s.CompactRevision,
-		StorageVersion: s.StorageVersion, Index: IndexShape(s.Index), RecentRevisionBytes: map[int]int64{},
+		StorageVersion: s.StorageVersion, Index: mvcc.IndexShape(s.Index), RecentRevisionBytes: map[int]int64{},
 	}
 	for _, w := range s.RaftTail {
 		in.RecentRevisionBytes[w.Entries] = int64(w.PayloadBytes)

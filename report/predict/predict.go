@@ -24,18 +24,18 @@ type Inputs struct {
 	FreelistPersisted bool   `json:"freelist_persisted"`
 
 	// From etcd's buckets.
-	Revisions            int64      `json:"revisions"`
-	Keys                 int64      `json:"keys"` // distinct keys in the treeIndex after restore
-	KeyBytes             int64      `json:"key_bytes"`
-	ValueBytes           int64      `json:"value_bytes"`
-	Tombstones           int64      `json:"tombstones"`
-	Leases               int64      `json:"leases"`
-	LeasedKeys           int64      `json:"leased_keys"`
-	RevisionsToRecompact int64      `json:"revisions_to_recompact"` // ≤ scheduled compaction, when unfinished
-	ScheduledCompactRev  int64      `json:"scheduled_compact_rev"`
-	FinishedCompactRev   int64      `json:"finished_compact_rev"`
-	StorageVersion       string     `json:"storage_version"`
-	Index                IndexShape `json:"index"`
+	Revisions            int64           `json:"revisions"`
+	Keys                 int64           `json:"keys"` // distinct keys in the treeIndex after restore
+	KeyBytes             int64           `json:"key_bytes"`
+	ValueBytes           int64           `json:"value_bytes"`
+	Tombstones           int64           `json:"tombstones"`
+	Leases               int64           `json:"leases"`
+	LeasedKeys           int64           `json:"leased_keys"`
+	RevisionsToRecompact int64           `json:"revisions_to_recompact"` // ≤ scheduled compaction, when unfinished
+	ScheduledCompactRev  int64           `json:"scheduled_compact_rev"`
+	FinishedCompactRev   int64           `json:"finished_compact_rev"`
+	StorageVersion       string          `json:"storage_version"`
+	Index                mvcc.IndexShape `json:"index"`
 	// RecentRevisionBytes maps N to the payload bytes of the newest N main
 	// revisions, for N in mvcc.RaftWindows.
 	RecentRevisionBytes map[int]int64 `json:"recent_revision_bytes"`
@@ -50,10 +50,6 @@ type Inputs struct {
 	DiskReadMBps float64  `json:"disk_read_mbps"`      // 0: the file is in the page cache
 	Versions     []string `json:"versions"`            // etcd minors to predict; empty: 3.5, 3.6, 3.7
 }
-
-// IndexShape is mvcc's: the version-independent allocations of etcd's
-// treeIndex after restore (alloc figures in Go size classes).
-type IndexShape = mvcc.IndexShape
 
 // Prediction is the 'predict' section: the first version's figures at the
 // top level (as the issue's JSON names them) and every version's in

@@ -104,7 +104,7 @@ func TestMmapBytes(t *testing.T) {
 
 func TestTreeIndexAndRaftLog(t *testing.T) {
 	in := Inputs{FileBytes: 1 << 30, PageSize: 4096, HighWaterPgid: 1 << 18, Keys: 4400, Revisions: 20000, KeyBytes: 4e5, ValueBytes: 16e5, Leases: 10, LeasedKeys: 100,
-		Index:               IndexShape{Keys: 4400, KeyAllocBytes: 4400 * 48, Generations: 4400, GenerationAllocBytes: 4400 * 48, RevisionAllocBytes: 4400 * 64},
+		Index:               mvcc.IndexShape{Keys: 4400, KeyAllocBytes: 4400 * 48, Generations: 4400, GenerationAllocBytes: 4400 * 48, RevisionAllocBytes: 4400 * 64},
 		RecentRevisionBytes: map[int]int64{mvcc.RaftCatchUpEntries: 5e6, mvcc.RaftLogEntries36: 5.1e6, mvcc.RaftLogEntries35: 99e6}}
 	shape := int64(4400 * (48 + 48 + 64))
 	nodes := int64(100) // 4400 keys / 44 a node
