@@ -6,22 +6,23 @@ import (
 
 	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/pages"
+	"github.com/dbinspect/dbinspect/report/html"
 )
 
-// htmlData maps the report onto what the HTML page draws. Every figure
+// html.Data maps the report onto what the HTML page draws. Every figure
 // comes from the same model as the text and JSON reports.
-func (r *Report) htmlPageData() htmlData {
-	d := htmlData{Title: "dbinspect: " + r.Input.Given}
+func (r *Report) htmlPageData() html.Data {
+	d := html.Data{Title: "dbinspect: " + r.Input.Given}
 	a := r.Analysis
 	sum := summarize(r, r.Sections)
 	if k := sum.Keys; k != nil {
 		d.Subtitle = fmt.Sprintf("%s, revision %s, %s live keys", writtenByText(k), count(k.Revision), count(k.LiveKeys))
 	}
 	for _, l := range sum.Lines() {
-		d.Summary = append(d.Summary, kvRow{l.Label, l.Text})
+		d.Summary = append(d.Summary, html.KV{Label: l.Label, Value: l.Text})
 	}
 	for _, f := range r.Findings {
-		d.Findings = append(d.Findings, htmlFinding{Severity: f.Severity, Code: f.Code, Message: f.Message, Advice: f.Advice})
+		d.Findings = append(d.Findings, html.Finding{Severity: f.Severity, Code: f.Code, Message: f.Message, Advice: f.Advice})
 	}
 	d.PageMap = r.pageMapData()
 	if f := r.Fragmentation; f != nil {
@@ -30,16 +31,16 @@ func (r *Report) htmlPageData() htmlData {
 			if h.MaxPages != h.MinPages {
 				label = fmt.Sprintf("%d-%d", h.MinPages, h.MaxPages)
 			}
-			d.FreeSpanHistogram = append(d.FreeSpanHistogram, bar{Label: label, Value: float64(h.Spans), Value2: float64(h.Pages)})
+			d.FreeSpanHistogram = append(d.FreeSpanHistogram, html.Bar{Label: label, Value: float64(h.Spans), Value2: float64(h.Pages)})
 		}
 		rows := f.Table()
 		if len(rows) > 1 {
-			d.Tables = append(d.Tables, htmlTable{Caption: "bbolt's array and hashmap freelists on this file's free pages", Header: rows[0], Rows: rows[1:]})
+			d.Tables = append(d.Tables, html.Table{Caption: "bbolt's array and hashmap freelists on this file's free pages", Header: rows[0], Rows: rows[1:]})
 		}
 	}
 	if m := r.MVCC; m != nil {
 		for _, p := range m.Prefixes {
-			d.Prefixes = append(d.Prefixes, prefixBar{Name: p.Prefix, LiveBytes: p.LiveBytes, HistoryBytes: p.HistoryBytes, Keys: p.Keys, Revisions: p.Revisions, ShareOfFile: p.ShareOfFile})
+			d.Prefixes = append(d.Prefixes, html.PrefixBar{Name: p.Prefix, LiveBytes: p.LiveBytes, HistoryBytes: p.HistoryBytes, Keys: p.Keys, Revisions: p.Revisions, ShareOfFile: p.ShareOfFile})
 		}
 		d.RevisionsPerKey = revisionsPerKeyBars(m)
 		d.Tables = append(d.Tables, keyTables(m)...)
@@ -47,23 +48,23 @@ func (r *Report) htmlPageData() htmlData {
 			d.Tables = append(d.Tables, namespacesHTMLTable(ns))
 		}
 	}
-	d.Waterfall = append(d.Waterfall, bar{Label: "file", Value: float64(a.File.SizeBytes)}, bar{Label: "high water (DbSize)", Value: float64(a.Pages.HighWaterBytes)}, bar{Label: "in use", Value: float64(a.Pages.InUseBytes)})
+	d.Waterfall = append(d.Waterfall, html.Bar{Label: "file", Value: float64(a.File.SizeBytes)}, html.Bar{Label: "high water (DbSize)", Value: float64(a.Pages.HighWaterBytes)}, html.Bar{Label: "in use", Value: float64(a.Pages.InUseBytes)})
 	if p := r.Predict; p != nil {
 		if p.DefragSizeBytes > 0 {
-			d.Waterfall = append(d.Waterfall, bar{Label: "after defrag", Value: float64(p.DefragSizeBytes)})
+			d.Waterfall = append(d.Waterfall, html.Bar{Label: "after defrag", Value: float64(p.DefragSizeBytes)})
 		}
 		if p.CompactDefragSizeBytes > 0 {
-			d.Waterfall = append(d.Waterfall, bar{Label: "after compaction + defrag", Value: float64(p.CompactDefragSizeBytes)})
+			d.Waterfall = append(d.Waterfall, html.Bar{Label: "after compaction + defrag", Value: float64(p.CompactDefragSizeBytes)})
 		}
 		for _, v := range p.ByVersion {
 			b := v.StartupBreakdown
-			d.StartupBreakdown = append(d.StartupBreakdown, stackedBar{Label: "etcd " + v.Version, Text: seconds(v.StartupSeconds), Segments: []segment{
-				{"fixed start", b.Fixed}, {"populate", b.Populate}, {"freelist rebuild", b.FreelistRebuild},
-				{"lease recovery", b.LeaseRecovery}, {"index restore", b.IndexRestore}, {"lease attach", b.LeaseAttach},
+			d.StartupBreakdown = append(d.StartupBreakdown, html.StackedBar{Label: "etcd " + v.Version, Text: seconds(v.StartupSeconds), Segments: []html.Segment{
+				{Label: "fixed start", Value: b.Fixed}, {Label: "populate", Value: b.Populate}, {Label: "freelist rebuild", Value: b.FreelistRebuild},
+				{Label: "lease recovery", Value: b.LeaseRecovery}, {Label: "index restore", Value: b.IndexRestore}, {Label: "lease attach", Value: b.LeaseAttach},
 			}})
 			m := v.Memory
-			d.MemoryBreakdown = append(d.MemoryBreakdown, stackedBar{Label: "etcd " + v.Version, Text: ibytes(m.RSSSteadyBytes), Segments: []segment{
-				{"file resident", float64(m.FileResidentBytes)}, {"Go heap (index, leases, runtime)", float64(m.HeapBytes)}, {"raft log", float64(m.RaftLogBytes)},
+			d.MemoryBreakdown = append(d.MemoryBreakdown, html.StackedBar{Label: "etcd " + v.Version, Text: ibytes(m.RSSSteadyBytes), Segments: []html.Segment{
+				{Label: "file resident", Value: float64(m.FileResidentBytes)}, {Label: "Go heap (index, leases, runtime)", Value: float64(m.HeapBytes)}, {Label: "raft log", Value: float64(m.RaftLogBytes)},
 			}})
 		}
 	}
@@ -75,21 +76,21 @@ func (r *Report) htmlPageData() htmlData {
 	return d
 }
 
-func bucketTable(r *Report) htmlTable { return htmlTableOf("Buckets", bucketsTable(r)) }
+func bucketTable(r *Report) html.Table { return htmlTableOf("Buckets", bucketsTable(r)) }
 
 // htmlTableOf carries a text table into the HTML page: same cells, and the
 // right-aligned columns marked numeric.
-func htmlTableOf(caption string, tb *table) htmlTable {
-	return htmlTable{Caption: caption, Header: tb.header, Rows: tb.rows, Numeric: tb.right}
+func htmlTableOf(caption string, tb *table) html.Table {
+	return html.Table{Caption: caption, Header: tb.header, Rows: tb.rows, Numeric: tb.right}
 }
 
 // pageMapData turns the per-page map into runs of classes: one class per
 // root-level bucket (its branch, leaf and overflow pages), plus meta,
 // freelist, free and the unallocated tail.
-func (r *Report) pageMapData() pageMapView {
+func (r *Report) pageMapData() html.PageMap {
 	a := r.Analysis
 	pm := r.Analysis.PageMap
-	d := pageMapView{PageSize: uint32(a.File.PageSize), Pages: uint64(a.Pages.Total)}
+	d := html.PageMap{PageSize: uint32(a.File.PageSize), Pages: uint64(a.Pages.Total)}
 	if pm == nil {
 		return d
 	}
@@ -105,7 +106,7 @@ func (r *Report) pageMapData() pageMapView {
 			}
 		}
 		c := uint8(len(d.Classes))
-		d.Classes = append(d.Classes, pageClass{Name: name, Free: free})
+		d.Classes = append(d.Classes, html.PageClass{Name: name, Free: free})
 		classOf[name] = c
 		return c
 	}
@@ -128,7 +129,7 @@ func (r *Report) pageMapData() pageMapView {
 		return "unknown"
 	}
 	nameCache := map[int32]uint8{}
-	var run pageRun
+	var run html.PageRun
 	flush := func() {
 		if run.Len > 0 {
 			d.Runs = append(d.Runs, run)
@@ -164,7 +165,7 @@ func (r *Report) pageMapData() pageMapView {
 			continue
 		}
 		flush()
-		run = pageRun{Start: uint64(i), Len: 1, Class: c}
+		run = html.PageRun{Start: uint64(i), Len: 1, Class: c}
 	}
 	flush()
 	return d
@@ -172,22 +173,22 @@ func (r *Report) pageMapData() pageMapView {
 
 // revisionsPerKeyBars draws the revisions-per-key histogram, one bar per
 // power-of-two bucket ("1", "2-3", ...): Value is the keys in it, Value2
-// the revisions they hold, which are htmlData's default series names.
-func revisionsPerKeyBars(m *mvcc.Summary) []bar {
-	bars := make([]bar, 0, len(m.RevisionsPerKeyHistogram))
+// the revisions they hold, which are html.Data's default series names.
+func revisionsPerKeyBars(m *mvcc.Summary) []html.Bar {
+	bars := make([]html.Bar, 0, len(m.RevisionsPerKeyHistogram))
 	for _, b := range m.RevisionsPerKeyHistogram {
 		label := fmt.Sprint(b.Min)
 		if b.Max != b.Min {
 			label = fmt.Sprintf("%d-%d", b.Min, b.Max)
 		}
-		bars = append(bars, bar{Label: label, Value: float64(b.Keys), Value2: float64(b.Revisions)})
+		bars = append(bars, html.Bar{Label: label, Value: float64(b.Keys), Value2: float64(b.Revisions)})
 	}
 	return bars
 }
 
 // namespacesHTMLTable is the text report's namespace table, id
 // "table-namespaces", its "more" line as a last row.
-func namespacesHTMLTable(ps []mvcc.PrefixStat) htmlTable {
+func namespacesHTMLTable(ps []mvcc.PrefixStat) html.Table {
 	t := htmlTableOf("Namespaces (namespaced Kubernetes resources, by namespace)", namespacesTable(ps[:min(len(ps), maxNamespaceRows)]))
 	t.ID = "table-namespaces"
 	if len(ps) > maxNamespaceRows {
@@ -197,8 +198,8 @@ func namespacesHTMLTable(ps []mvcc.PrefixStat) htmlTable {
 }
 
 // keyTables are the key sections of the text report as HTML tables.
-func keyTables(m *mvcc.Summary) []htmlTable {
-	var ts []htmlTable
+func keyTables(m *mvcc.Summary) []html.Table {
+	var ts []html.Table
 	top := func(caption string, ks []mvcc.KeyStat) {
 		if len(ks) > 0 {
 			ts = append(ts, htmlTableOf(caption, topKeysTable(ks)))
@@ -208,7 +209,7 @@ func keyTables(m *mvcc.Summary) []htmlTable {
 	top("Top keys by history bytes", m.TopKeys.ByHistoryBytes)
 	top("Top keys by current value size", m.TopKeys.ByValueBytes)
 	l := m.Leases
-	ts = append(ts, htmlTable{Caption: "Keys, leases, auth", Header: []string{"figure", "value"}, Rows: [][]string{
+	ts = append(ts, html.Table{Caption: "Keys, leases, auth", Header: []string{"figure", "value"}, Rows: [][]string{
 		{"compaction", compactionLine(m)},
 		{"compaction what-if", fmt.Sprintf("compacting at %s removes %s revisions (%s)", count(m.Compaction.Revision), count(int64(m.Compaction.RemovedRevisions)), ibytes(int64(m.Compaction.RemovedBytes)))},
 		{"leases", fmt.Sprintf("%s, %s keys attached, %s without keys", count(int64(l.Count)), count(int64(l.AttachedKeys)), count(int64(l.LeasesWithoutKeys)))},

@@ -10,6 +10,7 @@ import (
 	"github.com/dbinspect/dbinspect/pages/defrag"
 	"github.com/dbinspect/dbinspect/pages/freelist"
 	"github.com/dbinspect/dbinspect/report/findings"
+	"github.com/dbinspect/dbinspect/report/html"
 	"github.com/dbinspect/dbinspect/report/predict"
 )
 
@@ -28,7 +29,7 @@ func Render(w io.Writer, r *Report, o RenderOptions) error {
 	case "json":
 		return writeJSON(w, r)
 	case "html":
-		return writeHTML(w, r.htmlPageData())
+		return html.Write(w, r.htmlPageData())
 	}
 	return fmt.Errorf("unknown output format %q: want text, json or html", o.Format)
 }

@@ -1,4 +1,4 @@
-package report
+package html
 
 import (
 	"bytes"
@@ -12,10 +12,10 @@ import (
 	"github.com/dbinspect/dbinspect/internal/golden"
 )
 
-func htmlRender(t *testing.T, d htmlData) string {
+func render(t *testing.T, d Data) string {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := writeHTML(&buf, d); err != nil {
+	if err := Write(&buf, d); err != nil {
 		t.Fatalf("WriteHTML: %v", err)
 	}
 	return buf.String()
@@ -24,16 +24,16 @@ func htmlRender(t *testing.T, d htmlData) string {
 func TestWriteHTMLGolden(t *testing.T) {
 	tests := []struct {
 		name string
-		data htmlData
+		data Data
 	}{
-		{"sample", htmlSampleData()},
-		{"empty", htmlData{Title: "empty.db"}},
+		{"sample", sampleData()},
+		{"empty", Data{Title: "empty.db"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := htmlRender(t, tt.data)
+			got := render(t, tt.data)
 			golden.Check(t, filepath.Join("testdata", "html", tt.name+".golden.html"), []byte(got))
-			if again := htmlRender(t, tt.data); again != got {
+			if again := render(t, tt.data); again != got {
 				t.Errorf("two renders of the same data differ: the page is not deterministic")
 			}
 		})
@@ -41,7 +41,7 @@ func TestWriteHTMLGolden(t *testing.T) {
 }
 
 func TestWriteHTMLStructure(t *testing.T) {
-	out := htmlRender(t, htmlSampleData())
+	out := render(t, sampleData())
 	for _, id := range []string{"chart-page-map", "chart-waterfall", "chart-free-spans", "chart-prefixes",
 		"chart-revisions", "chart-startup", "chart-memory"} {
 		if !strings.Contains(out, `<svg id="`+id+`"`) {
@@ -71,18 +71,18 @@ func TestWriteHTMLStructure(t *testing.T) {
 
 func TestWriteHTMLEscapesUserData(t *testing.T) {
 	const evil = `<script>alert(1)</script>`
-	d := htmlSampleData()
+	d := sampleData()
 	d.Title = evil
 	d.Subtitle = evil
-	d.Summary = append(d.Summary, kvRow{evil, evil})
-	d.Findings = append(d.Findings, htmlFinding{Severity: evil, Code: evil, Message: evil, Advice: evil})
-	d.Prefixes = append(d.Prefixes, prefixBar{Name: evil, LiveBytes: 1, Keys: 1, Revisions: 1})
-	d.FreeSpanHistogram = append(d.FreeSpanHistogram, bar{Label: evil, Value: 1, Text: evil})
-	d.StartupBreakdown = append(d.StartupBreakdown, stackedBar{Label: evil, Segments: []segment{{evil, 1}}})
+	d.Summary = append(d.Summary, KV{evil, evil})
+	d.Findings = append(d.Findings, Finding{Severity: evil, Code: evil, Message: evil, Advice: evil})
+	d.Prefixes = append(d.Prefixes, PrefixBar{Name: evil, LiveBytes: 1, Keys: 1, Revisions: 1})
+	d.FreeSpanHistogram = append(d.FreeSpanHistogram, Bar{Label: evil, Value: 1, Text: evil})
+	d.StartupBreakdown = append(d.StartupBreakdown, StackedBar{Label: evil, Segments: []Segment{{evil, 1}}})
 	d.PageMap.Classes[3].Name = evil
-	d.Tables = append(d.Tables, htmlTable{Caption: evil, Header: []string{evil}, Rows: [][]string{{evil}}})
+	d.Tables = append(d.Tables, Table{Caption: evil, Header: []string{evil}, Rows: [][]string{{evil}}})
 	d.JSON = []byte(`{"key":"` + strings.ReplaceAll(evil, "/", `\/`) + `","raw":"</script><script>alert(2)</script>"}`)
-	out := htmlRender(t, d)
+	out := render(t, d)
 	if strings.Contains(out, "alert(1)</script>") || strings.Contains(out, "<script>alert") {
 		t.Errorf("a user-supplied name reached the page unescaped")
 	}
@@ -101,18 +101,18 @@ func TestWriteHTMLEscapesUserData(t *testing.T) {
 func TestWriteHTMLRejects(t *testing.T) {
 	tests := []struct {
 		name string
-		edit func(*htmlData)
+		edit func(*Data)
 		want string
 	}{
-		{"invalid JSON", func(d *htmlData) { d.JSON = []byte(`{"a":`) }, "not valid JSON"},
-		{"bad colour", func(d *htmlData) { d.PageMap.Classes[0].Color = `red" onload="x` }, "not #rrggbb"},
-		{"absurd page count", func(d *htmlData) { d.PageMap.Pages = 1 << 60 }, "more than any file"},
+		{"invalid JSON", func(d *Data) { d.JSON = []byte(`{"a":`) }, "not valid JSON"},
+		{"bad colour", func(d *Data) { d.PageMap.Classes[0].Color = `red" onload="x` }, "not #rrggbb"},
+		{"absurd page count", func(d *Data) { d.PageMap.Pages = 1 << 60 }, "more than any file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := htmlSampleData()
+			d := sampleData()
 			tt.edit(&d)
-			err := writeHTML(&bytes.Buffer{}, d)
+			err := Write(&bytes.Buffer{}, d)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("WriteHTML error = %v, want one containing %q", err, tt.want)
 			}
@@ -124,15 +124,15 @@ func TestWriteHTMLRejects(t *testing.T) {
 // negatives, beyond uint64) are drawn as zero, never as broken geometry.
 func TestWriteHTMLOddNumbers(t *testing.T) {
 	odd := []float64{math.NaN(), math.Inf(1), math.Inf(-1), -5, 1e300, math.MaxFloat64}
-	d := htmlData{Title: "odd"}
+	d := Data{Title: "odd"}
 	for i, v := range odd {
 		label := strconv.Itoa(i)
-		d.Waterfall = append(d.Waterfall, bar{Label: label, Value: v})
-		d.FreeSpanHistogram = append(d.FreeSpanHistogram, bar{Label: label, Value: v, Value2: v})
-		d.StartupBreakdown = append(d.StartupBreakdown, stackedBar{Label: label, Segments: []segment{{"a", v}, {"b", 1}}})
-		d.MemoryBreakdown = append(d.MemoryBreakdown, stackedBar{Label: label, Segments: []segment{{"a", v}}})
+		d.Waterfall = append(d.Waterfall, Bar{Label: label, Value: v})
+		d.FreeSpanHistogram = append(d.FreeSpanHistogram, Bar{Label: label, Value: v, Value2: v})
+		d.StartupBreakdown = append(d.StartupBreakdown, StackedBar{Label: label, Segments: []Segment{{"a", v}, {"b", 1}}})
+		d.MemoryBreakdown = append(d.MemoryBreakdown, StackedBar{Label: label, Segments: []Segment{{"a", v}}})
 	}
-	out := htmlRender(t, d)
+	out := render(t, d)
 	for _, bad := range []string{"NaN", "Inf", `="-`} {
 		if strings.Contains(out, bad) {
 			t.Errorf("page contains %q", bad)
@@ -143,10 +143,10 @@ func TestWriteHTMLOddNumbers(t *testing.T) {
 // TestStackedChartLegend: a step that is zero in every version gets no
 // legend entry, and a label keeps its colour across bars.
 func TestStackedChartLegend(t *testing.T) {
-	c := stackedChart("x", "x", "x", []stackedBar{
-		{Label: "3.5", Segments: []segment{{"open", 1}, {"never", 0}, {"index", 2}}},
-		{Label: "3.6", Segments: []segment{{"index", 2}, {"open", 1}}},
-	}, svgUnitSeconds)
+	c := stackedChart("x", "x", "x", []StackedBar{
+		{Label: "3.5", Segments: []Segment{{"open", 1}, {"never", 0}, {"index", 2}}},
+		{Label: "3.6", Segments: []Segment{{"index", 2}, {"open", 1}}},
+	}, unitSeconds)
 	var legend []string
 	fill := map[string]string{}
 	for _, tx := range c.Texts {

@@ -1,4 +1,4 @@
-package report
+package html
 
 import (
 	"bytes"
@@ -14,33 +14,33 @@ import (
 	"strconv"
 )
 
-// pageMapView is every page of the file in order, as runs of pages of one
+// PageMap is every page of the file in order, as runs of pages of one
 // class. Pages not covered by any run are drawn as "not classified".
-type pageMapView struct {
+type PageMap struct {
 	PageSize uint32
 	// Pages is the number of pages the file holds (its size over the page
 	// size), including the unallocated tail past the high-water mark.
 	Pages   uint64
-	Classes []pageClass
+	Classes []PageClass
 	// Runs need not be sorted; overlaps are resolved in favour of the run
 	// that starts first, and anything past Pages is ignored.
-	Runs []pageRun
+	Runs []PageRun
 }
 
-// pageClass is one colour of the map: a bucket's branch or leaf pages, its
+// PageClass is one colour of the map: a bucket's branch or leaf pages, its
 // overflow, meta, freelist, free, or the unallocated tail. Color is
 // "#rrggbb"; when empty, "free" classes are red, the names "meta",
 // "freelist" and "unallocated" get dark grey, grey and light grey, and the
 // others take the palette in order. Free marks the free pages, which the
 // downsampled map keeps visible.
-type pageClass struct {
+type PageClass struct {
 	Name  string
 	Color string
 	Free  bool
 }
 
-// pageRun is Len pages from page id Start, all of class Classes[Class].
-type pageRun struct {
+// PageRun is Len pages from page id Start, all of class Classes[Class].
+type PageRun struct {
 	Start, Len uint64
 	Class      uint8
 }
@@ -102,7 +102,7 @@ func newPageMapGeometry(pages uint64) pageMapGeometry {
 }
 
 // pageMapColors resolves each class's colour and says which are free.
-func pageMapColors(classes []pageClass) ([]color.NRGBA, error) {
+func pageMapColors(classes []PageClass) ([]color.NRGBA, error) {
 	out := make([]color.NRGBA, len(classes))
 	next := 0
 	for i, c := range classes {
@@ -143,9 +143,9 @@ func hexColor(c color.NRGBA) string { return fmt.Sprintf("#%02x%02x%02x", c.R, c
 // pageMapSweep calls emit for every cell in order with its page count per
 // class (index len(classes) is "not classified"), in time linear in cells
 // plus runs.
-func pageMapSweep(d pageMapView, g pageMapGeometry, emit func(cell uint64, counts []uint64, pages uint64)) {
+func pageMapSweep(d PageMap, g pageMapGeometry, emit func(cell uint64, counts []uint64, pages uint64)) {
 	runs := slices.Clone(d.Runs)
-	slices.SortStableFunc(runs, func(a, b pageRun) int { return cmp.Compare(a.Start, b.Start) })
+	slices.SortStableFunc(runs, func(a, b PageRun) int { return cmp.Compare(a.Start, b.Start) })
 	unclassified := len(d.Classes)
 	counts := make([]uint64, unclassified+1)
 	var cur uint64
@@ -190,7 +190,7 @@ func pageMapSweep(d pageMapView, g pageMapGeometry, emit func(cell uint64, count
 
 // pageMapPNG draws the map and returns the PNG and the pages per class
 // (the last entry is "not classified").
-func pageMapPNG(d pageMapView, g pageMapGeometry, colors []color.NRGBA) ([]byte, []uint64, error) {
+func pageMapPNG(d PageMap, g pageMapGeometry, colors []color.NRGBA) ([]byte, []uint64, error) {
 	img := image.NewNRGBA(image.Rect(0, 0, g.cols*g.cell, g.rows*g.cell))
 	totals := make([]uint64, len(d.Classes)+1)
 	all := append(slices.Clone(colors), pageMapUnclassifed)
@@ -232,12 +232,12 @@ func blend(a, b color.NRGBA, t float64) color.NRGBA {
 
 // pageMapChart lays the PNG out in an SVG with byte offsets down the left
 // and a legend of every class present, with its pages.
-func pageMapChart(d pageMapView) (svgChart, error) {
-	c := svgChart{ID: "chart-page-map", Title: "Page map",
+func pageMapChart(d PageMap) (chart, error) {
+	c := chart{ID: "chart-page-map", Title: "Page map",
 		Desc:  "Every page of the file in order, left to right and top to bottom, coloured by what holds it. Free pages are red: scattered red is fragmentation.",
-		Width: svgWidth}
+		Width: chartWidth}
 	if d.Pages == 0 {
-		c.Empty = svgNoData
+		c.Empty = noData
 		return c, nil
 	}
 	if d.Pages > pageMapMaxPages {
@@ -256,19 +256,19 @@ func pageMapChart(d pageMapView) (svgChart, error) {
 		return c, err
 	}
 	w, h := float64(g.cols*g.cell), float64(g.rows*g.cell)
-	c.Image = &svgImage{X: pageMapAxisW, Y: svgTop, W: w, H: h,
+	c.Image = &imageElem{X: pageMapAxisW, Y: chartTop, W: w, H: h,
 		Href: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(pngBytes)),
-		Tip:  fmt.Sprintf("%s pages of %s", svgUnitCount.format(float64(d.Pages)), svgUnitBytes.format(float64(d.PageSize)))}
-	c.Rects = append(c.Rects, svgRect{X: pageMapAxisW - 0.5, Y: svgTop - 0.5, W: w + 1, H: h + 1, Class: "frame"})
+		Tip:  fmt.Sprintf("%s pages of %s", unitCount.format(float64(d.Pages)), unitBytes.format(float64(d.PageSize)))}
+	c.Rects = append(c.Rects, rectElem{X: pageMapAxisW - 0.5, Y: chartTop - 0.5, W: w + 1, H: h + 1, Class: "frame"})
 	rowBytes := float64(g.perCell) * float64(g.cols) * float64(d.PageSize)
 	step := max(1, int(math.Ceil(48/float64(g.cell))))
 	for r := 0; r < g.rows; r += step {
-		y := svgTop + float64(r*g.cell)
-		c.Lines = append(c.Lines, svgLine{X1: pageMapAxisW - 5, Y1: y, X2: pageMapAxisW - 1, Y2: y, Class: "tick"})
-		c.Texts = append(c.Texts, svgText{X: pageMapAxisW - 8, Y: y + 9, Anchor: "end", Class: "axis",
-			Text: svgUnitBytes.format(float64(r) * rowBytes)})
+		y := chartTop + float64(r*g.cell)
+		c.Lines = append(c.Lines, lineElem{X1: pageMapAxisW - 5, Y1: y, X2: pageMapAxisW - 1, Y2: y, Class: "tick"})
+		c.Texts = append(c.Texts, textElem{X: pageMapAxisW - 8, Y: y + 9, Anchor: "end", Class: "axis",
+			Text: unitBytes.format(float64(r) * rowBytes)})
 	}
-	var items []svgLegendItem
+	var items []legendItem
 	for i, n := range totals {
 		if n == 0 {
 			continue
@@ -277,22 +277,22 @@ func pageMapChart(d pageMapView) (svgChart, error) {
 		if i < len(d.Classes) {
 			name, fill = d.Classes[i].Name, hexColor(colors[i])
 		}
-		label := fmt.Sprintf("%s: %s", name, svgUnitCount.format(float64(n)))
-		items = append(items, svgLegendItem{Label: label, Fill: fill,
-			Tip: fmt.Sprintf("%s: %s pages, %s (%.1f%% of the file)", name, svgUnitCount.format(float64(n)),
-				svgUnitBytes.format(float64(n)*float64(d.PageSize)), 100*float64(n)/float64(d.Pages))})
+		label := fmt.Sprintf("%s: %s", name, unitCount.format(float64(n)))
+		items = append(items, legendItem{Label: label, Fill: fill,
+			Tip: fmt.Sprintf("%s: %s pages, %s (%.1f%% of the file)", name, unitCount.format(float64(n)),
+				unitBytes.format(float64(n)*float64(d.PageSize)), 100*float64(n)/float64(d.Pages))})
 	}
-	c.Height = c.svgLegend(svgTop+h+10, items) + svgTop
+	c.Height = c.legend(chartTop+h+10, items) + chartTop
 	if g.perCell == 1 {
 		square := fmt.Sprintf("Each %d×%d square", g.cell, g.cell)
 		if g.cell == 1 {
 			square = "Each pixel"
 		}
 		c.Note = fmt.Sprintf("%s is one page of %s; a row is %s pages (%s). Legend: pages per class.",
-			square, svgUnitBytes.format(float64(d.PageSize)), svgUnitCount.format(float64(g.cols)), svgUnitBytes.format(rowBytes))
+			square, unitBytes.format(float64(d.PageSize)), unitCount.format(float64(g.cols)), unitBytes.format(rowBytes))
 	} else {
 		c.Note = fmt.Sprintf("Each pixel covers %s pages (%s): it shows the most common class among them, mixed towards red by the share of free pages. A row is %s. Legend: pages per class.",
-			svgUnitCount.format(float64(g.perCell)), svgUnitBytes.format(float64(g.perCell)*float64(d.PageSize)), svgUnitBytes.format(rowBytes))
+			unitCount.format(float64(g.perCell)), unitBytes.format(float64(g.perCell)*float64(d.PageSize)), unitBytes.format(rowBytes))
 	}
 	return c, nil
 }

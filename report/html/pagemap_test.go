@@ -1,4 +1,4 @@
-package report
+package html
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 
 // sweepTotals runs the sweep and returns pages per class (last:
 // unclassified), checking the cells come once each, in order.
-func pageMapSweepTotals(t testing.TB, d pageMapView) []uint64 {
+func pageMapSweepTotals(t testing.TB, d PageMap) []uint64 {
 	g := newPageMapGeometry(d.Pages)
 	totals := make([]uint64, len(d.Classes)+1)
 	var next uint64
@@ -37,25 +37,25 @@ func pageMapSweepTotals(t testing.TB, d pageMapView) []uint64 {
 }
 
 func TestPageMapSweep(t *testing.T) {
-	three := []pageClass{{Name: "a"}, {Name: "free", Free: true}, {Name: "b"}}
+	three := []PageClass{{Name: "a"}, {Name: "free", Free: true}, {Name: "b"}}
 	tests := []struct {
 		name  string
 		pages uint64
-		runs  []pageRun
+		runs  []PageRun
 		want  []uint64 // a, free, b, unclassified
 	}{
-		{"in order", 10, []pageRun{{0, 2, 0}, {2, 3, 1}, {5, 5, 2}}, []uint64{2, 3, 5, 0}},
-		{"unsorted, overlapping: first start wins", 10, []pageRun{{5, 5, 2}, {0, 6, 0}}, []uint64{6, 0, 4, 0}},
-		{"gaps are unclassified", 10, []pageRun{{2, 3, 0}}, []uint64{3, 0, 0, 7}},
-		{"past the end and huge lengths are clipped", 10, []pageRun{{8, math.MaxUint64, 2}, {20, 5, 0}, {math.MaxUint64, math.MaxUint64, 1}}, []uint64{0, 0, 2, 8}},
-		{"unknown class is unclassified", 4, []pageRun{{0, 4, 9}}, []uint64{0, 0, 0, 4}},
-		{"zero-length runs", 4, []pageRun{{1, 0, 0}, {0, 4, 2}}, []uint64{0, 0, 4, 0}},
-		{"downsampled", pageMapBudget*4 + 3, []pageRun{{0, pageMapBudget, 0}, {pageMapBudget, pageMapBudget, 1}, {2 * pageMapBudget, math.MaxUint64, 2}},
+		{"in order", 10, []PageRun{{0, 2, 0}, {2, 3, 1}, {5, 5, 2}}, []uint64{2, 3, 5, 0}},
+		{"unsorted, overlapping: first start wins", 10, []PageRun{{5, 5, 2}, {0, 6, 0}}, []uint64{6, 0, 4, 0}},
+		{"gaps are unclassified", 10, []PageRun{{2, 3, 0}}, []uint64{3, 0, 0, 7}},
+		{"past the end and huge lengths are clipped", 10, []PageRun{{8, math.MaxUint64, 2}, {20, 5, 0}, {math.MaxUint64, math.MaxUint64, 1}}, []uint64{0, 0, 2, 8}},
+		{"unknown class is unclassified", 4, []PageRun{{0, 4, 9}}, []uint64{0, 0, 0, 4}},
+		{"zero-length runs", 4, []PageRun{{1, 0, 0}, {0, 4, 2}}, []uint64{0, 0, 4, 0}},
+		{"downsampled", pageMapBudget*4 + 3, []PageRun{{0, pageMapBudget, 0}, {pageMapBudget, pageMapBudget, 1}, {2 * pageMapBudget, math.MaxUint64, 2}},
 			[]uint64{pageMapBudget, pageMapBudget, 2*pageMapBudget + 3, 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := pageMapSweepTotals(t, pageMapView{PageSize: 4096, Pages: tt.pages, Classes: three, Runs: tt.runs})
+			got := pageMapSweepTotals(t, PageMap{PageSize: 4096, Pages: tt.pages, Classes: three, Runs: tt.runs})
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("pages per class = %v, want %v", got, tt.want)
 			}
@@ -95,28 +95,28 @@ func TestPageMapGeometry(t *testing.T) {
 // colour per page at full resolution, and the blend towards red for cells
 // that cover free and used pages.
 func TestPageMapPNGColours(t *testing.T) {
-	classes := []pageClass{{Name: "key leaf", Color: "#102030"}, {Name: "free", Free: true}, {Name: "meta"}}
+	classes := []PageClass{{Name: "key leaf", Color: "#102030"}, {Name: "free", Free: true}, {Name: "meta"}}
 	meta, _ := parseHexColor(pageMapNamed["meta"])
 	used := color.NRGBA{0x10, 0x20, 0x30, 0xff}
 	tests := []struct {
 		name  string
 		pages uint64
-		runs  []pageRun
+		runs  []PageRun
 		// pixel (x, y) of the image → colour
 		want map[[2]int]color.NRGBA
 	}{
-		{"one page a square", 4, []pageRun{{0, 1, 2}, {1, 1, 0}, {2, 1, 1}},
+		{"one page a square", 4, []PageRun{{0, 1, 2}, {1, 1, 0}, {2, 1, 1}},
 			map[[2]int]color.NRGBA{{0, 0}: meta, {pageMapMaxCell, 0}: used, {2 * pageMapMaxCell, 0}: pageMapFree,
 				{3*pageMapMaxCell + 1, pageMapMaxCell - 1}: pageMapUnclassifed}},
-		{"half free cell blends halfway", pageMapBudget * 4, []pageRun{{0, 2, 0}, {2, 2, 1}, {4, 4, 1}, {8, 3, 0}, {11, 1, 1}},
+		{"half free cell blends halfway", pageMapBudget * 4, []PageRun{{0, 2, 0}, {2, 2, 1}, {4, 4, 1}, {8, 3, 0}, {11, 1, 1}},
 			map[[2]int]color.NRGBA{{0, 0}: blend(used, pageMapFree, 0.5), {1, 0}: pageMapFree, {2, 0}: blend(used, pageMapFree, 0.25),
 				{3, 0}: pageMapUnclassifed}},
-		{"majority wins among used classes", pageMapBudget * 4, []pageRun{{0, 3, 2}, {3, 1, 0}},
+		{"majority wins among used classes", pageMapBudget * 4, []PageRun{{0, 3, 2}, {3, 1, 0}},
 			map[[2]int]color.NRGBA{{0, 0}: meta}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := pageMapView{PageSize: 4096, Pages: tt.pages, Classes: classes, Runs: tt.runs}
+			d := PageMap{PageSize: 4096, Pages: tt.pages, Classes: classes, Runs: tt.runs}
 			colors, err := pageMapColors(classes)
 			if err != nil {
 				t.Fatal(err)
@@ -139,7 +139,7 @@ func TestPageMapPNGColours(t *testing.T) {
 }
 
 func TestPageMapColours(t *testing.T) {
-	got, err := pageMapColors([]pageClass{{Name: "x"}, {Name: "free", Free: true}, {Name: "unallocated"}, {Name: "y"}, {Name: "z", Color: "#ABCDEF"}})
+	got, err := pageMapColors([]PageClass{{Name: "x"}, {Name: "free", Free: true}, {Name: "unallocated"}, {Name: "y"}, {Name: "z", Color: "#ABCDEF"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,12 +163,12 @@ func FuzzPageMapSweep(f *testing.F) {
 	f.Add(uint64(pageMapBudget*3+7), bytes.Repeat([]byte{0xff}, 34))
 	f.Fuzz(func(t *testing.T, pages uint64, raw []byte) {
 		pages %= pageMapMaxPages + 1
-		classes := []pageClass{{Name: "a"}, {Name: "free", Free: true}}
-		var runs []pageRun
+		classes := []PageClass{{Name: "a"}, {Name: "free", Free: true}}
+		var runs []PageRun
 		for ; len(raw) >= 17; raw = raw[17:] {
-			runs = append(runs, pageRun{Start: binary.LittleEndian.Uint64(raw), Len: binary.LittleEndian.Uint64(raw[8:]), Class: raw[16]})
+			runs = append(runs, PageRun{Start: binary.LittleEndian.Uint64(raw), Len: binary.LittleEndian.Uint64(raw[8:]), Class: raw[16]})
 		}
-		d := pageMapView{PageSize: 4096, Pages: pages, Classes: classes, Runs: runs}
+		d := PageMap{PageSize: 4096, Pages: pages, Classes: classes, Runs: runs}
 		if pages == 0 {
 			return
 		}
@@ -186,9 +186,9 @@ func FuzzPageMapSweep(f *testing.F) {
 // free page after every three used ones: a million runs.
 func BenchmarkPageMapFragmented8GiB(b *testing.B) {
 	const pages = 8 << 30 / 4096
-	d := pageMapView{PageSize: 4096, Pages: pages, Classes: []pageClass{{Name: "key leaf"}, {Name: "free", Free: true}}}
+	d := PageMap{PageSize: 4096, Pages: pages, Classes: []PageClass{{Name: "key leaf"}, {Name: "free", Free: true}}}
 	for p := uint64(0); p < pages; p += 4 {
-		d.Runs = append(d.Runs, pageRun{Start: p, Len: 3, Class: 0}, pageRun{Start: p + 3, Len: 1, Class: 1})
+		d.Runs = append(d.Runs, PageRun{Start: p, Len: 3, Class: 0}, PageRun{Start: p + 3, Len: 1, Class: 1})
 	}
 	b.ResetTimer()
 	for b.Loop() {

@@ -1,4 +1,4 @@
-package report
+package html
 
 import (
 	"html/template"
@@ -9,27 +9,27 @@ import (
 // A chart is laid out in Go as plain shapes and drawn by one template, so
 // the geometry is deterministic and golden-testable, and every label goes
 // through html/template's escaping.
-type svgChart struct {
+type chart struct {
 	ID, Title, Desc string
 	Width, Height   float64
-	Rects           []svgRect
-	Texts           []svgText
-	Lines           []svgLine
-	Image           *svgImage
+	Rects           []rectElem
+	Texts           []textElem
+	Lines           []lineElem
+	Image           *imageElem
 	// Empty, when set, replaces the chart: there was nothing to draw.
 	Empty string
 	// Note is printed under the chart (scale, sampling).
 	Note string
 }
 
-type svgRect struct {
+type rectElem struct {
 	X, Y, W, H float64
 	Fill       string // #rrggbb, always from our palette or validated
 	Class      string
 	Tip        string // <title>: the tooltip and the accessible name
 }
 
-type svgText struct {
+type textElem struct {
 	X, Y   float64
 	Anchor string // start, middle, end
 	Class  string
@@ -37,12 +37,12 @@ type svgText struct {
 	Tip    string
 }
 
-type svgLine struct {
+type lineElem struct {
 	X1, Y1, X2, Y2 float64
 	Class          string
 }
 
-type svgImage struct {
+type imageElem struct {
 	X, Y, W, H float64
 	Href       template.URL // a data:image/png;base64 URI we made
 	Tip        string
@@ -50,38 +50,38 @@ type svgImage struct {
 
 // Layout constants shared by the charts, in SVG user units (px at 100%).
 const (
-	svgWidth     = 960.0
-	svgLabelW    = 260.0 // the label column of horizontal charts
-	svgRowH      = 22.0
-	svgBarH      = 15.0
-	svgTop       = 8.0
-	svgValueW    = 120.0 // room for the value printed after a bar
-	svgLabelMax  = 33    // characters of a label before it is shortened
-	svgCharW     = 7.4   // advance of one character of the 12px monospace labels
-	svgLegendRow = 20.0
+	chartWidth = 960.0
+	labelW     = 260.0 // the label column of horizontal charts
+	rowH       = 22.0
+	barH       = 15.0
+	chartTop   = 8.0
+	valueW     = 120.0 // room for the value printed after a bar
+	labelMax   = 33    // characters of a label before it is shortened
+	charW      = 7.4   // advance of one character of the 12px monospace labels
+	legendRow  = 20.0
 )
 
-// svgNum formats a coordinate with at most one decimal, so output is stable.
-func svgNum(v float64) string {
+// num formats a coordinate with at most one decimal, so output is stable.
+func num(v float64) string {
 	s := strconv.FormatFloat(v, 'f', 1, 64)
 	return strings.TrimSuffix(s, ".0")
 }
 
-// svgShorten keeps long labels (Kubernetes prefixes) to one column width,
+// shorten keeps long labels (Kubernetes prefixes) to one column width,
 // keeping both ends, which tell prefixes apart; the tooltip has the rest.
-func svgShorten(s string) string {
+func shorten(s string) string {
 	r := []rune(s)
-	if len(r) <= svgLabelMax {
+	if len(r) <= labelMax {
 		return s
 	}
-	head := (svgLabelMax - 1) / 2
-	tail := svgLabelMax - 1 - head
+	head := (labelMax - 1) / 2
+	tail := labelMax - 1 - head
 	return string(r[:head]) + "…" + string(r[len(r)-tail:])
 }
 
-// svgScale is the length of v on an axis of length span whose end is max.
+// scale is the length of v on an axis of length span whose end is max.
 // Non-zero values get at least one unit so they never vanish.
-func svgScale(v, max, span float64) float64 {
+func scale(v, max, span float64) float64 {
 	if !(v > 0) || !(max > 0) { // also false for NaN
 		return 0
 	}
@@ -95,8 +95,8 @@ func svgScale(v, max, span float64) float64 {
 	return w
 }
 
-// svgFinite drops NaN, infinities and negatives, which no chart can draw.
-func svgFinite(v float64) float64 {
+// finite drops NaN, infinities and negatives, which no chart can draw.
+func finite(v float64) float64 {
 	if v != v || v < 0 || v > 1e300 {
 		return 0
 	}
@@ -104,9 +104,9 @@ func svgFinite(v float64) float64 {
 }
 
 // The series palette: distinct, colour-blind-friendlier hues that print well.
-var svgPalette = []string{
+var palette = []string{
 	"#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2",
 	"#eeca3b", "#9d755d", "#ff9da6", "#bab0ac", "#1f77b4", "#8c564b",
 }
 
-func svgPaletteColor(i int) string { return svgPalette[i%len(svgPalette)] }
+func paletteColor(i int) string { return palette[i%len(palette)] }

@@ -1,4 +1,4 @@
-package report
+package html
 
 import (
 	"bytes"
@@ -21,7 +21,7 @@ import (
 // a screenshot shows the page map's free pages.
 
 // chromiumPath finds a Chromium or Chrome binary, or skips the test.
-func htmlChromiumPath(t *testing.T) string {
+func chromiumPath(t *testing.T) string {
 	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -34,7 +34,7 @@ func htmlChromiumPath(t *testing.T) string {
 
 // artifactDir is $DBINSPECT_ARTIFACTS/<test> when set (kept after the run,
 // for CI to upload), else the test's artifact dir (kept with -artifacts).
-func htmlArtifactDir(t *testing.T) string {
+func artifactDir(t *testing.T) string {
 	t.Helper()
 	if base := os.Getenv("DBINSPECT_ARTIFACTS"); base != "" {
 		dir := filepath.Join(base, t.Name())
@@ -50,7 +50,7 @@ func htmlArtifactDir(t *testing.T) string {
 // runChromium runs headless Chromium on a local file with the extra flags
 // and returns stdout and the log on stderr. The timeout only stops a hung
 // browser; nothing here measures time.
-func htmlRunChromium(t *testing.T, bin, page string, extra ...string) (stdout, stderr string) {
+func runChromium(t *testing.T, bin, page string, extra ...string) (stdout, stderr string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -63,7 +63,7 @@ func htmlRunChromium(t *testing.T, bin, page string, extra ...string) (stdout, s
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("%s: %v\n%s", bin, err, htmlTail(errb.String(), 3000))
+		t.Fatalf("%s: %v\n%s", bin, err, tail(errb.String(), 3000))
 	}
 	return out.String(), errb.String()
 }
@@ -71,22 +71,22 @@ func htmlRunChromium(t *testing.T, bin, page string, extra ...string) (stdout, s
 // consoleMessages are the page's console lines in Chromium's log: errors,
 // uncaught exceptions and Content-Security-Policy refusals all land there.
 // A clean page logs nothing.
-var htmlConsoleLine = regexp.MustCompile(`(?m)^.*(:CONSOLE[:(]|Uncaught ).*$`)
+var consoleLine = regexp.MustCompile(`(?m)^.*(:CONSOLE[:(]|Uncaught ).*$`)
 
-func htmlConsoleMessages(log string) []string { return htmlConsoleLine.FindAllString(log, -1) }
+func consoleMessages(log string) []string { return consoleLine.FindAllString(log, -1) }
 
-func htmlTail(s string, n int) string {
+func tail(s string, n int) string {
 	if len(s) > n {
 		return "…" + s[len(s)-n:]
 	}
 	return s
 }
 
-func htmlWritePage(t *testing.T, dir, name string, d htmlData) string {
+func writePage(t *testing.T, dir, name string, d Data) string {
 	t.Helper()
 	path := filepath.Join(dir, name)
 	var buf bytes.Buffer
-	if err := writeHTML(&buf, d); err != nil {
+	if err := Write(&buf, d); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
@@ -99,8 +99,8 @@ func TestHTMLInChromium(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: the headless Chromium test starts a browser")
 	}
-	bin := htmlChromiumPath(t)
-	dir := htmlArtifactDir(t)
+	bin := chromiumPath(t)
+	dir := artifactDir(t)
 
 	// The console check must be able to fail: a page that throws and loads
 	// a URL against its policy is seen.
@@ -108,13 +108,13 @@ func TestHTMLInChromium(t *testing.T) {
 	if err := os.WriteFile(bad, []byte(`<!DOCTYPE html><meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'"><img src="https://example.invalid/x.png"><script>throw new Error("seen")</script>`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, log := htmlRunChromium(t, bin, bad, "--dump-dom"); len(htmlConsoleMessages(log)) < 2 {
-		t.Fatalf("the console check does not see a thrown error and a blocked load, so it would miss them in the report:\n%s", htmlTail(log, 3000))
+	if _, log := runChromium(t, bin, bad, "--dump-dom"); len(consoleMessages(log)) < 2 {
+		t.Fatalf("the console check does not see a thrown error and a blocked load, so it would miss them in the report:\n%s", tail(log, 3000))
 	}
 
-	page := htmlWritePage(t, dir, "report.html", htmlSampleData())
-	dom, log := htmlRunChromium(t, bin, page, "--dump-dom")
-	if msgs := htmlConsoleMessages(log); len(msgs) > 0 {
+	page := writePage(t, dir, "report.html", sampleData())
+	dom, log := runChromium(t, bin, page, "--dump-dom")
+	if msgs := consoleMessages(log); len(msgs) > 0 {
 		t.Errorf("the page logged to the console:\n%s", strings.Join(msgs, "\n"))
 	}
 	if !strings.Contains(dom, `data-viewer="ready"`) {
@@ -134,12 +134,12 @@ func TestHTMLInChromium(t *testing.T) {
 	}
 
 	shot := filepath.Join(dir, "report.png")
-	htmlRunChromium(t, bin, page, "--screenshot="+shot, "--window-size=1280,2400")
-	img := htmlDecodePNG(t, shot)
+	runChromium(t, bin, page, "--screenshot="+shot, "--window-size=1280,2400")
+	img := decodePNG(t, shot)
 	if b := img.Bounds(); b.Dx() != 1280 || b.Dy() != 2400 {
 		t.Errorf("screenshot is %dx%d, want 1280x2400", b.Dx(), b.Dy())
 	}
-	colours, red := htmlScreenshotStats(img)
+	colours, red := screenshotStats(img)
 	if colours < 50 {
 		t.Errorf("screenshot has %d distinct colours: the page did not render", colours)
 	}
@@ -151,7 +151,7 @@ func TestHTMLInChromium(t *testing.T) {
 	t.Logf("screenshot: %s (%d colours, %d free-page pixels)", shot, colours, red)
 }
 
-func htmlDecodePNG(t *testing.T, path string) image.Image {
+func decodePNG(t *testing.T, path string) image.Image {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -167,7 +167,7 @@ func htmlDecodePNG(t *testing.T, path string) image.Image {
 
 // screenshotStats counts distinct colours and pixels close to the free-page
 // red (colour management may shift a channel by a few levels).
-func htmlScreenshotStats(img image.Image) (colours, red int) {
+func screenshotStats(img image.Image) (colours, red int) {
 	seen := map[color.RGBA]bool{}
 	b := img.Bounds()
 	for y := b.Min.Y; y < b.Max.Y; y++ {
@@ -175,7 +175,7 @@ func htmlScreenshotStats(img image.Image) (colours, red int) {
 			r, g, bl, _ := img.At(x, y).RGBA()
 			c := color.RGBA{uint8(r >> 8), uint8(g >> 8), uint8(bl >> 8), 0xff}
 			seen[c] = true
-			if htmlNearByte(c.R, pageMapFree.R) && htmlNearByte(c.G, pageMapFree.G) && htmlNearByte(c.B, pageMapFree.B) {
+			if nearByte(c.R, pageMapFree.R) && nearByte(c.G, pageMapFree.G) && nearByte(c.B, pageMapFree.B) {
 				red++
 			}
 		}
@@ -183,4 +183,4 @@ func htmlScreenshotStats(img image.Image) (colours, red int) {
 	return len(seen), red
 }
 
-func htmlNearByte(a, b uint8) bool { return a-b < 6 || b-a < 6 }
+func nearByte(a, b uint8) bool { return a-b < 6 || b-a < 6 }

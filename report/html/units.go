@@ -1,4 +1,4 @@
-package report
+package html
 
 import (
 	"math"
@@ -7,25 +7,25 @@ import (
 	"github.com/dustin/go-humanize"
 )
 
-// svgUnit says how a chart prints its values.
-type svgUnit int
+// unit says how a chart prints its values.
+type unit int
 
 const (
-	svgUnitCount svgUnit = iota
-	svgUnitBytes
-	svgUnitSeconds
+	unitCount unit = iota
+	unitBytes
+	unitSeconds
 )
 
 // format prints v in the unit: 1,234 / 1.2 GiB / 850 ms.
-func (u svgUnit) format(v float64) string {
-	v = svgFinite(v)
+func (u unit) format(v float64) string {
+	v = finite(v)
 	switch u {
-	case svgUnitBytes:
+	case unitBytes:
 		if v >= math.MaxUint64 {
 			return "∞"
 		}
 		return humanize.IBytes(uint64(v))
-	case svgUnitSeconds:
+	case unitSeconds:
 		switch {
 		case v == 0:
 			return "0 s"
@@ -45,7 +45,7 @@ func (u svgUnit) format(v float64) string {
 }
 
 // text is the caller's own text when given, else v in the unit.
-func (u svgUnit) text(own string, v float64) string {
+func (u unit) text(own string, v float64) string {
 	if own != "" {
 		return own
 	}
