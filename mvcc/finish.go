@@ -117,6 +117,10 @@ func (sc *scanner) perKey(sum *Summary) {
 		tops[i] = &topHeap{n: o.TopN, table: table}
 	}
 	var byPrefix, byNamespace prefixAgg
+	var kube *kubeAgg
+	if sc.kube != nil {
+		kube = newKubeAgg(sc.kube, o.TopN)
+	}
 	var hist revisionHistogram
 	var keySet *keySetBuilder
 	if o.LiveKeySet {
@@ -163,6 +167,13 @@ func (sc *scanner) perKey(sum *Summary) {
 			if keySet != nil && s.live {
 				keySet.add(key, key[:p.resourceEnd])
 			}
+			if kube != nil && s.live && s.class != classNone {
+				ns := ""
+				if p.namespaceEnd > 0 {
+					ns = key[p.resourceEnd : p.namespaceEnd-1]
+				}
+				kube.add(resource, ns, s.class, uint64(s.valueSize))
+			}
 			return
 		}
 		label := genericPrefix(key, o.PrefixSeparator, o.PrefixDepth)
@@ -192,6 +203,9 @@ func (sc *scanner) perKey(sum *Summary) {
 		ByValueTimesRevisions: stat(tops[3].best()),
 	}
 	sum.Prefixes = redactPrefixes(byPrefix.list(o.MaxPrefixes, sum.KeyBucketBytes, o.DataSize), red)
+	if kube != nil {
+		sum.Kube = kube.summary(o.MaxPrefixes, red)
+	}
 	if len(byNamespace.stats) > 0 {
 		sum.PrefixesByNamespace = redactPrefixes(byNamespace.list(o.MaxPrefixes, sum.KeyBucketBytes, o.DataSize), red)
 	}

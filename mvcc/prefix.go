@@ -7,6 +7,8 @@ import (
 
 const k8sRoot = "/registry/"
 
+var registryRoot = []byte(k8sRoot)
+
 // k8sKey locates the parts of a Kubernetes storage key
 // /registry/<resource>/[<namespace>/]<name>. The resource is one segment
 // for built-in types ("pods"), two when the first names an API group (it
