@@ -172,7 +172,7 @@ func (sc *scanner) perKey(sum *Summary) {
 				if p.namespaceEnd > 0 {
 					ns = key[p.resourceEnd : p.namespaceEnd-1]
 				}
-				kube.add(resource, ns, s.class, uint64(s.valueSize))
+				kube.add(resource, ns, s.class, uint64(s.valueSize), s.modMain)
 			}
 			return
 		}

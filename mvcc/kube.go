@@ -129,6 +129,9 @@ type KubeKey struct {
 	KeyName    string `json:"key_name"` // hashed under --redact-keys
 	Objects    uint64 `json:"objects"`
 	ValueBytes uint64 `json:"value_bytes"`
+	// LastModRevision is the newest mod revision among these objects: the
+	// key kube-apiserver writes with now has the newest one.
+	LastModRevision int64 `json:"last_mod_revision"`
 }
 
 // KubeGroup is one resource, or one namespace of a resource.
@@ -147,17 +150,18 @@ type KubeGroup struct {
 	Encryption []KubeKey      `json:"encryption"`
 }
 
-// kubeTally counts objects and bytes per class id.
-type kubeTally map[uint16]*[2]uint64
+// kubeTally counts objects, bytes and the newest mod revision per class id.
+type kubeTally map[uint16]*[3]uint64
 
-func (t kubeTally) add(id uint16, n uint64) {
+func (t kubeTally) add(id uint16, n uint64, modRev int64) {
 	c := t[id]
 	if c == nil {
-		c = new([2]uint64)
+		c = new([3]uint64)
 		t[id] = c
 	}
 	c[0]++
 	c[1] += n
+	c[2] = max(c[2], uint64(max(modRev, 0)))
 }
 
 // kubeAgg accumulates the per-key pass.
@@ -189,14 +193,14 @@ func newKubeAgg(classes *kubeClasses, topN int) *kubeAgg {
 		namespaces: map[[2]string]kubeTally{}, largest: map[kindKey][]uint64{}, topN: topN}
 }
 
-func (a *kubeAgg) add(resource, namespace string, id uint16, size uint64) {
-	a.all.add(id, size)
+func (a *kubeAgg) add(resource, namespace string, id uint16, size uint64, modRev int64) {
+	a.all.add(id, size, modRev)
 	r := a.resources[resource]
 	if r == nil {
 		r = kubeTally{}
 		a.resources[resource] = r
 	}
-	r.add(id, size)
+	r.add(id, size, modRev)
 	if namespace != "" {
 		k := [2]string{resource, namespace}
 		n := a.namespaces[k]
@@ -204,7 +208,7 @@ func (a *kubeAgg) add(resource, namespace string, id uint16, size uint64) {
 			n = kubeTally{}
 			a.namespaces[k] = n
 		}
-		n.add(id, size)
+		n.add(id, size, modRev)
 	}
 	kk := a.classes.list[id].kindKey()
 	a.largest[kk] = pushTop(a.largest[kk], size, a.topN)
@@ -291,6 +295,7 @@ func (a *kubeAgg) group(t kubeTally, red *redactor) KubeGroup {
 			}
 			e.Objects += n
 			e.ValueBytes += b
+			e.LastModRevision = max(e.LastModRevision, int64(c[2]))
 		}
 	}
 	g.Encodings = make([]KubeEncoding, 0, len(encs))
@@ -394,12 +399,13 @@ func (a *kubeAgg) summary(maxRows int, red *redactor) *KubeSummary {
 	return s
 }
 
-func addPair(a, b *[2]uint64) *[2]uint64 {
+func addPair(a, b *[3]uint64) *[3]uint64 {
 	if a == nil {
-		a = new([2]uint64)
+		a = new([3]uint64)
 	}
 	a[0] += b[0]
 	a[1] += b[1]
+	a[2] = max(a[2], b[2])
 	return a
 }
 

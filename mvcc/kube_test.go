@@ -95,6 +95,19 @@ func TestKubeMatchesGenerator(t *testing.T) {
 				}
 				sameCounts(t, g.Resource+" in "+g.Namespace, kubeCounts(g), want)
 			}
+			// The rotation: key2, written last, has the newest mod revision.
+			for _, g := range k.Resources {
+				if g.Resource != "secrets" {
+					continue
+				}
+				last := map[string]int64{}
+				for _, e := range g.Encryption {
+					last[e.KeyName] = e.LastModRevision
+				}
+				if last["key2"] <= last["key1"] || last["key1"] == 0 {
+					t.Errorf("secrets: last mod revisions %v, want key2 newer than key1", last)
+				}
+			}
 			// Largest sizes: per kind, sorted, at most TopN, the first is the largest.
 			for _, kk := range k.Kinds {
 				if len(kk.Largest) == 0 || len(kk.Largest) > DefaultOptions().TopN || uint64(len(kk.Largest)) > kk.Objects {
