@@ -91,8 +91,8 @@ type KubeSummary struct {
 	Encryption []KubeKey      `json:"encryption"`
 	Resources  []KubeGroup    `json:"resources"`
 	// Namespaces has one row per resource and namespace (namespaced keys
-	// only), largest first, at most Options.MaxPrefixes rows and then one
-	// "(other)" row.
+	// only), in the order and with the "(other)" row of
+	// Summary.PrefixesByNamespace.
 	Namespaces []KubeGroup `json:"namespaces"`
 	// Note is set when the db held more distinct classes than can be told
 	// apart (some are then counted by encoding alone).
@@ -150,28 +150,57 @@ type KubeGroup struct {
 	Encryption []KubeKey      `json:"encryption"`
 }
 
-// kubeTally counts objects, bytes and the newest mod revision per class id.
-type kubeTally map[uint16]*[3]uint64
+// kubeTally counts objects, bytes and the newest mod revision per class
+// id. A resource or namespace holds a handful of classes, so a short slice
+// searched in order is both smaller and faster than a map; the resource and
+// namespace tallies live in their PrefixStat rows (prefix.go), which the
+// prefix lists keep anyway, so counting classes per namespace costs one
+// small slice per namespace and no map of its own.
+type kubeTally []kubeCell
 
-func (t kubeTally) add(id uint16, n uint64, modRev int64) {
-	c := t[id]
-	if c == nil {
-		c = new([3]uint64)
-		t[id] = c
-	}
-	c[0]++
-	c[1] += n
-	c[2] = max(c[2], uint64(max(modRev, 0)))
+type kubeCell struct {
+	id            uint16
+	objects, size uint64
+	modRev        int64
 }
 
-// kubeAgg accumulates the per-key pass.
+func (t *kubeTally) add(id uint16, size uint64, modRev int64) {
+	for i := range *t {
+		if c := &(*t)[i]; c.id == id {
+			c.objects++
+			c.size += size
+			c.modRev = max(c.modRev, modRev)
+			return
+		}
+	}
+	*t = append(*t, kubeCell{id: id, objects: 1, size: size, modRev: modRev})
+}
+
+func (t *kubeTally) merge(o kubeTally) {
+	for _, c := range o {
+		found := false
+		for i := range *t {
+			if d := &(*t)[i]; d.id == c.id {
+				d.objects += c.objects
+				d.size += c.size
+				d.modRev = max(d.modRev, c.modRev)
+				found = true
+				break
+			}
+		}
+		if !found {
+			*t = append(*t, c)
+		}
+	}
+}
+
+// kubeAgg accumulates the per-key pass over the whole registry; resources
+// and namespaces are tallied in their PrefixStat rows.
 type kubeAgg struct {
-	classes    *kubeClasses
-	all        kubeTally
-	resources  map[string]kubeTally
-	namespaces map[[2]string]kubeTally
-	largest    map[kindKey][]uint64 // a min-heap of at most topN sizes
-	topN       int
+	classes *kubeClasses
+	all     kubeTally
+	largest map[kindKey][]uint64 // a min-heap of at most topN sizes
+	topN    int
 }
 
 type kindKey struct{ apiVersion, kind, hidden string }
@@ -189,26 +218,16 @@ func (c kubeClass) kindKey() kindKey {
 }
 
 func newKubeAgg(classes *kubeClasses, topN int) *kubeAgg {
-	return &kubeAgg{classes: classes, all: kubeTally{}, resources: map[string]kubeTally{},
-		namespaces: map[[2]string]kubeTally{}, largest: map[kindKey][]uint64{}, topN: topN}
+	return &kubeAgg{classes: classes, largest: map[kindKey][]uint64{}, topN: topN}
 }
 
-func (a *kubeAgg) add(resource, namespace string, id uint16, size uint64, modRev int64) {
+// add counts one live object in the registry and in its resource's and
+// namespace's rows (ns nil when cluster scoped).
+func (a *kubeAgg) add(resource, ns *PrefixStat, id uint16, size uint64, modRev int64) {
 	a.all.add(id, size, modRev)
-	r := a.resources[resource]
-	if r == nil {
-		r = kubeTally{}
-		a.resources[resource] = r
-	}
-	r.add(id, size, modRev)
-	if namespace != "" {
-		k := [2]string{resource, namespace}
-		n := a.namespaces[k]
-		if n == nil {
-			n = kubeTally{}
-			a.namespaces[k] = n
-		}
-		n.add(id, size, modRev)
+	resource.kube.add(id, size, modRev)
+	if ns != nil {
+		ns.kube.add(id, size, modRev)
 	}
 	kk := a.classes.list[id].kindKey()
 	a.largest[kk] = pushTop(a.largest[kk], size, a.topN)
@@ -254,9 +273,9 @@ func (a *kubeAgg) group(t kubeTally, red *redactor) KubeGroup {
 	encs := map[string]*KubeEncoding{}
 	kinds := map[kindKey]*KubeKind{}
 	keys := map[[3]string]*KubeKey{}
-	for id, c := range t {
-		cl := a.classes.list[id]
-		n, b := c[0], c[1]
+	for _, c := range t {
+		cl := a.classes.list[c.id]
+		n, b := c.objects, c.size
 		g.Objects += n
 		g.ValueBytes += b
 		switch cl.enc {
@@ -295,7 +314,7 @@ func (a *kubeAgg) group(t kubeTally, red *redactor) KubeGroup {
 			}
 			e.Objects += n
 			e.ValueBytes += b
-			e.LastModRevision = max(e.LastModRevision, int64(c[2]))
+			e.LastModRevision = max(e.LastModRevision, c.modRev)
 		}
 	}
 	g.Encodings = make([]KubeEncoding, 0, len(encs))
@@ -331,8 +350,9 @@ func (a *kubeAgg) group(t kubeTally, red *redactor) KubeGroup {
 	return g
 }
 
-// summary builds Summary.Kube; nil when no live /registry/ key was seen.
-func (a *kubeAgg) summary(maxRows int, red *redactor) *KubeSummary {
+// summary builds Summary.Kube from the registry tally and the listed (and
+// redacted) prefix rows; nil when no live /registry/ key was seen.
+func (a *kubeAgg) summary(prefixes, namespaces []PrefixStat, red *redactor) *KubeSummary {
 	if len(a.all) == 0 {
 		return nil
 	}
@@ -345,68 +365,37 @@ func (a *kubeAgg) summary(maxRows int, red *redactor) *KubeSummary {
 		sort.Slice(top, func(i, j int) bool { return top[i] > top[j] })
 		k.Largest = top
 	}
-	for r, t := range a.resources {
-		g := a.group(t, red)
-		g.Resource = r
+	s.Resources = []KubeGroup{}
+	for _, p := range prefixes {
+		if len(p.kube) == 0 {
+			continue
+		}
+		g := a.group(p.kube, red)
+		g.Resource = p.Resource
+		if p.Prefix == "(other)" {
+			g.Resource = "(other)"
+		}
 		s.Resources = append(s.Resources, g)
 	}
 	sortGroups(s.Resources)
-	type nsTally struct {
-		key   [2]string
-		t     kubeTally
-		bytes uint64
-	}
-	ns := make([]nsTally, 0, len(a.namespaces))
-	for k, t := range a.namespaces {
-		var b uint64
-		for _, c := range t {
-			b += c[1]
+	// Namespaces keep the order and the "(other)" row of
+	// prefixes_by_namespace.
+	s.Namespaces = []KubeGroup{}
+	for _, p := range namespaces {
+		if len(p.kube) == 0 {
+			continue
 		}
-		ns = append(ns, nsTally{k, t, b})
-	}
-	sort.Slice(ns, func(i, j int) bool {
-		x, y := ns[i], ns[j]
-		if x.bytes != y.bytes {
-			return x.bytes > y.bytes
-		}
-		return x.key[0]+"\x00"+x.key[1] < y.key[0]+"\x00"+y.key[1]
-	})
-	for i, n := range ns {
-		if i == maxRows {
-			// The rest in one row, as the prefix lists do.
-			other := kubeTally{}
-			for _, n := range ns[maxRows:] {
-				for id, c := range n.t {
-					other[id] = addPair(other[id], c)
-				}
-			}
-			o := a.group(other, red)
-			o.Resource = "(other)"
-			s.Namespaces = append(s.Namespaces, o)
-			break
-		}
-		g := a.group(n.t, red)
-		g.Resource, g.Namespace = n.key[0], n.key[1]
-		if red != nil {
-			g.Namespace = red.segment(g.Namespace)
+		g := a.group(p.kube, red)
+		g.Resource, g.Namespace = p.Resource, p.Namespace
+		if p.Prefix == "(other)" {
+			g.Resource = "(other)"
 		}
 		s.Namespaces = append(s.Namespaces, g)
 	}
-	s.Namespaces = nonNil(s.Namespaces)
 	if a.classes.full {
 		s.Note = "more distinct kinds and encryption keys than can be told apart: some objects are counted by encoding only"
 	}
 	return s
-}
-
-func addPair(a, b *[3]uint64) *[3]uint64 {
-	if a == nil {
-		a = new([3]uint64)
-	}
-	a[0] += b[0]
-	a[1] += b[1]
-	a[2] = max(a[2], b[2])
-	return a
 }
 
 func sortGroups(gs []KubeGroup) {

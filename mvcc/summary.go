@@ -134,6 +134,8 @@ type PrefixStat struct {
 	// divides by Options.DataSize when given (page overhead not counted).
 	Share       float64 `json:"share"`
 	ShareOfFile float64 `json:"share_of_file,omitempty"`
+
+	kube kubeTally // live Kubernetes objects by value class (kube.go)
 }
 
 // IndexShape is the shape of etcd's in-memory treeIndex after restore
