@@ -132,7 +132,7 @@ func TestKubeRedactsKeyNames(t *testing.T) {
 	red := newRedactor("/", true)
 	seen := 0
 	for _, e := range sum.Kube.Encryption {
-		for _, plain := range []string{"key1", "key2", "sb1", "fake-kms"} {
+		for _, plain := range []string{"key1", "key2", "sb1", "gcm1", "fake-kms"} {
 			if e.KeyName == plain {
 				t.Errorf("key name %q printed under redaction", plain)
 			}

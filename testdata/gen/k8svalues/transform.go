@@ -44,6 +44,19 @@ func aescbc(keyName string) (*transformer, error) {
 	return prefixed("aescbc", "v1", keyName, aestransformer.NewCBCTransformer(block)), nil
 }
 
+func aesgcm(keyName string) (*transformer, error) {
+	k := fixtureKey(keyName)
+	block, err := aes.NewCipher(k[:])
+	if err != nil {
+		return nil, err
+	}
+	t, err := aestransformer.NewGCMTransformer(block)
+	if err != nil {
+		return nil, err
+	}
+	return prefixed("aesgcm", "v1", keyName, t), nil
+}
+
 func secretboxKey(keyName string) *transformer {
 	return prefixed("secretbox", "v1", keyName, secretbox.NewSecretboxTransformer(fixtureKey(keyName)))
 }

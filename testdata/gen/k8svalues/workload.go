@@ -8,6 +8,7 @@ import (
 	"sort"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -42,10 +43,7 @@ type writer struct {
 }
 
 func newWriter(ctx context.Context, cli *clientv3.Client, seed int64) (*writer, error) {
-	scheme := runtime.NewScheme()
-	if err := corev1.AddToScheme(scheme); err != nil {
-		return nil, err
-	}
+	scheme := scheme()
 	cf := serializer.NewCodecFactory(scheme)
 	var protoSer, jsonSer runtime.Serializer
 	for _, info := range cf.SupportedMediaTypes() {
@@ -61,9 +59,10 @@ func newWriter(ctx context.Context, cli *clientv3.Client, seed int64) (*writer, 
 	}
 	return &writer{
 		ctx: ctx, cli: cli, rng: rand.New(rand.NewSource(seed)),
-		// The storage codec: objects converted to v1 and encoded with their TypeMeta.
-		protoEnc: cf.EncoderForVersion(protoSer, corev1.SchemeGroupVersion),
-		jsonEnc:  cf.EncoderForVersion(jsonSer, corev1.SchemeGroupVersion),
+		// The storage codec: objects converted to their group's version
+		// (core v1, apps/v1) and encoded with their TypeMeta.
+		protoEnc: cf.EncoderForVersion(protoSer, storageVersions),
+		jsonEnc:  cf.EncoderForVersion(jsonSer, storageVersions),
 		live:     map[string]written{},
 	}, nil
 }
@@ -159,12 +158,16 @@ func (w *writer) store(resource, ns, name string, obj runtime.Object, asJSON boo
 	return w.put(key, b, rec)
 }
 
+// storageVersions are the versions objects are stored in, per group.
+var storageVersions = schema.GroupVersions{corev1.SchemeGroupVersion, appsv1.SchemeGroupVersion}
+
 var coreScheme *runtime.Scheme
 
 func scheme() *runtime.Scheme {
 	if coreScheme == nil {
 		coreScheme = runtime.NewScheme()
 		_ = corev1.AddToScheme(coreScheme)
+		_ = appsv1.AddToScheme(coreScheme)
 	}
 	return coreScheme
 }
@@ -224,8 +227,8 @@ func (w *writer) widget(ns, name string) *unstructured.Unstructured {
 // workload writes, in order: namespaces, pods (some updated, some
 // deleted), ConfigMaps (protobuf, a few JSON), Secrets before encryption,
 // then with aescbc key1 (a storage migration that missed some), then a
-// rotation to aescbc key2 that rewrote only part of them, ServiceAccounts
-// under secretbox, custom resources as JSON (CronTabs, large) and under
+// rotation to aescbc key2 that rewrote only part of them, apps/v1
+// Deployments, Events under aesgcm, ServiceAccounts under secretbox, custom resources as JSON (CronTabs, large) and under
 // KMS v2 (Widgets), and a few values no apiserver wrote.
 func (w *writer) workload() error {
 	key1, err := aescbc("key1")
@@ -237,6 +240,10 @@ func (w *writer) workload() error {
 		return err
 	}
 	sb := secretboxKey("sb1")
+	gcm, err := aesgcm("gcm1")
+	if err != nil {
+		return err
+	}
 	kms, err := kmsV2(w.ctx, "fake-kms")
 	if err != nil {
 		return err
@@ -312,6 +319,29 @@ func (w *writer) workload() error {
 	}
 	for _, i := range []int{21, 22} {
 		if err := w.del(fmt.Sprintf("/registry/secrets/%s/secret-%02d", namespaces[i%len(namespaces)], i)); err != nil {
+			return err
+		}
+	}
+	for i := 0; i < 6; i++ {
+		ns := namespaces[i%len(namespaces)]
+		name := fmt.Sprintf("deploy-%02d", i)
+		replicas := int32(1 + i%3)
+		d := &appsv1.Deployment{ObjectMeta: w.meta(ns, name), Spec: appsv1.DeploymentSpec{
+			Replicas: &replicas,
+			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": name}},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": name}},
+				Spec: w.pod(ns, name, 0).Spec},
+		}}
+		if err := w.store("deployments", ns, name, d, false, nil); err != nil {
+			return err
+		}
+	}
+	for i := 0; i < 8; i++ {
+		ns := namespaces[i%len(namespaces)]
+		name := fmt.Sprintf("web-%02d.%x", i, 0x17f0000+i)
+		ev := &corev1.Event{ObjectMeta: w.meta(ns, name), Reason: "Scheduled", Message: w.filler(300),
+			InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: ns, Name: fmt.Sprintf("web-%02d", i)}}
+		if err := w.store("events", ns, name, ev, false, gcm); err != nil {
 			return err
 		}
 	}
