@@ -114,3 +114,22 @@ func TestSafeName(t *testing.T) {
 		}
 	}
 }
+
+func TestKindLabel(t *testing.T) {
+	for _, tc := range []struct {
+		k    mvcc.KubeKind
+		want string
+	}{
+		{mvcc.KubeKind{APIVersion: "v1", Kind: "Pod"}, "v1/Pod"},
+		{mvcc.KubeKind{APIVersion: "apps/v1", Kind: "Deployment"}, "apps/v1/Deployment"},
+		{mvcc.KubeKind{Kind: "Pod"}, "Pod"},
+		{mvcc.KubeKind{Hidden: "encrypted"}, "(encrypted)"},
+		{mvcc.KubeKind{Hidden: "unknown"}, "(not an apiserver value)"},
+		{mvcc.KubeKind{APIVersion: "v1", Hidden: "not_in_prefix"}, "v1/(kind past the first bytes)"},
+		{mvcc.KubeKind{Hidden: "not_in_prefix"}, "(kind past the first bytes)"},
+	} {
+		if got := kindLabel(tc.k); got != tc.want {
+			t.Errorf("kindLabel(%+v) = %q, want %q", tc.k, got, tc.want)
+		}
+	}
+}
