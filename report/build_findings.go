@@ -10,7 +10,7 @@ import (
 // evaluateFindings runs the rules over every section's figures and the
 // predictions' inputs.
 func evaluateFindings(r *Report, pin predict.Inputs) []findings.Finding {
-	if fs := findings.Evaluate(findingInputs(r, pin)); fs != nil {
+	if fs := r.withKubeFindings(findings.Evaluate(findingInputs(r, pin))); fs != nil {
 		return fs
 	}
 	return []findings.Finding{} // "findings": [] in JSON, never null

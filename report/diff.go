@@ -16,6 +16,7 @@ type Diff struct {
 	// Growth is New minus Old for every figure of DiffSide.
 	Growth           DiffSide           `json:"growth"`
 	Prefixes         []PrefixDiff       `json:"prefixes"`
+	Kinds            []KindDiff         `json:"kinds,omitempty"` // Kubernetes kinds (report/kube.go)
 	NewFindings      []findings.Finding `json:"new_findings"`
 	ResolvedFindings []findings.Finding `json:"resolved_findings"`
 }
@@ -124,6 +125,7 @@ func Compare(old, new *Report) *Diff {
 		}
 		return a.Prefix < b.Prefix
 	})
+	d.Kinds = compareKinds(old, new)
 	d.NewFindings = findingsNotIn(new.Findings, old.Findings)
 	d.ResolvedFindings = findingsNotIn(old.Findings, new.Findings)
 	return d

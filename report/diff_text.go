@@ -49,6 +49,7 @@ func WriteDiffText(w io.Writer, d *Diff, color bool) error {
 		t.table(pt)
 		t.printf("  live keys are NEW's; added: live in NEW, not in OLD; removed: the reverse\n")
 	}
+	t.kindDiffSection(d.Kinds)
 	t.heading("Findings")
 	if len(d.NewFindings) == 0 && len(d.ResolvedFindings) == 0 {
 		t.printf("  no change\n")

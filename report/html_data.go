@@ -47,6 +47,7 @@ func (r *Report) htmlPageData() html.Data {
 		if ns := m.PrefixesByNamespace; len(ns) > 0 {
 			d.Tables = append(d.Tables, namespacesHTMLTable(ns))
 		}
+		addKube(&d, m)
 	}
 	d.Waterfall = append(d.Waterfall, html.Bar{Label: "file", Value: float64(a.File.SizeBytes)}, html.Bar{Label: "high water (DbSize)", Value: float64(a.Pages.HighWaterBytes)}, html.Bar{Label: "in use", Value: float64(a.Pages.InUseBytes)})
 	if p := r.Predict; p != nil {

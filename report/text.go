@@ -85,6 +85,7 @@ func writeText(w io.Writer, r *Report, o RenderOptions) error {
 		t.keysSection(r.MVCC)
 		t.prefixSection(r.MVCC)
 		t.namespaceSection(r.MVCC)
+		t.kubeSection(r.MVCC)
 		t.otherBucketsSection(r.MVCC)
 	}
 	if s.Predict && r.Predict != nil {

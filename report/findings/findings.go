@@ -26,8 +26,8 @@ const (
 	SeverityCritical = "critical"
 )
 
-// severityRank orders severities: info 1, warning 2, critical 3, else 0.
-func severityRank(s string) int {
+// SeverityRank orders severities: info 1, warning 2, critical 3, else 0.
+func SeverityRank(s string) int {
 	switch s {
 	case SeverityInfo:
 		return 1
@@ -116,7 +116,7 @@ func Evaluate(in Inputs) []Finding {
 			out = append(out, *f)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return severityRank(out[i].Severity) > severityRank(out[j].Severity) })
+	sort.SliceStable(out, func(i, j int) bool { return SeverityRank(out[i].Severity) > SeverityRank(out[j].Severity) })
 	return out
 }
 
@@ -332,10 +332,10 @@ func ruleUncompacted(in Inputs) *Finding {
 
 // CountAtLeast counts findings at or above the named severity.
 func CountAtLeast(fs []Finding, severity string) int {
-	min := severityRank(severity)
+	min := SeverityRank(severity)
 	n := 0
 	for _, f := range fs {
-		if severityRank(f.Severity) >= min {
+		if SeverityRank(f.Severity) >= min {
 			n++
 		}
 	}

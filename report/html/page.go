@@ -46,6 +46,9 @@ type Data struct {
 	// MemoryBreakdown has one stacked bar per etcd version: mmap resident,
 	// treeIndex, raft log... in bytes.
 	MemoryBreakdown []StackedBar
+	// KubeKinds has one bar per Kubernetes kind (report/kube.go): Value is
+	// the live objects' value bytes, Value2 their number.
+	KubeKinds []Bar
 
 	// Tables carry every further figure of the text report.
 	Tables []Table
@@ -175,7 +178,7 @@ func Write(w io.Writer, d Data) error {
 
 // charts lays out every chart but the page map, in page order.
 func charts(d Data) []chart {
-	return []chart{
+	return append([]chart{
 		waterfallChart("chart-waterfall", "Size and what it shrinks to",
 			"How much of the file holds data, and what compaction and defrag would give back.", d.Waterfall),
 		histogramChart("chart-free-spans", "Free space by span length",
@@ -190,7 +193,7 @@ func charts(d Data) []chart {
 			"Predicted: seconds etcd would spend on this file at startup, by step and version.", d.StartupBreakdown, unitSeconds),
 		stackedChart("chart-memory", "Memory",
 			"Predicted: resident memory etcd would need for this file, by part and version.", d.MemoryBreakdown, unitBytes),
-	}
+	}, kubeCharts(d)...)
 }
 
 // seriesName is names[i] when given, else def.
