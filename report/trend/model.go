@@ -7,6 +7,9 @@ import "time"
 type Summary struct {
 	Given string    `json:"given"` // the path as named
 	Time  time.Time `json:"time"`
+	// TimeSource says where Time came from: "name" (a timestamp in the
+	// file name) or "mtime" (the file's modification time).
+	TimeSource string `json:"time_source"`
 	// Revision and CompactRevision are etcd's (mvcc.Summary).
 	Revision        int64 `json:"revision"`
 	CompactRevision int64 `json:"compact_revision"`
