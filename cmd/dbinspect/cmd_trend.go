@@ -103,13 +103,14 @@ func runTrend(c *cmdEnv, args []string) error {
 	}
 	members, readFailed := readSeries(c, paths)
 	failed = append(failed, readFailed...)
-	for _, f := range failed {
+	tr := trend.Analyze(members, failed, trend.Options{QuotaBytes: int64(c.opts.quota), TopN: c.opts.top})
+	// Also on stderr, so a script reading JSON on stdout sees them.
+	for _, f := range tr.Failed {
 		fmt.Fprintf(c.stderr, "dbinspect: trend: %s: %s\n", termSafeName(f.Given), f.Reason)
 	}
-	if len(members) == 0 {
-		return fmt.Errorf("trend: none of the %d file(s) could be trended (each is listed above)", len(failed))
+	if len(tr.Members) == 0 {
+		return fmt.Errorf("trend: none of the %d file(s) could be trended (each is listed above)", len(tr.Failed))
 	}
-	tr := trend.Analyze(members, failed, trend.Options{QuotaBytes: int64(c.opts.quota), TopN: c.opts.top})
 	var err error
 	switch c.opts.output {
 	case "json":

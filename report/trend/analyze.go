@@ -8,7 +8,8 @@ import (
 
 // Analyze trends the members of one series. Files of clusters other than
 // the trended one (the cluster with most files; on a tie, the newest file's)
-// are excluded and listed; failed files are carried through as given.
+// are excluded and listed; damaged (Partial) members join the failed files,
+// which are carried through as given.
 func Analyze(members []Summary, failed []Failure, o Options) *Trend {
 	if o.QuotaBytes <= 0 {
 		o.QuotaBytes = DefaultQuotaBytes
@@ -18,7 +19,17 @@ func Analyze(members []Summary, failed []Failure, o Options) *Trend {
 	}
 	t := &Trend{Failed: append([]Failure{}, failed...), Excluded: []Failure{}, Steps: []Step{}, Events: []Event{},
 		Project: []Projection{}, Findings: []Finding{}, Options: OptionsEchoed{QuotaBytes: o.QuotaBytes}}
-	t.Members = t.pickCluster(members)
+	// A damaged file's figures cover only what could be read: they would
+	// bend the lines, so it is listed, not trended.
+	var whole []Summary
+	for _, m := range members {
+		if m.Partial != "" {
+			t.Failed = append(t.Failed, Failure{Given: m.Given, Reason: "damaged, read only in part (" + m.Partial + "); left out so its partial figures do not bend the trend"})
+			continue
+		}
+		whole = append(whole, m)
+	}
+	t.Members = t.pickCluster(whole)
 	sort.SliceStable(t.Members, func(i, j int) bool {
 		a, b := t.Members[i], t.Members[j]
 		if a.Revision != b.Revision {

@@ -250,6 +250,12 @@ func TestAnalyzeFailedAndEmpty(t *testing.T) {
 	if len(tr.Steps) != 0 || len(tr.Project) != 0 || len(tr.Failed) != 1 || codes(tr.Findings)["members_unreadable"] == "" {
 		t.Errorf("%+v", tr)
 	}
+	damaged := member("b", 1, 200, 0, 4000, 1000)
+	damaged.Partial = "pages: part of the file could not be read"
+	tr = Analyze([]Summary{member("a", 0, 100, 0, 4000, 1000), damaged, member("c", 2, 300, 0, 4000, 1000)}, nil, Options{})
+	if len(tr.Members) != 2 || len(tr.Failed) != 1 || tr.Failed[0].Given != "b" || len(tr.Steps) != 1 {
+		t.Errorf("a damaged member must be listed, not trended: %+v", tr)
+	}
 	tr = Analyze(nil, nil, Options{})
 	if len(tr.Members) != 0 || len(tr.Findings) != 0 {
 		t.Errorf("%+v", tr)
