@@ -30,7 +30,7 @@ func trendLineChart(id, title, desc string, times []time.Time, series []trendSer
 		c.Empty = "Nothing to draw: a line needs at least two files."
 		return c
 	}
-	const left, right, legendH, plotH, bottom = 90.0, 24.0, 24.0, 240.0, 36.0
+	const left, right, legendH, plotH, bottom = 90.0, 60.0, 24.0, 240.0, 36.0
 	top := svgTop + legendH*float64((len(series)+3)/4)
 	plotW := svgWidth - left - right
 	t0, t1 := times[0], times[0]
@@ -55,7 +55,7 @@ func trendLineChart(id, title, desc string, times []time.Time, series []trendSer
 			ymax = max(ymax, svgFinite(v))
 		}
 	}
-	ymax = niceCeil(ymax)
+	ymax = niceCeil(ymax, u)
 	y := func(v float64) float64 { return top + plotH - svgScaleLine(svgFinite(v), ymax, plotH) }
 	// Legend: four series a row.
 	for i, s := range series {
@@ -72,12 +72,16 @@ func trendLineChart(id, title, desc string, times []time.Time, series []trendSer
 		c.Texts = append(c.Texts, svgText{X: left - 6, Y: yy + 4, Anchor: "end", Class: "axis", Text: u.format(v)})
 	}
 	c.Lines = append(c.Lines, svgLine{X1: left, Y1: top, X2: left, Y2: top + plotH, Class: "tick"})
-	step := max(1, (len(times)+7)/8) // at most about eight date labels
-	for i, t := range times {
-		if i%step != 0 && i != len(times)-1 {
+	lastLabel := math.Inf(-1)
+	for i := len(times) - 1; i >= 0; i-- {
+		// Right to left, so the last file's date is always shown; a date
+		// too close to the one on its right is left out.
+		xx := x(times[i])
+		if i != len(times)-1 && lastLabel-xx < 90 {
 			continue
 		}
-		xx := x(t)
+		lastLabel = xx
+		t := times[i]
 		c.Lines = append(c.Lines, svgLine{X1: xx, Y1: top + plotH, X2: xx, Y2: top + plotH + 4, Class: "tick"})
 		c.Texts = append(c.Texts, svgText{X: xx, Y: top + plotH + 18, Anchor: "middle", Class: "axis", Text: t.UTC().Format("2006-01-02")})
 	}
@@ -108,11 +112,22 @@ func svgScaleLine(v, max, span float64) float64 {
 }
 
 // niceCeil rounds v up to 1, 2, 2.5, 5 or 10 times a power of ten, the
-// top of the value axis.
-func niceCeil(v float64) float64 {
+// top of the value axis; for bytes, in the largest binary unit (KiB, MiB,
+// GiB, ...) below v, so the axis reads 500 MiB rather than 477 MiB.
+func niceCeil(v float64, u svgUnit) float64 {
 	if !(v > 0) {
 		return 1
 	}
+	scale := 1.0
+	if u == svgUnitBytes {
+		for scale*1024 <= v && scale < 1<<60 {
+			scale *= 1024
+		}
+	}
+	return scale * niceCeil10(v/scale)
+}
+
+func niceCeil10(v float64) float64 {
 	p := math.Pow(10, math.Floor(math.Log10(v)))
 	for _, m := range []float64{1, 2, 2.5, 5, 10} {
 		if m*p >= v {
