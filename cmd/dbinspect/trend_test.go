@@ -37,6 +37,7 @@ type trendMember struct {
 	CompactRev int64            `json:"compact_revision"`
 	ClusterID  string           `json:"cluster_id"`
 	Keys       map[string]int64 `json:"keys"`
+	SizeBytes  int64            `json:"size_bytes"`
 }
 
 func trendManifest(t *testing.T) (a, b []trendMember) {
@@ -96,6 +97,11 @@ func TestTrendFixtureSeries(t *testing.T) {
 			m.ClusterID != want.ClusterID || !m.Time.Equal(want.Time) || m.TimeSource != "name" {
 			t.Errorf("member %d: %s rev %d compact %d cluster %s time %v (%s); etcd: %s rev %d compact %d cluster %s time %v",
 				i, m.Given, m.Revision, m.CompactRevision, m.ClusterID, m.Time, m.TimeSource, want.File, want.Revision, want.CompactRev, want.ClusterID, want.Time)
+		}
+		// etcd's snapshot is the db up to its high-water mark (its DbSize)
+		// and a 32-byte SHA-256.
+		if m.DbSizeBytes != want.SizeBytes-32 {
+			t.Errorf("member %d: db size %d; etcd's snapshot is %d bytes with the trailer", i, m.DbSizeBytes, want.SizeBytes)
 		}
 	}
 	// The write rate of each step is the phase's writes (one revision each,
@@ -268,5 +274,40 @@ func TestTrendTimes(t *testing.T) {
 	}
 	if code, _, errOut := runCLI(t, "trend", "--time-from", "ctime", dir); code != exitUsage {
 		t.Errorf("--time-from ctime: exit %d %s", code, errOut)
+	}
+}
+
+// TestTrendGolden pins the text and JSON of the real series (the README's
+// trend example is taken from the text).
+func TestTrendGolden(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		golden string
+	}{
+		{[]string{"trend", filepath.Join(trendDir, "trend-a-*.db.gz")}, "trend-a.trend.txt"},
+		{[]string{"trend", "-o", "json", trendDir}, "trend-mixed.trend.json"},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			code, out, errOut := runCLI(t, tc.args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			// Name the series as from the repository's root.
+			out = strings.ReplaceAll(out, "../../testdata/", "testdata/")
+			golden := filepath.Join("testdata", "golden", tc.golden)
+			if *update {
+				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if out != string(want) {
+				t.Errorf("output differs from %s (run with -update if intended):\n%s", golden, firstDiff(string(want), out))
+			}
+		})
 	}
 }
