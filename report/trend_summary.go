@@ -1,8 +1,13 @@
 package report
 
 import (
+	"github.com/dbinspect/dbinspect/pages"
 	"github.com/dbinspect/dbinspect/report/trend"
 )
+
+// SnapshotNotChecked is Input.SnapshotHash when Options.SkipSnapshotHash
+// left the trailer unchecked.
+const SnapshotNotChecked pages.SnapshotStatus = "not checked"
 
 // TrendSections are what 'dbinspect trend' needs of each file: the page
 // walk (sizes) and the key scan (revisions, prefixes); no fragmentation
