@@ -106,7 +106,7 @@ func runTrend(c *cmdEnv, args []string) error {
 	tr := trend.Analyze(members, failed, trend.Options{QuotaBytes: int64(c.opts.quota), TopN: c.opts.top})
 	// Also on stderr, so a script reading JSON on stdout sees them.
 	for _, f := range tr.Failed {
-		fmt.Fprintf(c.stderr, "dbinspect: trend: %s: %s\n", termSafeName(f.Given), f.Reason)
+		fmt.Fprintf(c.stderr, "dbinspect: %s: %s (not trended)\n", termSafeName(f.Given), f.Reason)
 	}
 	if len(tr.Members) == 0 {
 		return fmt.Errorf("trend: none of the %d file(s) could be trended (each is listed above)", len(tr.Failed))
