@@ -199,6 +199,17 @@ func hasAnySuffix(s string, suffixes []string) bool {
 // keeping only each one's summary.
 func readSeries(c *cmdEnv, paths []string) ([]trend.Summary, []trend.Failure) {
 	t := c.opts.trend
+	progress, done := newProgress(c.stderr, c.opts.quiet)
+	defer done()
+	var mu sync.Mutex
+	var read, total int64
+	sizes := make([]int64, len(paths))
+	for i, p := range paths {
+		if st, err := os.Stat(p); err == nil && !st.IsDir() {
+			sizes[i] = st.Size()
+			total += sizes[i]
+		}
+	}
 	budget := newBudget(int64(t.memory))
 	results := make([]*trend.Summary, len(paths))
 	reasons := make([]string, len(paths))
@@ -212,6 +223,12 @@ func readSeries(c *cmdEnv, paths []string) ([]trend.Summary, []trend.Failure) {
 				cost := budget.acquire(estimateMemory(paths[i]))
 				s, err := summarize(c, paths[i])
 				budget.release(cost)
+				if progress != nil {
+					mu.Lock()
+					read += sizes[i]
+					progress("reading files", read, total)
+					mu.Unlock()
+				}
 				if err != nil {
 					reasons[i] = err.Error()
 					continue
