@@ -303,6 +303,15 @@ func summarize(c *cmdEnv, given string) (*trend.Summary, error) {
 // MiB.
 func estimateMemory(path string) int64 {
 	st, err := os.Stat(path)
+	if err == nil && st.IsDir() {
+		// A data dir or member dir: its db.
+		for _, rel := range []string{filepath.Join("member", "snap", "db"), filepath.Join("snap", "db")} {
+			if s, err2 := os.Stat(filepath.Join(path, rel)); err2 == nil {
+				st = s
+				break
+			}
+		}
+	}
 	if err != nil || st.IsDir() {
 		return 16 << 20
 	}

@@ -165,6 +165,9 @@ func TestTrendMixedSeries(t *testing.T) {
 	if !hasFinding(d, "mixed_clusters") {
 		t.Errorf("no mixed_clusters finding: %+v", d.Findings)
 	}
+	if len(d.Failed) != 0 {
+		t.Errorf("failed %+v: the directory's manifest.json is not a member", d.Failed)
+	}
 }
 
 func TestTrendDamagedAndMissingMembers(t *testing.T) {
@@ -309,5 +312,45 @@ func TestTrendGolden(t *testing.T) {
 				t.Errorf("output differs from %s (run with -update if intended):\n%s", golden, firstDiff(string(want), out))
 			}
 		})
+	}
+}
+
+func TestTrendPaths(t *testing.T) {
+	dir := t.TempDir()
+	for _, p := range []string{"b.db.gz", "a.db", "manifest.json", ".hidden", "notes.txt", "sub/member/snap/db", "plain/x.db"} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755)
+		os.WriteFile(filepath.Join(dir, p), []byte("x"), 0o644)
+	}
+	paths, failed := trendPaths([]string{dir, filepath.Join(dir, "a.db"), filepath.Join(dir, "zz*"), filepath.Join(dir, "gone.db")})
+	var rel []string
+	for _, p := range paths {
+		r, _ := filepath.Rel(dir, p)
+		rel = append(rel, r)
+	}
+	// Each file once, in name order; data dirs as members, other dirs,
+	// hidden files and non-snapshots left out.
+	if got := strings.Join(rel, " "); got != "a.db b.db.gz sub" {
+		t.Errorf("paths %q", got)
+	}
+	if len(failed) != 2 || !strings.Contains(failed[0].Reason, "no file matches") || !strings.Contains(failed[1].Reason, "missing") {
+		t.Errorf("failed %+v", failed)
+	}
+}
+
+func TestBudget(t *testing.T) {
+	b := newBudget(100)
+	// A request over the budget takes all of it, alone.
+	if got := b.acquire(250); got != 100 || b.used != 100 {
+		t.Fatalf("acquire(250) = %d, used %d; want the whole budget", got, b.used)
+	}
+	b.release(100)
+	x, y := b.acquire(60), b.acquire(40)
+	if x != 60 || y != 40 || b.used != 100 {
+		t.Errorf("two requests that fit: %d %d, used %d", x, y, b.used)
+	}
+	b.release(x)
+	b.release(y)
+	if b.used != 0 {
+		t.Errorf("used %d after releasing everything", b.used)
 	}
 }

@@ -111,32 +111,31 @@ func (t *Trend) prefixFinding() {
 	if len(t.Prefixes.ByBytes) == 0 || len(t.Members) < 2 {
 		return
 	}
-	var grown, first int64
-	prefixes := 0
-	for _, p := range t.Members[0].Prefixes {
-		first += p.Bytes
-	}
+	first, last := t.Members[0], t.Members[len(t.Members)-1]
 	// Every prefix's growth, not only the top list's.
-	byName := map[string]int64{}
-	for _, m := range []Summary{t.Members[0], t.Members[len(t.Members)-1]} {
-		for _, p := range m.Prefixes {
-			byName[p.Prefix] += 0
-		}
+	names := map[string]bool{}
+	var firstBytes int64
+	for _, p := range first.Prefixes {
+		names[p.Prefix] = true
+		firstBytes += p.Bytes
 	}
-	for name := range byName {
-		prefixes++
-		if d := bytesOf(t.Members[len(t.Members)-1], name) - bytesOf(t.Members[0], name); d > 0 {
+	for _, p := range last.Prefixes {
+		names[p.Prefix] = true
+	}
+	var grown int64
+	for name := range names {
+		if d := bytesOf(last, name) - bytesOf(first, name); d > 0 {
 			grown += d
 		}
 	}
 	top := t.Prefixes.ByBytes[0]
-	if prefixes < 2 || grown <= 0 {
+	if len(names) < 2 || grown <= 0 {
 		return
 	}
 	growthShare := float64(top.BytesDelta) / float64(grown)
 	startShare := 0.0
-	if first > 0 {
-		startShare = float64(top.BytesFirst) / float64(first)
+	if firstBytes > 0 {
+		startShare = float64(top.BytesFirst) / float64(firstBytes)
 	}
 	if growthShare < 0.5 || growthShare < fasterFactor*startShare {
 		return
