@@ -28,8 +28,9 @@ type Summary struct {
 	// rest folded into "(other)").
 	Prefixes []PrefixSummary `json:"-"`
 	// Partial, when set, says the file was read only in part (damage):
-	// its figures cover what could be read.
-	Partial string `json:"partial,omitempty"`
+	// its figures cover what could be read, so Analyze lists it in
+	// Trend.Failed instead of trending it.
+	Partial string `json:"-"`
 }
 
 // PrefixSummary is one prefix of one file.
