@@ -55,7 +55,9 @@ func trendLineChart(id, title, desc string, times []time.Time, series []trendSer
 			ymax = max(ymax, svgFinite(v))
 		}
 	}
-	ymax = niceCeil(ymax, u)
+	step := niceStep(ymax/4, ymax, u)
+	ticks := max(1, int(math.Ceil(ymax/step-1e-9)))
+	ymax = float64(ticks) * step
 	y := func(v float64) float64 { return top + plotH - svgScaleLine(svgFinite(v), ymax, plotH) }
 	// Legend: four series a row.
 	for i, s := range series {
@@ -64,9 +66,9 @@ func trendLineChart(id, title, desc string, times []time.Time, series []trendSer
 		c.Rects = append(c.Rects, svgRect{X: lx, Y: ly + 3, W: 12, H: 12, Fill: svgPaletteColor(i), Class: "swatch", Tip: s.Name})
 		c.Texts = append(c.Texts, svgText{X: lx + 18, Y: ly + 13, Anchor: "start", Class: "label", Text: svgShorten(s.Name), Tip: s.Name})
 	}
-	// Axes and grid: five ticks from zero to the rounded maximum.
-	for k := 0; k <= 4; k++ {
-		v := ymax * float64(k) / 4
+	// Axes and grid: a tick every step from zero to the rounded maximum.
+	for k := 0; k <= ticks; k++ {
+		v := step * float64(k)
 		yy := y(v)
 		c.Lines = append(c.Lines, svgLine{X1: left, Y1: yy, X2: left + plotW, Y2: yy, Class: "grid"})
 		c.Texts = append(c.Texts, svgText{X: left - 6, Y: yy + 4, Anchor: "end", Class: "axis", Text: u.format(v)})
@@ -111,30 +113,28 @@ func svgScaleLine(v, max, span float64) float64 {
 	return math.Min(v/max*span, span)
 }
 
-// niceCeil rounds v up to 1, 2, 2.5, 5 or 10 times a power of ten, the
-// top of the value axis; for bytes, in the largest binary unit (KiB, MiB,
-// GiB, ...) below v, so the axis reads 500 MiB rather than 477 MiB.
-func niceCeil(v float64, u svgUnit) float64 {
+// niceStep is the tick step of an axis up to top: v (about a quarter of
+// top) rounded up to 1, 2 or 5 times a power of ten, counted for bytes in
+// the largest binary unit (KiB, MiB, ...) of top, so the axis reads 1 MiB,
+// 2 MiB, 3 MiB rather than 640 KiB, 1.3 MiB.
+func niceStep(v, top float64, u svgUnit) float64 {
 	if !(v > 0) {
 		return 1
 	}
 	scale := 1.0
 	if u == svgUnitBytes {
-		for scale*1024 <= v && scale < 1<<60 {
+		for scale*1024 <= top && scale < 1<<60 {
 			scale *= 1024
 		}
 	}
-	return scale * niceCeil10(v/scale)
-}
-
-func niceCeil10(v float64) float64 {
-	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
-		if m*p >= v {
-			return m * p
+	x := v / scale
+	p := math.Pow(10, math.Floor(math.Log10(x)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*p >= x {
+			return scale * m * p
 		}
 	}
-	return 10 * p
+	return scale * 10 * p
 }
 
 // trendHTMLView is what the trend page template sees.
