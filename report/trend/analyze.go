@@ -221,6 +221,9 @@ func (t *Trend) prefixes(topN int) {
 // the members since the last defrag: a defrag starts a new line, and the
 // current growth is the last line's.
 func (t *Trend) projections(quota int64) {
+	if len(t.Members) == 0 {
+		return
+	}
 	from := 0
 	for i, s := range t.Steps {
 		if s.Defragmented || s.RevisionBack {
@@ -231,6 +234,8 @@ func (t *Trend) projections(quota int64) {
 	if len(seg) < 2 {
 		if len(t.Members) >= 2 {
 			t.Notes = append(t.Notes, "no projection: fewer than two files since the last defrag")
+		} else {
+			t.Notes = append(t.Notes, "no trend: it takes at least two files of one cluster")
 		}
 		return
 	}
