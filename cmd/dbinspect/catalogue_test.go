@@ -764,7 +764,7 @@ func TestHostileFilesBoundedResources(t *testing.T) {
 			for _, args := range [][]string{
 				{"report", p}, {"report", "-o", "json", p}, {"report", "-o", "html", p},
 				{"pages", p}, {"pages", "--list", p}, {"keys", p}, {"predict", p}, {"predict", "--exact", p},
-				{"check", p}, {"diff", p, fixture},
+				{"check", p}, {"diff", p, fixture}, {"trend", p},
 			} {
 				args = append([]string{args[0], "-q", "--no-color"}, args[1:]...)
 				code, rss, stdout, stderr := measureRun(t, home, exe, args...)

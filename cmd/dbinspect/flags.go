@@ -68,6 +68,7 @@ type cliOptions struct {
 	// compares the two dbs key by key with it.
 	liveKeySet bool
 	pageList   bool
+	trend      *trendOptions // 'dbinspect trend' only
 }
 
 func defaultOptions() *cliOptions {
@@ -117,7 +118,7 @@ func (o *cliOptions) addFailOn(fs *pflag.FlagSet) {
 
 func (o *cliOptions) validate() error {
 	if o.output == "html" && !o.allowHTML {
-		return usageError{"-o html is only for report, predict and pages"}
+		return usageError{"-o html is only for report, predict, pages and trend"}
 	}
 	if o.pageList && o.output != "text" {
 		return usageError{"--list writes tab-separated text; drop -o " + string(o.output)}
