@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"sort"
+
+	"github.com/dbinspect/dbinspect/internal/termsafe"
 )
 
 // pageListColumns head the page list, one row per branch or leaf node
@@ -30,7 +32,7 @@ func WritePageList(w io.Writer, r *Report) error {
 			return "-"
 		}
 		if b := r.Buckets[i]; !b.IsRoot {
-			return b.Name
+			return termsafe.Name(b.Name) // a tab or newline in it would make a false row
 		}
 		return "(root)"
 	}
