@@ -28,7 +28,9 @@ const (
 
 func main() {
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	// SIGHUP is what a dropped ssh session sends; SIGQUIT (Ctrl-\\) would
+	// otherwise dump goroutines and exit, leaving the temp files.
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	go func() {
 		<-sig
 		removeTempDirs()

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -173,7 +174,7 @@ func TestInterruptDuringExactRemovesTempFiles(t *testing.T) {
 	work := t.TempDir()
 	exe := buildBinary(t, work)
 	db := bigBoltDB(t, work, 2_000_000)
-	code, stderr, tmp := interruptOnceTempAppears(t, exe, []string{"predict", "-q", "--exact", db}, func(tmp string) bool {
+	code, stderr, tmp := interruptOnceTempAppears(t, exe, []string{"predict", "-q", "--exact", db}, syscall.SIGINT, func(tmp string, _ int) bool {
 		files, _ := filepath.Glob(filepath.Join(tmp, "dbinspect-defrag-*", "*.db"))
 		return len(files) > 0
 	})

@@ -102,12 +102,12 @@ func TestTextOutputIsTerminalSafe(t *testing.T) {
 	_, report, _ := runCLI(t, "report", "--top", "5", path)
 	for _, want := range []string{
 		`/registry/secrets/default/\x1b]0;pwned\a\nINJECTED LINE\u202etxt.exe`, // top keys
-		`\x1b[2Jevil\rINJECTED LINE`,                    // prefix table
-		`bucket\x1b]0;pwned\a\nINJECTED LINE\u202e`,      // buckets table, unknown buckets
-		`member\x1b[2J\nINJECTED LINE\u202e`,              // members line
-		`3.6.0\x1b[2J\nINJECTED LINE`,                    // written by
-		`/registry/configmaps/default/a\xff\xfe`,        // invalid UTF-8
-		"… (1,048,582 bytes)",                             // the 1 MiB key, shortened
+		`\x1b[2Jevil\rINJECTED LINE`,                // prefix table
+		`bucket\x1b]0;pwned\a\nINJECTED LINE\u202e`, // buckets table, unknown buckets
+		`member\x1b[2J\nINJECTED LINE\u202e`,        // members line
+		`3.6.0\x1b[2J\nINJECTED LINE`,               // written by
+		`/registry/configmaps/default/a\xff\xfe`,    // invalid UTF-8
+		"… (1,048,582 bytes)",                       // the 1 MiB key, shortened
 	} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %s", want)
