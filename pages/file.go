@@ -19,6 +19,7 @@ type File struct {
 	metas    [2]MetaStatus
 	used     int
 	snap     SnapshotTrailer
+	roots    rootIndex // read on first use
 }
 
 // Open opens path read-only. It never locks the file, so a copy held by a
