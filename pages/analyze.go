@@ -187,10 +187,20 @@ func (k PageKind) String() string {
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
 
-// PageMap has one entry per whole page of the file.
+// PageMap has one entry per page below the high-water mark (and inside the
+// file); the pages from len(Kinds) to Pages are the unallocated tail.
 type PageMap struct {
 	Kinds   []PageKind
 	Buckets []int32 // index in Analysis.Buckets, -1 when none
+	Pages   uint64  // whole pages in the file
+}
+
+// Kind is the kind of page id, KindUnallocated past the map.
+func (m *PageMap) Kind(id uint64) PageKind {
+	if id < uint64(len(m.Kinds)) {
+		return m.Kinds[id]
+	}
+	return KindUnallocated
 }
 
 // Analyze walks every tree of the file once and returns the census, bucket

@@ -91,8 +91,10 @@ func newWalker(f *File, opts AnalyzeOptions) *walker {
 		Complete: true,
 	}
 	if opts.PageMap {
-		n := w.filePages
-		w.a.PageMap = &PageMap{Kinds: make([]PageKind, n), Buckets: make([]int32, n)}
+		// Up to the high-water mark only: a sparse file's apparent size
+		// can be terabytes past it, all unallocated tail (PageMap.Pages).
+		n := w.limit
+		w.a.PageMap = &PageMap{Kinds: make([]PageKind, n), Buckets: make([]int32, n), Pages: w.filePages}
 		for i := range w.a.PageMap.Buckets {
 			w.a.PageMap.Buckets[i] = -1
 		}

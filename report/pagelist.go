@@ -57,5 +57,8 @@ func WritePageList(w io.Writer, r *Report) error {
 		fmt.Fprintf(bw, "%d\t%d\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\n", id, end-id, pm.Kinds[id], bucket(pm.Buckets[id]))
 		id = end
 	}
+	if pm.Pages > n { // the map stops at the high-water mark; the tail is one run
+		fmt.Fprintf(bw, "%d\t%d\t%s\t-\t-\t-\t-\t-\t-\t-\t-\n", n, pm.Pages-n, pm.Kind(n))
+	}
 	return bw.Flush()
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 )
@@ -226,6 +227,10 @@ func extractTar(given string, gz bool, progress progressFunc) (*input, error) {
 		r = zr
 	}
 	tr := tar.NewReader(r)
+	// archive/tar reads each PAX header (up to 1 MiB: a long name) into
+	// fresh buffers that are garbage at the next entry; collect them
+	// sooner than the default pacing, which lets the heap double.
+	defer debug.SetGCPercent(debug.SetGCPercent(20))
 	var seen []string
 	files := 0
 	var lone *input // the first regular file, when it is a bbolt db
