@@ -16,6 +16,10 @@ var _ KVReader = (*File)(nil)
 // levels deep, so deeper means a cycle.
 const maxTreeDepth = 64
 
+// tooDeep says why a tree past maxTreeDepth is damage, in the structural
+// check (the walk) and in every read of a bucket (the cursor) alike.
+var tooDeep = fmt.Sprintf("the tree is deeper than %d levels, which bbolt never writes (each level at least doubles the pages below it): a cycle or a forged chain of branch pages; its pages from here down are not read", maxTreeDepth)
+
 // treeIter walks one bucket's tree depth-first in key order with one
 // buffer per level. It is the streaming counterpart of the walk in
 // walk.go: it follows the same checks but does not keep a bitmap; instead
@@ -156,8 +160,12 @@ type readAhead struct {
 // walk visits the tree rooted at page id.
 func (it *treeIter) walk(id uint64, depth int) error {
 	it.visits++
-	if depth >= maxTreeDepth || it.visits > min(it.f.Meta().HighWater, it.f.filePages()) {
-		it.damaged(CodeCycle, id, "the tree is deeper than %d levels or revisits pages: a cycle", maxTreeDepth)
+	if depth >= maxTreeDepth {
+		it.damaged(CodeTooDeep, id, "%s", tooDeep)
+		return nil
+	}
+	if it.visits > min(it.f.Meta().HighWater, it.f.filePages()) {
+		it.damaged(CodeCycle, id, "the tree revisits pages: a cycle")
 		return nil
 	}
 	nd, err := it.readNode(id, depth)
@@ -418,7 +426,7 @@ func (f *File) LeafPageOf(bucket string, key []byte) (uint64, error) {
 		}
 		id = next
 	}
-	return 0, fmt.Errorf("bucket %q: the tree is deeper than %d levels: a cycle", bucket, maxTreeDepth)
+	return 0, fmt.Errorf("bucket %q: %s", bucket, tooDeep)
 }
 
 // rootBucketValue is the root-level bucket's value (its header, and its

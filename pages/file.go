@@ -73,6 +73,7 @@ func NewFile(r io.ReaderAt, size int64) (*File, error) {
 			f.metas[0].Reason, f.pageSize, f.metas[1].Reason)
 	}
 	f.metas[f.used].Used = true
+	f.checkTrailer()
 	return f, nil
 }
 

@@ -388,6 +388,18 @@ func (w *walker) checkOrder(r *nodeRef, i, last int, key, prev []byte, hasPrev b
 	return true
 }
 
+// enqueueChild queues a branch's child, unless it lies deeper than any tree
+// bbolt writes: the cursor refuses to descend there too, so check and the
+// key scan agree.
+func (w *walker) enqueueChild(ref nodeRef, bname string) {
+	if ref.depth >= maxTreeDepth {
+		w.a.problem(SeverityError, CodeTooDeep, ref.id, bname, "%s", tooDeep)
+		w.a.Complete = false
+		return
+	}
+	w.enqueue(ref)
+}
+
 func (w *walker) branch(r *nodeRef, nd node, bname string) used {
 	a := w.a
 	bs := &a.Buckets[r.bucket]
@@ -409,7 +421,7 @@ func (w *walker) branch(r *nodeRef, nd node, bname string) used {
 			a.problem(SeverityError, CodeElementBounds, r.id, bname, "%v", err)
 			a.Complete = false
 			prev = nil
-			w.enqueue(ref)
+			w.enqueueChild(ref, bname)
 			continue
 		}
 		u.total += int64(len(key))
@@ -428,7 +440,7 @@ func (w *walker) branch(r *nodeRef, nd node, bname string) used {
 		} else {
 			ref.lo = w.saveKey(key)
 		}
-		w.enqueue(ref)
+		w.enqueueChild(ref, bname)
 		prev = key
 	}
 	var hi keyRef

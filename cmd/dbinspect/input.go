@@ -60,6 +60,9 @@ func resolveInput(given string, progress progressFunc) (*input, error) {
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s: not a regular file; name an etcd db file, a snapshot, or an etcd data dir", given)
 	}
+	if st.Size() == 0 && hasContent(given) {
+		return nil, fmt.Errorf("%s: the system gives this file a size of 0 though it has content (a /proc or /sys file): not an etcd db; name a db file (member/snap/db) or a snapshot", given)
+	}
 	lower := strings.ToLower(given)
 	switch {
 	case strings.HasSuffix(lower, ".tar.gz"), strings.HasSuffix(lower, ".tgz"):
@@ -76,6 +79,19 @@ func resolveInput(given string, progress progressFunc) (*input, error) {
 		return nil, fmt.Errorf("%s: a gzip file, not a db; name it with a .gz suffix (dbinspect then decompresses it into a temp dir) or gunzip it first", given)
 	}
 	return &input{Given: given, Path: given, Kind: "file"}, nil
+}
+
+// hasContent reports whether a read of path returns bytes: a /proc file
+// says size 0 and has some.
+func hasContent(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var b [1]byte
+	n, _ := f.Read(b[:])
+	return n > 0
 }
 
 // isGzip reports whether path starts with the gzip magic; a bbolt file
@@ -99,7 +115,12 @@ func resolveDir(dir string) (*input, error) {
 		{filepath.Join("snap", "db"), "member-dir"},
 	} {
 		p := filepath.Join(dir, c.rel)
-		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+		st, err := os.Stat(p)
+		if errors.Is(err, fs.ErrPermission) {
+			// etcd keeps its data dir 0700: not "no db", but not ours to read.
+			return nil, fmt.Errorf("%s: permission denied looking for %s; copy the db somewhere readable or run as a user that can read it (etcd keeps its data dir mode 0700)", dir, c.rel)
+		}
+		if err == nil && st.Mode().IsRegular() {
 			if err := checkReadable(p); err != nil {
 				return nil, err
 			}
