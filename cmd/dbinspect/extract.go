@@ -120,7 +120,7 @@ func fillCopy(f *os.File, head []byte, src io.Reader, limit, declared int64, sho
 			return err
 		}
 	}
-	total := w.off
+	total := max(w.off, int64(len(head))) // head may run past the limit
 	switch {
 	case short && declared < 0:
 		total = int64(len(head))
