@@ -122,10 +122,13 @@ func (c PageCounts) Sum() int64 {
 // BucketStats are one bucket's own figures, without its nested buckets
 // (add those through Parent to get bbolt's Bucket.Stats).
 type BucketStats struct {
-	Name   string   `json:"name"`           // path joined with "/"; "" for the root tree
-	Path   []string `json:"path,omitempty"` // names from the root-level bucket down
-	Parent int      `json:"parent"`         // index in Analysis.Buckets, -1 for the root tree
-	IsRoot bool     `json:"root,omitempty"` // the tree that holds the root-level buckets
+	Name string `json:"name"` // path joined with "/"; "" for the root tree
+	// NameB64 is Name's exact bytes when they are not valid UTF-8 (JSON
+	// would turn each bad byte into U+FFFD).
+	NameB64 string   `json:"name_b64,omitempty"`
+	Path    []string `json:"path,omitempty"` // names from the root-level bucket down
+	Parent  int      `json:"parent"`         // index in Analysis.Buckets, -1 for the root tree
+	IsRoot  bool     `json:"root,omitempty"` // the tree that holds the root-level buckets
 	// RootPage is 0 for an inline bucket.
 	RootPage uint64 `json:"root_pgid"`
 	Inline   bool   `json:"inline"`

@@ -2,11 +2,13 @@ package pages
 
 import (
 	"bytes"
+	"encoding/base64"
 	"cmp"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // maxBuckets bounds the buckets tracked one by one; a file with more (only
@@ -517,9 +519,11 @@ func (w *walker) newBucket(parent int32, name []byte, root uint64, inline bool) 
 		name = name[:maxNameBytes]
 	}
 	path := append(slices.Clip(pb.Path), string(name))
-	a.Buckets = append(a.Buckets, BucketStats{
-		Name: strings.Join(path, "/"), Path: path, Parent: int(parent), RootPage: root, Inline: inline,
-	})
+	bs := BucketStats{Name: strings.Join(path, "/"), Path: path, Parent: int(parent), RootPage: root, Inline: inline}
+	if !utf8.ValidString(bs.Name) {
+		bs.NameB64 = base64.StdEncoding.EncodeToString([]byte(bs.Name))
+	}
+	a.Buckets = append(a.Buckets, bs)
 	return int32(len(a.Buckets) - 1)
 }
 

@@ -15,12 +15,13 @@ import (
 // window-title OSC, a clear-screen CSI, a newline and CR writing fake
 // report lines, a right-to-left override, and a byte that is not UTF-8.
 const (
-	evilKey      = "/registry/secrets/default/\x1b]0;pwned\x07\nINJECTED LINE\u202etxt.exe"
-	evilResource = "/registry/\x1b[2Jevil\rINJECTED LINE/ns/name"
-	evilBucket   = "bucket\x1b]0;pwned\x07\nINJECTED LINE\u202e"
-	evilMember   = "member\x1b[2J\nINJECTED LINE\u202e"
-	evilVersion  = "3.6.0\x1b[2J\nINJECTED LINE"
-	badUTF8Key   = "/registry/configmaps/default/a\xff\xfe"
+	evilKey       = "/registry/secrets/default/\x1b]0;pwned\x07\nINJECTED LINE\u202etxt.exe"
+	evilResource  = "/registry/\x1b[2Jevil\rINJECTED LINE/ns/name"
+	evilBucket    = "bucket\x1b]0;pwned\x07\nINJECTED LINE\u202e"
+	evilMember    = "member\x1b[2J\nINJECTED LINE\u202e"
+	evilVersion   = "3.6.0\x1b[2J\nINJECTED LINE"
+	badUTF8Key    = "/registry/configmaps/default/a\xff\xfe"
+	badUTF8Bucket = "bucket\xc0\xaf"
 )
 
 // hostileNamesDB is a copy of a real etcd-written fixture with those names
@@ -57,8 +58,10 @@ func hostileNamesDB(t *testing.T) string {
 		if err := put("/long/"+strings.Repeat("x", 1<<20), 1, 1<<20); err != nil {
 			return err
 		}
-		if _, err := tx.CreateBucket([]byte(evilBucket)); err != nil {
-			return err
+		for _, b := range []string{evilBucket, badUTF8Bucket} {
+			if _, err := tx.CreateBucket([]byte(b)); err != nil {
+				return err
+			}
 		}
 		member, _ := json.Marshal(map[string]any{"id": 0xabc, "peerURLs": []string{"http://x:2380"}, "name": evilMember})
 		if err := tx.Bucket([]byte("members")).Put([]byte("abc"), member); err != nil {
@@ -146,6 +149,29 @@ func TestTextOutputIsTerminalSafe(t *testing.T) {
 	for _, k := range []string{evilKey, evilResource, badUTF8Key} {
 		if !found[k] {
 			t.Errorf("JSON top keys lack the exact key %q", k)
+		}
+	}
+	_, js, _ = runCLI(t, "pages", "-o", "json", path)
+	var p struct {
+		Buckets []struct {
+			Name    string `json:"name"`
+			NameB64 string `json:"name_b64"`
+		} `json:"buckets"`
+	}
+	if err := json.Unmarshal([]byte(js), &p); err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, b := range p.Buckets {
+		names[b.Name] = true
+		if b.NameB64 != "" {
+			raw, _ := base64.StdEncoding.DecodeString(b.NameB64)
+			names[string(raw)] = true
+		}
+	}
+	for _, b := range []string{evilBucket, badUTF8Bucket} {
+		if !names[b] {
+			t.Errorf("JSON buckets lack the exact name %q", b)
 		}
 	}
 }
