@@ -227,3 +227,20 @@ func TestCompressedReportsAsDecompressed(t *testing.T) {
 		})
 	}
 }
+
+// Ensure a compressed db larger than TMPDIR's free space is refused before
+// anything is written, with the TMPDIR hint.
+func TestArchiveLargerThanTMPDIR(t *testing.T) {
+	gz := filepath.Join(fixtures.Dir(), fixtures.Get(t, "config-store-v3.6").File)
+	freeSpace = func(*os.File) (uint64, bool) { return 1 << 20, true }
+	defer func() { freeSpace = freeBytes }()
+	tmp := privateTMPDIR(t)
+	_, err, written := resolveCounting(t, gz)
+	want := "the db needs up to 3.8 MiB in the temp dir " + tmp + ", which has 1.0 MiB free; set TMPDIR to a writable place with room (dbinspect writes the decompressed db there)"
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), gz+": ") {
+		t.Errorf("error %v, want %q", err, want)
+	}
+	if written != 0 {
+		t.Errorf("%d bytes written", written)
+	}
+}

@@ -35,6 +35,9 @@ const headBytes = 64 << 10
 // snapshotTrailer is the SHA-256 `etcdctl snapshot save` appends.
 const snapshotTrailer = 32
 
+// freeSpace is freeBytes; tests replace it to play a full TMPDIR.
+var freeSpace = freeBytes
+
 // bytesWritten counts every byte written to decompressed copies: the
 // tests' disk bound.
 var bytesWritten atomic.Int64
@@ -107,7 +110,7 @@ func boltLimit(head []byte) (int64, error) {
 // leaving zeros as holes, then sizes f as the stream's full length (a tail
 // past the limit is not part of the db: bbolt never reads it).
 func fillCopy(f *os.File, head []byte, src io.Reader, limit, declared int64, short bool) error {
-	if free, ok := freeBytes(f); ok && uint64(limit) > free {
+	if free, ok := freeSpace(f); ok && uint64(limit) > free {
 		return fmt.Errorf("the db needs up to %s in the temp dir %s, which has %s free; %s",
 			humanize.IBytes(uint64(limit)), os.TempDir(), humanize.IBytes(free), tmpdirHint)
 	}
