@@ -261,5 +261,6 @@ func (g *gzipStream) nextMember() (bool, error) {
 
 func (g *gzipStream) Close() error { return g.zr.Close() }
 
-// shortName is an archive entry name as an error may quote it.
-func shortName(s string) string { return termsafe.Name(filepath.ToSlash(s)) }
+// shortName is an archive entry name as an error may quote it: several
+// are listed on one line, and an entry name can be a megabyte.
+func shortName(s string) string { return termsafe.Limit(filepath.ToSlash(s), 100) }

@@ -24,6 +24,10 @@ func Name(s string) string { return render(s, MaxName) }
 // for lines of program text that may quote names.
 func Text(s string) string { return render(s, MaxText) }
 
+// Limit is s escaped for a terminal and shortened to about max bytes, for
+// names listed several to a line (archive entries in an error).
+func Limit(s string, max int) string { return render(s, max) }
+
 // Args returns args with every string and error rendered by Text, for a
 // printf whose format is the program's own and whose arguments may carry
 // names. Other types (numbers, the program's own Stringers, and named
