@@ -105,7 +105,7 @@ func TestResolveInputErrors(t *testing.T) {
 	}
 }
 
-func tarOf(t *testing.T, files map[string][]byte) []byte {
+func tarOf(t testing.TB, files map[string][]byte) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	tw := tar.NewWriter(&b)
