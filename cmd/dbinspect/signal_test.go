@@ -80,16 +80,7 @@ func TestInterruptRemovesTempFiles(t *testing.T) {
 			// Signal once the decompressed copy is open: the process holds
 			// a descriptor of a file under TMPDIR, already unlinked.
 			code, stderr, tmp := interruptOnceTempAppears(t, exe, []string{"report", "-o", "json", gz}, sig, func(tmp string, pid int) bool {
-				links, _ := filepath.Glob(fmt.Sprintf("/proc/%d/fd/*", pid))
-				for _, l := range links {
-					if target, err := os.Readlink(l); err == nil && strings.HasPrefix(target, tmp) {
-						if !strings.HasSuffix(target, " (deleted)") {
-							t.Errorf("the copy %s is open but not unlinked", target)
-						}
-						return true
-					}
-				}
-				return false
+				return holdsUnlinked(t, pid, filepath.Join(tmp, "dbinspect-"))
 			})
 			if sig != syscall.SIGKILL {
 				if code != exitSignal {
@@ -104,6 +95,21 @@ func TestInterruptRemovesTempFiles(t *testing.T) {
 			}
 		})
 	}
+}
+
+// holdsUnlinked reports whether process pid has a file open whose path
+// starts with prefix, and fails the test if that file still has a name.
+func holdsUnlinked(t *testing.T, pid int, prefix string) bool {
+	links, _ := filepath.Glob(fmt.Sprintf("/proc/%d/fd/*", pid))
+	for _, l := range links {
+		if target, err := os.Readlink(l); err == nil && strings.HasPrefix(target, prefix) {
+			if !strings.HasSuffix(target, " (deleted)") {
+				t.Errorf("the temp file %s is open but not unlinked", target)
+			}
+			return true
+		}
+	}
+	return false
 }
 
 // interruptOnceTempAppears runs exe with args and a private TMPDIR, sends
