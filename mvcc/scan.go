@@ -124,7 +124,7 @@ func scanRecording(src KVReader, opts Options, record bool, read func(*scanner))
 	if !hasKey {
 		return nil, nil, ErrNotEtcd
 	}
-	sc := &scanner{restoreIndex: newRestoreIndex(), opts: opts, raft: newRaftTail()}
+	sc := &scanner{restoreIndex: newRestoreIndex(), opts: opts, raft: newRaftTail(), buckets: make([]BucketStat, 0, len(names))}
 	if hasMeta {
 		// meta sorts after key but its compaction revisions are needed
 		// while the key bucket streams, so it is read first.
