@@ -119,6 +119,10 @@ func (sc *scanner) perKey(sum *Summary) {
 		tops[i] = &topHeap{n: o.TopN, table: table}
 	}
 	var byPrefix, byNamespace prefixAgg
+	var kube *kubeAgg
+	if sc.kube != nil {
+		kube = newKubeAgg(sc.kube, o.TopN)
+	}
 	var hist revisionHistogram
 	var keySet *keySetBuilder
 	if o.LiveKeySet {
@@ -157,13 +161,17 @@ func (sc *scanner) perKey(sum *Summary) {
 		key := table.key(s)
 		if p, ok := parseK8sKey(key); ok && o.K8s && o.PrefixSeparator == "/" {
 			resource := key[len(k8sRoot):max(p.resourceEnd-1, len(k8sRoot))]
-			byPrefix.add(key[:p.resourceEnd], resource, "", s)
+			rp := byPrefix.add(key[:p.resourceEnd], resource, "", s)
+			var np *PrefixStat
 			if p.namespaceEnd > 0 {
 				ns := key[p.resourceEnd : p.namespaceEnd-1]
-				byNamespace.add(key[:p.namespaceEnd], resource, ns, s)
+				np = byNamespace.add(key[:p.namespaceEnd], resource, ns, s)
 			}
 			if keySet != nil && s.live {
 				keySet.add(key, key[:p.resourceEnd])
+			}
+			if kube != nil && s.live && s.class != classNone {
+				kube.add(rp, np, s.class, uint64(s.valueSize), s.modMain)
 			}
 			return
 		}
@@ -196,6 +204,9 @@ func (sc *scanner) perKey(sum *Summary) {
 	sum.Prefixes = redactPrefixes(byPrefix.list(o.MaxPrefixes, sum.KeyBucketBytes, o.DataSize), red)
 	if len(byNamespace.stats) > 0 {
 		sum.PrefixesByNamespace = redactPrefixes(byNamespace.list(o.MaxPrefixes, sum.KeyBucketBytes, o.DataSize), red)
+	}
+	if kube != nil {
+		sum.Kube = kube.summary(sum.Prefixes, sum.PrefixesByNamespace, red)
 	}
 }
 

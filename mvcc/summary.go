@@ -40,22 +40,25 @@ type Summary struct {
 	Compaction          CompactionWhatIf `json:"compaction"`
 	Prefixes            []PrefixStat     `json:"prefixes"`
 	PrefixesByNamespace []PrefixStat     `json:"prefixes_by_namespace,omitempty"`
-	Index               IndexShape       `json:"index"`
-	Restore             RestoreWork      `json:"restore"`
-	RaftTail            []RaftWindow     `json:"raft_tail"`
-	Leases              LeaseSummary     `json:"leases"`
-	Auth                AuthSummary      `json:"auth"`
-	Members             []Member         `json:"members"`
-	RemovedMembers      []string         `json:"removed_members"`
-	Cluster             ClusterInfo      `json:"cluster"`
-	Alarms              []Alarm          `json:"alarms"`
-	Buckets             []BucketStat     `json:"buckets"`
-	UnknownBuckets      []string         `json:"unknown_buckets"`
-	Etcdutl             EtcdutlStatus    `json:"etcdutl"`
-	Malformed           MalformedEntries `json:"malformed"`
-	ReadErrors          []string         `json:"read_errors,omitempty"`
-	Notes               []string         `json:"notes,omitempty"`
-	Options             Options          `json:"-"`
+	// Kube describes the live /registry/ objects by value class; nil when
+	// the db has none (or Options.K8s is off).
+	Kube           *KubeSummary     `json:"kubernetes,omitempty"`
+	Index          IndexShape       `json:"index"`
+	Restore        RestoreWork      `json:"restore"`
+	RaftTail       []RaftWindow     `json:"raft_tail"`
+	Leases         LeaseSummary     `json:"leases"`
+	Auth           AuthSummary      `json:"auth"`
+	Members        []Member         `json:"members"`
+	RemovedMembers []string         `json:"removed_members"`
+	Cluster        ClusterInfo      `json:"cluster"`
+	Alarms         []Alarm          `json:"alarms"`
+	Buckets        []BucketStat     `json:"buckets"`
+	UnknownBuckets []string         `json:"unknown_buckets"`
+	Etcdutl        EtcdutlStatus    `json:"etcdutl"`
+	Malformed      MalformedEntries `json:"malformed"`
+	ReadErrors     []string         `json:"read_errors,omitempty"`
+	Notes          []string         `json:"notes,omitempty"`
+	Options        Options          `json:"-"`
 	// LiveKeySet is set when Options.LiveKeySet asks for it; it is never
 	// written out (it holds key hashes, for comparing two scans in one
 	// process).
@@ -136,6 +139,8 @@ type PrefixStat struct {
 	// divides by Options.DataSize when given (page overhead not counted).
 	Share       float64 `json:"share"`
 	ShareOfFile float64 `json:"share_of_file,omitempty"`
+
+	kube kubeTally // live Kubernetes objects by value class (kube.go)
 }
 
 // IndexShape is the shape of etcd's in-memory treeIndex after restore

@@ -67,6 +67,7 @@ func (r *Report) HTMLData() HTMLData {
 		if ns := m.PrefixesByNamespace; len(ns) > 0 {
 			d.Tables = append(d.Tables, namespacesHTMLTable(ns))
 		}
+		d.addKube(m)
 	}
 	d.Waterfall = append(d.Waterfall, Bar{Label: "file", Value: float64(a.File.SizeBytes)}, Bar{Label: "high water (DbSize)", Value: float64(a.Pages.HighWaterBytes)}, Bar{Label: "in use", Value: float64(a.Pages.InUseBytes)})
 	if p := r.Predict; p != nil {

@@ -86,6 +86,7 @@ func WriteText(w io.Writer, r *Report, o RenderOptions) error {
 		t.keysSection(r.MVCC)
 		t.prefixSection(r.MVCC)
 		t.namespaceSection(r.MVCC)
+		t.kubeSection(r.MVCC)
 		t.otherBucketsSection(r.MVCC)
 	}
 	if s.Predict && r.Predict != nil {

@@ -72,6 +72,7 @@ func readStored(t *testing.T, path string) *storedDB {
 					shown = append(shown, key)
 				}
 				s.values = append(s.values, storedValue{"key " + string(kv.Key), kv.Value})
+				shown = append(shown, kubeClassNames(kv.Value)...) // printed by design
 				return nil
 			case "members", "meta", "cluster":
 				// Cluster metadata, shown by design: member names, URLs
