@@ -495,7 +495,7 @@ func outputLines(outs ...string) map[string]bool {
 // and exit status through the CLI, and that the JSON report says what is
 // certain and what is partial.
 func TestCatalogue(t *testing.T) {
-	for _, c := range catalogue() {
+	for _, c := range append(catalogue(), hardeningCatalogue()...) {
 		t.Run(c.name, func(t *testing.T) {
 			p := c.make(t)
 			checkCode, checkOut, checkErr := runCLI(t, "check", "--no-color", p)
