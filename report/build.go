@@ -55,9 +55,11 @@ type readings struct {
 	frag     *freelist.Fragmentation
 	snap     pages.SnapshotStatus
 	snapErr  error
-	sum      *mvcc.Summary // nil when the keys were not scanned
-	sumErr   error
-	sims     defragSims
+	// snapSkipped: Options.SkipSnapshotHash left the trailer unchecked.
+	snapSkipped bool
+	sum         *mvcc.Summary // nil when the keys were not scanned
+	sumErr      error
+	sims        defragSims
 	// What was computed, from Options.Sections.
 	wantFrag, wantKeys, wantPredict bool
 }
@@ -94,7 +96,11 @@ func read(f *pages.File, o Options) (readings, error) {
 			rd.frag = &fr
 		}
 	})
-	pass(func() { rd.snap, rd.snapErr = f.VerifySnapshot() })
+	if o.SkipSnapshotHash {
+		rd.snap, rd.snapSkipped = SnapshotNotChecked, true
+	} else {
+		pass(func() { rd.snap, rd.snapErr = f.VerifySnapshot() })
+	}
 	switch {
 	case needPredict:
 		// The defrag simulations need the compaction filter the key scan
@@ -196,7 +202,7 @@ func decoded(in Input, o Options, rd readings) *Report {
 	}
 	if rd.snapErr != nil {
 		c.partial("snapshot: the SHA-256 trailer could not be checked: %v", rd.snapErr)
-	} else {
+	} else if !rd.snapSkipped {
 		c.certain(certainSnapshot)
 	}
 	if rd.wantFrag {

@@ -63,6 +63,10 @@ type Options struct {
 	Calibration  string // file saved by 'dbinspect calibrate'; "" for the saved default
 
 	PageMap bool
+	// SkipSnapshotHash leaves a snapshot's SHA-256 trailer unchecked
+	// (Input.SnapshotHash "not checked"): trend needs no hash, and it is
+	// most of the CPU of reading a snapshot.
+	SkipSnapshotHash bool
 	// PageList collects every node's detail for WritePageList (about
 	// 100 bytes a branch or leaf node; implies PageMap).
 	PageList bool

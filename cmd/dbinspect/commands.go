@@ -41,6 +41,7 @@ func commands() []*command {
 		predictCommand(),
 		checkCommand(),
 		diffCommand(),
+		trendCommand(),
 		calibrateCommand(),
 		versionCommand(),
 	}
@@ -79,6 +80,7 @@ Examples:
   dbinspect check db                       # structural check; exit 1 if damaged
   dbinspect keys --top 20 db               # where the keys, history and bytes are
   dbinspect diff monday.db tuesday.db      # what grew between two backups
+  dbinspect trend /backups/etcd/           # growth, write rate, quota date over a series
 
 Exit status: 0 ok, 1 error or damaged file, 2 usage error,
 3 a finding at or above --fail-on.

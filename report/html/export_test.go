@@ -8,4 +8,6 @@ var (
 	ConsoleMessages = consoleMessages
 	DecodePNG       = decodePNG
 	ScreenshotStats = screenshotStats
+	NearByte        = nearByte
+	Palette         = palette
 )
