@@ -30,7 +30,7 @@ func (o *cliOptions) reportOptions(s report.Sections, progress progressFunc) rep
 		MVCC:         mo,
 		WriteBytes:   int64(o.writeBytes),
 		Seeds:        o.seeds,
-		QuotaBytes:   int64(o.quota),
+		QuotaBytes:   int64(o.quota.byteSize),
 		DiskReadMBps: o.diskReadMBps,
 		EtcdVersion:  o.etcdVersion,
 		Exact:        o.exact,
@@ -76,6 +76,9 @@ func buildAndRender(c *cmdEnv, args []string, s report.Sections) error {
 	if err != nil {
 		return err
 	}
+	if err := checkCompactAt(c, r); err != nil {
+		return err
+	}
 	if err := renderReport(c, r, s); err != nil {
 		return err
 	}
@@ -92,7 +95,7 @@ func failOn(c *cmdEnv, fs []findings.Finding) error {
 	if n == 0 {
 		return nil
 	}
-	return codedError{exitFailOn, fmt.Errorf("%d finding(s) at or above %s", n, c.opts.failOn)}
+	return codedError{exitFailOn, fmt.Errorf("%s at or above %s", plural(n, "finding"), c.opts.failOn)}
 }
 
 // warnExactRefused repeats on stderr why --exact was not run, so a script

@@ -110,13 +110,13 @@ func runTrend(c *cmdEnv, args []string) error {
 	}
 	members, readFailed := readSeries(c, paths)
 	failed = append(failed, readFailed...)
-	tr := trend.Analyze(members, failed, trend.Options{QuotaBytes: int64(c.opts.quota), TopN: c.opts.top})
+	tr := trend.Analyze(members, failed, trend.Options{QuotaBytes: int64(c.opts.quota.byteSize), TopN: c.opts.top})
 	// Also on stderr, so a script reading JSON on stdout sees them.
 	for _, f := range tr.Failed {
 		fmt.Fprintf(c.stderr, "dbinspect: %s: %s (not trended)\n", termsafe.Name(f.Given), f.Reason)
 	}
 	if len(tr.Members) == 0 {
-		return fmt.Errorf("trend: none of the %d file(s) could be trended (each is listed above)", len(tr.Failed))
+		return fmt.Errorf("trend: none of the %s could be trended (each is listed above)", plural(len(tr.Failed), "file"))
 	}
 	var err error
 	switch c.opts.output {

@@ -104,7 +104,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	name := args[0]
 	switch name {
 	case "help", "-h", "--help":
-		if len(args) > 1 && name == "help" {
+		if len(args) > 1 && name == "help" && args[1] != "help" {
 			c := findCommand(args[1])
 			if c == nil {
 				return usageError{fmt.Sprintf("no command %q; run 'dbinspect help'", args[1])}
