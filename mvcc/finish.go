@@ -3,6 +3,7 @@ package mvcc
 import (
 	"encoding/base64"
 	"fmt"
+	"github.com/dbinspect/dbinspect/internal/redact"
 	"math"
 	"slices"
 	"strings"
@@ -214,7 +215,9 @@ func (sc *scanner) redactor() *redactor {
 	if !sc.opts.RedactKeys {
 		return nil
 	}
-	return newRedactor(sc.opts.PrefixSeparator, sc.opts.K8s)
+	r := newRedactor(sc.opts.PrefixSeparator, sc.opts.K8s)
+	r.keepNamespace, r.h = sc.opts.RedactKeepNamespace, redact.New(sc.opts.RedactSalt)
+	return r
 }
 
 // exactB64 is s in base64 when s is not valid UTF-8 (JSON would replace
@@ -241,7 +244,7 @@ func redactPrefixes(ps []PrefixStat, red *redactor) []PrefixStat {
 		if ps[i].Prefix != "(other)" {
 			ps[i].Prefix = red.key(ps[i].Prefix)
 		}
-		if ps[i].Namespace != "" {
+		if ps[i].Namespace != "" && !red.keepNamespace {
 			ps[i].Namespace = red.segment(ps[i].Namespace)
 		}
 	}

@@ -15,6 +15,11 @@ type Options struct {
 	K8s bool
 	// RedactKeys replaces key names by stable hashes; see redactKey.
 	RedactKeys bool
+	// RedactSalt keys the hashes (HMAC) so they cannot be confirmed by
+	// hashing a guessed name; RedactKeepNamespace keeps Kubernetes
+	// namespaces readable.
+	RedactSalt          string
+	RedactKeepNamespace bool
 	// CompactAt is the revision of the compaction what-if; 0 means the
 	// current revision.
 	CompactAt int64

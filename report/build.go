@@ -18,6 +18,7 @@ import (
 // not change meanwhile. It fails only when the file cannot be read as
 // bbolt at all; damage further in is reported inside the Report.
 func Build(in Input, o Options) (*Report, error) {
+	names := o.Redact.apply(&in, &o.MVCC)
 	f, err := pages.Open(in.Path)
 	if err != nil {
 		return nil, openError(in, err)
@@ -30,6 +31,7 @@ func Build(in Input, o Options) (*Report, error) {
 		return nil, fmt.Errorf("%s: reading pages: %w", in.Given, err)
 	}
 	r := decoded(in, o, rd)
+	redactNames(r.MVCC, names, o.Redact.IDs)
 	var pin predict.Inputs
 	if rd.wantPredict {
 		pin = predictInputs(r, o, rd.sims)
@@ -184,7 +186,7 @@ func simulateDefrags(f *pages.File, s scanned) defragSims {
 // of it is certain.
 func decoded(in Input, o Options, rd readings) *Report {
 	r := &Report{
-		Input:     InputInfo{Given: in.Given, Kind: in.Kind, SnapshotHash: string(rd.snap)},
+		Input:     InputInfo{Given: in.Given, Resolved: in.Resolved, Kind: in.Kind, SnapshotHash: string(rd.snap)},
 		Sections:  o.Sections,
 		Certainty: Certainty{Complete: true},
 		Findings:  []findings.Finding{},

@@ -24,9 +24,10 @@ func onePath(c *cmdEnv, args []string) (string, error) {
 func (o *cliOptions) reportOptions(s report.Sections, progress progressFunc) report.Options {
 	mo := mvcc.DefaultOptions()
 	mo.TopN, mo.PrefixSeparator, mo.PrefixDepth = o.top, o.prefixSep, o.prefixDepth
-	mo.K8s, mo.RedactKeys, mo.CompactAt, mo.LiveKeySet = !o.noK8s, o.redactKeys, o.compactAt, o.liveKeySet
+	mo.K8s, mo.CompactAt, mo.LiveKeySet = !o.noK8s, o.compactAt, o.liveKeySet
 	return report.Options{
 		Sections:     s,
+		Redact:       o.redact.policy(),
 		MVCC:         mo,
 		WriteBytes:   int64(o.writeBytes),
 		Seeds:        o.seeds,

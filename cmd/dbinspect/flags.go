@@ -93,11 +93,11 @@ func (q *quotaFlag) takenNote() string {
 
 // cliOptions are every command's flags; a command binds the ones it has.
 type cliOptions struct {
-	output     outputFormat
-	allowHTML  bool
-	noColor    bool
-	quiet      bool
-	redactKeys bool
+	output    outputFormat
+	allowHTML bool
+	noColor   bool
+	quiet     bool
+	redact    redactFlags
 
 	top          int
 	prefixDepth  int
@@ -136,10 +136,10 @@ func (o *cliOptions) addOutput(fs *pflag.FlagSet, html bool) {
 	fs.VarP(&o.output, "write-out", "w", "the same as -o (etcdctl's and etcdutl's name for it)")
 	fs.BoolVar(&o.noColor, "no-color", false, "no colour even on a terminal (NO_COLOR is honoured too)")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress bar on stderr")
+	o.redact.add(fs)
 }
 
 func (o *cliOptions) addKeys(fs *pflag.FlagSet) {
-	fs.BoolVar(&o.redactKeys, "redact-keys", false, "replace key names by stable hashes (Kubernetes resource and namespace kept)")
 	fs.IntVar(&o.top, "top", o.top, "how many keys to list in each top-N table")
 	fs.IntVar(&o.prefixDepth, "prefix-depth", o.prefixDepth, "segments of a key that make its prefix (outside /registry/)")
 	fs.StringVar(&o.prefixSep, "prefix-separator", o.prefixSep, "separator of key segments")
@@ -171,6 +171,9 @@ func (o *cliOptions) addFailOn(fs *pflag.FlagSet) {
 func (o *cliOptions) validate() error {
 	// Enum values are taken in any case: --fail-on WARNING, -o JSON.
 	o.failOn = strings.ToLower(o.failOn)
+	if err := o.redact.validate(); err != nil {
+		return err
+	}
 	if o.quota.byteSize < -1 {
 		return usageError{"--quota-backend-bytes: want bytes, a size like 8GiB, 0 for etcd's default or -1 to disable it"}
 	}
