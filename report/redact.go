@@ -92,3 +92,12 @@ func hashID(h *redact.Hasher, id string) string {
 	n, _ := strconv.ParseUint(h.Name(id), 16, 64)
 	return strconv.FormatUint(n, 16)
 }
+
+// resolvedSuffix names, after the input in a text header, the db read
+// inside it: " (member/snap/db)".
+func resolvedSuffix(in InputInfo) string {
+	if in.Resolved == "" {
+		return ""
+	}
+	return " (" + in.Resolved + ")"
+}

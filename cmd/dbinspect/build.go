@@ -47,12 +47,12 @@ func (o *cliOptions) reportOptions(s report.Sections, progress progressFunc) rep
 func buildFrom(c *cmdEnv, given string, s report.Sections) (*report.Report, error) {
 	progress, done := newProgress(c.stderr, c.opts.quiet)
 	defer done()
-	in, err := resolveInput(given, progress)
+	in, err := resolveInputMember(given, progress, c.opts.member)
 	if err != nil {
 		return nil, err
 	}
 	defer in.Close()
-	return report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind}, c.opts.reportOptions(s, progress))
+	return report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind, Resolved: in.Resolved}, c.opts.reportOptions(s, progress))
 }
 
 func buildOne(c *cmdEnv, args []string, s report.Sections) (*report.Report, error) {

@@ -274,7 +274,7 @@ func summarize(c *cmdEnv, given string) (*trend.Summary, error) {
 		}
 		return nil, fmt.Errorf("%s; name files like etcd-2026-12-04T15-30-00Z.db, give --time-regexp, or use --time-from mtime", what)
 	}
-	in, err := resolveInput(given, nil)
+	in, err := resolveInputMember(given, nil, c.opts.member)
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +296,7 @@ func summarize(c *cmdEnv, given string) (*trend.Summary, error) {
 	o := c.opts.reportOptions(report.TrendSections, nil)
 	o.MVCC.TopN = 1           // trend keeps no key lists
 	o.SkipSnapshotHash = true // nor the hash: 'dbinspect check' verifies a snapshot
-	r, err := report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind}, o)
+	r, err := report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind, Resolved: in.Resolved}, o)
 	if err != nil {
 		return nil, err
 	}

@@ -98,6 +98,7 @@ type cliOptions struct {
 	noColor   bool
 	quiet     bool
 	redact    redactFlags
+	member    string // --member: which of several dbs in a dir or archive
 
 	top          int
 	prefixDepth  int
@@ -137,6 +138,7 @@ func (o *cliOptions) addOutput(fs *pflag.FlagSet, html bool) {
 	fs.BoolVar(&o.noColor, "no-color", false, "no colour even on a terminal (NO_COLOR is honoured too)")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress bar on stderr")
 	o.redact.add(fs)
+	fs.StringVar(&o.member, "member", "", "of several etcd dbs in a dir or archive (node1/member/snap/db, node2/...), read the one under a directory of this name")
 }
 
 func (o *cliOptions) addKeys(fs *pflag.FlagSet) {

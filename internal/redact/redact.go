@@ -80,16 +80,20 @@ func (h *Hasher) Path(p string) string {
 	for {
 		i := strings.LastIndex(rest, "/")
 		base := rest[i+1:]
-		if !etcdNames[base] || i < 0 {
+		if !etcdNames[base] {
 			break
 		}
 		tail = append([]string{base}, tail...)
+		if i < 0 {
+			rest = ""
+			break
+		}
 		rest = rest[:i]
 	}
-	out := "path-" + h.Name(rest)
 	if rest == "" {
-		out = ""
+		return strings.Join(tail, "/") // nothing but etcd's own names
 	}
+	out := "path-" + h.Name(rest)
 	for _, t := range tail {
 		out += "/" + t
 	}

@@ -36,6 +36,9 @@ func TestHasher(t *testing.T) {
 			t.Errorf("Path(%q) = %q", tc.in, got)
 		}
 	}
+	if got := plain.Path("member/snap/db"); got != "member/snap/db" {
+		t.Errorf("Path(member/snap/db) = %q", got)
+	}
 	if plain.Path("-") != "-" {
 		t.Error("stdin's name is not a path")
 	}
