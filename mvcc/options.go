@@ -33,6 +33,8 @@ type Options struct {
 	// LiveKeySet asks for Summary.LiveKeySet, the fingerprint of the live
 	// keys that a comparison of two scans needs (12 bytes per live key).
 	LiveKeySet bool
+	// Filter limits the key tables to some keys ('keys --prefix').
+	Filter KeyFilter
 }
 
 // DefaultOptions are the CLI's defaults: top 10, "/" depth 2, Kubernetes

@@ -24,7 +24,7 @@ func onePath(c *cmdEnv, args []string) (string, error) {
 func (o *cliOptions) reportOptions(s report.Sections, progress progressFunc) report.Options {
 	mo := mvcc.DefaultOptions()
 	mo.TopN, mo.PrefixSeparator, mo.PrefixDepth = o.top, o.prefixSep, o.prefixDepth
-	mo.K8s, mo.CompactAt, mo.LiveKeySet = !o.noK8s, o.compactAt, o.liveKeySet
+	mo.K8s, mo.CompactAt, mo.LiveKeySet, mo.Filter = !o.noK8s, o.compactAt, o.liveKeySet, o.filter
 	return report.Options{
 		Sections:     s,
 		Redact:       o.redact.policy(),

@@ -19,6 +19,7 @@ printed; --redact hashes key names and other names (below).
 
 Examples:
   dbinspect keys --top 25 db
+  dbinspect keys --prefix /registry/pods/ --namespace prod db  # one namespace's pods
   dbinspect keys --no-k8s --prefix-depth 3 db
   dbinspect keys -o json --redact db
 
@@ -27,6 +28,7 @@ Redaction:
 		flags: func(fs *pflag.FlagSet, o *cliOptions) {
 			o.addOutput(fs, false)
 			o.addKeys(fs)
+			o.addFilter(fs)
 		},
 		run: func(c *cmdEnv, args []string) error {
 			return buildAndRender(c, args, report.KeysSections)

@@ -99,6 +99,7 @@ type cliOptions struct {
 	quiet     bool
 	redact    redactFlags
 	member    string // --member: which of several dbs in a dir or archive
+	filter    mvcc.KeyFilter
 
 	top          int
 	prefixDepth  int
@@ -173,6 +174,9 @@ func (o *cliOptions) addFailOn(fs *pflag.FlagSet) {
 func (o *cliOptions) validate() error {
 	// Enum values are taken in any case: --fail-on WARNING, -o JSON.
 	o.failOn = strings.ToLower(o.failOn)
+	if err := o.filterError(); err != nil {
+		return err
+	}
 	if err := o.redact.validate(); err != nil {
 		return err
 	}

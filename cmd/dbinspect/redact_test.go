@@ -135,6 +135,7 @@ func TestRedactCanaries(t *testing.T) {
 		{"pages", []string{"text"}, []string{file}, []string{"--list"}},
 		{"keys", tj, []string{file}, nil},
 		{"keys", tj, []string{dataDir}, []string{"--redact-keys"}}, // the old name
+		{"keys", tj, []string{file}, []string{"--prefix", "/registry/pods/zqnamespace/", "--namespace", "zqnamespace"}},
 		{"predict", all, []string{file}, nil},
 		{"check", tj, []string{file}, nil},
 		{"diff", tj, []string{file, dataDir}, nil},
@@ -147,7 +148,7 @@ func TestRedactCanaries(t *testing.T) {
 		for _, f := range r.formats {
 			for _, ids := range []bool{false, true} {
 				args := append([]string{r.cmd, "-q", "-o", f, "--redact-salt", salt}, r.extra...)
-				if !(len(r.extra) > 0 && r.extra[0] == "--redact-keys") {
+				if len(r.extra) == 0 || r.extra[0] != "--redact-keys" {
 					args = append(args, "--redact")
 				}
 				if ids {
