@@ -110,6 +110,9 @@ func runTrend(c *cmdEnv, args []string) error {
 	}
 	members, readFailed := readSeries(c, paths)
 	failed = append(failed, readFailed...)
+	for i := range failed { // the reports' own names are redacted already
+		failed[i].Given = c.opts.redact.policy().RedactPath(failed[i].Given)
+	}
 	tr := trend.Analyze(members, failed, trend.Options{QuotaBytes: int64(c.opts.quota.byteSize), TopN: c.opts.top})
 	// Also on stderr, so a script reading JSON on stdout sees them.
 	for _, f := range tr.Failed {
