@@ -24,6 +24,10 @@ type Entry struct {
 	Unchecked bool
 	// Segment is the index in Log.Segments of the segment holding it.
 	Segment int32
+	// Ops is how many mvcc operations applying it takes: 1 for a put or a
+	// delete, a txn's success branch (the branch etcd usually takes), 0
+	// for a no-op; 1 when the payload was too large to decode.
+	Ops uint32
 }
 
 // Kind says what an entry asks etcd to do.
@@ -122,41 +126,44 @@ func irrFieldKind(field uint64) (Kind, bool) {
 
 // classify names a fully read entry payload, decoding it as etcd's apply
 // does: InternalRaftRequest first, then the legacy v2 Request.
-func classify(typ raftpb.EntryType, data []byte) Kind {
+func classify(typ raftpb.EntryType, data []byte) (Kind, uint32) {
 	switch typ {
 	case raftpb.EntryNormal:
 		if len(data) == 0 {
-			return KindNoop
+			return KindNoop, 0
 		}
 		var r pb.InternalRaftRequest
 		if err := r.Unmarshal(data); err == nil {
-			return irrKind(&r)
+			if r.Txn != nil {
+				return KindTxn, uint32(len(r.Txn.Success))
+			}
+			return irrKind(&r), 1
 		}
 		var v2 pb.Request
 		if err := v2.Unmarshal(data); err == nil {
-			return KindV2Request
+			return KindV2Request, 1
 		}
-		return KindUndecodable
+		return KindUndecodable, 0
 	case raftpb.EntryConfChange:
 		var cc raftpb.ConfChange
 		if err := cc.Unmarshal(data); err != nil {
-			return KindUndecodable
+			return KindUndecodable, 0
 		}
 		switch cc.Type {
 		case raftpb.ConfChangeAddNode:
-			return KindConfAddNode
+			return KindConfAddNode, 1
 		case raftpb.ConfChangeRemoveNode:
-			return KindConfRemoveNode
+			return KindConfRemoveNode, 1
 		case raftpb.ConfChangeUpdateNode:
-			return KindConfUpdateNode
+			return KindConfUpdateNode, 1
 		case raftpb.ConfChangeAddLearnerNode:
-			return KindConfAddLearner
+			return KindConfAddLearner, 1
 		}
-		return KindConfChange
+		return KindConfChange, 1
 	case raftpb.EntryConfChangeV2:
-		return KindConfChangeV2
+		return KindConfChangeV2, 1
 	}
-	return KindUnknownType
+	return KindUnknownType, 0
 }
 
 func irrKind(r *pb.InternalRaftRequest) Kind {
@@ -248,7 +255,7 @@ func decodeEntry(r *limited, n int64, buf *[]byte, limit int64) (Entry, error) {
 		}
 		e.Index, e.Term, e.Type = re.Index, re.Term, re.Type
 		e.Size = saturate(len(re.Data))
-		e.Kind = classify(re.Type, re.Data)
+		e.Kind, e.Ops = classify(re.Type, re.Data)
 		return e, nil
 	}
 	e.Unchecked = true
@@ -289,9 +296,11 @@ func decodeEntry(r *limited, n int64, buf *[]byte, limit int64) (Entry, error) {
 				if _, err := io.ReadFull(sub, b); err != nil {
 					return e, err
 				}
-				e.Kind = classify(e.Type, b)
+				e.Kind, e.Ops = classify(e.Type, b)
 			} else if e.Kind, err = classifyStream(e.Type, sub); err != nil {
 				return e, err
+			} else {
+				e.Ops = 1
 			}
 		default:
 			if field == 0 {
@@ -305,7 +314,7 @@ func decodeEntry(r *limited, n int64, buf *[]byte, limit int64) (Entry, error) {
 	if dataSeen {
 		e.Size = saturate64(dataLen)
 	} else {
-		e.Kind = classify(e.Type, nil)
+		e.Kind, e.Ops = classify(e.Type, nil)
 	}
 	return e, nil
 }

@@ -282,7 +282,7 @@ func (r *reader) apply(i int, off int64, rec *record) bool {
 	case EntryType:
 		if !rec.isEntry {
 			// No data field: an empty Entry, as gogo would decode it.
-			rec.entry = Entry{Kind: classify(raftpb.EntryNormal, nil)}
+			rec.entry = Entry{Kind: KindNoop}
 		}
 		if rec.entryErr != nil {
 			r.problem(i, ProblemBadPayload, off, "an entry record that is not a raftpb.Entry (etcd panics: unmarshal should never fail): %v", rec.entryErr)
