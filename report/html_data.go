@@ -88,6 +88,7 @@ func (r *Report) HTMLData() HTMLData {
 			}})
 		}
 	}
+	d.Tables = append(d.Tables, memberHTMLTables(r)...)
 	d.Tables = append(d.Tables, bucketTable(r))
 	var js bytes.Buffer
 	if err := WriteJSON(&js, r); err == nil {

@@ -41,6 +41,9 @@ type Input struct {
 	Given string // what the user named
 	Path  string // the bbolt file read (a temp copy for compressed input)
 	Kind  string // file, data-dir, member-dir, gzip, tar
+	// MemberDir is the etcd member dir (wal/, snap/) of a data dir input,
+	// for the member section; "" to derive it from Kind and Path.
+	MemberDir string
 }
 
 // Options are everything a report can be asked for.
@@ -83,6 +86,7 @@ type Report struct {
 	MVCC          *mvcc.Summary            `json:"mvcc,omitempty"`
 	Predict       *Prediction              `json:"predict,omitempty"`
 	ExactDefrag   *pages.ExactDefragResult `json:"exact_defrag,omitempty"`
+	Member        *MemberReport            `json:"member,omitempty"` // data dirs only (member.go)
 	Findings      []Finding                `json:"findings"`
 
 	// Certainty separates what is known from what is partial on a damaged
@@ -338,9 +342,10 @@ func Build(in Input, o Options) (*Report, error) {
 		if err := r.predict(in, o, sims); err != nil {
 			r.partial("predict: %v", err)
 		}
+		r.member(in, o)
 	}
 	if o.Sections.Findings {
-		r.Findings = r.evaluateFindings(o)
+		r.Findings = r.withMemberFindings(r.evaluateFindings(o))
 	}
 	r.checkUnchanged(in, f, before)
 	r.finishCertainty()

@@ -89,6 +89,9 @@ func WriteText(w io.Writer, r *Report, o RenderOptions) error {
 	if s.Predict && r.Predict != nil {
 		t.predictSection(r)
 	}
+	if s.Predict && r.Member != nil {
+		t.memberSection(r)
+	}
 	if s.Findings {
 		t.findingsSection(r.Findings)
 	}
@@ -137,6 +140,7 @@ func (t *textWriter) summary(r *Report, s Sections) {
 			startup = "at least " + startup + " (LOWER BOUNDS: see Certainty)"
 		}
 		rows = append(rows, [2]string{"etcd " + p.Version + " startup", startup})
+		rows = append(rows, memberSummaryRows(r)...)
 		if !p.Quota.Disabled {
 			rows = append(rows, [2]string{"quota", fmt.Sprintf("%s of %s (%s)", ibytes(p.Quota.DbSizeBytes), ibytes(p.Quota.QuotaBytes), pct(p.Quota.DbSizeBytes, p.Quota.QuotaBytes))})
 		}

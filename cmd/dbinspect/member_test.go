@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/dbinspect/dbinspect/internal/fixtures"
+)
+
+// treeIDs identifies every file under dir (sha256, mtime, size).
+func treeIDs(t *testing.T, dir string) map[string]fileID {
+	t.Helper()
+	out := map[string]fileID{}
+	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		if fi.Mode().IsRegular() {
+			out[p] = identify(t, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// A data dir whose WAL etcd would repair (torn tail) and one it would
+// refuse (cut segment) are left byte-identical, with no .broken file or
+// anything else beside them.
+func TestDataDirInputIsNeverWritten(t *testing.T) {
+	for _, name := range []string{"torn-v3.6", "large-cut-v3.5", "snapshots-v3.6"} {
+		dir := fixtures.CopyDataDir(t, fixtures.GetDataDir(t, name))
+		before := treeIDs(t, dir)
+		for _, args := range [][]string{{"report", dir}, {"report", "-o", "json", dir}, {"report", "-o", "html", dir}, {"predict", dir}} {
+			code, _, errOut := runCLI(t, args...)
+			if code != 0 && code != 1 {
+				t.Errorf("%s: dbinspect %q: exit %d: %s", name, args, code, errOut)
+			}
+			after := treeIDs(t, dir)
+			if len(after) != len(before) {
+				t.Fatalf("%s: dbinspect %q added or removed files: %d -> %d", name, args, len(before), len(after))
+			}
+			for p, id := range before {
+				if after[p] != id {
+					t.Fatalf("%s: dbinspect %q changed %s", name, args, p)
+				}
+			}
+		}
+	}
+}
+
+// A WAL segment and db held under an exclusive flock by another process
+// (as a running etcd holds them) are read without waiting.
+func TestDataDirReadWhileLocked(t *testing.T) {
+	dir := fixtures.DataDirPath(t, fixtures.GetDataDir(t, "small-v3.6"))
+	seg := filepath.Join(dir, "member", "wal", "0000000000000000-0000000000000000.wal")
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{seg, filepath.Join(dir, "member", "snap", "db")} {
+		cmd := exec.Command(exe, "-test.run=^$")
+		cmd.Env = append(os.Environ(), "DBINSPECT_TEST_HOLD_FLOCK="+p)
+		stdin, _ := cmd.StdinPipe()
+		stdout, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { stdin.Close(); cmd.Wait() }()
+		if line, _ := bufio.NewReader(stdout).ReadString('\n'); strings.TrimSpace(line) != "locked" {
+			t.Fatalf("lock holder: %q", line)
+		}
+	}
+	done := make(chan int, 1)
+	go func() {
+		code, _, _ := runCLI(t, "report", "-o", "json", dir)
+		done <- code
+	}()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("report on a locked data dir: exit %d", code)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("report on a locked data dir did not finish: it waits for a lock")
+	}
+}
+
+// A .tar.gz of a whole data dir gives the member section too.
+func TestDataDirArchiveInput(t *testing.T) {
+	d := fixtures.GetDataDir(t, "torn-v3.5")
+	code, out, errOut := runCLI(t, "report", "-o", "json", fixtures.DataDirArchive(d))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc struct {
+		Member *struct {
+			Outcome struct {
+				Starts, Repairs bool
+			} `json:"outcome"`
+			Replay struct {
+				Loaded struct {
+					Entries int `json:"entries"`
+				} `json:"loaded"`
+			} `json:"replay"`
+		} `json:"member"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Member == nil {
+		t.Fatal("no member section for a data dir archive")
+	}
+	if !doc.Member.Outcome.Starts || !doc.Member.Outcome.Repairs || doc.Member.Replay.Loaded.Entries != d.Oracle.Write.Entries {
+		t.Errorf("member %+v; etcd repaired and loaded %d entries", doc.Member, d.Oracle.Write.Entries)
+	}
+}
