@@ -138,6 +138,7 @@ func (r *Report) member(in Input, o Options) {
 		}
 		predictMemberRestart(&mr, rp)
 		m.Restart = append(m.Restart, mr)
+		out.Loaded.Entries = nil // only the first version's is kept
 	}
 	m.Model = memberModel()
 	if l.Problem != nil && !l.Problem.Repairable() {

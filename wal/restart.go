@@ -50,7 +50,13 @@ func (l *Log) ReadAll(index, term uint64, version string) Loaded {
 		}
 	}
 	first := int32(ld.FirstSegment)
-	var ents []Entry
+	n := 0
+	for _, e := range l.Entries {
+		if e.Segment >= first && e.Index > index {
+			n++
+		}
+	}
+	ents := make([]Entry, 0, n) // one allocation: a log can hold millions
 	for _, e := range l.Entries {
 		if e.Segment < first || e.Index <= index {
 			continue
