@@ -123,3 +123,40 @@ func TestDataDirArchiveInput(t *testing.T) {
 		t.Errorf("member %+v; etcd repaired and loaded %d entries", doc.Member, d.Oracle.Write.Entries)
 	}
 }
+
+// Golden files pin the member section on real data dirs ('go test
+// ./cmd/dbinspect -run GoldenDataDir -update' rewrites them).
+func TestGoldenDataDir(t *testing.T) {
+	for _, tc := range []struct {
+		datadir string
+		args    []string
+		golden  string
+	}{
+		{"torn-v3.6", []string{"report"}, "torn-v3.6.datadir.report.txt"},
+		{"snapshots-v3.5", []string{"report", "-o", "json"}, "snapshots-v3.5.datadir.report.json"},
+		{"large-cut-v3.6", []string{"predict"}, "large-cut-v3.6.datadir.predict.txt"},
+	} {
+		t.Run(tc.golden, func(t *testing.T) {
+			dir := fixtures.DataDirPath(t, fixtures.GetDataDir(t, tc.datadir))
+			code, out, errOut := runCLI(t, append(tc.args, dir)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			out = strings.ReplaceAll(out, dir, tc.datadir)
+			golden := filepath.Join("testdata", "golden", tc.golden)
+			if *update {
+				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if out != string(want) {
+				t.Errorf("output differs from %s (run with -update if intended):\n%s", golden, firstDiff(string(want), out))
+			}
+		})
+	}
+}
