@@ -20,6 +20,7 @@ type Diff struct {
 	Prefixes         []PrefixDiff `json:"prefixes"`
 	NewFindings      []Finding    `json:"new_findings"`
 	ResolvedFindings []Finding    `json:"resolved_findings"`
+	Member           *MemberDiff  `json:"member,omitempty"` // two data dirs only (member_diff.go)
 }
 
 // DiffSide are the figures compared.
@@ -128,6 +129,7 @@ func Compare(old, new *Report) *Diff {
 	})
 	d.NewFindings = findingsNotIn(new.Findings, old.Findings)
 	d.ResolvedFindings = findingsNotIn(old.Findings, new.Findings)
+	d.Member = compareMembers(old, new)
 	return d
 }
 
@@ -237,6 +239,7 @@ func WriteDiffText(w io.Writer, d *Diff, color bool) error {
 			t.printf("  PARTIAL %s: %s\n", sd.Given, diffCertaintyLine(c))
 		}
 	}
+	t.memberDiff(d.Member)
 	t.heading("Prefixes that changed (largest change in bytes first)")
 	if len(d.Prefixes) == 0 {
 		t.printf("  none\n")

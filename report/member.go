@@ -68,13 +68,16 @@ type MemberRestart struct {
 }
 
 // Coefficients of the WAL part of the restart. Not measured by calibrate:
-// fitted to the two real etcd 3.6.16 restarts of issue 15 (see Model).
+// fitted to real etcd 3.6.16 restarts of two big data dirs on a 2-core
+// machine (scripts/member_restart_check.sh, report/testdata/
+// member_restart_check.md), where etcd replayed nothing (clean stops).
 const (
-	walDecodeBytesPerSec = 1.0e9 // one pass: read, CRC-32C, two protobuf copies
-	applySecondsPerEntry = 10e-6 // raft Ready, apply loop, per entry
-	applySecondsPerOp    = 2e-6  // one mvcc put or delete in the backend batch
-	applySecondsPerByte  = 6e-9  // copying the request's bytes into bbolt and the index
-	raftLogHeapFactor    = 2.0   // decoded raft log live at GOGC=100: the heap grows to twice it
+	walDecodeSecondsPerByte = 5e-9   // per byte decoded, each pass: read, CRC-32C, two protobuf copies, their allocation and GC
+	entryDecodeSecondsPerOp = 0.8e-6 // the apply loop unmarshals every committed entry's request, skipped or not
+	applySecondsPerEntry    = 10e-6  // applied again: raft Ready, apply loop, per entry (not measured)
+	applySecondsPerOp       = 2e-6   // applied again: one mvcc put or delete in the backend batch (not measured)
+	applySecondsPerByte     = 6e-9   // applied again: copying the request's bytes into bbolt and the index (not measured)
+	raftLogHeapFactor       = 2.0    // decoded raft log live at GOGC=100: the heap grows to twice it
 )
 
 // MemberDirOf is the member dir of a data-dir or member-dir input whose
@@ -150,7 +153,8 @@ func (r *Report) member(in Input, o Options) {
 // predictMemberRestart adds the WAL's read, decode and replay to the
 // db-only prediction.
 func predictMemberRestart(mr *MemberRestart, rp wal.Replay) {
-	mr.WALDecodeSeconds = float64(rp.DecodedBytes) / walDecodeBytesPerSec
+	committedOps := rp.Skipped.Ops + rp.Applied.Ops + rp.Uncommitted.Ops
+	mr.WALDecodeSeconds = float64(rp.DecodedBytes)*walDecodeSecondsPerByte + float64(committedOps)*entryDecodeSecondsPerOp
 	replay := rp.Applied
 	replay.Entries += rp.Uncommitted.Entries
 	replay.Ops += rp.Uncommitted.Ops
@@ -164,9 +168,10 @@ func predictMemberRestart(mr *MemberRestart, rp wal.Replay) {
 func memberModel() Model {
 	return Model{
 		Name:  "member restart",
-		Model: "db-only startup + WAL bytes decoded / decode rate + replayed entries x (per entry + per op + per byte); RSS = db-only RSS + 2 x (raft log loaded + snapshot data)",
+		Model: "db-only startup + WAL bytes decoded x per byte + loaded mvcc ops x per op (every entry's request is unmarshalled) + entries applied again x (per entry + per op + per byte); RSS = db-only RSS + 2 x (raft log loaded + snapshot data)",
 		Inputs: map[string]int64{
-			"decode_bytes_per_sec":    int64(walDecodeBytesPerSec),
+			"decode_ps_per_byte":      int64(walDecodeSecondsPerByte * 1e12),
+			"unmarshal_ns_per_op":     int64(entryDecodeSecondsPerOp * 1e9),
 			"apply_ns_per_entry":      int64(applySecondsPerEntry * 1e9),
 			"apply_ns_per_op":         int64(applySecondsPerOp * 1e9),
 			"apply_ns_per_byte":       int64(applySecondsPerByte * 1e9),
@@ -175,9 +180,9 @@ func memberModel() Model {
 		Assumptions: []string{
 			"etcd decodes every segment once (ValidSnapshotEntries) and again from the snapshot's segment (ReadAll); the page cache is warm",
 			"every entry after the snapshot is held in raft's MemoryStorage before raft starts; GC at GOGC=100 lets the heap grow to twice that live raft log",
-			"entries above the db's consistent index are applied again, one mvcc op per put or delete and a txn's success branch; entries at or below it are skipped",
+			"every committed entry's request is unmarshalled by the apply loop; those above the db's consistent index are applied again (one mvcc op per put or delete, a txn's success branch), the others skipped",
 			"a single member commits its uncommitted tail right after its election, so those entries are applied too",
-			"the coefficients are not measured by 'dbinspect calibrate': they were fitted to the two real etcd 3.6.16 restarts of issue 15 (1.2 GB and 0.4 GB WALs) and are not yet checked against restarts measured on this machine",
+			"the coefficients are not measured by 'dbinspect calibrate': the decode ones are fitted to real etcd 3.6.16 restarts of two big data dirs on a shared 2-core machine (report/testdata/member_restart_check.md), whose restarts varied by up to 2x between runs; the apply ones were not measured (those restarts replayed nothing)",
 		},
 	}
 }

@@ -40,8 +40,31 @@ func main() {
 	keep := flag.Bool("keep", false, "keep the work directory")
 	childWrite := flag.String("child-write", "", "(internal) start etcd on this dir, print ready, write until killed")
 	childRestart := flag.String("child-restart", "", "(internal) start etcd on this dir, print ready, stop")
+	bigOut := flag.String("big", "", "write a big data dir here for restart timing (see -txns, -ops, -value-size)")
+	txns := flag.Int("txns", 2000, "with -big: txns")
+	ops := flag.Int("ops", 200, "with -big: puts per txn")
+	valueSize := flag.Int("value-size", 700, "with -big: bytes per value")
+	timeDir := flag.String("time-restart", "", "start real etcd on copies of this data dir -runs times; print time to ready and peak RSS as JSON")
+	runs := flag.Int("runs", 3, "with -time-restart: starts")
 	flag.Parse()
 	switch {
+	case *bigOut != "":
+		if err := writeBig(*bigOut, *txns, *ops, *valueSize); err != nil {
+			log.Fatal(err)
+		}
+		return
+	case *timeDir != "":
+		work, err := os.MkdirTemp(*workRoot, "dbinspect-restart-")
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer os.RemoveAll(work)
+		rt, err := timeRestarts(*timeDir, work, *runs)
+		if err != nil {
+			log.Fatal(err)
+		}
+		printJSON(rt)
+		return
 	case *childWrite != "":
 		childWriter(*childWrite)
 		return
@@ -324,11 +347,12 @@ func childWriter(dir string) {
 }
 
 func childRestarter(dir string) {
+	start := time.Now()
 	e, _, err := startEtcd(dir, 0, "info")
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("ready")
+	fmt.Printf("ready %.3f\n", time.Since(start).Seconds())
 	e.Close()
 }
 
@@ -345,7 +369,7 @@ func realRestart(dataDir, work string) (RealRestart, error) {
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	outb, _ := cmd.Output()
-	r := RealRestart{Ok: strings.TrimSpace(string(outb)) == "ready"}
+	r := RealRestart{Ok: strings.HasPrefix(string(outb), "ready ")}
 	r.Log = walLogLines(stderr.String())
 	return r, nil
 }

@@ -47,6 +47,9 @@ func startEtcd(dir string, snapshotCount uint64, logLevel string) (*embed.Etcd, 
 	if snapshotCount > 0 {
 		cfg.SnapshotCount = snapshotCount
 	}
+	if maxTxnOps > 0 {
+		cfg.MaxTxnOps = maxTxnOps
+	}
 	cfg.Logger = "zap"
 	cfg.LogLevel = logLevel
 	cfg.LogOutputs = []string{"stderr"}
@@ -66,6 +69,10 @@ func startEtcd(dir string, snapshotCount uint64, logLevel string) (*embed.Etcd, 
 	}
 	return e, lc.String(), nil
 }
+
+// maxTxnOps raises --max-txn-ops (default 128) for the big data dirs'
+// large txns; 0 keeps the default.
+var maxTxnOps uint
 
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
