@@ -48,4 +48,13 @@
 // bad pair with its position instead of stopping. Values are never kept or
 // returned; key names can be replaced by hashes (Options.RedactKeys, rule in
 // redact.go).
+//
+// # Kubernetes values
+//
+// With Options.K8s, every put under /registry/ is classified from its
+// value's first bytes by package kubevalue (encoding, apiVersion and kind,
+// encryption provider and key name) and the class's id is kept in the
+// key's state; the per-key pass counts the classes of live keys per
+// resource and namespace (Summary.Kube, kube.go). Only class names, counts
+// and sizes leave the scan.
 package mvcc

@@ -1,10 +1,12 @@
 package mvcc
 
 import (
+	"encoding/base64"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // finish turns the streamed state into the Summary. read, if not nil, is
@@ -117,6 +119,10 @@ func (sc *scanner) perKey(sum *Summary) {
 		tops[i] = &topHeap{n: o.TopN, table: table}
 	}
 	var byPrefix, byNamespace prefixAgg
+	var kube *kubeAgg
+	if sc.kube != nil {
+		kube = newKubeAgg(sc.kube, o.TopN)
+	}
 	var hist revisionHistogram
 	var keySet *keySetBuilder
 	if o.LiveKeySet {
@@ -155,13 +161,17 @@ func (sc *scanner) perKey(sum *Summary) {
 		key := table.key(s)
 		if p, ok := parseK8sKey(key); ok && o.K8s && o.PrefixSeparator == "/" {
 			resource := key[len(k8sRoot):max(p.resourceEnd-1, len(k8sRoot))]
-			byPrefix.add(key[:p.resourceEnd], resource, "", s)
+			rp := byPrefix.add(key[:p.resourceEnd], resource, "", s)
+			var np *PrefixStat
 			if p.namespaceEnd > 0 {
 				ns := key[p.resourceEnd : p.namespaceEnd-1]
-				byNamespace.add(key[:p.namespaceEnd], resource, ns, s)
+				np = byNamespace.add(key[:p.namespaceEnd], resource, ns, s)
 			}
 			if keySet != nil && s.live {
 				keySet.add(key, key[:p.resourceEnd])
+			}
+			if kube != nil && s.live && s.class != classNone {
+				kube.add(rp, np, s.class, uint64(s.valueSize), s.modMain)
 			}
 			return
 		}
@@ -195,6 +205,9 @@ func (sc *scanner) perKey(sum *Summary) {
 	if len(byNamespace.stats) > 0 {
 		sum.PrefixesByNamespace = redactPrefixes(byNamespace.list(o.MaxPrefixes, sum.KeyBucketBytes, o.DataSize), red)
 	}
+	if kube != nil {
+		sum.Kube = kube.summary(sum.Prefixes, sum.PrefixesByNamespace, red)
+	}
 }
 
 func (sc *scanner) redactor() *redactor {
@@ -204,7 +217,23 @@ func (sc *scanner) redactor() *redactor {
 	return newRedactor(sc.opts.PrefixSeparator, sc.opts.K8s)
 }
 
+// exactB64 is s in base64 when s is not valid UTF-8 (JSON would replace
+// its bad bytes), else "".
+func exactB64(s string) string {
+	if utf8.ValidString(s) {
+		return ""
+	}
+	return base64.StdEncoding.EncodeToString([]byte(s))
+}
+
+// redactPrefixes redacts the prefixes when asked, then keeps the exact
+// bytes of any that are not valid UTF-8 (of the redacted name, if so).
 func redactPrefixes(ps []PrefixStat, red *redactor) []PrefixStat {
+	defer func() {
+		for i := range ps {
+			ps[i].PrefixB64 = exactB64(ps[i].Prefix)
+		}
+	}()
 	if red == nil {
 		return ps
 	}
@@ -234,6 +263,7 @@ func (sc *scanner) keyStat(s *keyState, red *redactor) KeyStat {
 	if red != nil {
 		k.Key = red.key(sc.table.key(s))
 	}
+	k.KeyB64 = exactB64(k.Key)
 	if s.live {
 		k.Version, k.CreateRevision, k.ModRevision = s.version, s.createMain, s.modMain
 		k.Lease, k.ValueBytes = s.lease, uint64(s.valueSize)

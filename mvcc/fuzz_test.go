@@ -81,6 +81,10 @@ func FuzzDecodeKeyValue(f *testing.F) {
 func FuzzScan(f *testing.F) {
 	good, _ := (&mvccpb.KeyValue{Key: []byte("/a"), CreateRevision: 2, ModRevision: 2, Version: 1, Value: []byte("x")}).Marshal()
 	f.Add(AppendBucketKey(nil, BucketKey{Revision: Revision{Main: 2}}), good, AppendBucketKey(nil, BucketKey{Revision: Revision{Main: 3}, Tombstone: true}), good, []byte{1})
+	// Two Kubernetes objects: one encrypted, one protobuf.
+	secret, _ := (&mvccpb.KeyValue{Key: []byte("/registry/secrets/ns/a"), CreateRevision: 2, ModRevision: 2, Version: 1, Value: []byte("k8s:enc:aescbc:v1:k:ct")}).Marshal()
+	pod, _ := (&mvccpb.KeyValue{Key: []byte("/registry/pods/ns/p"), CreateRevision: 3, ModRevision: 3, Version: 1, Value: []byte("k8s\x00\x0a\x09\x0a\x02v1\x12\x03Pod\x12\x01x")}).Marshal()
+	f.Add(AppendBucketKey(nil, BucketKey{Revision: Revision{Main: 2}}), secret, AppendBucketKey(nil, BucketKey{Revision: Revision{Main: 3}}), pod, []byte{1})
 	f.Fuzz(func(t *testing.T, k1, v1, k2, v2, metaRev []byte) {
 		kv := newMemKV()
 		kv.put("key", k1, v1)
@@ -107,8 +111,46 @@ func FuzzScan(f *testing.F) {
 		if histKeys != sum.LiveKeys+sum.DeletedKeys || histRevs != sum.TotalRevisions {
 			t.Fatalf("histogram holds %d keys, %d revisions; scan %d keys, %d revisions", histKeys, histRevs, sum.LiveKeys+sum.DeletedKeys, sum.TotalRevisions)
 		}
+		checkKube(t, sum)
 		checkCompactionKeep(t, kv, sum)
 	})
+}
+
+// checkKube: the Kubernetes tallies add up: every encoding, kind and
+// resource list sums to the registry's objects and bytes, which are at
+// most the live keys and their values.
+func checkKube(t *testing.T, sum *Summary) {
+	t.Helper()
+	k := sum.Kube
+	if k == nil {
+		return
+	}
+	if k.Objects == 0 || k.Objects > sum.LiveKeys {
+		t.Fatalf("kube objects %d of %d live keys", k.Objects, sum.LiveKeys)
+	}
+	sums := func(name string, n, b uint64) {
+		if n != k.Objects || b != k.ValueBytes {
+			t.Fatalf("%s sum to %d objects, %d bytes; registry %d, %d", name, n, b, k.Objects, k.ValueBytes)
+		}
+	}
+	var n, b uint64
+	for _, e := range k.Encodings {
+		n, b = n+e.Objects, b+e.ValueBytes
+	}
+	sums("encodings", n, b)
+	n, b = 0, 0
+	for _, e := range k.Kinds {
+		n, b = n+e.Objects, b+e.ValueBytes
+	}
+	sums("kinds", n, b)
+	n, b = 0, 0
+	for _, g := range k.Resources {
+		n, b = n+g.Objects, b+g.ValueBytes
+		if g.Plain+g.Encrypted+g.Unknown != g.Objects {
+			t.Fatalf("%s: plain %d + encrypted %d + unknown %d != %d", g.Resource, g.Plain, g.Encrypted, g.Unknown, g.Objects)
+		}
+	}
+	sums("resources", n, b)
 }
 
 // checkCompactionKeep requires the filter's drops to add up to the

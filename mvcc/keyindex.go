@@ -23,6 +23,7 @@ type keyState struct {
 	valueSize  uint32 // value bytes of the latest put
 	live       bool   // the last generation is not empty
 	lastTomb   bool   // the latest revision in the bucket is a tombstone
+	class      uint16 // Kubernetes value class of the latest put (kube.go); fills padding
 }
 
 // indexShape accumulates the size of etcd's treeIndex after restore;

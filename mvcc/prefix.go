@@ -7,6 +7,8 @@ import (
 
 const k8sRoot = "/registry/"
 
+var registryRoot = []byte(k8sRoot)
+
 // k8sKey locates the parts of a Kubernetes storage key
 // /registry/<resource>/[<namespace>/]<name>. The resource is one segment
 // for built-in types ("pods"), two when the first names an API group (it
@@ -64,7 +66,7 @@ type prefixAgg struct {
 	stats map[string]*PrefixStat
 }
 
-func (a *prefixAgg) add(label, resource, namespace string, s *keyState) {
+func (a *prefixAgg) add(label, resource, namespace string, s *keyState) *PrefixStat {
 	if a.stats == nil {
 		a.stats = map[string]*PrefixStat{}
 	}
@@ -81,6 +83,7 @@ func (a *prefixAgg) add(label, resource, namespace string, s *keyState) {
 	if s.live {
 		p.LiveKeys++
 	}
+	return p
 }
 
 // list sorts by bytes (largest first) and folds rows past max into one
@@ -105,6 +108,7 @@ func (a *prefixAgg) list(max int, total uint64, dataSize int64) []PrefixStat {
 			other.Revisions += p.Revisions
 			other.LiveBytes += p.LiveBytes
 			other.HistoryBytes += p.HistoryBytes
+			other.kube.merge(p.kube)
 		}
 		out = append(out[:max], other)
 	}

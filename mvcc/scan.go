@@ -39,6 +39,7 @@ type scanner struct {
 	raft   *raftTail
 	whatIf *compactSim
 	rerun  *compactSim
+	kube   *kubeClasses // nil unless Options.K8s with "/" separators
 
 	crc uint32
 
@@ -124,7 +125,10 @@ func scanRecording(src KVReader, opts Options, record bool, read func(*scanner))
 	if !hasKey {
 		return nil, nil, ErrNotEtcd
 	}
-	sc := &scanner{restoreIndex: newRestoreIndex(), opts: opts, raft: newRaftTail()}
+	sc := &scanner{restoreIndex: newRestoreIndex(), opts: opts, raft: newRaftTail(), buckets: make([]BucketStat, 0, len(names))}
+	if opts.K8s && opts.PrefixSeparator == "/" {
+		sc.kube = newKubeClasses()
+	}
 	if hasMeta {
 		// meta sorts after key but its compaction revisions are needed
 		// while the key bucket streams, so it is read first.
@@ -245,6 +249,8 @@ func (sc *scanner) keyEntry(k, v []byte) {
 	rev, tomb := e.bk.Revision, e.bk.Tombstone
 	if tomb {
 		sc.tombstones++
+	} else if sc.kube != nil && bytes.HasPrefix(kv.Key, registryRoot) {
+		sc.table.state(e.idx).class = sc.kube.id(kv.Value)
 	}
 	sc.restoredMain = rev.Main
 	sc.revisions++

@@ -40,22 +40,25 @@ type Summary struct {
 	Compaction          CompactionWhatIf `json:"compaction"`
 	Prefixes            []PrefixStat     `json:"prefixes"`
 	PrefixesByNamespace []PrefixStat     `json:"prefixes_by_namespace,omitempty"`
-	Index               IndexShape       `json:"index"`
-	Restore             RestoreWork      `json:"restore"`
-	RaftTail            []RaftWindow     `json:"raft_tail"`
-	Leases              LeaseSummary     `json:"leases"`
-	Auth                AuthSummary      `json:"auth"`
-	Members             []Member         `json:"members"`
-	RemovedMembers      []string         `json:"removed_members"`
-	Cluster             ClusterInfo      `json:"cluster"`
-	Alarms              []Alarm          `json:"alarms"`
-	Buckets             []BucketStat     `json:"buckets"`
-	UnknownBuckets      []string         `json:"unknown_buckets"`
-	Etcdutl             EtcdutlStatus    `json:"etcdutl"`
-	Malformed           MalformedEntries `json:"malformed"`
-	ReadErrors          []string         `json:"read_errors,omitempty"`
-	Notes               []string         `json:"notes,omitempty"`
-	Options             Options          `json:"-"`
+	// Kube describes the live /registry/ objects by value class; nil when
+	// the db has none (or Options.K8s is off).
+	Kube           *KubeSummary     `json:"kubernetes,omitempty"`
+	Index          IndexShape       `json:"index"`
+	Restore        RestoreWork      `json:"restore"`
+	RaftTail       []RaftWindow     `json:"raft_tail"`
+	Leases         LeaseSummary     `json:"leases"`
+	Auth           AuthSummary      `json:"auth"`
+	Members        []Member         `json:"members"`
+	RemovedMembers []string         `json:"removed_members"`
+	Cluster        ClusterInfo      `json:"cluster"`
+	Alarms         []Alarm          `json:"alarms"`
+	Buckets        []BucketStat     `json:"buckets"`
+	UnknownBuckets []string         `json:"unknown_buckets"`
+	Etcdutl        EtcdutlStatus    `json:"etcdutl"`
+	Malformed      MalformedEntries `json:"malformed"`
+	ReadErrors     []string         `json:"read_errors,omitempty"`
+	Notes          []string         `json:"notes,omitempty"`
+	Options        Options          `json:"-"`
 	// LiveKeySet is set when Options.LiveKeySet asks for it; it is never
 	// written out (it holds key hashes, for comparing two scans in one
 	// process).
@@ -82,7 +85,11 @@ type CountBucket struct {
 // KeyStat describes one key. Version, CreateRevision and ModRevision are
 // what etcd's Get would answer (zero for a deleted key).
 type KeyStat struct {
-	Key            string `json:"key"`
+	Key string `json:"key"`
+	// KeyB64 is the key's exact bytes when they are not valid UTF-8:
+	// JSON would turn each bad byte of Key into U+FFFD, so two keys could
+	// print the same.
+	KeyB64         string `json:"key_b64,omitempty"`
 	Live           bool   `json:"live"`
 	Revisions      uint64 `json:"revisions"`
 	Generations    uint64 `json:"generations"`
@@ -120,8 +127,9 @@ type CompactionWhatIf struct {
 // PrefixStat aggregates the keys under one prefix.
 type PrefixStat struct {
 	Prefix       string `json:"prefix"`
-	Resource     string `json:"resource,omitempty"`  // Kubernetes resource, e.g. "pods" or "cert-manager.io/certificates"
-	Namespace    string `json:"namespace,omitempty"` // Kubernetes namespace, "" when cluster scoped or unknown
+	PrefixB64    string `json:"prefix_b64,omitempty"` // exact bytes when Prefix is not valid UTF-8
+	Resource     string `json:"resource,omitempty"`   // Kubernetes resource, e.g. "pods" or "cert-manager.io/certificates"
+	Namespace    string `json:"namespace,omitempty"`  // Kubernetes namespace, "" when cluster scoped or unknown
 	Keys         uint64 `json:"keys"`
 	LiveKeys     uint64 `json:"live_keys"`
 	Revisions    uint64 `json:"revisions"`
@@ -131,6 +139,8 @@ type PrefixStat struct {
 	// divides by Options.DataSize when given (page overhead not counted).
 	Share       float64 `json:"share"`
 	ShareOfFile float64 `json:"share_of_file,omitempty"`
+
+	kube kubeTally // live Kubernetes objects by value class (kube.go)
 }
 
 // IndexShape is the shape of etcd's in-memory treeIndex after restore

@@ -41,7 +41,7 @@ func (r *Report) evaluateFindings(o Options) []Finding {
 			in.HotKey, in.HotKeyValueBytes, in.HotKeyRevisions = k.Key, int64(k.ValueBytes), writes
 		}
 	}
-	if fs := EvaluateFindings(in); fs != nil {
+	if fs := r.withKubeFindings(EvaluateFindings(in)); fs != nil {
 		return fs
 	}
 	return []Finding{} // "findings": [] in JSON, never null

@@ -18,6 +18,7 @@ type Diff struct {
 	// Growth is New minus Old for every figure of DiffSide.
 	Growth           DiffSide     `json:"growth"`
 	Prefixes         []PrefixDiff `json:"prefixes"`
+	Kinds            []KindDiff   `json:"kinds,omitempty"` // Kubernetes kinds (report/kube.go)
 	NewFindings      []Finding    `json:"new_findings"`
 	ResolvedFindings []Finding    `json:"resolved_findings"`
 	Member           *MemberDiff  `json:"member,omitempty"` // two data dirs only (member_diff.go)
@@ -127,6 +128,7 @@ func Compare(old, new *Report) *Diff {
 		}
 		return a.Prefix < b.Prefix
 	})
+	d.Kinds = compareKinds(old, new)
 	d.NewFindings = findingsNotIn(new.Findings, old.Findings)
 	d.ResolvedFindings = findingsNotIn(old.Findings, new.Findings)
 	d.Member = compareMembers(old, new)
@@ -257,6 +259,7 @@ func WriteDiffText(w io.Writer, d *Diff, color bool) error {
 		t.table(pt)
 		t.printf("  live keys are NEW's; added: live in NEW, not in OLD; removed: the reverse\n")
 	}
+	t.kindDiffSection(d.Kinds)
 	t.heading("Findings")
 	if len(d.NewFindings) == 0 && len(d.ResolvedFindings) == 0 {
 		t.printf("  no change\n")

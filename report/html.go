@@ -46,6 +46,9 @@ type HTMLData struct {
 	// MemoryBreakdown has one stacked bar per etcd version: mmap resident,
 	// treeIndex, raft log... in bytes.
 	MemoryBreakdown []StackedBar
+	// KubeKinds has one bar per Kubernetes kind (report/kube.go): Value is
+	// the live objects' value bytes, Value2 their number.
+	KubeKinds []Bar
 
 	// Tables carry every further figure of the text report.
 	Tables []HTMLTable
@@ -175,7 +178,7 @@ func WriteHTML(w io.Writer, d HTMLData) error {
 
 // htmlCharts lays out every chart but the page map, in page order.
 func htmlCharts(d HTMLData) []svgChart {
-	return []svgChart{
+	return append([]svgChart{
 		waterfallChart("chart-waterfall", "Size and what it shrinks to",
 			"How much of the file holds data, and what compaction and defrag would give back.", d.Waterfall),
 		histogramChart("chart-free-spans", "Free space by span length",
@@ -190,7 +193,7 @@ func htmlCharts(d HTMLData) []svgChart {
 			"Predicted: seconds etcd would spend on this file at startup, by step and version.", d.StartupBreakdown, svgUnitSeconds),
 		stackedChart("chart-memory", "Memory",
 			"Predicted: resident memory etcd would need for this file, by part and version.", d.MemoryBreakdown, svgUnitBytes),
-	}
+	}, kubeCharts(d)...)
 }
 
 // htmlSeriesName is names[i] when given, else def.

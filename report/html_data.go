@@ -67,6 +67,7 @@ func (r *Report) HTMLData() HTMLData {
 		if ns := m.PrefixesByNamespace; len(ns) > 0 {
 			d.Tables = append(d.Tables, namespacesHTMLTable(ns))
 		}
+		d.addKube(m)
 	}
 	d.Waterfall = append(d.Waterfall, Bar{Label: "file", Value: float64(a.File.SizeBytes)}, Bar{Label: "high water (DbSize)", Value: float64(a.Pages.HighWaterBytes)}, Bar{Label: "in use", Value: float64(a.Pages.InUseBytes)})
 	if p := r.Predict; p != nil {
@@ -187,6 +188,15 @@ func (r *Report) pageMapData() PageMapData {
 		}
 		flush()
 		run = PageRun{Start: uint64(i), Len: 1, Class: c}
+	}
+	// The map stops at the high-water mark; the tail is one run.
+	if end := uint64(len(pm.Kinds)); pm.Pages > end {
+		if c := classOf["unallocated"]; run.Len > 0 && run.Class == c && run.Start+run.Len == end {
+			run.Len += pm.Pages - end
+		} else {
+			flush()
+			run = PageRun{Start: end, Len: pm.Pages - end, Class: c}
+		}
 	}
 	flush()
 	return d

@@ -13,7 +13,7 @@ import (
 // a finding NEW has and OLD has not. The output is written in full either
 // way. TestFindingsOnFixtures pins which fixture raises which finding:
 // fragmented-v3.6 and large-value-v3.6 a warning (mostly_free), nospace-v3.6
-// a critical one (alarm_raised), k8s-v3.6 none.
+// a critical one (alarm_raised), config-store-v3.6 none.
 func TestFailOnLevels(t *testing.T) {
 	path := func(name string) string { return fixtures.Path(t, fixtures.Get(t, name)) }
 	tests := []struct {
@@ -23,7 +23,7 @@ func TestFailOnLevels(t *testing.T) {
 	}{
 		{"warning on a warning", []string{"report", "--fail-on", "warning", path("fragmented-v3.6")}, exitFailOn},
 		{"warning on a critical", []string{"report", "--fail-on", "warning", path("nospace-v3.6")}, exitFailOn},
-		{"warning on no finding", []string{"report", "--fail-on", "warning", path("k8s-v3.6")}, exitOK},
+		{"warning on no finding", []string{"report", "--fail-on", "warning", path("config-store-v3.6")}, exitOK},
 		{"critical on a warning only", []string{"report", "--fail-on", "critical", path("fragmented-v3.6")}, exitOK},
 		{"json: warning on a warning", []string{"report", "-o", "json", "--fail-on", "warning", path("fragmented-v3.6")}, exitFailOn},
 		{"predict: warning on a warning", []string{"predict", "--fail-on", "warning", path("fragmented-v3.6")}, exitFailOn},

@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"io"
 	"os"
@@ -13,32 +12,55 @@ import (
 	"strings"
 )
 
+// Limits on what an archive's member files may cost: an etcd WAL segment
+// is 64 MB (plus its last entry) and a .snap file a few MB, so a larger
+// entry is not etcd's, and a hostile archive (a sparse tar entry standing
+// for a terabyte, gigabytes of zeros in a .gz) is refused rather than read
+// to its end.
+const (
+	maxMemberFileBytes  = 256 << 20
+	maxMemberFiles      = 10000
+	maxMemberTotalBytes = 4 << 30
+)
+
 // memberDir is the etcd member dir (wal/, snap/) that goes with the db:
 // for a data dir or member dir report.MemberDirOf finds it beside the db;
 // for a tar archive of a data dir, the WAL segments and snap files are
-// extracted into the input's temp dir (sparsely: a preallocated 64 MB
-// segment is mostly zeros) and that copy is returned. "" when the input
-// has none.
+// extracted into a private temp dir (sparsely: a preallocated 64 MB
+// segment is mostly zeros), removed with the input. "" when the input has
+// none.
 func (in *input) memberDir() (string, error) {
 	if in.Kind != "tar" {
 		return "", nil
 	}
-	f, err := os.Open(in.Given)
+	f, err := openCompressed(in.Given)
 	if err != nil {
-		return "", fmt.Errorf("%s: %v", in.Given, err)
+		return "", err
 	}
 	defer f.Close()
 	var r io.Reader = bufio.NewReaderSize(f, 1<<20)
 	if l := strings.ToLower(in.Given); strings.HasSuffix(l, ".gz") || strings.HasSuffix(l, ".tgz") {
-		zr, err := gzip.NewReader(r)
+		zr, err := newGzipStream(r.(*bufio.Reader))
 		if err != nil {
 			return "", fmt.Errorf("%s: %v", in.Given, err)
 		}
 		defer zr.Close()
 		r = zr
 	}
-	dst := filepath.Join(filepath.Dir(in.Path), "member")
+	dir, cleanup, err := newTempDir("dbinspect-member-")
+	if err != nil {
+		return "", err
+	}
+	prev := in.cleanup
+	in.cleanup = func() {
+		cleanup()
+		if prev != nil {
+			prev()
+		}
+	}
+	dst := filepath.Join(dir, "member")
 	prefix, found := "", false
+	files, total := 0, int64(0)
 	tr := tar.NewReader(r)
 	for {
 		h, err := tr.Next()
@@ -48,7 +70,7 @@ func (in *input) memberDir() (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("%s: reading the tar archive for the WAL: %v", in.Given, err)
 		}
-		if h.Typeflag != tar.TypeReg {
+		if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeGNUSparse && h.Typeflag != '\x00' {
 			continue
 		}
 		name := path.Clean(filepath.ToSlash(h.Name))
@@ -63,12 +85,20 @@ func (in *input) memberDir() (string, error) {
 		} else if p != prefix {
 			continue // another member's files in the same archive
 		}
+		files++
+		total += h.Size
+		switch {
+		case h.Size > maxMemberFileBytes:
+			return "", fmt.Errorf("%s: its %s claims %d bytes, more than an etcd WAL segment or snap file holds (%d MiB): not etcd's; extract the archive and name the data dir if it is", in.Given, shortName(name), h.Size, maxMemberFileBytes>>20)
+		case files > maxMemberFiles || total > maxMemberTotalBytes:
+			return "", fmt.Errorf("%s: more than %d member files or %d GiB of them: not an etcd data dir; extract the archive and name the data dir if it is", in.Given, maxMemberFiles, maxMemberTotalBytes>>30)
+		}
 		out := filepath.Join(dst, sub, base)
 		if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
 			return "", err
 		}
-		if err := copySparse(out, tr, h.Size); err != nil {
-			return "", fmt.Errorf("%s: extracting %s: %v", in.Given, h.Name, err)
+		if err := copySparse(out, io.LimitReader(tr, h.Size), h.Size); err != nil {
+			return "", fmt.Errorf("%s: extracting %s: %v; %s", in.Given, shortName(name), err, tmpdirHint)
 		}
 	}
 	if !found {

@@ -72,6 +72,7 @@ func readStored(t *testing.T, path string) *storedDB {
 					shown = append(shown, key)
 				}
 				s.values = append(s.values, storedValue{"key " + string(kv.Key), kv.Value})
+				shown = append(shown, kubeClassNames(kv.Value)...) // printed by design
 				return nil
 			case "members", "meta", "cluster":
 				// Cluster metadata, shown by design: member names, URLs
@@ -202,6 +203,7 @@ var privacyRuns = [][]string{
 	{"pages"}, {"keys"}, {"predict"}, {"check"}, {"diff"},
 	{"report", "--redact-keys"}, {"report", "--redact-keys", "-o", "json"}, {"report", "--redact-keys", "-o", "html"},
 	{"keys", "--redact-keys"}, {"diff", "--redact-keys"},
+	{"trend"}, {"trend", "-o", "json"}, {"trend", "-o", "html"}, {"trend", "--redact-keys"},
 }
 
 // Ensure no stored value of any bucket of any fixture appears in the
