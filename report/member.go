@@ -1,7 +1,10 @@
 package report
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -100,7 +103,11 @@ func (r *Report) member(in Input, o Options) {
 	if dir == "" {
 		return
 	}
-	l, err := wal.ReadDir(filepath.Join(dir, "wal"))
+	walDir := filepath.Join(dir, "wal")
+	if st, err := os.Stat(walDir); err != nil && errors.Is(err, fs.ErrNotExist) || err == nil && !st.IsDir() {
+		return // a db copied alone, or a WAL kept elsewhere (--wal-dir): db-only, as before
+	}
+	l, err := wal.ReadDir(walDir)
 	if err != nil {
 		r.partial("member: the WAL dir could not be read: %v", err)
 		return

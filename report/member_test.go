@@ -111,3 +111,21 @@ func TestMemberFromAnotherMember(t *testing.T) {
 		t.Error("no wal_from_other_member finding with another member in the db")
 	}
 }
+
+// A data dir holding only member/snap/db (a WAL kept elsewhere with
+// --wal-dir, or a db copied alone) is reported as before: no member
+// section, nothing partial.
+func TestMemberWithoutWAL(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "member", "snap", "db")
+	os.MkdirAll(filepath.Dir(db), 0o700)
+	b, err := os.ReadFile(fixtures.Path(t, fixtures.Get(t, "auth-v3.6")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(db, b, 0o600)
+	r := buildDataDir(t, dir)
+	if r.Member != nil || !r.Certainty.Complete {
+		t.Errorf("member %v, certainty %+v; want no member section and a complete report", r.Member != nil, r.Certainty)
+	}
+}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"archive/tar"
 	"bufio"
+	"compress/gzip"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -187,5 +189,39 @@ func TestDiffDataDirs(t *testing.T) {
 	if m.Old.LoadedEntries != int64(oldD.Oracle.Write.Entries) || m.New.LoadedEntries != int64(newD.Oracle.Write.Entries) ||
 		m.New.Segments != int64(len(newD.WALFiles)) || m.Growth.LastIndex != m.New.LastIndex-m.Old.LastIndex {
 		t.Errorf("member diff %+v; etcd loaded %d then %d entries, %d segments", *m, oldD.Oracle.Write.Entries, newD.Oracle.Write.Entries, len(newD.WALFiles))
+	}
+}
+
+// An archive whose WAL entry claims a terabyte is refused at its header,
+// without reading (or writing) the terabyte.
+func TestDataDirArchiveHostileWALEntry(t *testing.T) {
+	db, err := os.ReadFile(fixtures.Path(t, fixtures.Get(t, "large-value-defragged-v3.6")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "dd.tar.gz")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := gzip.NewWriter(f)
+	tw := tar.NewWriter(zw)
+	tw.WriteHeader(&tar.Header{Name: "member/snap/db", Mode: 0o600, Size: int64(len(db)), Typeflag: tar.TypeReg})
+	tw.Write(db)
+	tw.WriteHeader(&tar.Header{Name: "member/wal/0000000000000000-0000000000000000.wal", Mode: 0o600, Size: 1 << 40, Typeflag: tar.TypeReg})
+	tw.Write(make([]byte, 4096))
+	zw.Close() // the entry's terabyte never follows
+	f.Close()
+	done := make(chan struct{})
+	var code int
+	var errOut string
+	go func() { code, _, errOut = runCLI(t, "report", p); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("report on an archive with a 1 TiB WAL entry did not finish")
+	}
+	if code != 1 || !strings.Contains(errOut, "more than an etcd WAL segment") {
+		t.Errorf("exit %d, %q; want a refusal naming the entry", code, errOut)
 	}
 }
