@@ -14,6 +14,9 @@
 # fsync is free and the page cache warm), SHAPES (default "a b").
 #   a: 2000 txns of 200 puts of 700 B (entries of ~140 KB, 306 MB of WAL)
 #   b: 400 txns of 2000 puts of 100 B (entries of ~200 KB, 123 MB of WAL, 800k revisions)
+#   c: 8300 txns of 200 puts of 700 B (issue 15's first shape: 1.2 GB of WAL, 1.6M revisions)
+# It also asks etcd's own wal and snap packages (datadir36 -oracle) what
+# they read from each data dir and compares dbinspect's reading with it.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,6 +38,7 @@ shape_args() {
 	case $1 in
 	a) echo "-txns 2000 -ops 200 -value-size 700" ;;
 	b) echo "-txns 400 -ops 2000 -value-size 100" ;;
+	c) echo "-txns 8300 -ops 200 -value-size 700" ;;
 	*) log "unknown shape $1"; exit 2 ;;
 	esac
 }
@@ -56,6 +60,7 @@ for s in $SHAPES; do
 	"$BIN/etcdbench" startup -runs "$RUNS" "$WORK/$s.db" >"$WORK/restored-$s.json" 2>/dev/null
 	"$BIN/datadir36" -time-restart "$WORK/$s" -runs "$RUNS" -work "$WORK" >"$WORK/member-$s.json"
 	"$BIN/dbinspect" predict -o json --calibration "$WORK/cal.json" "$WORK/$s" >"$WORK/predict-$s.json"
+	"$BIN/datadir36" -oracle "$WORK/$s" -work "$WORK" >"$WORK/oracle-$s.json"
 done
 uptime >"$WORK/load_after.txt"
 
@@ -78,4 +83,21 @@ for s in shapes:
     print(f"| {s} | {wal/1e6:.0f} MB | {rp['loaded']['entries']:,} ({rp['loaded']['ops']:,} ops) | "
           f"{r['median_startup_seconds']:.2f} s | {m['median_seconds']:.2f} s ({min(m['seconds']):.2f}-{max(m['seconds']):.2f}) | "
           f"{mr['startup_seconds']:.2f} s | {err_t:+.0f}% | {m['median_rss_bytes']>>20} MiB | {mr['rss_bytes']>>20} MiB | {err_r:+.0f}% |")
+print()
+print("dbinspect's reading against etcd's (wal.OpenForRead + ReadAll at the snapshot etcd loads):")
+print()
+print("| shape | entries | first..last index | commit | data bytes | largest | requests | member/cluster IDs | all equal |")
+print("|---|---:|---:|---:|---:|---:|---|---|---|")
+for s in shapes:
+    o = json.load(open(f"{work}/oracle-{s}.json"))["read"]
+    p = json.load(open(f"{work}/predict-{s}.json"))["member"]
+    rp, ent, w = p["replay"], p["entries"], p["wal"]
+    mine_req = {k["kind"]: k["entries"] for k in ent["by_kind"] if not k["kind"].startswith("conf_")}
+    got = (rp["loaded"]["entries"], rp["loaded"].get("first_index", 0), rp["loaded"].get("last_index", 0), rp["commit_index"],
+           rp["loaded"]["data_bytes"], rp["largest_entry_bytes"], mine_req, (w["metadata"]["member_id"], w["metadata"]["cluster_id"]))
+    want = (o["entries"], o["first_index"], o["last_index"], o["commit"], o["data_bytes"], o["max_data_bytes"], o["by_request"],
+            (o["member_id"], o["cluster_id"]))
+    cells = [f"{g} / {x}" if g != x else f"{g}" for g, x in zip(got[:6], want[:6])]
+    print(f"| {s} | {cells[0]} | {got[1]}..{got[2]} | {cells[3]} | {cells[4]} | {cells[5]} | "
+          f"{'same' if got[6] == want[6] else str(got[6]) + ' / ' + str(want[6])} | {'same' if got[7] == want[7] else 'DIFFER'} | {'yes' if got == want else 'NO'} |")
 EOF

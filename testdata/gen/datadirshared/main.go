@@ -46,8 +46,21 @@ func main() {
 	valueSize := flag.Int("value-size", 700, "with -big: bytes per value")
 	timeDir := flag.String("time-restart", "", "start real etcd on copies of this data dir -runs times; print time to ready and peak RSS as JSON")
 	runs := flag.Int("runs", 3, "with -time-restart: starts")
+	oracleDir := flag.String("oracle", "", "print what etcd's own wal and snap packages read from this data dir (on private copies) as JSON")
 	flag.Parse()
 	switch {
+	case *oracleDir != "":
+		work, err := os.MkdirTemp(*workRoot, "dbinspect-oracle-")
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer os.RemoveAll(work)
+		o, err := askOracle(*oracleDir, work)
+		if err != nil {
+			log.Fatal(err)
+		}
+		printJSON(o)
+		return
 	case *bigOut != "":
 		if err := writeBig(*bigOut, *txns, *ops, *valueSize); err != nil {
 			log.Fatal(err)
