@@ -4,12 +4,10 @@ import (
 	"encoding/json"
 	"io"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
+	"github.com/dbinspect/dbinspect/internal/termsafe"
 	"github.com/dbinspect/dbinspect/report/trend"
 )
 
@@ -35,23 +33,6 @@ func TrendFindings(t *trend.Trend) []Finding {
 		out = append(out, Finding{Severity: f.Severity, Code: f.Code, Message: f.Message, Evidence: f.Evidence, Advice: f.Advice})
 	}
 	return out
-}
-
-// termSafe escapes what a terminal would act on (control characters,
-// invalid UTF-8) in a name the user or the db chose.
-func termSafe(s string) string {
-	ok := true
-	for _, r := range s {
-		if r == utf8.RuneError || !unicode.IsPrint(r) {
-			ok = false
-			break
-		}
-	}
-	if ok {
-		return s
-	}
-	q := strconv.Quote(s)
-	return q[1 : len(q)-1]
 }
 
 func trendDay(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
@@ -82,7 +63,7 @@ func WriteTrendText(w io.Writer, t *trend.Trend, color bool) error {
 	dir, name := trendNames(t)
 	tw.printf("dbinspect %s trend: %d file(s) trended", Version, len(t.Members))
 	if dir != "" {
-		tw.printf(" in %s", termSafe(dir))
+		tw.printf(" in %s", termsafe.Name(dir))
 	}
 	if len(t.Members) > 0 {
 		tw.printf(", %s to %s (%.1f days)", trendDay(t.Members[0].Time), trendDay(t.Members[len(t.Members)-1].Time), o.Days)
@@ -114,7 +95,7 @@ func WriteTrendText(w io.Writer, t *trend.Trend, color bool) error {
 		if m.Partial != "" {
 			ev = strings.TrimPrefix(ev+", partial", ", ")
 		}
-		tb.add(termSafe(name(m.Given)), trendDay(m.Time)+" ("+m.TimeSource+")", count(m.Revision), rate, count(m.CompactRevision),
+		tb.add(termsafe.Name(name(m.Given)), trendDay(m.Time)+" ("+m.TimeSource+")", count(m.Revision), rate, count(m.CompactRevision),
 			ibytes(m.DbSizeBytes), ibytes(m.InUseBytes), count(m.LiveKeys), ibytes(m.HistoryBytes), ev)
 	}
 	tw.table(tb)
@@ -126,7 +107,7 @@ func WriteTrendText(w io.Writer, t *trend.Trend, color bool) error {
 	}
 	for _, m := range t.Members {
 		if m.Partial != "" {
-			tw.printf("  PARTIAL %s: %s\n", termSafe(name(m.Given)), m.Partial)
+			tw.printf("  PARTIAL %s: %s\n", termsafe.Name(name(m.Given)), m.Partial)
 		}
 	}
 
@@ -137,7 +118,7 @@ func WriteTrendText(w io.Writer, t *trend.Trend, color bool) error {
 			if e.Kind == trend.EventRevisionBack {
 				detail = strings.NewReplacer(e.From, name(e.From), e.To, name(e.To)).Replace(detail)
 			}
-			tw.printf("  %-18s %s -> %s: %s\n", e.Kind, termSafe(name(e.From)), termSafe(name(e.To)), termSafe(detail))
+			tw.printf("  %-18s %s -> %s: %s\n", e.Kind, termsafe.Name(name(e.From)), termsafe.Name(name(e.To)), termsafe.Name(detail))
 		}
 	}
 
@@ -170,7 +151,7 @@ func WriteTrendText(w io.Writer, t *trend.Trend, color bool) error {
 		}
 	}
 	for _, n := range t.Notes {
-		tw.printf("  note: %s\n", termSafe(n))
+		tw.printf("  note: %s\n", termsafe.Name(n))
 	}
 
 	tw.heading("Findings")
@@ -178,16 +159,16 @@ func WriteTrendText(w io.Writer, t *trend.Trend, color bool) error {
 		tw.printf("  none\n")
 	}
 	for _, f := range t.Findings {
-		tw.printf("  %s %s: %s\n", tw.severity(f.Severity), f.Code, termSafe(f.Message))
+		tw.printf("  %s %s: %s\n", tw.severity(f.Severity), f.Code, termsafe.Name(f.Message))
 		tw.printf("      what to do: %s\n", f.Advice)
 	}
 	if len(t.Failed) > 0 || len(t.Excluded) > 0 {
 		tw.heading("Not trended")
 		for _, f := range t.Failed {
-			tw.printf("  %s: %s\n", termSafe(f.Given), termSafe(f.Reason))
+			tw.printf("  %s: %s\n", termsafe.Name(f.Given), termsafe.Name(f.Reason))
 		}
 		for _, f := range t.Excluded {
-			tw.printf("  %s: %s\n", termSafe(f.Given), termSafe(f.Reason))
+			tw.printf("  %s: %s\n", termsafe.Name(f.Given), termsafe.Name(f.Reason))
 		}
 	}
 	return tw.err
@@ -225,7 +206,7 @@ func trendPrefixTable(tw *textWriter, title string, ps []trend.PrefixTrend) {
 	}
 	tb := newTable("prefix", ">bytes", ">change", ">a day", ">live keys", ">change", ">a day")
 	for _, p := range ps {
-		tb.add(termSafe(p.Prefix), ibytes(p.BytesFirst)+" -> "+ibytes(p.BytesLast), signed(ibytes(p.BytesDelta), p.BytesDelta), perDayText(p.BytesPerDay, ibytes),
+		tb.add(termsafe.Name(p.Prefix), ibytes(p.BytesFirst)+" -> "+ibytes(p.BytesLast), signed(ibytes(p.BytesDelta), p.BytesDelta), perDayText(p.BytesPerDay, ibytes),
 			count(p.KeysFirst)+" -> "+count(p.KeysLast), signed(count(p.KeysDelta), p.KeysDelta), perDayText(p.KeysPerDay, count))
 	}
 	tw.table(tb)

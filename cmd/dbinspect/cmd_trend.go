@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/dbinspect/dbinspect/internal/termsafe"
 	"github.com/dbinspect/dbinspect/report"
 	"github.com/dbinspect/dbinspect/report/trend"
 	"github.com/spf13/pflag"
@@ -106,7 +107,7 @@ func runTrend(c *cmdEnv, args []string) error {
 	tr := trend.Analyze(members, failed, trend.Options{QuotaBytes: int64(c.opts.quota), TopN: c.opts.top})
 	// Also on stderr, so a script reading JSON on stdout sees them.
 	for _, f := range tr.Failed {
-		fmt.Fprintf(c.stderr, "dbinspect: %s: %s (not trended)\n", termSafeName(f.Given), f.Reason)
+		fmt.Fprintf(c.stderr, "dbinspect: %s: %s (not trended)\n", termsafe.Name(f.Given), f.Reason)
 	}
 	if len(tr.Members) == 0 {
 		return fmt.Errorf("trend: none of the %d file(s) could be trended (each is listed above)", len(tr.Failed))
@@ -353,13 +354,4 @@ func (b *budget) release(n int64) {
 	b.used -= n
 	b.mu.Unlock()
 	b.cond.Broadcast()
-}
-
-// termSafeName escapes control characters in a file name for stderr.
-func termSafeName(s string) string {
-	if strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) < 0 {
-		return s
-	}
-	q := fmt.Sprintf("%q", s)
-	return q[1 : len(q)-1]
 }
