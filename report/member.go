@@ -189,7 +189,7 @@ func memberModel() Model {
 			"every entry after the snapshot is held in raft's MemoryStorage before raft starts; GC at GOGC=100 lets the heap grow to twice that live raft log",
 			"every committed entry's request is unmarshalled by the apply loop; those above the db's consistent index are applied again (one mvcc op per put or delete, a txn's success branch), the others skipped",
 			"a single member commits its uncommitted tail right after its election, so those entries are applied too",
-			"the coefficients are not measured by 'dbinspect calibrate': the decode ones are fitted to real etcd 3.6.16 restarts of two big data dirs on a shared 2-core machine (report/testdata/member_restart_check.md), whose restarts varied by up to 2x between runs; the apply ones were not measured (those restarts replayed nothing)",
+			"the coefficients are not measured by 'dbinspect calibrate': the decode ones are fitted to real etcd 3.6.16 restarts on a 2-core machine (report/testdata/member_restart_check.md: within 25% at load 3-6, up to 4x slower real restarts at load 8-11); the apply ones were not measured (those restarts replayed nothing)",
 		},
 	}
 }
