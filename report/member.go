@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dbinspect/dbinspect/report/findings"
+	"github.com/dbinspect/dbinspect/report/predict"
 	"github.com/dbinspect/dbinspect/wal"
 )
 
@@ -30,7 +32,7 @@ type MemberReport struct {
 	Replay *wal.Replay `json:"replay,omitempty"`
 	// Restart is the prediction per etcd version.
 	Restart []MemberRestart `json:"restart"`
-	Model   Model           `json:"model"`
+	Model   predict.Model   `json:"model"`
 }
 
 // MemberEntries summarises the WAL's entries.
@@ -109,12 +111,12 @@ func (r *Report) member(in Input, o Options) {
 	}
 	l, err := wal.ReadDir(walDir)
 	if err != nil {
-		r.partial("member: the WAL dir could not be read: %v", err)
+		r.Certainty.partial("member: the WAL dir could not be read: %v", err)
 		return
 	}
 	sd, err := wal.ReadSnapDir(filepath.Join(dir, "snap"))
 	if err != nil {
-		r.partial("member: the snap dir could not be read: %v", err)
+		r.Certainty.partial("member: the snap dir could not be read: %v", err)
 		sd = &wal.SnapDir{Snaps: []wal.SnapFile{}}
 	}
 	var ci uint64
@@ -152,7 +154,7 @@ func (r *Report) member(in Input, o Options) {
 	}
 	m.Model = memberModel()
 	if l.Problem != nil && !l.Problem.Repairable() {
-		r.partial("member: the WAL read stopped at %s offset %d (%s); entry figures cover what was read before it", l.Problem.Segment, l.Problem.Offset, l.Problem.Code)
+		r.Certainty.partial("member: the WAL read stopped at %s offset %d (%s); entry figures cover what was read before it", l.Problem.Segment, l.Problem.Offset, l.Problem.Code)
 	}
 	r.Member = m
 }
@@ -172,8 +174,8 @@ func predictMemberRestart(mr *MemberRestart, rp wal.Replay) {
 	mr.RSSBytes = mr.DBRSSBytes + int64(raftLogHeapFactor*float64(mr.RaftLogPeakBytes))
 }
 
-func memberModel() Model {
-	return Model{
+func memberModel() predict.Model {
+	return predict.Model{
 		Name:  "member restart",
 		Model: "db-only startup + WAL bytes decoded x per byte + loaded mvcc ops x per op (every entry's request is unmarshalled) + entries applied again x (per entry + per op + per byte); RSS = db-only RSS + 2 x (raft log loaded + snapshot data)",
 		Inputs: map[string]int64{
@@ -234,31 +236,31 @@ func memberEntries(l *wal.Log) MemberEntries {
 }
 
 // memberFindings are the rules on the member's files.
-func (r *Report) memberFindings() []Finding {
+func (r *Report) memberFindings() []findings.Finding {
 	m := r.Member
 	if m == nil {
 		return nil
 	}
-	var out []Finding
+	var out []findings.Finding
 	l := m.WAL
 	p := l.Problem
 	switch {
 	case p != nil && p.Repairable():
-		out = append(out, Finding{SeverityWarning, "wal_torn_tail",
+		out = append(out, finding(findings.SeverityWarning, "wal_torn_tail",
 			fmt.Sprintf("the last WAL segment %s ends in a torn or cut record at offset %d: etcd will repair it at restart, truncating the segment there (a copy is kept as %s.broken)", p.Segment, p.Offset, p.Segment),
 			map[string]any{"segment": p.Segment, "offset": p.Offset, "problem": p.Code},
-			"nothing to do if the member crashed or lost power: the torn record was never acknowledged; keep the .broken copy until the member is healthy"})
+			"nothing to do if the member crashed or lost power: the torn record was never acknowledged; keep the .broken copy until the member is healthy"))
 	case p != nil:
-		out = append(out, Finding{SeverityCritical, "wal_corrupt",
+		out = append(out, finding(findings.SeverityCritical, "wal_corrupt",
 			fmt.Sprintf("WAL segment %s is damaged at offset %d (%s): etcd will refuse to start (%s)", p.Segment, p.Offset, p.Code, m.Outcome.Reason),
 			map[string]any{"segment": p.Segment, "offset": p.Offset, "problem": p.Code, "in_last_segment": p.Last},
-			"replace this member: remove it from the cluster (etcdctl member remove), wipe its data dir and add it back so it catches up from the leader; keep a copy of the damaged dir for analysis"})
+			"replace this member: remove it from the cluster (etcdctl member remove), wipe its data dir and add it back so it catches up from the leader; keep a copy of the damaged dir for analysis"))
 	}
 	if !m.Outcome.Starts && (p == nil || p.Repairable()) {
-		out = append(out, Finding{SeverityCritical, "member_will_not_start",
-			"etcd will refuse to start on this data dir: " + m.Outcome.Reason,
+		out = append(out, finding(findings.SeverityCritical, "member_will_not_start",
+			"etcd will refuse to start on this data dir: "+m.Outcome.Reason,
 			map[string]any{"reason": m.Outcome.Reason},
-			"check that member/wal, member/snap and member/snap/db were copied together from one member at one time; otherwise replace the member from the cluster (member remove, wipe, member add)"})
+			"check that member/wal, member/snap and member/snap/db were copied together from one member at one time; otherwise replace the member from the cluster (member remove, wipe, member add)"))
 	}
 	if r.MVCC != nil && l.Metadata != nil && len(r.MVCC.Members) > 0 {
 		id := strconv.FormatUint(l.Metadata.NodeID, 16)
@@ -271,44 +273,44 @@ func (r *Report) memberFindings() []Finding {
 			}
 		}
 		if !found {
-			out = append(out, Finding{SeverityCritical, "wal_from_other_member",
+			out = append(out, finding(findings.SeverityCritical, "wal_from_other_member",
 				fmt.Sprintf("the WAL was written by member %s (cluster %x), which the db's members bucket does not list (%s): the WAL and the db come from different members or clusters", id, l.Metadata.ClusterID, strings.Join(ids, ", ")),
 				map[string]any{"wal_member_id": id, "wal_cluster_id": strconv.FormatUint(l.Metadata.ClusterID, 16), "db_members": ids},
-				"do not start etcd on this mix: copy member/wal, member/snap and member/snap/db of one member together"})
+				"do not start etcd on this mix: copy member/wal, member/snap and member/snap/db of one member together"))
 		}
 	}
 	if rp := m.Replay; rp != nil && rp.HaveCI && m.Outcome.Starts {
 		if last := rp.Loaded.Last; last > 0 && rp.ConsistentIndex > last {
-			out = append(out, Finding{SeverityWarning, "db_ahead_of_wal",
+			out = append(out, finding(findings.SeverityWarning, "db_ahead_of_wal",
 				fmt.Sprintf("the db has applied up to raft index %s but the WAL ends at %s: the db is newer than the WAL (files copied at different times, or WAL segments missing)", count(int64(rp.ConsistentIndex)), count(int64(last))),
 				map[string]any{"consistent_index": rp.ConsistentIndex, "wal_last_index": last},
-				"copy the data dir again with etcd stopped, or take the member's state from an etcdctl snapshot instead"})
+				"copy the data dir again with etcd stopped, or take the member's state from an etcdctl snapshot instead"))
 		}
 		if rp.Applied.Entries > 0 && rp.Applied.Bytes > 64<<20 {
-			out = append(out, Finding{SeverityInfo, "wal_replay",
+			out = append(out, finding(findings.SeverityInfo, "wal_replay",
 				fmt.Sprintf("at restart etcd will apply %s WAL entries (%s) again that the db does not hold yet", count(int64(rp.Applied.Entries)), ibytes(rp.Applied.Bytes)),
 				map[string]any{"entries": rp.Applied.Entries, "data_bytes": rp.Applied.Bytes, "consistent_index": rp.ConsistentIndex},
-				"expected after a crash; a clean stop commits the db first and shortens the restart"})
+				"expected after a crash; a clean stop commits the db first and shortens the restart"))
 		}
 	}
 	if n := m.Entries.Sizes[3]; n > 0 {
-		out = append(out, Finding{SeverityWarning, "large_raft_entries",
+		out = append(out, finding(findings.SeverityWarning, "large_raft_entries",
 			fmt.Sprintf("%s WAL entries are 1 MiB or larger (largest %s): each is held whole in raft's memory and sent to every follower", count(int64(n)), ibytes(m.Entries.Largest)),
 			map[string]any{"entries": n, "largest_bytes": m.Entries.Largest},
-			"split large values or transactions; etcd's --max-request-bytes (1.5 MiB by default) was raised to let these in"})
+			"split large values or transactions; etcd's --max-request-bytes (1.5 MiB by default) was raised to let these in"))
 	}
 	if n := len(l.Segments); n > 6 {
-		out = append(out, Finding{SeverityWarning, "wal_not_purged",
+		out = append(out, finding(findings.SeverityWarning, "wal_not_purged",
 			fmt.Sprintf("%d WAL segments (%s): etcd keeps --max-wals=5 by default and purges only segments older than its last snapshot", n, ibytes(walBytes(l))),
 			map[string]any{"segments": n, "bytes": walBytes(l)},
-			"check --max-wals and that snapshots happen (--snapshot-count); segments newer than the last snapshot cannot be purged"})
+			"check --max-wals and that snapshots happen (--snapshot-count); segments newer than the last snapshot cannot be purged"))
 	}
 	for _, mr := range m.Restart[:min(1, len(m.Restart))] {
 		if mr.DBRSSBytes > 0 && mr.RSSBytes > mr.DBRSSBytes*3/2 && mr.RaftLogPeakBytes > 64<<20 {
-			out = append(out, Finding{SeverityWarning, "restart_memory_above_db",
+			out = append(out, finding(findings.SeverityWarning, "restart_memory_above_db",
 				fmt.Sprintf("restarting this member needs about %s of memory (etcd %s), not the %s the db alone suggests: %s of raft log is loaded from the WAL", ibytes(mr.RSSBytes), mr.Version, ibytes(mr.DBRSSBytes), ibytes(mr.RaftLogPeakBytes)),
 				map[string]any{"rss_bytes": mr.RSSBytes, "db_rss_bytes": mr.DBRSSBytes, "raftlog_peak_bytes": mr.RaftLogPeakBytes},
-				"give the member that much memory for the restart (or a lower --snapshot-count, so less WAL follows the last snapshot); an OOM-killed restart starts over"})
+				"give the member that much memory for the restart (or a lower --snapshot-count, so less WAL follows the last snapshot); an OOM-killed restart starts over"))
 		}
 	}
 	return out
@@ -323,16 +325,63 @@ func walBytes(l *wal.Log) int64 {
 }
 
 // withMemberFindings adds the member rules to the db's, most severe first.
-func (r *Report) withMemberFindings(fs []Finding) []Finding {
+func (r *Report) withMemberFindings(fs []findings.Finding) []findings.Finding {
 	mf := r.memberFindings()
 	if len(mf) == 0 {
 		return fs
 	}
-	all := append(append([]Finding{}, fs...), mf...)
+	all := append(append([]findings.Finding{}, fs...), mf...)
 	sortFindings(all)
 	return all
 }
 
-func sortFindings(fs []Finding) {
-	sort.SliceStable(fs, func(i, j int) bool { return SeverityRank(fs[i].Severity) > SeverityRank(fs[j].Severity) })
+func sortFindings(fs []findings.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		return findings.SeverityRank(fs[i].Severity) > findings.SeverityRank(fs[j].Severity)
+	})
+}
+
+// MemberRestartFigures are the summary's figures of a data dir's own
+// restart, for the first predicted etcd version.
+type MemberRestartFigures struct {
+	EtcdVersion string  `json:"etcd_version"`
+	Seconds     float64 `json:"seconds"`
+	RSSBytes    int64   `json:"rss_bytes"`
+	// ReplayedEntries are applied again; RaftLogBytes are loaded into
+	// raft's memory from the WAL.
+	ReplayedEntries int   `json:"replayed_entries"`
+	RaftLogBytes    int64 `json:"raftlog_bytes"`
+	Starts          bool  `json:"starts"`
+	Repairs         bool  `json:"repairs"`
+	// Refusal is etcd's reason when it refuses to start.
+	Refusal string `json:"refusal,omitempty"`
+}
+
+func memberRestartFigures(r *Report) *MemberRestartFigures {
+	m := r.Member
+	if m == nil || len(m.Restart) == 0 {
+		return nil
+	}
+	mr := m.Restart[0]
+	f := &MemberRestartFigures{EtcdVersion: mr.Version, Seconds: mr.StartupSeconds, RSSBytes: mr.RSSBytes,
+		RaftLogBytes: mr.RaftLogPeakBytes, Starts: m.Outcome.Starts, Repairs: m.Outcome.Repairs, Refusal: m.Outcome.Reason}
+	if m.Replay != nil {
+		f.ReplayedEntries = m.Replay.Applied.Entries + m.Replay.Uncommitted.Entries
+	}
+	return f
+}
+
+func (f *MemberRestartFigures) text() string {
+	if !f.Starts {
+		return "REFUSES to start: " + f.Refusal
+	}
+	line := fmt.Sprintf("%s predicted, RSS %s (replays %s entries from the WAL, %s of raft log loaded)", seconds(f.Seconds), ibytes(f.RSSBytes), count(int64(f.ReplayedEntries)), ibytes(f.RaftLogBytes))
+	if f.Repairs {
+		line += "; repairs a torn WAL tail first"
+	}
+	return line
+}
+
+func finding(severity, code, message string, evidence map[string]any, advice string) findings.Finding {
+	return findings.Finding{Severity: severity, Code: code, Message: message, Evidence: evidence, Advice: advice}
 }

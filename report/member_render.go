@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/dbinspect/dbinspect/report/html"
 	"github.com/dbinspect/dbinspect/wal"
 )
 
@@ -64,23 +65,6 @@ func memberRows(m *MemberReport) [][2]string {
 	return rows
 }
 
-// memberSummaryRows is the summary's line on the member restart, beside
-// the db-only startup line.
-func memberSummaryRows(r *Report) [][2]string {
-	m := r.Member
-	if m == nil || len(m.Restart) == 0 {
-		return nil
-	}
-	mr := m.Restart[0]
-	line := fmt.Sprintf("%s predicted, RSS %s (replays %s entries from the WAL, %s of raft log loaded)", seconds(mr.StartupSeconds), ibytes(mr.RSSBytes), count(int64(m.Replay.Applied.Entries+m.Replay.Uncommitted.Entries)), ibytes(mr.RaftLogPeakBytes))
-	if !m.Outcome.Starts {
-		line = "REFUSES to start: " + m.Outcome.Reason
-	} else if m.Outcome.Repairs {
-		line += "; repairs a torn WAL tail first"
-	}
-	return [][2]string{{"member " + mr.Version + " restart", line}}
-}
-
 func spanLine(s wal.Span) string {
 	if s.Entries == 0 {
 		return "0 entries"
@@ -130,17 +114,17 @@ func (t *textWriter) memberSection(r *Report) {
 }
 
 // memberHTMLTables carry the member section into the HTML page.
-func memberHTMLTables(r *Report) []HTMLTable {
+func memberHTMLTables(r *Report) []html.Table {
 	m := r.Member
 	if m == nil {
 		return nil
 	}
 	rows := memberRows(m)
-	kv := HTMLTable{Caption: "Member: the data dir's WAL and snap files, and its restart", Header: []string{"", ""}}
+	kv := html.Table{Caption: "Member: the data dir's WAL and snap files, and its restart", Header: []string{"", ""}}
 	for _, row := range rows {
 		kv.Rows = append(kv.Rows, []string{row[0], row[1]})
 	}
-	return []HTMLTable{
+	return []html.Table{
 		kv,
 		htmlTableOf("Member restart: predicted time and memory, beside the db-only prediction", memberRestartTable(m)),
 		htmlTableOf("Member WAL segments", memberSegmentsTable(m.WAL)),

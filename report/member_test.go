@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/dbinspect/dbinspect/internal/fixtures"
+	"github.com/dbinspect/dbinspect/report/findings"
 )
 
 func buildDataDir(t *testing.T, dir string) *Report {
@@ -66,7 +67,7 @@ func TestMemberSection(t *testing.T) {
 			}
 			if c.finding == "" && len(r.Findings) > 0 {
 				for _, f := range r.Findings {
-					if f.Severity == SeverityCritical {
+					if f.Severity == findings.SeverityCritical {
 						t.Errorf("unexpected finding %+v", f)
 					}
 				}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dbinspect/dbinspect/internal/fixtures"
+	"github.com/dbinspect/dbinspect/internal/golden"
 )
 
 // treeIDs identifies every file under dir (sha256, mtime, size).
@@ -127,7 +128,8 @@ func TestDataDirArchiveInput(t *testing.T) {
 }
 
 // Golden files pin the member section on real data dirs ('go test
-// ./cmd/dbinspect -run GoldenDataDir -update' rewrites them).
+// ./cmd/dbinspect -run GoldenDataDir -update' rewrites them, through
+// internal/golden).
 func TestGoldenDataDir(t *testing.T) {
 	for _, tc := range []struct {
 		datadir string
@@ -145,20 +147,7 @@ func TestGoldenDataDir(t *testing.T) {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
 			out = strings.ReplaceAll(out, dir, tc.datadir)
-			golden := filepath.Join("testdata", "golden", tc.golden)
-			if *update {
-				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if out != string(want) {
-				t.Errorf("output differs from %s (run with -update if intended):\n%s", golden, firstDiff(string(want), out))
-			}
+			golden.Check(t, filepath.Join("testdata", "golden", tc.golden), []byte(out))
 		})
 	}
 }
