@@ -39,9 +39,11 @@ func Build(in Input, o Options) (*Report, error) {
 		if o.Exact && r.Predict != nil {
 			r.ExactDefrag, r.ExactRefused = exactDefrag(in, r, o.TempDir, &r.Certainty)
 		}
+		r.member(in, o)
+		redactWALIDs(r.Member, names, o.Redact.IDs)
 	}
 	if o.Sections.Findings {
-		r.Findings = evaluateFindings(r, pin)
+		r.Findings = r.withMemberFindings(evaluateFindings(r, pin))
 	}
 	if what := changedSince(in, before); what != "" {
 		r.Certainty.changed(what)

@@ -48,6 +48,9 @@ type Input struct {
 	// a data dir or member dir, or its entry in an archive ("" for a db
 	// named directly).
 	Resolved string
+	// MemberDir is the etcd member dir (wal/, snap/) of a data dir input,
+	// for the member section; "" to derive it from Kind and Path.
+	MemberDir string
 }
 
 // Options are everything a report can be asked for.
@@ -98,6 +101,9 @@ type Report struct {
 	Predict       *predict.Prediction
 	ExactDefrag   *defrag.ExactResult
 	Findings      []findings.Finding
+	// Member is a data dir's WAL and snap files and its restart
+	// (member.go); nil for a lone db.
+	Member *MemberReport
 
 	// Certainty separates what is known from what is partial on a damaged
 	// or changing file.

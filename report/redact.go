@@ -101,3 +101,19 @@ func resolvedSuffix(in InputInfo) string {
 	}
 	return " (" + in.Resolved + ")"
 }
+
+// redactWALIDs hashes, with IDs, the member and cluster ID the WAL's
+// metadata names, as the members bucket's IDs are hashed: the member
+// section's check that the two match still holds.
+func redactWALIDs(m *MemberReport, h *redact.Hasher, ids bool) {
+	if m == nil || m.WAL == nil || m.WAL.Metadata == nil || h == nil || !ids {
+		return
+	}
+	md := *m.WAL.Metadata
+	hash := func(id uint64) uint64 {
+		n, _ := strconv.ParseUint(hashID(h, strconv.FormatUint(id, 16)), 16, 64)
+		return n
+	}
+	md.NodeID, md.ClusterID = hash(md.NodeID), hash(md.ClusterID)
+	m.WAL.Metadata = &md
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dbinspect/dbinspect/internal/fixtures"
 	"github.com/dbinspect/dbinspect/internal/redact"
 	bolt "go.etcd.io/bbolt"
 	"go.etcd.io/etcd/api/v3/mvccpb"
@@ -185,5 +186,40 @@ func TestRedactCanaries(t *testing.T) {
 	_, out, _ = runCLI(t, "keys", "-q", "--redact", file)
 	if !strings.Contains(out, redact.New("").Name("zqnamespace")) || strings.Contains(out, ns) {
 		t.Error("without a salt the namespace does not hash as unsalted SHA-256")
+	}
+}
+
+// A data dir's WAL names its member and cluster ID: --redact-ids hashes
+// them as the members bucket's, so the member section's own check (the
+// WAL's member is in the db) still passes, and no clear ID is printed.
+func TestRedactIDsOfTheWAL(t *testing.T) {
+	dir := fixtures.DataDirPath(t, fixtures.GetDataDir(t, "small-v3.6"))
+	walIDs := func(args ...string) (member, cluster float64, codes []string) {
+		code, out, errs := runCLI(t, append(append([]string{"report", "-q", "-o", "json"}, args...), dir)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errs)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		md, ok := jsonPath(doc, "member", "wal", "metadata").(map[string]any)
+		if !ok {
+			t.Fatal("no WAL metadata in the report: the test proves nothing")
+		}
+		for _, f := range doc["findings"].([]any) {
+			codes = append(codes, f.(map[string]any)["code"].(string))
+		}
+		return md["member_id"].(float64), md["cluster_id"].(float64), codes
+	}
+	m, c, _ := walIDs()
+	hm, hc, codes := walIDs("--redact-ids")
+	if hm == m || hc == c {
+		t.Errorf("--redact-ids left the WAL's IDs: member %v -> %v, cluster %v -> %v", m, hm, c, hc)
+	}
+	for _, code := range codes {
+		if code == "wal_from_other_member" {
+			t.Errorf("--redact-ids raised %s: the hashed IDs no longer match", code)
+		}
 	}
 }
