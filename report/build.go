@@ -202,7 +202,7 @@ func decoded(in Input, o Options, rd readings) *Report {
 	if a.Complete {
 		c.certain(certainPages)
 	} else {
-		c.partial("pages: part of the file could not be read (%d problems); counts cover what was read", len(a.Problems))
+		c.partial("pages: part of the file could not be read (%s); counts cover what was read", plural(len(a.Problems), "problem"))
 	}
 	if rd.snapErr != nil {
 		c.partial("snapshot: the SHA-256 trailer could not be checked: %v", rd.snapErr)

@@ -277,6 +277,11 @@ func extractTar(given string, gz bool, progress progressFunc, member string) (*i
 		if err == io.EOF {
 			break
 		}
+		if err != nil && found != nil {
+			// Past the db, the look for a second one ends here; what the
+			// rest of the archive costs is the WAL's reader's to say.
+			break
+		}
 		if err != nil {
 			lone.Close()
 			found.Close()
