@@ -36,6 +36,7 @@ func (o *cliOptions) addTrend(fs *pflag.FlagSet) {
 }
 
 func (t *trendOptions) validate() error {
+	t.timeFrom = strings.ToLower(t.timeFrom)
 	switch t.timeFrom {
 	case "auto", "name", "mtime":
 	default:

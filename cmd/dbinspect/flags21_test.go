@@ -81,6 +81,8 @@ func TestFlagsAsEtcdTakesThem(t *testing.T) {
 			{[]string{"keys", "-w", "json", db}, 0, `"schema_version"`},
 			{[]string{"keys", "--write-out=JSON", db}, 0, `"schema_version"`},
 			{[]string{"keys", "-o", "Text", db}, 0, "revision"},
+			{[]string{"trend", "--time-from", "MTIME", "-o", "json", db, db}, 0, `"members"`},
+			{[]string{"keys", "--redact-keep", "Namespace", db}, 0, "revision"},
 			{[]string{"report", "--fail-on", "WARNING", "-o", "json", db}, exitFailOn, "1 finding at or above warning"},
 			{[]string{"predict", "--compact-at", fmt.Sprint(rev + 1), db}, exitUsage, fmt.Sprintf("beyond the db's current revision %d", rev)},
 			{[]string{"predict", "--compact-at", fmt.Sprint(rev), db}, 0, ""},
