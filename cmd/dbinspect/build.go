@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 
+	"github.com/dbinspect/dbinspect/pages/defrag/exact"
+
 	"github.com/dbinspect/dbinspect/internal/termsafe"
 	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/report"
@@ -39,6 +41,7 @@ func (o *cliOptions) reportOptions(s report.Sections, progress progressFunc) rep
 		PageList:     o.pageList,
 		Progress:     report.ProgressFunc(progress),
 		TempDir:      newTempDir,
+		RunExact:     exact.Run,
 	}
 }
 

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package defrag
+package exact
 
 import (
 	"os"
