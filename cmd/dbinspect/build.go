@@ -22,80 +22,81 @@ func onePath(c *cmdEnv, args []string) (string, error) {
 	return "", usageError{fmt.Sprintf("%s: one PATH expected, got %d; use 'dbinspect diff OLD NEW' to compare two dbs", c.name, len(args))}
 }
 
-// reportOptions turns the flags into report.Options.
-func (o *cliOptions) reportOptions(s report.Sections, progress progressFunc) report.Options {
+// reportOptions turns a command's flag groups into report.Options; a
+// command without a group passes its defaults (newKeyFlags() ...).
+func reportOptions(s report.Sections, out outputFormat, k keyFlags, f fragFlags, p predictFlags) report.Options {
 	mo := mvcc.DefaultOptions()
-	mo.TopN, mo.PrefixSeparator, mo.PrefixDepth = o.top, o.prefixSep, o.prefixDepth
-	mo.K8s, mo.RedactKeys, mo.CompactAt, mo.LiveKeySet = !o.noK8s, o.redactKeys, o.compactAt, o.liveKeySet
+	mo.TopN, mo.PrefixSeparator, mo.PrefixDepth = k.top, k.prefixSep, k.prefixDepth
+	mo.K8s, mo.RedactKeys, mo.CompactAt = !k.noK8s, k.redactKeys, p.compactAt
 	return report.Options{
 		Sections:     s,
 		MVCC:         mo,
-		WriteBytes:   int64(o.writeBytes),
-		Seeds:        o.seeds,
-		QuotaBytes:   int64(o.quota),
-		DiskReadMBps: o.diskReadMBps,
-		EtcdVersion:  o.etcdVersion,
-		Exact:        o.exact,
-		Calibration:  o.calibration,
-		PageMap:      o.output == "html",
-		PageList:     o.pageList,
-		Progress:     report.ProgressFunc(progress),
+		WriteBytes:   int64(f.writeBytes),
+		Seeds:        f.seeds,
+		QuotaBytes:   int64(p.quota),
+		DiskReadMBps: p.diskReadMBps,
+		EtcdVersion:  p.etcdVersion,
+		Exact:        p.exact,
+		Calibration:  p.calibration,
+		PageMap:      out == "html",
 		TempDir:      newTempDir,
 		RunExact:     exact.Run,
 	}
 }
 
-// buildFrom resolves one user path and builds its report.
-func buildFrom(c *cmdEnv, given string, s report.Sections) (*report.Report, error) {
-	progress, done := newProgress(c.stderr, c.opts.quiet)
+// buildFrom resolves one user path and builds its report, with a progress
+// bar on stderr unless quiet.
+func buildFrom(c *cmdEnv, given string, quiet bool, o report.Options) (*report.Report, error) {
+	progress, done := newProgress(c.stderr, quiet)
 	defer done()
 	in, err := resolveInput(given, progress)
 	if err != nil {
 		return nil, err
 	}
 	defer in.Close()
-	return report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind}, c.opts.reportOptions(s, progress))
+	o.Progress = report.ProgressFunc(progress)
+	return report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind}, o)
 }
 
-func buildOne(c *cmdEnv, args []string, s report.Sections) (*report.Report, error) {
+func buildOne(c *cmdEnv, args []string, quiet bool, o report.Options) (*report.Report, error) {
 	path, err := onePath(c, args)
 	if err != nil {
 		return nil, err
 	}
-	return buildFrom(c, path, s)
+	return buildFrom(c, path, quiet, o)
 }
 
-func renderReport(c *cmdEnv, r *report.Report, s report.Sections) error {
+func renderReport(c *cmdEnv, r *report.Report, out *outputFlags) error {
 	return report.Render(c.stdout, r, report.RenderOptions{
-		Format:   string(c.opts.output),
-		Sections: s,
-		Color:    c.opts.color(c.stdout),
+		Format:   string(out.output),
+		Sections: r.Sections,
+		Color:    out.color(c.stdout),
 	})
 }
 
 // buildAndRender is the body of report, pages, keys and predict.
-func buildAndRender(c *cmdEnv, args []string, s report.Sections) error {
-	r, err := buildOne(c, args, s)
+func buildAndRender(c *cmdEnv, args []string, out *outputFlags, o report.Options, level failOnFlag) error {
+	r, err := buildOne(c, args, out.quiet, o)
 	if err != nil {
 		return err
 	}
-	if err := renderReport(c, r, s); err != nil {
+	if err := renderReport(c, r, out); err != nil {
 		return err
 	}
 	warnExactRefused(c, r)
-	return failOn(c, r.Findings)
+	return failOn(r.Findings, level)
 }
 
 // failOn turns findings at or above --fail-on into exit status 3.
-func failOn(c *cmdEnv, fs []findings.Finding) error {
-	if c.opts.failOn == "" {
+func failOn(fs []findings.Finding, level failOnFlag) error {
+	if level.failOn == "" {
 		return nil
 	}
-	n := findings.CountAtLeast(fs, c.opts.failOn)
+	n := findings.CountAtLeast(fs, level.failOn)
 	if n == 0 {
 		return nil
 	}
-	return codedError{exitFailOn, fmt.Errorf("%d finding(s) at or above %s", n, c.opts.failOn)}
+	return codedError{exitFailOn, fmt.Errorf("%d finding(s) at or above %s", n, level.failOn)}
 }
 
 // warnExactRefused repeats on stderr why --exact was not run, so a script

@@ -4,10 +4,10 @@ import (
 	"fmt"
 
 	"github.com/dbinspect/dbinspect/report"
-	"github.com/spf13/pflag"
 )
 
 func checkCommand() *command {
+	out := newOutputFlags(false)
 	return &command{
 		name:    "check",
 		summary: "structural check of every page; exit 1 if the file is damaged",
@@ -22,15 +22,14 @@ its snapshot trailer, or changed while it was read (a live db).
 
 Examples:
   dbinspect check db && echo clean`,
-		flags: func(fs *pflag.FlagSet, o *cliOptions) {
-			o.addOutput(fs, false)
-		},
+		flags: []flagGroup{&out},
 		run: func(c *cmdEnv, args []string) error {
-			r, err := buildOne(c, args, report.CheckSections)
+			ro := reportOptions(report.CheckSections, out.output, newKeyFlags(), newFragFlags(), newPredictFlags())
+			r, err := buildOne(c, args, out.quiet, ro)
 			if err != nil {
 				return err
 			}
-			if err := renderReport(c, r, report.CheckSections); err != nil {
+			if err := renderReport(c, r, &out); err != nil {
 				return err
 			}
 			if changed := r.Certainty.Changed; changed != "" {

@@ -4,10 +4,17 @@ import (
 	"fmt"
 
 	"github.com/dbinspect/dbinspect/report"
-	"github.com/spf13/pflag"
 )
 
+// diffOptions are diff's flags.
+type diffOptions struct {
+	outputFlags
+	keyFlags
+	failOnFlag
+}
+
 func diffCommand() *command {
+	o := &diffOptions{outputFlags: newOutputFlags(false), keyFlags: newKeyFlags()}
 	return &command{
 		name:    "diff",
 		summary: "compare two dbs (say, yesterday's and today's backup): growth, prefixes, new findings",
@@ -22,36 +29,33 @@ that severity.
 Examples:
   dbinspect diff backup-2026-11-22.db backup-2026-11-23.db
   dbinspect diff -o json old.db new.db | jq '.prefixes[:5]'`,
-		flags: func(fs *pflag.FlagSet, o *cliOptions) {
-			o.addOutput(fs, false)
-			o.addKeys(fs)
-			o.addFailOn(fs)
-		},
+		flags: []flagGroup{&o.outputFlags, &o.keyFlags, &o.failOnFlag},
 		run: func(c *cmdEnv, args []string) error {
 			if len(args) != 2 {
 				return usageError{fmt.Sprintf("diff: two paths expected (OLD NEW), got %d; run 'dbinspect help diff'", len(args))}
 			}
-			c.opts.liveKeySet = true
-			old, err := buildFrom(c, args[0], report.AllSections)
+			ro := reportOptions(report.AllSections, o.output, o.keyFlags, newFragFlags(), newPredictFlags())
+			ro.MVCC.LiveKeySet = true // diff compares the two dbs key by key
+			old, err := buildFrom(c, args[0], o.quiet, ro)
 			if err != nil {
 				return err
 			}
-			cur, err := buildFrom(c, args[1], report.AllSections)
+			cur, err := buildFrom(c, args[1], o.quiet, ro)
 			if err != nil {
 				return err
 			}
 			warnPartial(c, old, "its side of the diff covers only what was read")
 			warnPartial(c, cur, "its side of the diff covers only what was read")
 			d := report.Compare(old, cur)
-			if c.opts.output == "json" {
+			if o.output == "json" {
 				err = report.WriteDiffJSON(c.stdout, d)
 			} else {
-				err = report.WriteDiffText(c.stdout, d, c.opts.color(c.stdout))
+				err = report.WriteDiffText(c.stdout, d, o.color(c.stdout))
 			}
 			if err != nil {
 				return err
 			}
-			return failOn(c, d.NewFindings)
+			return failOn(d.NewFindings, o.failOnFlag)
 		},
 	}
 }

@@ -2,10 +2,16 @@ package main
 
 import (
 	"github.com/dbinspect/dbinspect/report"
-	"github.com/spf13/pflag"
 )
 
+// keysOptions are keys' flags.
+type keysOptions struct {
+	outputFlags
+	keyFlags
+}
+
 func keysCommand() *command {
+	o := &keysOptions{newOutputFlags(false), newKeyFlags()}
 	return &command{
 		name:    "keys",
 		summary: "etcd's keys: revisions, history, prefixes, top keys, leases, auth, members",
@@ -21,12 +27,10 @@ Examples:
   dbinspect keys --top 25 db
   dbinspect keys --no-k8s --prefix-depth 3 db
   dbinspect keys -o json --redact-keys db`,
-		flags: func(fs *pflag.FlagSet, o *cliOptions) {
-			o.addOutput(fs, false)
-			o.addKeys(fs)
-		},
+		flags: []flagGroup{&o.outputFlags, &o.keyFlags},
 		run: func(c *cmdEnv, args []string) error {
-			return buildAndRender(c, args, report.KeysSections)
+			ro := reportOptions(report.KeysSections, o.output, o.keyFlags, newFragFlags(), newPredictFlags())
+			return buildAndRender(c, args, &o.outputFlags, ro, failOnFlag{})
 		},
 	}
 }

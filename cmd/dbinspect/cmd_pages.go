@@ -5,7 +5,33 @@ import (
 	"github.com/spf13/pflag"
 )
 
+// pagesOptions are pages' flags.
+type pagesOptions struct {
+	outputFlags
+	fragFlags
+	list listFlag
+}
+
+// listFlag is pages' --list, a tab-separated text of its own.
+type listFlag struct {
+	list bool
+	out  *outputFlags
+}
+
+func (o *listFlag) bind(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.list, "list", false, "list every page instead: one tab-separated row per node or run of pages, in page order")
+}
+
+func (o *listFlag) validate() error {
+	if o.list && o.out.output != "text" {
+		return usageError{"--list writes tab-separated text; drop -o " + string(o.out.output)}
+	}
+	return nil
+}
+
 func pagesCommand() *command {
+	o := &pagesOptions{outputFlags: newOutputFlags(true), fragFlags: newFragFlags()}
+	o.list.out = &o.outputFlags
 	return &command{
 		name:    "pages",
 		summary: "the bbolt file: meta pages, pages by type, buckets, free space and fragmentation",
@@ -25,14 +51,12 @@ Examples:
   dbinspect pages db
   dbinspect pages -o json db | jq .pages.by_type
   dbinspect pages --list db | awk -F'	' '$3 == "leaf" && $4 == "key"' | sort -t$'	' -k11 -n`,
-		flags: func(fs *pflag.FlagSet, o *cliOptions) {
-			o.addOutput(fs, true)
-			o.addFrag(fs)
-			o.addPageList(fs)
-		},
+		flags: []flagGroup{&o.outputFlags, &o.fragFlags, &o.list},
 		run: func(c *cmdEnv, args []string) error {
-			if c.opts.pageList {
-				r, err := buildOne(c, args, report.PagesSections)
+			ro := reportOptions(report.PagesSections, o.output, newKeyFlags(), o.fragFlags, newPredictFlags())
+			if o.list.list {
+				ro.PageList = true
+				r, err := buildOne(c, args, o.quiet, ro)
 				if err != nil {
 					return err
 				}
@@ -42,7 +66,7 @@ Examples:
 				warnPartial(c, r, "pages it could not read are listed as unreadable or free")
 				return nil
 			}
-			return buildAndRender(c, args, report.PagesSections)
+			return buildAndRender(c, args, &o.outputFlags, ro, failOnFlag{})
 		},
 	}
 }

@@ -5,6 +5,7 @@ import (
 )
 
 func predictCommand() *command {
+	o := newReportCmdOptions()
 	return &command{
 		name:    "predict",
 		summary: "what etcd will do with this file: startup time, memory, defrag and compaction sizes, quota",
@@ -22,9 +23,9 @@ Examples:
   dbinspect predict db
   dbinspect predict --quota-backend-bytes 8GiB --disk-read-mbps 200 db
   dbinspect predict --exact db        # also defragment a private temp copy`,
-		flags: reportFlags,
+		flags: o.groups(),
 		run: func(c *cmdEnv, args []string) error {
-			return buildAndRender(c, args, report.PredictSections)
+			return o.run(c, args, report.PredictSections)
 		},
 	}
 }

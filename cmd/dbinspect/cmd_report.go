@@ -2,10 +2,33 @@ package main
 
 import (
 	"github.com/dbinspect/dbinspect/report"
-	"github.com/spf13/pflag"
 )
 
+// reportCmdOptions are report's flags, and predict's: predict needs every
+// input of the report.
+type reportCmdOptions struct {
+	outputFlags
+	keyFlags
+	fragFlags
+	predictFlags
+	failOnFlag
+}
+
+func newReportCmdOptions() *reportCmdOptions {
+	return &reportCmdOptions{outputFlags: newOutputFlags(true), keyFlags: newKeyFlags(), fragFlags: newFragFlags(), predictFlags: newPredictFlags()}
+}
+
+func (o *reportCmdOptions) groups() []flagGroup {
+	return []flagGroup{&o.outputFlags, &o.keyFlags, &o.fragFlags, &o.predictFlags, &o.failOnFlag}
+}
+
+// run builds and renders sections s.
+func (o *reportCmdOptions) run(c *cmdEnv, args []string, s report.Sections) error {
+	return buildAndRender(c, args, &o.outputFlags, reportOptions(s, o.output, o.keyFlags, o.fragFlags, o.predictFlags), o.failOnFlag)
+}
+
 func reportCommand() *command {
+	o := newReportCmdOptions()
 	return &command{
 		name:    "report",
 		summary: "everything: pages, buckets, keys, fragmentation, predictions, findings (the default)",
@@ -22,19 +45,9 @@ Examples:
   dbinspect report -o json --redact-keys snapshot.db > report.json
   dbinspect report -o html backup.db.gz > report.html
   dbinspect report --fail-on critical db || echo "needs attention"`,
-		flags: reportFlags,
+		flags: o.groups(),
 		run: func(c *cmdEnv, args []string) error {
-			return buildAndRender(c, args, report.AllSections)
+			return o.run(c, args, report.AllSections)
 		},
 	}
-}
-
-// reportFlags are report's flags, and predict's: predict needs every input
-// of the report.
-func reportFlags(fs *pflag.FlagSet, o *cliOptions) {
-	o.addOutput(fs, true)
-	o.addKeys(fs)
-	o.addFrag(fs)
-	o.addPredict(fs)
-	o.addFailOn(fs)
 }

@@ -16,8 +16,21 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// trendOptions are trend's own flags.
-type trendOptions struct {
+// trendCmdOptions are trend's flags.
+type trendCmdOptions struct {
+	outputFlags
+	keyFlags
+	trend trendFlags
+	quotaFlag
+	failOnFlag
+}
+
+func (o *trendCmdOptions) groups() []flagGroup {
+	return []flagGroup{&o.outputFlags, &o.keyFlags, &o.trend, &o.quotaFlag, &o.failOnFlag}
+}
+
+// trendFlags are trend's own flags.
+type trendFlags struct {
 	timeFrom   string
 	timeRegexp string
 	jobs       int
@@ -25,17 +38,18 @@ type trendOptions struct {
 	re         *regexp.Regexp
 }
 
-func (o *cliOptions) addTrend(fs *pflag.FlagSet) {
-	o.trend = &trendOptions{timeFrom: "auto", jobs: runtime.NumCPU(), memory: 1 << 30}
-	t := o.trend
+func newTrendFlags() trendFlags {
+	return trendFlags{timeFrom: "auto", jobs: runtime.NumCPU(), memory: 1 << 30}
+}
+
+func (t *trendFlags) bind(fs *pflag.FlagSet) {
 	fs.StringVar(&t.timeFrom, "time-from", t.timeFrom, "each file's time: name (a timestamp in the file name), mtime (its modification time), or auto (the name's when it has one, else mtime)")
 	fs.StringVar(&t.timeRegexp, "time-regexp", "", "read the time only from what this regexp matches in the file name (its first group when it has one); implies --time-from name")
 	fs.IntVar(&t.jobs, "jobs", t.jobs, "files read at once (default: the number of cores)")
 	fs.Var(&t.memory, "memory", "memory budget of the files read at once, at an estimated quarter of each file's size (a file over the budget is read alone)")
-	fs.Var(&o.quota, "quota-backend-bytes", "etcd's --quota-backend-bytes to project the growth to")
 }
 
-func (t *trendOptions) validate() error {
+func (t *trendFlags) validate() error {
 	switch t.timeFrom {
 	case "auto", "name", "mtime":
 	default:
@@ -59,6 +73,12 @@ func (t *trendOptions) validate() error {
 }
 
 func trendCommand() *command {
+	o := &trendCmdOptions{
+		outputFlags: newOutputFlags(true),
+		keyFlags:    newKeyFlags(),
+		trend:       newTrendFlags(),
+		quotaFlag:   newQuotaFlag("etcd's --quota-backend-bytes to project the growth to"),
+	}
 	return &command{
 		name:    "trend",
 		summary: "trend a series of backups: growth, write rate, compactions, defrags, when the quota is reached",
@@ -86,18 +106,13 @@ Examples:
   dbinspect trend /backups/etcd/
   dbinspect trend --quota-backend-bytes 8GiB 'backups/etcd-*.db.gz'
   dbinspect trend --time-regexp 'node1-(.*)\.db' -o json backups/ | jq .projections`,
-		flags: func(fs *pflag.FlagSet, o *cliOptions) {
-			o.addOutput(fs, true)
-			o.addKeys(fs)
-			o.addTrend(fs)
-			o.addFailOn(fs)
-		},
-		run: runTrend,
+		flags: o.groups(),
+		run:   o.run,
 	}
 }
 
-func runTrend(c *cmdEnv, args []string) error {
-	t := c.opts.trend
+func (o *trendCmdOptions) run(c *cmdEnv, args []string) error {
+	t := &o.trend
 	if err := t.validate(); err != nil {
 		return err
 	}
@@ -108,9 +123,9 @@ func runTrend(c *cmdEnv, args []string) error {
 	if len(paths) == 0 && len(failed) == 0 {
 		return fmt.Errorf("trend: no files found in %s", strings.Join(args, ", "))
 	}
-	members, readFailed := readSeries(c, paths)
+	members, readFailed := o.readSeries(c, paths)
 	failed = append(failed, readFailed...)
-	tr := trend.Analyze(members, failed, trend.Options{QuotaBytes: int64(c.opts.quota), TopN: c.opts.top})
+	tr := trend.Analyze(members, failed, trend.Options{QuotaBytes: int64(o.quota), TopN: o.top})
 	// Also on stderr, so a script reading JSON on stdout sees them.
 	for _, f := range tr.Failed {
 		fmt.Fprintf(c.stderr, "dbinspect: %s: %s (not trended)\n", termsafe.Name(f.Given), f.Reason)
@@ -119,18 +134,18 @@ func runTrend(c *cmdEnv, args []string) error {
 		return fmt.Errorf("trend: none of the %d file(s) could be trended (each is listed above)", len(tr.Failed))
 	}
 	var err error
-	switch c.opts.output {
+	switch o.output {
 	case "json":
 		err = report.WriteTrendJSON(c.stdout, tr)
 	case "html":
 		err = report.WriteTrendHTML(c.stdout, tr)
 	default:
-		err = report.WriteTrendText(c.stdout, tr, c.opts.color(c.stdout))
+		err = report.WriteTrendText(c.stdout, tr, o.color(c.stdout))
 	}
 	if err != nil {
 		return err
 	}
-	return failOn(c, report.TrendFindings(tr))
+	return failOn(report.TrendFindings(tr), o.failOnFlag)
 }
 
 // notSnapshots are names in a directory of backups that are not backups.
@@ -204,9 +219,9 @@ func hasAnySuffix(s string, suffixes []string) bool {
 
 // readSeries reads the files, up to --jobs at once and within --memory,
 // keeping only each one's summary.
-func readSeries(c *cmdEnv, paths []string) ([]trend.Summary, []trend.Failure) {
-	t := c.opts.trend
-	progress, done := newProgress(c.stderr, c.opts.quiet)
+func (o *trendCmdOptions) readSeries(c *cmdEnv, paths []string) ([]trend.Summary, []trend.Failure) {
+	t := &o.trend
+	progress, done := newProgress(c.stderr, o.quiet)
 	defer done()
 	var mu sync.Mutex
 	var read, total int64
@@ -228,7 +243,7 @@ func readSeries(c *cmdEnv, paths []string) ([]trend.Summary, []trend.Failure) {
 			defer wg.Done()
 			for i := range jobs {
 				cost := budget.acquire(estimateMemory(paths[i]))
-				s, err := summarize(c, paths[i])
+				s, err := o.summarize(paths[i])
 				budget.release(cost)
 				if progress != nil {
 					mu.Lock()
@@ -264,8 +279,8 @@ func readSeries(c *cmdEnv, paths []string) ([]trend.Summary, []trend.Failure) {
 
 // summarize reads one file through the report pipeline (page walk and key
 // scan only) and keeps its summary and time.
-func summarize(c *cmdEnv, given string) (*trend.Summary, error) {
-	t := c.opts.trend
+func (o *trendCmdOptions) summarize(given string) (*trend.Summary, error) {
+	t := &o.trend
 	when, source, ok := trend.TimeFromName(given, t.re)
 	if t.timeFrom == "name" && !ok {
 		what := "no timestamp in the file name"
@@ -293,10 +308,12 @@ func summarize(c *cmdEnv, given string) (*trend.Summary, error) {
 	} else {
 		source = "name"
 	}
-	o := c.opts.reportOptions(report.TrendSections, nil)
-	o.MVCC.TopN = 1           // trend keeps no key lists
-	o.SkipSnapshotHash = true // nor the hash: 'dbinspect check' verifies a snapshot
-	r, err := report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind}, o)
+	pf := newPredictFlags()
+	pf.quota = o.quota
+	ro := reportOptions(report.TrendSections, o.output, o.keyFlags, newFragFlags(), pf)
+	ro.MVCC.TopN = 1           // trend keeps no key lists
+	ro.SkipSnapshotHash = true // nor the hash: 'dbinspect check' verifies a snapshot
+	r, err := report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind}, ro)
 	if err != nil {
 		return nil, err
 	}

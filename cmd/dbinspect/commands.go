@@ -18,8 +18,9 @@ type command struct {
 	summary string
 	usage   string // the argument synopsis after the name
 	help    string // longer description and examples
-	// flags binds the command's own flags (nil: none).
-	flags func(fs *pflag.FlagSet, o *cliOptions)
+	// flags are the command's own options' flag groups, bound in this
+	// order (nil: none); run reads the options they fill.
+	flags []flagGroup
 	run   func(c *cmdEnv, args []string) error
 }
 
@@ -29,7 +30,6 @@ type cmdEnv struct {
 	stdout io.Writer
 	stderr io.Writer
 	flags  *pflag.FlagSet
-	opts   *cliOptions
 }
 
 // commands lists the subcommands in the order 'dbinspect help' shows them.
@@ -109,7 +109,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			if c == nil {
 				return usageError{fmt.Sprintf("no command %q; run 'dbinspect help'", args[1])}
 			}
-			fs, _ := newFlagSet(c)
+			fs := newFlagSet(c)
 			printCommandHelp(stdout, c, fs)
 			return nil
 		}
@@ -126,8 +126,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return usageError{fmt.Sprintf("unknown command %q; run 'dbinspect help' (to read a file of that name, say 'dbinspect report %s')", name, name)}
 		}
 	}
-	fs, opts := newFlagSet(c)
-	env := &cmdEnv{name: c.name, stdout: stdout, stderr: stderr, flags: fs, opts: opts}
+	fs := newFlagSet(c)
+	env := &cmdEnv{name: c.name, stdout: stdout, stderr: stderr, flags: fs}
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			printCommandHelp(stdout, c, fs)
@@ -135,7 +135,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		}
 		return usageError{fmt.Sprintf("%s: %v; run 'dbinspect help %s'", c.name, err, c.name)}
 	}
-	if err := opts.validate(); err != nil {
+	if err := validateFlags(c.flags); err != nil {
 		return err
 	}
 	return c.run(env, fs.Args())
@@ -146,16 +146,13 @@ func looksLikePath(s string) bool {
 	return strings.ContainsAny(s, "/.\\") || fileExists(s)
 }
 
-func newFlagSet(c *command) (*pflag.FlagSet, *cliOptions) {
+func newFlagSet(c *command) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(c.name, pflag.ContinueOnError)
 	fs.SortFlags = false
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	o := defaultOptions()
-	if c.flags != nil {
-		c.flags(fs, o)
-	}
-	return fs, o
+	bindFlags(fs, c.flags)
+	return fs
 }
 
 func printCommandHelp(w io.Writer, c *command, fs *pflag.FlagSet) {
