@@ -54,8 +54,12 @@ func buildFrom(c *cmdEnv, given string, quiet bool, o report.Options) (*report.R
 		return nil, err
 	}
 	defer in.Close()
+	memberDir, err := in.memberDir()
+	if err != nil {
+		return nil, err
+	}
 	o.Progress = report.ProgressFunc(progress)
-	return report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind}, o)
+	return report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind, MemberDir: memberDir}, o)
 }
 
 func buildOne(c *cmdEnv, args []string, quiet bool, o report.Options) (*report.Report, error) {

@@ -25,13 +25,14 @@ type ExactResult struct {
 // Ctrl-C handler, so an interrupt removes the copy too.
 type TempDirFunc func(pattern string) (dir string, remove func(), err error)
 
-// ExactOptions tune Exact.
+// ExactOptions tune pages/defrag/exact.Run.
 type ExactOptions struct {
-	// TempDir makes the dir the copy goes to; nil: os.MkdirTemp("", ...).
+	// TempDir makes the dir the copy goes to where files cannot be made
+	// without a name (not Linux); nil: os.MkdirTemp("", ...).
 	TempDir TempDirFunc
 }
 
-// ErrExactRefused is returned by Exact when the structural check of
+// ErrExactRefused is returned by pages/defrag/exact.Run when the structural check of
 // its private copy finds damage: bbolt is never opened on such a file.
 var ErrExactRefused = errors.New("exact defrag refused")
 
