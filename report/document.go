@@ -2,8 +2,9 @@ package report
 
 // The JSON report's own types: each is a lower package's struct as the
 // report writes it (docs/json-schema.md), copied field by field with the
-// same JSON names. A field renamed, retyped or added in pages, mvcc or
-// predict does not reach the JSON until it is added here, so the schema
+// same JSON names (the member section's, from wal, in document_member.go).
+// A field renamed, retyped or added in pages, mvcc, predict or wal does not
+// reach the JSON until it is added here, so the schema
 // changes only where report says so (TestSchemaDocumented checks each
 // field is documented). Named string and number types become their
 // underlying kinds: the JSON is the same.

@@ -59,7 +59,7 @@ type Document struct {
 	MVCC          *docMVCCSummary    `json:"mvcc,omitempty"`
 	Predict       *docPrediction     `json:"predict,omitempty"`
 	ExactDefrag   *docExactResult    `json:"exact_defrag,omitempty"`
-	Member        *MemberReport      `json:"member,omitempty"` // data dirs only (member.go)
+	Member        *docMemberReport   `json:"member,omitempty"` // data dirs only (member.go)
 	Findings      []findings.Finding `json:"findings"`
 	Certainty     Certainty          `json:"certainty"`
 }
@@ -90,7 +90,7 @@ func document(r *Report) Document {
 		MVCC:          docPtr(r.MVCC, toMVCCSummary),
 		Predict:       docPtr(r.Predict, toPrediction),
 		ExactDefrag:   docPtr(r.ExactDefrag, toExactResult),
-		Member:        r.Member,
+		Member:        docPtr(r.Member, toMemberReport),
 		Findings:      r.Findings,
 		Certainty:     r.Certainty,
 	}
