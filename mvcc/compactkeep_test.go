@@ -9,6 +9,7 @@ import (
 	"github.com/dbinspect/dbinspect/internal/fixtures"
 	"github.com/dbinspect/dbinspect/pages"
 	"github.com/dbinspect/dbinspect/pages/defrag"
+	"github.com/dbinspect/dbinspect/pages/defrag/exact"
 	bolt "go.etcd.io/bbolt"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 )
@@ -276,7 +277,7 @@ func TestCompactionKeepDefragMatchesBbolt(t *testing.T) {
 				t.Fatal(err)
 			}
 			dst := filepath.Join(t.TempDir(), "defrag.db")
-			pairs, err := defrag.Copy(path, dst)
+			pairs, err := exact.Copy(path, dst)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -317,31 +317,16 @@ func (a *kubeAgg) group(t kubeTally, red *redactor) KubeGroup {
 			e.LastModRevision = max(e.LastModRevision, c.modRev)
 		}
 	}
-	g.Encodings = make([]KubeEncoding, 0, len(encs))
-	for _, e := range encs {
-		g.Encodings = append(g.Encodings, *e)
-	}
-	sort.Slice(g.Encodings, func(i, j int) bool {
-		x, y := g.Encodings[i], g.Encodings[j]
+	g.Encodings = sortedRows(encs, func(x, y KubeEncoding) bool {
 		return x.ValueBytes > y.ValueBytes || x.ValueBytes == y.ValueBytes && x.Encoding < y.Encoding
 	})
-	g.Kinds = make([]KubeKind, 0, len(kinds))
-	for _, k := range kinds {
-		g.Kinds = append(g.Kinds, *k)
-	}
-	sort.Slice(g.Kinds, func(i, j int) bool {
-		x, y := g.Kinds[i], g.Kinds[j]
+	g.Kinds = sortedRows(kinds, func(x, y KubeKind) bool {
 		if x.ValueBytes != y.ValueBytes {
 			return x.ValueBytes > y.ValueBytes
 		}
 		return x.APIVersion+"\x00"+x.Kind+"\x00"+x.Hidden < y.APIVersion+"\x00"+y.Kind+"\x00"+y.Hidden
 	})
-	g.Encryption = make([]KubeKey, 0, len(keys))
-	for _, k := range keys {
-		g.Encryption = append(g.Encryption, *k)
-	}
-	sort.Slice(g.Encryption, func(i, j int) bool {
-		x, y := g.Encryption[i], g.Encryption[j]
+	g.Encryption = sortedRows(keys, func(x, y KubeKey) bool {
 		if x.Objects != y.Objects {
 			return x.Objects > y.Objects
 		}
@@ -406,4 +391,15 @@ func sortGroups(gs []KubeGroup) {
 		}
 		return x.Resource+"\x00"+x.Namespace < y.Resource+"\x00"+y.Namespace
 	})
+}
+
+// sortedRows lists a tally's rows (never nil, so the JSON has [] for none)
+// in the order less gives.
+func sortedRows[K comparable, T any](m map[K]*T, less func(x, y T) bool) []T {
+	rows := make([]T, 0, len(m))
+	for _, r := range m {
+		rows = append(rows, *r)
+	}
+	sort.Slice(rows, func(i, j int) bool { return less(rows[i], rows[j]) })
+	return rows
 }

@@ -69,10 +69,10 @@ func (it *treeIter) readNode(id uint64, depth int) (node, error) {
 	f := it.f
 	hwm := f.Meta().HighWater
 	ps := uint64(f.pageSize)
-	if id < 2 || id >= hwm {
+	switch checkNodeRef(id, hwm, f.filePages()) {
+	case nodeOutOfRange:
 		return node{}, formatErr(CodePageOutOfRange, id, -1, "page id outside [2, %d)", hwm)
-	}
-	if id >= f.filePages() {
+	case nodePastEOF:
 		return node{}, formatErr(CodeTruncated, id, -1, "page lies past the end of the file")
 	}
 	if it.rd == nil {
@@ -99,14 +99,13 @@ func (it *treeIter) readNode(id uint64, depth int) (node, error) {
 		return node{}, err
 	}
 	h := parseHeader(buf)
-	if h.Flags != FlagBranch && h.Flags != FlagLeaf {
+	n, fault := checkNodeHeader(h, id, hwm, f.filePages())
+	switch fault {
+	case nodeBadType:
 		return node{}, formatErr(CodeBadPageType, id, -1, "tree node has type %s", h.Type())
-	}
-	if uint64(h.Overflow) >= hwm-id {
+	case nodeOverflowRange:
 		return node{}, formatErr(CodeOverflowRange, id, -1, "%d overflow pages run past the high-water mark", h.Overflow)
-	}
-	n := uint64(h.Overflow) + 1
-	if id+n > f.filePages() {
+	case nodePastEOF:
 		return node{}, formatErr(CodeTruncated, id, -1, "node runs past the end of the file")
 	}
 	if n*ps > maxNodeBytes {

@@ -212,12 +212,12 @@ func (w *walker) visit(i int) error {
 	r := w.cur[i]
 	a := w.a
 	bname := w.bucketName(r.bucket)
-	switch {
-	case r.id < 2 || r.id >= w.hwm:
+	switch fault := checkNodeRef(r.id, w.hwm, w.filePages); {
+	case fault == nodeOutOfRange:
 		a.problem(SeverityError, CodePageOutOfRange, r.id, bname, "referenced from %s, but page ids run from 2 to %d (the high-water mark)", referrer(r.parent), w.hwm-1)
 		a.Complete = false
 		return nil
-	case r.id >= w.filePages:
+	case fault == nodePastEOF:
 		w.missing[r.bucket]++
 		a.Complete = false
 		return nil
@@ -237,32 +237,30 @@ func (w *walker) visit(i int) error {
 	if h.ID != r.id {
 		a.problem(SeverityError, CodePageIDMismatch, r.id, bname, "the page header says it is page %d (referenced from %s)", h.ID, referrer(r.parent))
 	}
-	var kind PageKind
-	switch h.Flags {
-	case FlagBranch:
-		kind = KindBranch
-	case FlagLeaf:
-		kind = KindLeaf
-	default:
+	n, fault := checkNodeHeader(h, r.id, w.hwm, w.filePages)
+	switch fault {
+	case nodeBadType:
 		w.mark(r.id, 1, KindUnreadable, r.bucket)
 		a.problem(SeverityError, CodeBadPageType, r.id, bname, "referenced from %s as a tree node, but its type is %s", referrer(r.parent), h.Type())
 		a.Complete = false
 		return nil
-	}
-	if uint64(h.Overflow) >= w.hwm-r.id {
+	case nodeOverflowRange:
 		w.mark(r.id, 1, KindUnreadable, r.bucket)
 		a.problem(SeverityError, CodeOverflowRange, r.id, bname, "%d overflow pages run past the high-water mark %d", h.Overflow, w.hwm)
 		a.Complete = false
 		return nil
 	}
-	n := uint64(h.Overflow) + 1
+	kind := KindLeaf
+	if h.Flags == FlagBranch {
+		kind = KindBranch
+	}
 	for p := r.id + 1; p < r.id+n && p < w.limit; p++ {
 		if w.reached.get(p) {
 			a.problem(SeverityError, CodePageReachedTwice, p, bname, "overflow page of node %d (referenced from %s) is also used elsewhere", r.id, referrer(r.parent))
 			break
 		}
 	}
-	if r.id+n > w.filePages {
+	if fault == nodePastEOF {
 		w.mark(r.id, n, KindUnreadable, r.bucket)
 		w.missing[r.bucket] += int64(r.id + n - w.filePages)
 		a.Complete = false

@@ -37,7 +37,7 @@ func Build(in Input, o Options) (*Report, error) {
 		pin = predictInputs(r, o, rd.sims)
 		r.Predict = predictions(pin, o.Calibration, r.Analysis.Complete && r.keysComplete(), &r.Certainty)
 		if o.Exact && r.Predict != nil {
-			r.ExactDefrag, r.ExactRefused = exactDefrag(in, r, o.TempDir, &r.Certainty)
+			r.ExactDefrag, r.ExactRefused = exactDefrag(in, r, o, &r.Certainty)
 		}
 		r.member(in, o)
 		redactWALIDs(r.Member, names, o.Redact.IDs)

@@ -111,7 +111,7 @@ func predictCertainty(p *predict.Prediction, complete bool, c *Certainty) {
 // the structural check found the file damaged: then it returns why it
 // refused. Its failure or refusal is a partial result: the other
 // predictions still stand.
-func exactDefrag(in Input, r *Report, tempDir defrag.TempDirFunc, c *Certainty) (*defrag.ExactResult, string) {
+func exactDefrag(in Input, r *Report, o Options, c *Certainty) (*defrag.ExactResult, string) {
 	refuse := func(why string) (*defrag.ExactResult, string) {
 		msg := fmt.Sprintf("--exact refused for %s: %s; --exact would hand a damaged file to bbolt, which can crash or exhaust memory on one. "+
 			"Run 'dbinspect check %s' to see the problems, and use --exact only on a copy that checks clean; the other predictions are printed", in.Given, why, in.Given)
@@ -121,7 +121,11 @@ func exactDefrag(in Input, r *Report, tempDir defrag.TempDirFunc, c *Certainty) 
 	if why := exactUnsafe(r); why != "" {
 		return refuse(why)
 	}
-	x, err := defrag.Exact(in.Path, defrag.ExactOptions{TempDir: tempDir})
+	if o.RunExact == nil {
+		c.partial("exact defrag: not run: this build of report was given no exact defrag runner")
+		return nil, ""
+	}
+	x, err := o.RunExact(in.Path, defrag.ExactOptions{TempDir: o.TempDir})
 	switch {
 	case errors.Is(err, defrag.ErrExactRefused):
 		// The file checked clean but the copy did not: it changed in between.

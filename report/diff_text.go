@@ -12,10 +12,9 @@ func WriteDiffText(w io.Writer, d *Diff, color bool) error {
 	t.printf("dbinspect %s diff: %s -> %s\n", Version, d.Old.Given, d.New.Given)
 	t.identityText(d)
 	t.heading("Growth")
-	tb := newTable("figure", ">old", ">new", ">change")
+	tb := newGrowthTable()
 	o, n, g := d.Old, d.New, d.Growth
-	num := func(label string, a, b, c int64) { tb.add(label, count(a), count(b), signed(count(c), c)) }
-	size := func(label string, a, b, c int64) { tb.add(label, ibytes(a), ibytes(b), signed(ibytes(c), c)) }
+	num, size := tb.num, tb.size
 	num("revision", o.Revision, n.Revision, g.Revision)
 	num("compact revision", o.CompactRev, n.CompactRev, g.CompactRev)
 	size("file", o.FileBytes, n.FileBytes, g.FileBytes)
@@ -27,7 +26,7 @@ func WriteDiffText(w io.Writer, d *Diff, color bool) error {
 	size("live bytes", o.LiveBytes, n.LiveBytes, g.LiveBytes)
 	size("history bytes", o.HistoryBytes, n.HistoryBytes, g.HistoryBytes)
 	num("leases", o.Leases, n.Leases, g.Leases)
-	t.table(tb)
+	t.table(tb.table)
 	for _, sd := range []DiffSide{o, n} {
 		if c := sd.Certainty; c != nil && !c.Complete {
 			t.printf("  PARTIAL %s: %s\n", sd.Given, diffCertaintyLine(c))

@@ -10,5 +10,7 @@
 // once. Compare diffs two reports; WritePageList lists every page.
 //
 // It never writes to its input, never opens it with bbolt (only --exact's
-// private copy is, through pages/defrag), and never prints stored values.
+// private copy is, by pages/defrag/exact, which the CLI hands in as
+// Options.RunExact: report itself imports neither bbolt nor mvccpb), and
+// never prints stored values.
 package report

@@ -33,7 +33,7 @@ func (r *Report) htmlPageData() html.Data {
 			}
 			d.FreeSpanHistogram = append(d.FreeSpanHistogram, html.Bar{Label: label, Value: float64(h.Spans), Value2: float64(h.Pages)})
 		}
-		rows := f.Table()
+		rows := fragTable(*f)
 		if len(rows) > 1 {
 			d.Tables = append(d.Tables, html.Table{Caption: "bbolt's array and hashmap freelists on this file's free pages", Header: rows[0], Rows: rows[1:]})
 		}

@@ -56,10 +56,9 @@ func (t *textWriter) memberDiff(d *MemberDiff) {
 		return
 	}
 	t.heading("Member WAL growth")
-	tb := newTable("figure", ">old", ">new", ">change")
+	tb := newGrowthTable()
 	o, n, g := d.Old, d.New, d.Growth
-	num := func(label string, a, b, c int64) { tb.add(label, count(a), count(b), signed(count(c), c)) }
-	size := func(label string, a, b, c int64) { tb.add(label, ibytes(a), ibytes(b), signed(ibytes(c), c)) }
+	num, size := tb.num, tb.size
 	num("WAL segments", o.Segments, n.Segments, g.Segments)
 	size("WAL on disk", o.WALBytes, n.WALBytes, g.WALBytes)
 	num("entries", o.Entries, n.Entries, g.Entries)
@@ -70,5 +69,5 @@ func (t *textWriter) memberDiff(d *MemberDiff) {
 	size("raft log loaded", o.RaftLogPeakBytes, n.RaftLogPeakBytes, g.RaftLogPeakBytes)
 	tb.add("member restart", seconds(o.RestartSeconds), seconds(n.RestartSeconds), signed(seconds(g.RestartSeconds), int64(g.RestartSeconds*1e6)))
 	size("member restart RSS", o.RestartRSSBytes, n.RestartRSSBytes, g.RestartRSSBytes)
-	t.table(tb)
+	t.table(tb.table)
 }

@@ -88,6 +88,10 @@ type Options struct {
 	// TempDir makes the private dirs --exact copies the file to; nil:
 	// os.MkdirTemp. The CLI's also removes them on Ctrl-C.
 	TempDir defrag.TempDirFunc
+	// RunExact runs --exact's real bbolt defrag (pages/defrag/exact.Run,
+	// handed in by the CLI so that report never imports bbolt); nil with
+	// Exact set: the exact defrag is reported as not run.
+	RunExact func(path string, o defrag.ExactOptions) (*defrag.ExactResult, error)
 }
 
 // Report is what Build read and computed: the one model every renderer

@@ -5,13 +5,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/dbinspect/dbinspect/mvcc"
-	"github.com/dbinspect/dbinspect/pages"
-	"github.com/dbinspect/dbinspect/pages/defrag"
-	"github.com/dbinspect/dbinspect/pages/freelist"
 	"github.com/dbinspect/dbinspect/report/findings"
 	"github.com/dbinspect/dbinspect/report/html"
-	"github.com/dbinspect/dbinspect/report/predict"
 )
 
 // RenderOptions choose the format and the sections to draw.
@@ -51,21 +46,22 @@ type Document struct {
 	Input         InputInfo `json:"input"`
 	Summary       Summary   `json:"summary"`
 
-	File          pages.FileReport        `json:"file"`
-	Meta          pages.MetaReport        `json:"meta"`
-	Pages         pages.PageCensus        `json:"pages"`
-	Buckets       []pages.BucketStats     `json:"buckets"`
-	Freelist      pages.FreelistReport    `json:"freelist"`
-	Truncation    *pages.Truncation       `json:"truncation,omitempty"` // the file ends before the high-water mark
-	Problems      []pages.Problem         `json:"problems"`
-	ProblemCounts pages.ProblemCounts     `json:"problem_counts"`
-	Fragmentation *freelist.Fragmentation `json:"fragmentation,omitempty"`
-	MVCC          *mvcc.Summary           `json:"mvcc,omitempty"`
-	Predict       *predict.Prediction     `json:"predict,omitempty"`
-	ExactDefrag   *defrag.ExactResult     `json:"exact_defrag,omitempty"`
-	Member        *MemberReport           `json:"member,omitempty"` // data dirs only (member.go)
-	Findings      []findings.Finding      `json:"findings"`
-	Certainty     Certainty               `json:"certainty"`
+	// The sections, in report-owned types (document.go).
+	File          docFileReport      `json:"file"`
+	Meta          docMetaReport      `json:"meta"`
+	Pages         docPageCensus      `json:"pages"`
+	Buckets       []docBucketStats   `json:"buckets"`
+	Freelist      docFreelistReport  `json:"freelist"`
+	Truncation    *docTruncation     `json:"truncation,omitempty"` // the file ends before the high-water mark
+	Problems      []docProblem       `json:"problems"`
+	ProblemCounts docProblemCounts   `json:"problem_counts"`
+	Fragmentation *docFragmentation  `json:"fragmentation,omitempty"`
+	MVCC          *docMVCCSummary    `json:"mvcc,omitempty"`
+	Predict       *docPrediction     `json:"predict,omitempty"`
+	ExactDefrag   *docExactResult    `json:"exact_defrag,omitempty"`
+	Member        *docMemberReport   `json:"member,omitempty"` // data dirs only (member.go)
+	Findings      []findings.Finding `json:"findings"`
+	Certainty     Certainty          `json:"certainty"`
 }
 
 // ToolInfo names the program that wrote the report.
@@ -82,9 +78,20 @@ func document(r *Report) Document {
 		Tool:          ToolInfo{Name: "dbinspect", Version: Version},
 		Input:         r.Input,
 		Summary:       summarize(r, r.Sections),
-		File:          a.File, Meta: a.Meta, Pages: a.Pages, Buckets: a.Buckets, Freelist: a.Freelist,
-		Truncation: a.Truncation, Problems: a.Problems, ProblemCounts: a.ProblemCounts,
-		Fragmentation: r.Fragmentation, MVCC: r.MVCC, Predict: r.Predict, ExactDefrag: r.ExactDefrag,
-		Member: r.Member, Findings: r.Findings, Certainty: r.Certainty,
+		File:          toFileReport(a.File),
+		Meta:          toMetaReport(a.Meta),
+		Pages:         toPageCensus(a.Pages),
+		Buckets:       docSlice(a.Buckets, toBucketStats),
+		Freelist:      toFreelistReport(a.Freelist),
+		Truncation:    docPtr(a.Truncation, toTruncation),
+		Problems:      docSlice(a.Problems, toProblem),
+		ProblemCounts: toProblemCounts(a.ProblemCounts),
+		Fragmentation: docPtr(r.Fragmentation, toFragmentation),
+		MVCC:          docPtr(r.MVCC, toMVCCSummary),
+		Predict:       docPtr(r.Predict, toPrediction),
+		ExactDefrag:   docPtr(r.ExactDefrag, toExactResult),
+		Member:        docPtr(r.Member, toMemberReport),
+		Findings:      r.Findings,
+		Certainty:     r.Certainty,
 	}
 }

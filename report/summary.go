@@ -195,7 +195,7 @@ func (s Summary) Lines() []SummaryLine {
 		add("member "+mr.EtcdVersion+" restart", "%s", mr.text())
 	}
 	if q := s.Quota; q != nil {
-		add("quota", "%s of %s (%s)", ibytes(q.DbSizeBytes), ibytes(q.QuotaBytes), pct(q.DbSizeBytes, q.QuotaBytes))
+		add("quota", "%s", q.text())
 	}
 	if rs := s.Restore; rs != nil {
 		add("restore needs", "%s", rs.text())
@@ -214,6 +214,11 @@ func (d *DefragFigures) text() string {
 		s += fmt.Sprintf(", after compaction and defrag %s", ibytes(d.AfterCompactionBytes))
 	}
 	return s
+}
+
+// text is the one wording of the db against the quota.
+func (q *QuotaFigures) text() string {
+	return fmt.Sprintf("%s of %s (%s)", ibytes(q.DbSizeBytes), ibytes(q.QuotaBytes), pct(q.DbSizeBytes, q.QuotaBytes))
 }
 
 // text is the one wording of the restore sizing.

@@ -61,6 +61,11 @@ func TestSummaryIsOneViewModel(t *testing.T) {
 			if !strings.Contains(text.String(), "  after defrag      "+after+", file ") {
 				t.Errorf("the predictions section words the defrag differently from the summary's %q", after)
 			}
+			// The quota wording, once: the predictions section adds the
+			// headroom to the summary's words.
+			if !strings.Contains(text.String(), "  quota             "+sum.Quota.text()+", headroom ") {
+				t.Errorf("the predictions section words the quota differently from the summary's %q", sum.Quota.text())
+			}
 
 			var doc struct {
 				Summary Summary `json:"summary"`

@@ -120,3 +120,17 @@ func seconds(s float64) string {
 	}
 	return fmt.Sprintf("%.0f s", s)
 }
+
+// growthTable lists figures old, new and their change: a diff's growth.
+type growthTable struct{ *table }
+
+func newGrowthTable() growthTable { return growthTable{newTable("figure", ">old", ">new", ">change")} }
+
+// num adds a count; size adds bytes.
+func (t growthTable) num(label string, a, b, c int64) {
+	t.add(label, count(a), count(b), signed(count(c), c))
+}
+
+func (t growthTable) size(label string, a, b, c int64) {
+	t.add(label, ibytes(a), ibytes(b), signed(ibytes(c), c))
+}

@@ -249,7 +249,7 @@ func (t *textWriter) fragSection(f *freelist.Fragmentation) {
 		}
 		t.table(tb)
 	}
-	rows := f.Table()
+	rows := fragTable(*f)
 	if len(rows) > 1 {
 		tb := newTable(rows[0]...)
 		for _, r := range rows[1:] {
@@ -258,7 +258,7 @@ func (t *textWriter) fragSection(f *freelist.Fragmentation) {
 		t.printf("\n")
 		t.table(tb)
 	}
-	t.printf("\n  %s\n", f.Summary())
+	t.printf("\n  %s\n", fragSummary(*f))
 }
 
 func (t *textWriter) keysSection(m *mvcc.Summary) {
@@ -503,7 +503,8 @@ func (t *textWriter) predictSection(r *Report) {
 	if q.Disabled {
 		rows = append(rows, [2]string{"quota", "disabled"})
 	} else {
-		rows = append(rows, [2]string{"quota", fmt.Sprintf("%s used of %s, headroom %s (after defrag %s)", pct(q.DbSizeBytes, q.QuotaBytes), ibytes(q.QuotaBytes), ibytes(q.HeadroomBytes), ibytes(q.AfterDefragHeadroom))})
+		used := (&QuotaFigures{DbSizeBytes: q.DbSizeBytes, QuotaBytes: q.QuotaBytes}).text()
+		rows = append(rows, [2]string{"quota", fmt.Sprintf("%s, headroom %s (after defrag %s)", used, ibytes(q.HeadroomBytes), ibytes(q.AfterDefragHeadroom))})
 	}
 	rows = append(rows, [2]string{"restore needs", (&RestoreFigures{DiskBytes: p.Restore.DiskBytes, MemoryBytes: p.Restore.MemoryBytes}).text()})
 	rows = append(rows, [2]string{"coefficients", p.Calibration})

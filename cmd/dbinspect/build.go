@@ -5,6 +5,7 @@ import (
 
 	"github.com/dbinspect/dbinspect/internal/termsafe"
 	"github.com/dbinspect/dbinspect/mvcc"
+	"github.com/dbinspect/dbinspect/pages/defrag/exact"
 	"github.com/dbinspect/dbinspect/report"
 	"github.com/dbinspect/dbinspect/report/findings"
 )
@@ -40,6 +41,7 @@ func (o *cliOptions) reportOptions(s report.Sections, progress progressFunc) rep
 		PageList:     o.pageList,
 		Progress:     report.ProgressFunc(progress),
 		TempDir:      newTempDir,
+		RunExact:     exact.Run,
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/dbinspect/dbinspect/report/calibrate"
+	"github.com/dbinspect/dbinspect/report/calibrate/measure"
 	"github.com/spf13/pflag"
 )
 
@@ -38,14 +39,14 @@ Examples:
 				}
 				path = p
 			}
-			cal, steps, err := calibrate.Measure(calibrate.Options{TempDir: newTempDir})
+			cal, steps, err := measure.Run(measure.Options{TempDir: newTempDir})
 			if err != nil {
 				return err
 			}
 			if err := calibrate.Save(path, cal); err != nil {
 				return err
 			}
-			fmt.Fprint(c.stdout, calibrate.Describe(cal, steps, path))
+			fmt.Fprint(c.stdout, measure.Describe(cal, steps, path))
 			return nil
 		},
 	}

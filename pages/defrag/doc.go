@@ -7,8 +7,7 @@
 // pages.KVReader yields, optionally leaving out what a compaction would
 // remove. They never open the file with bbolt and never write.
 //
-// Exact (dbinspect --exact) and Copy run the real thing: bbolt on a
-// private copy in a temporary directory, checked with pages before bbolt
-// sees it, and removed afterwards. They never touch the input itself.
-// This and report/calibrate are the only product packages that run bbolt.
+// ExactResult is what the real thing measures: pages/defrag/exact runs
+// bbolt on a private copy (dbinspect --exact). This package never imports
+// bbolt, so report/predict can read its results without it.
 package defrag

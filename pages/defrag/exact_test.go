@@ -12,6 +12,7 @@ import (
 	"github.com/dbinspect/dbinspect/internal/fixtures"
 	"github.com/dbinspect/dbinspect/internal/privfile"
 	"github.com/dbinspect/dbinspect/pages/defrag"
+	"github.com/dbinspect/dbinspect/pages/defrag/exact"
 )
 
 func TestExactAgreesWithSimulationAndCleansUp(t *testing.T) {
@@ -22,7 +23,7 @@ func TestExactAgreesWithSimulationAndCleansUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := defrag.Exact(src, defrag.ExactOptions{})
+	got, err := exact.Run(src, defrag.ExactOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +56,7 @@ func TestExactErrorsCleanUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, path := range []string{junk, filepath.Join(tmp, "missing.db")} {
-		if _, err := defrag.Exact(path, defrag.ExactOptions{}); err == nil {
+		if _, err := exact.Run(path, defrag.ExactOptions{}); err == nil {
 			t.Errorf("%s: no error", path)
 		}
 	}
@@ -95,12 +96,12 @@ func TestSimulateOnFixtures(t *testing.T) {
 					buckets++
 				}
 			}
-			exact, err := defrag.Exact(fixtures.Path(t, f), defrag.ExactOptions{})
+			x, err := exact.Run(fixtures.Path(t, f), defrag.ExactOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := (exact.DbSizeBytes - f.DefragDbSize) / 4096; d > int64(buckets)+1 || d < -int64(buckets)-1 {
-				t.Errorf("exact defrag %d bytes, etcd's %d: %d pages apart, more than one per bucket", exact.DbSizeBytes, f.DefragDbSize, d)
+			if d := (x.DbSizeBytes - f.DefragDbSize) / 4096; d > int64(buckets)+1 || d < -int64(buckets)-1 {
+				t.Errorf("exact defrag %d bytes, etcd's %d: %d pages apart, more than one per bucket", x.DbSizeBytes, f.DefragDbSize, d)
 			}
 		})
 	}
@@ -124,7 +125,7 @@ func TestCopyDamagedInput(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := defrag.Copy(src, filepath.Join(t.TempDir(), "out.db"))
+		_, err := exact.Copy(src, filepath.Join(t.TempDir(), "out.db"))
 		done <- err
 	}()
 	select {
@@ -160,7 +161,7 @@ func TestExactRefusesDamagedCopy(t *testing.T) {
 		made = append(made, d)
 		return d, func() { removed++; os.RemoveAll(d) }, err
 	}
-	_, err = defrag.Exact(src, defrag.ExactOptions{TempDir: hook})
+	_, err = exact.Run(src, defrag.ExactOptions{TempDir: hook})
 	if !errors.Is(err, defrag.ErrExactRefused) {
 		t.Fatalf("a truncated copy gave %v, want ErrExactRefused", err)
 	}

@@ -10,9 +10,9 @@ import (
 // Constants of etcd's defrag (server/storage/backend/backend.go defragdb,
 // identical in 3.5, 3.6 and 3.7) and of bbolt's page layout.
 const (
-	// commitEvery is etcd's defragLimit: the temporary db commits
+	// CommitEvery is etcd's defragLimit: the temporary db commits
 	// after this many puts (the first tx holds it, later ones one more).
-	commitEvery = 10000
+	CommitEvery = 10000
 	// DefragFillPercent is what etcd sets on every bucket it copies.
 	DefragFillPercent = 0.9
 
@@ -94,7 +94,7 @@ func SimulateAll(r pages.KVReader, pageSize int, opts ...Options) ([]*Result, er
 			opts[i].FillPercent = DefragFillPercent
 		}
 		if opts[i].CommitEvery <= 0 {
-			opts[i].CommitEvery = commitEvery
+			opts[i].CommitEvery = CommitEvery
 		}
 	}
 	names, err := r.BucketNames()

@@ -11,6 +11,7 @@ import (
 	"github.com/dbinspect/dbinspect/internal/boltkv"
 	"github.com/dbinspect/dbinspect/pages"
 	"github.com/dbinspect/dbinspect/pages/defrag"
+	"github.com/dbinspect/dbinspect/pages/defrag/exact"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -112,7 +113,7 @@ func TestSimulateMatchesBboltCopy(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			src := writeDB(t, tc.specs)
 			dst := filepath.Join(t.TempDir(), "defrag.db")
-			pairs, err := defrag.Copy(src, dst)
+			pairs, err := exact.Copy(src, dst)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -256,3 +256,20 @@ func distinctSizes(free []pages.Span) []uint64 {
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
 }
+
+// WorstMultiPageRun is the multi-page size, among those making up at least
+// 5% of this db's page demand, whose runs lose the most free space to short
+// spans, if it loses a noticeable share.
+func (f Fragmentation) WorstMultiPageRun() (RunFit, bool) {
+	var demand float64
+	for _, r := range f.Runs {
+		demand += float64(r.RunPages) * float64(r.Nodes)
+	}
+	var worst RunFit
+	for _, r := range f.Runs {
+		if r.RunPages > 1 && float64(r.RunPages)*float64(r.Nodes) >= 0.05*demand && r.ShortSpanShare > worst.ShortSpanShare {
+			worst = r
+		}
+	}
+	return worst, worst.ShortSpanShare >= 0.1
+}

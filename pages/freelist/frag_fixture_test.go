@@ -98,10 +98,6 @@ func testFragmentedFixture(t *testing.T, fx fixtures.Fixture) {
 		t.Error("array and hashmap replays end identical on the fragmented fixture")
 	}
 	t.Logf("%d free pages in %d spans (largest %d), index %.3f", fr.FreePages, fr.Spans, fr.LargestSpanPages, fr.Index)
-	for _, row := range fr.Table() {
-		t.Logf("%-40s %-28s %s", row[0], row[1], row[2])
-	}
-	t.Log(fr.Summary())
 }
 
 // Benchmarks run both models on the largest fixture's free space.

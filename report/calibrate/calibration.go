@@ -33,7 +33,7 @@ type Calibration struct {
 	// treeIndex Get, and the GC and cache misses that heap adds to the
 	// revision's other work. It grows with the tree once the tree outgrows
 	// the CPU caches (each level a cache miss).
-	// fillDefaults leaves these five alone: a calibration saved before they
+	// WithDefaults leaves these five alone: a calibration saved before they
 	// were measured has none, and the startup model says so.
 	BtreeGetSecondsSmall float64 `json:"btree_get_seconds_small"`
 	BtreeGetSecondsLarge float64 `json:"btree_get_seconds_large"`
@@ -133,7 +133,7 @@ func Load(path string) (Calibration, error) {
 	if err := json.Unmarshal(b, &c); err != nil {
 		return Calibration{}, fmt.Errorf("calibration %s is not valid JSON (run 'dbinspect calibrate' again): %w", path, err)
 	}
-	c.fillDefaults()
+	c = c.WithDefaults()
 	if c.Source == "" {
 		c.Source = path
 	}
@@ -175,8 +175,9 @@ func Save(path string, c Calibration) error {
 	return os.Rename(tmp, path)
 }
 
-// fillDefaults replaces missing or nonsensical coefficients.
-func (c *Calibration) fillDefaults() {
+// WithDefaults is c with its missing or nonsensical coefficients replaced
+// by Default's: Load applies it to a saved file, measure to a new run.
+func (c Calibration) WithDefaults() Calibration {
 	d := Default
 	f := func(v *float64, def float64) {
 		if !(*v > 0) || *v > 1e6 {
@@ -202,4 +203,5 @@ func (c *Calibration) fillDefaults() {
 	if c.BaseHeapBytes <= 0 {
 		c.BaseHeapBytes = d.BaseHeapBytes
 	}
+	return c
 }

@@ -1,13 +1,9 @@
 package calibrate
 
 import (
-	"fmt"
-	"math"
-	"math/rand"
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
 	"testing"
 )
 
@@ -63,71 +59,3 @@ func TestCalibrationSaveLoad(t *testing.T) {
 		t.Error("invalid JSON loaded")
 	}
 }
-
-func TestCalibrateSmall(t *testing.T) {
-	if testing.Short() {
-		t.Skip("measures for a few seconds")
-	}
-	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp)
-	made := 0
-	mkdir := func(pattern string) (string, func(), error) {
-		made++
-		d, err := os.MkdirTemp("", pattern)
-		return d, func() { os.RemoveAll(d) }, err
-	}
-	c, steps, err := Measure(Options{Scale: 0.02, TempDir: mkdir})
-	if made != 1 {
-		t.Errorf("the TempDir hook made %d dirs, want 1", made)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(steps) != 7 {
-		t.Errorf("%d steps: %+v", len(steps), steps)
-	}
-	v := reflect.ValueOf(c)
-	for i := 0; i < v.NumField(); i++ {
-		f := v.Field(i)
-		name := v.Type().Field(i).Name
-		if f.Kind() == reflect.Float64 && (!(f.Float() > 0) || math.IsInf(f.Float(), 0)) {
-			t.Errorf("%s = %v, want a positive finite coefficient", name, f.Float())
-		}
-	}
-	left, _ := os.ReadDir(tmp)
-	if len(left) != 0 {
-		t.Errorf("scratch files left: %v", left)
-	}
-}
-
-func TestBtreeOrdersAndReplaces(t *testing.T) {
-	for _, n := range []int{0, 1, 62, 63, 64, 5000} {
-		tr := newBtree(func(a, b int) bool { return a < b })
-		r := rand.New(rand.NewSource(int64(n)))
-		want := map[int]bool{}
-		for i := 0; i < n; i++ {
-			x := r.Intn(n*2 + 1)
-			tr.ReplaceOrInsert(x)
-			want[x] = true
-		}
-		var got []int
-		tr.Ascend(func(x int) { got = append(got, x) })
-		keys := make([]int, 0, len(want))
-		for k := range want {
-			keys = append(keys, k)
-		}
-		sort.Ints(keys)
-		if tr.Len() != len(keys) || fmt.Sprint(got) != fmt.Sprint(keys) {
-			t.Errorf("n=%d: Len %d, items %d, want %d sorted distinct", n, tr.Len(), len(got), len(keys))
-		}
-	}
-}
-
-func TestFitTwo(t *testing.T) {
-	a, b := fitTwo(10, 100, 10*3+100*0.5, 10, 1000, 10*3+1000*0.5)
-	if !near(a, 3) || !near(b, 0.5) {
-		t.Errorf("fitTwo gave %v, %v; want 3, 0.5", a, b)
-	}
-}
-
-func near(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }

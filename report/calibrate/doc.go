@@ -1,9 +1,9 @@
-// Package calibrate measures this machine's speed at the work etcd does on
-// a db at startup and defrag ('dbinspect calibrate'), and keeps the
-// resulting coefficients: Calibration, the built-in Default, Load and Save.
+// Package calibrate keeps the coefficients of dbinspect's startup, memory
+// and defrag models: Calibration, the built-in Default, Load (a capped read
+// of a saved file, missing or nonsensical coefficients replaced by
+// Default's) and Save.
 //
-// To measure it builds its own scratch data in a temporary directory: a
-// copy of etcd's B-tree and keyIndex, and bbolt dbs it defragments with
-// pages/defrag. It never reads the user's db. report/predict only reads
-// its coefficients.
+// It never measures and never imports bbolt: report/predict reads its
+// coefficients through it, and report/calibrate/measure ('dbinspect
+// calibrate') fills them in.
 package calibrate

@@ -104,17 +104,11 @@ func perDay(delta float64, d float64) *float64 {
 func (t *Trend) steps() {
 	for i := 1; i < len(t.Members); i++ {
 		a, b := t.Members[i-1], t.Members[i]
-		s := Step{From: a.Given, To: b.Given, Days: days(a.Time, b.Time),
-			RevisionDelta: b.Revision - a.Revision, DbSizeDelta: b.DbSizeBytes - a.DbSizeBytes,
-			InUseDelta: b.InUseBytes - a.InUseBytes, LiveKeysDelta: b.LiveKeys - a.LiveKeys,
-			HistoryDelta: b.HistoryBytes - a.HistoryBytes}
 		// In revision order a member older in time than the one before it
 		// means the revision went back over time: a restore of an older
 		// backup, or names and clocks that are off.
-		s.RevisionBack = b.Time.Before(a.Time) && b.Revision > a.Revision
-		if !s.RevisionBack {
-			s.RevisionsPerDay = perDay(float64(s.RevisionDelta), s.Days)
-		}
+		back := b.Time.Before(a.Time) && b.Revision > a.Revision
+		s := Step{From: a.Given, To: b.Given, Change: changeBetween(a, b, back), RevisionBack: back}
 		if s.RevisionBack {
 			t.Events = append(t.Events, Event{Kind: EventRevisionBack, From: a.Given, To: b.Given,
 				Detail: fmt.Sprintf("%s is dated %s, before %s (%s), yet holds the higher revision (%d > %d): over time the revision went back, a restore of an older backup or times that are off",
@@ -136,6 +130,18 @@ func (t *Trend) steps() {
 	}
 }
 
+// changeBetween is what changed from member a to b, the step's or the
+// series'; no revision rate when the revision went back over time.
+func changeBetween(a, b Summary, back bool) Change {
+	c := Change{Days: days(a.Time, b.Time), RevisionDelta: b.Revision - a.Revision,
+		DbSizeDelta: b.DbSizeBytes - a.DbSizeBytes, InUseDelta: b.InUseBytes - a.InUseBytes,
+		LiveKeysDelta: b.LiveKeys - a.LiveKeys, HistoryDelta: b.HistoryBytes - a.HistoryBytes}
+	if !back {
+		c.RevisionsPerDay = perDay(float64(c.RevisionDelta), c.Days)
+	}
+	return c
+}
+
 func stamp(x time.Time) string { return x.UTC().Format(time.RFC3339) }
 
 func (t *Trend) overall() {
@@ -143,9 +149,7 @@ func (t *Trend) overall() {
 		return
 	}
 	a, b := t.Members[0], t.Members[len(t.Members)-1]
-	o := Overall{First: a.Given, Last: b.Given, Days: days(a.Time, b.Time), RevisionDelta: b.Revision - a.Revision,
-		DbSizeDelta: b.DbSizeBytes - a.DbSizeBytes, InUseDelta: b.InUseBytes - a.InUseBytes,
-		LiveKeysDelta: b.LiveKeys - a.LiveKeys, HistoryDelta: b.HistoryBytes - a.HistoryBytes}
+	o := Overall{First: a.Given, Last: b.Given}
 	back := false
 	for _, s := range t.Steps {
 		if s.Compacted {
@@ -156,9 +160,7 @@ func (t *Trend) overall() {
 		}
 		back = back || s.RevisionBack
 	}
-	if !back {
-		o.RevisionsPerDay = perDay(float64(o.RevisionDelta), o.Days)
-	}
+	o.Change = changeBetween(a, b, back)
 	t.Overall = o
 }
 

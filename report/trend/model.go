@@ -97,8 +97,16 @@ type ClusterCount struct {
 
 // Step is what changed from one member to the next.
 type Step struct {
-	From string  `json:"from"`
-	To   string  `json:"to"`
+	From string `json:"from"`
+	To   string `json:"to"`
+	Change
+	Compacted    bool `json:"compacted"` // the compact revision moved
+	Defragmented bool `json:"defragmented"`
+	RevisionBack bool `json:"revision_went_back"`
+}
+
+// Change is what changed between two members: of a Step, or Overall.
+type Change struct {
 	Days float64 `json:"days"`
 	// RevisionsPerDay is absent when no time passed between the two files
 	// or the revision went back.
@@ -108,24 +116,15 @@ type Step struct {
 	InUseDelta      int64    `json:"in_use_delta"`
 	LiveKeysDelta   int64    `json:"live_keys_delta"`
 	HistoryDelta    int64    `json:"history_bytes_delta"`
-	Compacted       bool     `json:"compacted"` // the compact revision moved
-	Defragmented    bool     `json:"defragmented"`
-	RevisionBack    bool     `json:"revision_went_back"`
 }
 
 // Overall is first to last member.
 type Overall struct {
-	First           string   `json:"first"`
-	Last            string   `json:"last"`
-	Days            float64  `json:"days"`
-	RevisionDelta   int64    `json:"revision_delta"`
-	RevisionsPerDay *float64 `json:"revisions_per_day,omitempty"`
-	DbSizeDelta     int64    `json:"db_size_delta"`
-	InUseDelta      int64    `json:"in_use_delta"`
-	LiveKeysDelta   int64    `json:"live_keys_delta"`
-	HistoryDelta    int64    `json:"history_bytes_delta"`
-	Compactions     int      `json:"compactions"`
-	Defrags         int      `json:"defrags"`
+	First string `json:"first"`
+	Last  string `json:"last"`
+	Change
+	Compactions int `json:"compactions"`
+	Defrags     int `json:"defrags"`
 }
 
 // PrefixGrowth ranks prefixes by their change from the first member to the

@@ -1,20 +1,22 @@
-package freelist
+package report
 
 import (
 	"fmt"
 	"strconv"
 
+	"github.com/dbinspect/dbinspect/pages/freelist"
 	"github.com/dustin/go-humanize"
 )
 
-// Summary is the one-sentence interpretation the text report prints
-// (words, so not in the JSON, which has the figures it is made of).
-func (f Fragmentation) Summary() string {
+// fragSummary is the one-sentence interpretation of the fragmentation the
+// text report prints (words, so not in the JSON, which has the figures it
+// is made of).
+func fragSummary(f freelist.Fragmentation) string {
 	if f.FreePages == 0 {
 		return "The file has no free pages: every new page grows it."
 	}
 	var lead string
-	if r, ok := f.worstMultiPageRun(); ok {
+	if r, ok := f.WorstMultiPageRun(); ok {
 		lead = fmt.Sprintf("%s of the %s free pages are in spans shorter than %d pages, so values over about %s (runs of %d pages) cannot reuse them",
 			fragPct(r.ShortSpanShare), fragCount(f.FreePages), r.RunPages, humanize.IBytes(uint64(f.PageSize)*(r.RunPages-1)), r.RunPages)
 	} else {
@@ -28,27 +30,10 @@ func (f Fragmentation) Summary() string {
 			fragCount(a.EndLargest), fragIntRange(int(h.EndLargestMin), int(h.EndLargestMax)))
 	}
 	return fmt.Sprintf("%s; writing %s more of this db's mix grows the file by %s with the array freelist and by %s with hashmap.",
-		lead, humanize.IBytes(uint64(a.WriteBytes)), humanize.IBytes(uint64(a.GrowthBytes)), f.hashmapGrowth())
+		lead, humanize.IBytes(uint64(a.WriteBytes)), humanize.IBytes(uint64(a.GrowthBytes)), fragHashmapGrowth(f))
 }
 
-// worstMultiPageRun is the multi-page size, among those making up at least
-// 5% of this db's page demand, whose runs lose the most free space to short
-// spans, if it loses a noticeable share.
-func (f Fragmentation) worstMultiPageRun() (RunFit, bool) {
-	var demand float64
-	for _, r := range f.Runs {
-		demand += float64(r.RunPages) * float64(r.Nodes)
-	}
-	var worst RunFit
-	for _, r := range f.Runs {
-		if r.RunPages > 1 && float64(r.RunPages)*float64(r.Nodes) >= 0.05*demand && r.ShortSpanShare > worst.ShortSpanShare {
-			worst = r
-		}
-	}
-	return worst, worst.ShortSpanShare >= 0.1
-}
-
-func (f Fragmentation) hashmapGrowth() string {
+func fragHashmapGrowth(f freelist.Fragmentation) string {
 	h := f.Hashmap
 	lo := humanize.IBytes(h.GrowthPagesMin * uint64(f.PageSize))
 	if h.GrowthPagesMin == h.GrowthPagesMax {
@@ -57,9 +42,9 @@ func (f Fragmentation) hashmapGrowth() string {
 	return fmt.Sprintf("%s to %s over %d seeds", lo, humanize.IBytes(h.GrowthPagesMax*uint64(f.PageSize)), len(h.Replays))
 }
 
-// Table returns the array-versus-hashmap comparison as rows of cells, the
-// first row being the header, for the text renderer.
-func (f Fragmentation) Table() [][]string {
+// fragTable is the array-versus-hashmap comparison as rows of cells, the
+// first row being the header, for the text and HTML renderers.
+func fragTable(f freelist.Fragmentation) [][]string {
 	rows := [][]string{{"", "array", "hashmap"}}
 	add := func(label, a, h string) { rows = append(rows, []string{label, a, h}) }
 	add("placement", "lowest run that fits", "exact size, else any larger span, split")
@@ -73,7 +58,7 @@ func (f Fragmentation) Table() [][]string {
 	add("freelist memory", humanize.IBytes(uint64(f.Array.MemoryBytes)), humanize.IBytes(uint64(f.Hashmap.MemoryBytes)))
 	a, h := f.Array.Replay, f.Hashmap
 	add(fmt.Sprintf("growth after writing %s", humanize.IBytes(uint64(a.WriteBytes))),
-		humanize.IBytes(uint64(a.GrowthBytes)), f.hashmapGrowth())
+		humanize.IBytes(uint64(a.GrowthBytes)), fragHashmapGrowth(f))
 	add("free spans after replay", strconv.Itoa(a.EndSpans), fragIntRange(h.EndSpansMin, h.EndSpansMax))
 	add("largest span after replay", fragCount(a.EndLargest), fragIntRange(int(h.EndLargestMin), int(h.EndLargestMax)))
 	add("fragmentation index after replay", fmt.Sprintf("%.2f", a.EndIndex), fragFloatRange(h.EndIndexMin, h.EndIndexMax))

@@ -1,7 +1,6 @@
-package defrag
+package exact
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,39 +10,10 @@ import (
 
 	"github.com/dbinspect/dbinspect/internal/privfile"
 	"github.com/dbinspect/dbinspect/pages"
+	"github.com/dbinspect/dbinspect/pages/defrag"
 )
 
-// ExactResult is what a real defrag of a private copy produced.
-type ExactResult struct {
-	PageSize      int           `json:"page_size"`
-	HighWaterPgid uint64        `json:"high_water_pgid"`
-	DbSizeBytes   int64         `json:"db_size_bytes"` // etcd's DbSize: pgid x page size
-	FileBytes     int64         `json:"file_bytes"`    // size on disk
-	FreePages     int           `json:"free_pages"`
-	Pairs         int64         `json:"pairs"`
-	CopySeconds   float64       `json:"copy_seconds"`   // copying the input to the temp dir
-	DefragSeconds float64       `json:"defrag_seconds"` // etcd's defragdb on the copy
-	Duration      time.Duration `json:"-"`
-	Model         string        `json:"model"`
-}
-
-// TempDirFunc makes a private temp dir and returns it with the function
-// that removes it. The CLI passes one that also registers the dir with its
-// Ctrl-C handler, so an interrupt removes the copy too.
-type TempDirFunc func(pattern string) (dir string, remove func(), err error)
-
-// ExactOptions tune Exact.
-type ExactOptions struct {
-	// TempDir makes the dir the copy goes to where files cannot be made
-	// without a name (not Linux); nil: os.MkdirTemp("", ...).
-	TempDir TempDirFunc
-}
-
-// ErrExactRefused is returned by Exact when the structural check of
-// its private copy finds damage: bbolt is never opened on such a file.
-var ErrExactRefused = errors.New("exact defrag refused")
-
-// Exact copies the db file at path into a private file under os.TempDir
+// Run copies the db file at path into a private file under os.TempDir
 // (never beside the input), checks the copy with the page reader,
 // runs etcd's defragdb algorithm on it with bbolt and the options etcd
 // gives its temporary db, measures the result and removes every temporary
@@ -53,7 +23,7 @@ var ErrExactRefused = errors.New("exact defrag refused")
 // gigabytes of memory, or die of SIGBUS past the end of a truncated one.
 // So the copy bbolt opens is the one checked here, not the input, which a
 // live etcd may change between the caller's check and the copy.
-func Exact(path string, o ExactOptions) (*ExactResult, error) {
+func Run(path string, o defrag.ExactOptions) (*defrag.ExactResult, error) {
 	// Both files are made without a name where the OS allows (Linux) and
 	// reached through their descriptors: a killed run leaves no copy of the
 	// customer's db, and no dir. Elsewhere they live in a private temp dir.
@@ -61,7 +31,7 @@ func Exact(path string, o ExactOptions) (*ExactResult, error) {
 	if !privfile.Nameless {
 		mkdir := o.TempDir
 		if mkdir == nil {
-			mkdir = OSTempDir
+			mkdir = defrag.OSTempDir
 		}
 		d, remove, err := mkdir("dbinspect-defrag-*")
 		if err != nil {
@@ -97,7 +67,7 @@ func Exact(path string, o ExactOptions) (*ExactResult, error) {
 	}
 	took := time.Since(t1)
 
-	res := &ExactResult{
+	res := &defrag.ExactResult{
 		CopySeconds:   copied.Seconds(),
 		DefragSeconds: took.Seconds(),
 		Duration:      took,
@@ -128,30 +98,20 @@ func Exact(path string, o ExactOptions) (*ExactResult, error) {
 	return res, nil
 }
 
-// OSTempDir is the TempDirFunc used when none is given: os.MkdirTemp in
-// the system temp dir, removed with os.RemoveAll.
-func OSTempDir(pattern string) (string, func(), error) {
-	d, err := os.MkdirTemp("", pattern)
-	if err != nil {
-		return "", nil, err
-	}
-	return d, func() { os.RemoveAll(d) }, nil
-}
-
 // checkCopy runs the structural check on the private copy and refuses it
 // when bbolt could not safely read every page of it.
 func checkCopy(src string) error {
 	f, err := pages.Open(src)
 	if err != nil {
-		return fmt.Errorf("%w: the copy is not a readable bbolt file: %v", ErrExactRefused, err)
+		return fmt.Errorf("%w: the copy is not a readable bbolt file: %v", defrag.ErrExactRefused, err)
 	}
 	defer f.Close()
 	a, err := pages.Analyze(f, pages.AnalyzeOptions{})
 	switch {
 	case err != nil:
-		return fmt.Errorf("%w: checking the copy: %v", ErrExactRefused, err)
+		return fmt.Errorf("%w: checking the copy: %v", defrag.ErrExactRefused, err)
 	case a.Damaged() || !a.Complete:
-		return fmt.Errorf("%w: the structural check of the copy found damage (%d problem%s)", ErrExactRefused, len(a.Problems), map[bool]string{true: "", false: "s"}[len(a.Problems) == 1])
+		return fmt.Errorf("%w: the structural check of the copy found damage (%d problem%s)", defrag.ErrExactRefused, len(a.Problems), map[bool]string{true: "", false: "s"}[len(a.Problems) == 1])
 	}
 	return nil
 }
@@ -187,7 +147,7 @@ func Copy(src, dst string) (pairs int64, err error) {
 			err = fmt.Errorf("exact defrag: %w", cerr)
 		}
 	}()
-	n, err := defragdb(in, out, commitEvery)
+	n, err := defragdb(in, out, defrag.CommitEvery)
 	if err != nil {
 		return 0, fmt.Errorf("exact defrag: %w", err)
 	}
@@ -225,7 +185,7 @@ func defragdb(odb, tmpdb *bolt.DB, limit int) (pairs int64, err error) {
 		if berr != nil {
 			return pairs, berr
 		}
-		tmpb.FillPercent = DefragFillPercent
+		tmpb.FillPercent = defrag.DefragFillPercent
 		if err = b.ForEach(func(k, v []byte) error {
 			count++
 			if count > limit {
@@ -237,7 +197,7 @@ func defragdb(odb, tmpdb *bolt.DB, limit int) (pairs int64, err error) {
 					return err
 				}
 				tmpb = tmptx.Bucket(next)
-				tmpb.FillPercent = DefragFillPercent
+				tmpb.FillPercent = defrag.DefragFillPercent
 				count = 0
 			}
 			pairs++

@@ -1,6 +1,6 @@
 //go:build linux
 
-package calibrate
+package measure
 
 import (
 	"fmt"

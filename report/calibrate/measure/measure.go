@@ -1,4 +1,4 @@
-package calibrate
+package measure
 
 import (
 	"bytes"
@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/dbinspect/dbinspect/pages/defrag"
+	"github.com/dbinspect/dbinspect/pages/defrag/exact"
+	"github.com/dbinspect/dbinspect/report/calibrate"
 	bolt "go.etcd.io/bbolt"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 )
@@ -38,11 +40,11 @@ type Step struct {
 	Seconds float64 `json:"seconds"`
 }
 
-// Measure measures on this machine the kinds of work etcd does at startup
+// Run measures on this machine the kinds of work etcd does at startup
 // and during defrag, and returns coefficients for the models. Coefficients
 // it cannot measure without etcd (fixed start, heap factor) keep the
 // reference values. Scratch files are removed before it returns.
-func Measure(opts Options) (Calibration, []Step, error) {
+func Run(opts Options) (calibrate.Calibration, []Step, error) {
 	if !(opts.Scale > 0) {
 		opts.Scale = 1
 	}
@@ -52,11 +54,11 @@ func Measure(opts Options) (Calibration, []Step, error) {
 	}
 	dir, remove, err := mkdir("dbinspect-calibrate-*")
 	if err != nil {
-		return Calibration{}, nil, fmt.Errorf("calibrate: creating a scratch dir: %w", err)
+		return calibrate.Calibration{}, nil, fmt.Errorf("calibrate: creating a scratch dir: %w", err)
 	}
 	defer remove()
 
-	c := Default
+	c := calibrate.Default
 	c.Source = fmt.Sprintf("dbinspect calibrate on %s, %s", time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.Version())
 	c.Machine = fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	var steps []Step
@@ -136,10 +138,10 @@ func Measure(opts Options) (Calibration, []Step, error) {
 	}
 	for _, w := range work {
 		if err := step(w.name, w.fn); err != nil {
-			return Calibration{}, steps, err
+			return calibrate.Calibration{}, steps, err
 		}
 	}
-	c.fillDefaults()
+	c = c.WithDefaults()
 	return c, steps, nil
 }
 
@@ -383,7 +385,7 @@ func measureRestoredLookup(keys, probes int, perRev, perByte float64) (perLookup
 		encoded[i], _ = kv.Marshal()
 		kvBytes += float64(len(k) + valueLen)
 	}
-	cache := make(map[string]*etcdKeyIndex, RestoreKeyCache)
+	cache := make(map[string]*etcdKeyIndex, calibrate.RestoreKeyCache)
 	probe := &etcdKeyIndex{}
 	found := 0
 	var allocated float64
@@ -447,10 +449,10 @@ func measureKeyCache(misses int) (perMiss, secs float64) {
 	}
 	v := &restoreKeyIndex{}
 	t := bestOf(3, func() float64 {
-		cache := make(map[string]*restoreKeyIndex, RestoreKeyCache)
+		cache := make(map[string]*restoreKeyIndex, calibrate.RestoreKeyCache)
 		return timeIt(func() {
 			for _, k := range names {
-				if _, ok := cache[k]; !ok && len(cache) >= RestoreKeyCache {
+				if _, ok := cache[k]; !ok && len(cache) >= calibrate.RestoreKeyCache {
 					i := 10
 					for old := range cache {
 						delete(cache, old)
@@ -588,7 +590,7 @@ func measureDefrag(dir string, pairs int) (perPair, perByte, secs float64, err e
 		}
 		dst := filepath.Join(dir, fmt.Sprintf("defrag-dst-%d.db", i))
 		var derr error
-		t[i] = timeWall(func() { _, derr = defrag.Copy(src, dst) })
+		t[i] = timeWall(func() { _, derr = exact.Copy(src, dst) })
 		if derr != nil {
 			return 0, 0, 0, derr
 		}
@@ -650,7 +652,7 @@ func describeSteps(steps []Step) string {
 }
 
 // Describe is what 'dbinspect calibrate' prints.
-func Describe(c Calibration, steps []Step, path string) string {
+func Describe(c calibrate.Calibration, steps []Step, path string) string {
 	var b strings.Builder
 	b.WriteString(describeSteps(steps))
 	fmt.Fprintf(&b, "\nmachine: %s\nsaved to %s\n", c.Machine, path)
