@@ -173,7 +173,7 @@ func (sc *scanner) perKey(sum *Summary) {
 			}
 			return
 		}
-		label := genericPrefix(key, o.PrefixSeparator, o.PrefixDepth)
+		label := prefixLabel(key, o.PrefixSeparator, o.PrefixDepth)
 		byPrefix.add(label, "", "", s)
 		if keySet != nil && s.live {
 			keySet.add(key, label)
@@ -220,9 +220,7 @@ func redactPrefixes(ps []PrefixStat, red *redactor) []PrefixStat {
 		return ps
 	}
 	for i := range ps {
-		if ps[i].Prefix != "(other)" {
-			ps[i].Prefix = red.key(ps[i].Prefix)
-		}
+		ps[i].Prefix = red.label(ps[i].Prefix)
 		if ps[i].Namespace != "" {
 			ps[i].Namespace = red.segment(ps[i].Namespace)
 		}
