@@ -84,6 +84,10 @@ func (sc *scanner) finish(read func(*scanner)) *Summary {
 	sum.Members = sc.other.members
 	sum.RemovedMembers = sc.other.removed
 	sum.Cluster = sc.other.cluster
+	sum.WrittenBy = writtenBy(m, sum.Cluster)
+	if sum.WrittenBy == "3.4" {
+		sum.Meta.EtcdVersions = "3.4.x (no term in meta; the cluster bucket's version is 3.4)"
+	}
 	sum.Alarms = sc.other.alarms
 	if red := sc.redactor(); red != nil {
 		// A malformed bucket key can hold anything, user bytes included.
