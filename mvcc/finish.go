@@ -1,10 +1,12 @@
 package mvcc
 
 import (
+	"encoding/base64"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // finish turns the streamed state into the Summary. read, if not nil, is
@@ -219,7 +221,23 @@ func (sc *scanner) redactor() *redactor {
 	return newRedactor(sc.opts.PrefixSeparator, sc.opts.K8s)
 }
 
+// exactB64 is s in base64 when s is not valid UTF-8 (JSON would replace
+// its bad bytes), else "".
+func exactB64(s string) string {
+	if utf8.ValidString(s) {
+		return ""
+	}
+	return base64.StdEncoding.EncodeToString([]byte(s))
+}
+
+// redactPrefixes redacts the prefixes when asked, then keeps the exact
+// bytes of any that are not valid UTF-8 (of the redacted name, if so).
 func redactPrefixes(ps []PrefixStat, red *redactor) []PrefixStat {
+	defer func() {
+		for i := range ps {
+			ps[i].PrefixB64 = exactB64(ps[i].Prefix)
+		}
+	}()
 	if red == nil {
 		return ps
 	}
@@ -247,6 +265,7 @@ func (sc *scanner) keyStat(s *keyState, red *redactor) KeyStat {
 	if red != nil {
 		k.Key = red.key(sc.table.key(s))
 	}
+	k.KeyB64 = exactB64(k.Key)
 	if s.live {
 		k.Version, k.CreateRevision, k.ModRevision = s.version, s.createMain, s.modMain
 		k.Lease, k.ValueBytes = s.lease, uint64(s.valueSize)

@@ -125,7 +125,7 @@ func scanRecording(src KVReader, opts Options, record bool, read func(*scanner))
 	if !hasKey {
 		return nil, nil, ErrNotEtcd
 	}
-	sc := &scanner{restoreIndex: newRestoreIndex(), opts: opts, raft: newRaftTail()}
+	sc := &scanner{restoreIndex: newRestoreIndex(), opts: opts, raft: newRaftTail(), buckets: make([]BucketStat, 0, len(names))}
 	if opts.K8s && opts.PrefixSeparator == "/" {
 		sc.kube = newKubeClasses()
 	}

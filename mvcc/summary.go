@@ -89,7 +89,11 @@ type CountBucket struct {
 // KeyStat describes one key. Version, CreateRevision and ModRevision are
 // what etcd's Get would answer (zero for a deleted key).
 type KeyStat struct {
-	Key            string `json:"key"`
+	Key string `json:"key"`
+	// KeyB64 is the key's exact bytes when they are not valid UTF-8:
+	// JSON would turn each bad byte of Key into U+FFFD, so two keys could
+	// print the same.
+	KeyB64         string `json:"key_b64,omitempty"`
 	Live           bool   `json:"live"`
 	Revisions      uint64 `json:"revisions"`
 	Generations    uint64 `json:"generations"`
@@ -127,8 +131,9 @@ type CompactionWhatIf struct {
 // PrefixStat aggregates the keys under one prefix.
 type PrefixStat struct {
 	Prefix       string `json:"prefix"`
-	Resource     string `json:"resource,omitempty"`  // Kubernetes resource, e.g. "pods" or "cert-manager.io/certificates"
-	Namespace    string `json:"namespace,omitempty"` // Kubernetes namespace, "" when cluster scoped or unknown
+	PrefixB64    string `json:"prefix_b64,omitempty"` // exact bytes when Prefix is not valid UTF-8
+	Resource     string `json:"resource,omitempty"`   // Kubernetes resource, e.g. "pods" or "cert-manager.io/certificates"
+	Namespace    string `json:"namespace,omitempty"`  // Kubernetes namespace, "" when cluster scoped or unknown
 	Keys         uint64 `json:"keys"`
 	LiveKeys     uint64 `json:"live_keys"`
 	Revisions    uint64 `json:"revisions"`

@@ -122,10 +122,13 @@ func (c PageCounts) Sum() int64 {
 // BucketStats are one bucket's own figures, without its nested buckets
 // (add those through Parent to get bbolt's Bucket.Stats).
 type BucketStats struct {
-	Name   string   `json:"name"`           // path joined with "/"; "" for the root tree
-	Path   []string `json:"path,omitempty"` // names from the root-level bucket down
-	Parent int      `json:"parent"`         // index in Analysis.Buckets, -1 for the root tree
-	IsRoot bool     `json:"root,omitempty"` // the tree that holds the root-level buckets
+	Name string `json:"name"` // path joined with "/"; "" for the root tree
+	// NameB64 is Name's exact bytes when they are not valid UTF-8 (JSON
+	// would turn each bad byte into U+FFFD).
+	NameB64 string   `json:"name_b64,omitempty"`
+	Path    []string `json:"path,omitempty"` // names from the root-level bucket down
+	Parent  int      `json:"parent"`         // index in Analysis.Buckets, -1 for the root tree
+	IsRoot  bool     `json:"root,omitempty"` // the tree that holds the root-level buckets
 	// RootPage is 0 for an inline bucket.
 	RootPage uint64 `json:"root_pgid"`
 	Inline   bool   `json:"inline"`
@@ -187,10 +190,20 @@ func (k PageKind) String() string {
 	return fmt.Sprintf("kind(%d)", uint8(k))
 }
 
-// PageMap has one entry per whole page of the file.
+// PageMap has one entry per page below the high-water mark (and inside the
+// file); the pages from len(Kinds) to Pages are the unallocated tail.
 type PageMap struct {
 	Kinds   []PageKind
 	Buckets []int32 // index in Analysis.Buckets, -1 when none
+	Pages   uint64  // whole pages in the file
+}
+
+// Kind is the kind of page id, KindUnallocated past the map.
+func (m *PageMap) Kind(id uint64) PageKind {
+	if id < uint64(len(m.Kinds)) {
+		return m.Kinds[id]
+	}
+	return KindUnallocated
 }
 
 // Analyze walks every tree of the file once and returns the census, bucket

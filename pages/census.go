@@ -23,11 +23,6 @@ func (w *walker) finish() {
 		}
 	}
 	a.Free = slices.Clip(free)
-	if pm := a.PageMap; pm != nil {
-		for id := w.limit; id < w.filePages; id++ {
-			pm.Kinds[id] = KindUnallocated
-		}
-	}
 
 	c := &a.Pages.ByType
 	c.Meta = w.counts[KindMeta]

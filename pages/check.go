@@ -13,6 +13,7 @@ const (
 	CodeOverflowRange     = "overflow-out-of-range"    // a node's overflow run goes past the high-water mark
 	CodePageReachedTwice  = "page-reached-twice"       // two references to one page (two parents)
 	CodeCycle             = "cycle"                    // a reference to an ancestor of the referring page
+	CodeTooDeep           = "tree-too-deep"            // a tree deeper than maxTreeDepth levels, which bbolt never writes
 	CodeBadPageType       = "bad-page-type"            // a tree reference to a page that is not branch or leaf
 	CodePageIDMismatch    = "page-id-mismatch"         // a page header names another id than where it sits
 	CodeElementBounds     = "element-out-of-bounds"    // an element's key or value lies outside its page

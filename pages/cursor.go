@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/dbinspect/dbinspect/internal/testhook"
 )
 
 var _ KVReader = (*File)(nil)
@@ -11,6 +15,10 @@ var _ KVReader = (*File)(nil)
 // maxTreeDepth bounds the descent of ForEach; bbolt trees are a handful of
 // levels deep, so deeper means a cycle.
 const maxTreeDepth = 64
+
+// tooDeep says why a tree past maxTreeDepth is damage, in the structural
+// check (the walk) and in every read of a bucket (the cursor) alike.
+var tooDeep = fmt.Sprintf("the tree is deeper than %d levels, which bbolt never writes (each level at least doubles the pages below it): a cycle or a forged chain of branch pages; its pages from here down are not read", maxTreeDepth)
 
 // treeIter walks one bucket's tree depth-first in key order with one
 // buffer per level. It is the streaming counterpart of the walk in
@@ -152,8 +160,12 @@ type readAhead struct {
 // walk visits the tree rooted at page id.
 func (it *treeIter) walk(id uint64, depth int) error {
 	it.visits++
-	if depth >= maxTreeDepth || it.visits > min(it.f.Meta().HighWater, it.f.filePages()) {
-		it.damaged(CodeCycle, id, "the tree is deeper than %d levels or revisits pages: a cycle", maxTreeDepth)
+	if depth >= maxTreeDepth {
+		it.damaged(CodeTooDeep, id, "%s", tooDeep)
+		return nil
+	}
+	if it.visits > min(it.f.Meta().HighWater, it.f.filePages()) {
+		it.damaged(CodeCycle, id, "the tree revisits pages: a cycle")
 		return nil
 	}
 	nd, err := it.readNode(id, depth)
@@ -254,6 +266,9 @@ func (it *treeIter) bucket(value []byte, page uint64) error {
 
 // rootBuckets calls fn for each root-level bucket element.
 func (f *File) rootBuckets(fn func(name, value []byte) error) error {
+	if testhook.RootTreeWalk != nil {
+		testhook.RootTreeWalk()
+	}
 	it := f.newTreeIter(func(flags uint32, k, v []byte) error {
 		if flags&bucketLeafFlag == 0 {
 			return nil
@@ -266,20 +281,37 @@ func (f *File) rootBuckets(fn func(name, value []byte) error) error {
 	return it.result()
 }
 
+// rootIndex is the root tree read once: every root-level bucket's name, in
+// key order, and value (its header, and its page when inline). Looking a
+// bucket up walks the root tree no more, so reading every bucket of a file
+// of 100,000 buckets is linear, not quadratic.
+type rootIndex struct {
+	once   sync.Once
+	names  []string
+	values map[string][]byte
+	err    error // damage in the root tree; the entries read are kept
+}
+
+func (f *File) rootIndex() *rootIndex {
+	x := &f.roots
+	x.once.Do(func() {
+		x.values = map[string][]byte{}
+		x.err = f.rootBuckets(func(name, v []byte) error {
+			x.names = append(x.names, string(name))
+			x.values[string(name)] = bytes.Clone(v)
+			return nil
+		})
+	})
+	return x
+}
+
 // BucketNames lists the root-level buckets in key order. Damaged parts of
 // the root tree are skipped and reported in an error wrapping ErrCorrupt,
 // along with the names that could be read.
 func (f *File) BucketNames() ([]string, error) {
-	var names []string
-	err := f.rootBuckets(func(name, _ []byte) error {
-		names = append(names, string(name))
-		return nil
-	})
-	return names, err
+	x := f.rootIndex()
+	return slices.Clone(x.names), x.err
 }
-
-// errStop ends the root-tree scan once the bucket is found.
-var errStop = errors.New("stop")
 
 // ForEach streams the pairs of a root-level bucket in key order, skipping
 // nested buckets (see KVReader). Memory is one buffer per tree level.
@@ -394,25 +426,18 @@ func (f *File) LeafPageOf(bucket string, key []byte) (uint64, error) {
 		}
 		id = next
 	}
-	return 0, fmt.Errorf("bucket %q: the tree is deeper than %d levels: a cycle", bucket, maxTreeDepth)
+	return 0, fmt.Errorf("bucket %q: %s", bucket, tooDeep)
 }
 
-// rootBucketValue is a copy of the root-level bucket's value (its header,
-// and its page when inline).
+// rootBucketValue is the root-level bucket's value (its header, and its
+// page when inline), from the root index.
 func (f *File) rootBucketValue(bucket string) ([]byte, error) {
-	var value []byte
-	err := f.rootBuckets(func(name, v []byte) error {
-		if string(name) == bucket {
-			value = bytes.Clone(v)
-			return errStop
-		}
-		return nil
-	})
-	if value == nil {
-		if err != nil && !errors.Is(err, errStop) {
-			return nil, fmt.Errorf("bucket %q: %w", bucket, err)
-		}
-		return nil, fmt.Errorf("no bucket %q in the file", bucket)
+	x := f.rootIndex()
+	if v, ok := x.values[bucket]; ok {
+		return v, nil
 	}
-	return value, nil
+	if x.err != nil {
+		return nil, fmt.Errorf("bucket %q: %w", bucket, x.err)
+	}
+	return nil, fmt.Errorf("no bucket %q in the file", bucket)
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -59,11 +59,27 @@ func ExactDefrag(path string, o ExactOptions) (*ExactDefragResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("exact defrag: creating a temp dir (set TMPDIR to a disk with room for two copies of the db): %w", err)
 	}
+	remove = sync.OnceFunc(remove) // called early below where it can be
 	defer remove()
 
+	// Both files are unlinked once open and reached through their
+	// descriptors: a killed run leaves no copy of the customer's db.
+	src, srcFile, err := privateFile(dir, "src.db")
+	if err != nil {
+		return nil, fmt.Errorf("exact defrag: creating the copy in %s: %w", dir, err)
+	}
+	defer srcFile.Close()
+	dst, dstFile, err := privateFile(dir, "defrag.db")
+	if err != nil {
+		return nil, fmt.Errorf("exact defrag: creating the temporary db in %s: %w", dir, err)
+	}
+	defer dstFile.Close()
+	if privateNameless {
+		remove() // nothing with a name is left to remove
+	}
+
 	t0 := time.Now()
-	src := filepath.Join(dir, "src.db")
-	if err := defragCopyFile(path, src); err != nil {
+	if err := defragCopyFile(path, srcFile); err != nil {
 		return nil, fmt.Errorf("exact defrag: copying %s to %s: %w", path, dir, err)
 	}
 	copied := time.Since(t0)
@@ -71,7 +87,6 @@ func ExactDefrag(path string, o ExactOptions) (*ExactDefragResult, error) {
 		return nil, err
 	}
 
-	dst := filepath.Join(dir, "defrag.db")
 	t1 := time.Now()
 	pairs, err := DefragCopy(src, dst)
 	if err != nil {
@@ -229,19 +244,12 @@ func defragdb(odb, tmpdb *bolt.DB, limit int) (pairs int64, err error) {
 	return pairs, tmptx.Commit()
 }
 
-func defragCopyFile(from, to string) error {
+func defragCopyFile(from string, out *os.File) error {
 	in, err := os.Open(from)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
+	_, err = io.Copy(out, in)
+	return err
 }

@@ -19,6 +19,7 @@ type File struct {
 	metas    [2]MetaStatus
 	used     int
 	snap     SnapshotTrailer
+	roots    rootIndex // read on first use
 }
 
 // Open opens path read-only. It never locks the file, so a copy held by a
@@ -72,6 +73,7 @@ func NewFile(r io.ReaderAt, size int64) (*File, error) {
 			f.metas[0].Reason, f.pageSize, f.metas[1].Reason)
 	}
 	f.metas[f.used].Used = true
+	f.checkTrailer()
 	return f, nil
 }
 

@@ -3,10 +3,12 @@ package pages
 import (
 	"bytes"
 	"cmp"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // maxBuckets bounds the buckets tracked one by one; a file with more (only
@@ -91,8 +93,10 @@ func newWalker(f *File, opts AnalyzeOptions) *walker {
 		Complete: true,
 	}
 	if opts.PageMap {
-		n := w.filePages
-		w.a.PageMap = &PageMap{Kinds: make([]PageKind, n), Buckets: make([]int32, n)}
+		// Up to the high-water mark only: a sparse file's apparent size
+		// can be terabytes past it, all unallocated tail (PageMap.Pages).
+		n := w.limit
+		w.a.PageMap = &PageMap{Kinds: make([]PageKind, n), Buckets: make([]int32, n), Pages: w.filePages}
 		for i := range w.a.PageMap.Buckets {
 			w.a.PageMap.Buckets[i] = -1
 		}
@@ -386,6 +390,18 @@ func (w *walker) checkOrder(r *nodeRef, i, last int, key, prev []byte, hasPrev b
 	return true
 }
 
+// enqueueChild queues a branch's child, unless it lies deeper than any tree
+// bbolt writes: the cursor refuses to descend there too, so check and the
+// key scan agree.
+func (w *walker) enqueueChild(ref nodeRef, bname string) {
+	if ref.depth >= maxTreeDepth {
+		w.a.problem(SeverityError, CodeTooDeep, ref.id, bname, "%s", tooDeep)
+		w.a.Complete = false
+		return
+	}
+	w.enqueue(ref)
+}
+
 func (w *walker) branch(r *nodeRef, nd node, bname string) used {
 	a := w.a
 	bs := &a.Buckets[r.bucket]
@@ -407,7 +423,7 @@ func (w *walker) branch(r *nodeRef, nd node, bname string) used {
 			a.problem(SeverityError, CodeElementBounds, r.id, bname, "%v", err)
 			a.Complete = false
 			prev = nil
-			w.enqueue(ref)
+			w.enqueueChild(ref, bname)
 			continue
 		}
 		u.total += int64(len(key))
@@ -426,7 +442,7 @@ func (w *walker) branch(r *nodeRef, nd node, bname string) used {
 		} else {
 			ref.lo = w.saveKey(key)
 		}
-		w.enqueue(ref)
+		w.enqueueChild(ref, bname)
 		prev = key
 	}
 	var hi keyRef
@@ -503,9 +519,11 @@ func (w *walker) newBucket(parent int32, name []byte, root uint64, inline bool) 
 		name = name[:maxNameBytes]
 	}
 	path := append(slices.Clip(pb.Path), string(name))
-	a.Buckets = append(a.Buckets, BucketStats{
-		Name: strings.Join(path, "/"), Path: path, Parent: int(parent), RootPage: root, Inline: inline,
-	})
+	bs := BucketStats{Name: strings.Join(path, "/"), Path: path, Parent: int(parent), RootPage: root, Inline: inline}
+	if !utf8.ValidString(bs.Name) {
+		bs.NameB64 = base64.StdEncoding.EncodeToString([]byte(bs.Name))
+	}
+	a.Buckets = append(a.Buckets, bs)
 	return int32(len(a.Buckets) - 1)
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -116,7 +117,7 @@ func LoadCalibration(path string) (Calibration, error) {
 		}
 		path = p
 	}
-	b, err := os.ReadFile(path)
+	b, err := readCapped(path, maxCalibrationBytes)
 	if err != nil {
 		if !named && errors.Is(err, fs.ErrNotExist) {
 			return DefaultCalibration, nil
@@ -133,6 +134,24 @@ func LoadCalibration(path string) (Calibration, error) {
 	}
 	c.Source = fmt.Sprintf("%s (loaded from %s)", c.Source, path)
 	return c, nil
+}
+
+// maxCalibrationBytes bounds the read of a calibration file: a saved one is
+// about 2 KB; --calibration /dev/zero once read until 10 GB of memory.
+const maxCalibrationBytes = 1 << 20
+
+// readCapped reads path whole, refusing one longer than max bytes.
+func readCapped(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err == nil && int64(len(b)) > max {
+		err = fmt.Errorf("longer than %d KiB: not a file 'dbinspect calibrate' saved", max>>10)
+	}
+	return b, err
 }
 
 // SaveCalibration writes c as JSON, creating the directory.

@@ -188,6 +188,15 @@ func (r *Report) pageMapData() PageMapData {
 		flush()
 		run = PageRun{Start: uint64(i), Len: 1, Class: c}
 	}
+	// The map stops at the high-water mark; the tail is one run.
+	if end := uint64(len(pm.Kinds)); pm.Pages > end {
+		if c := classOf["unallocated"]; run.Len > 0 && run.Class == c && run.Start+run.Len == end {
+			run.Len += pm.Pages - end
+		} else {
+			flush()
+			run = PageRun{Start: end, Len: pm.Pages - end, Class: c}
+		}
+	}
 	flush()
 	return d
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"sort"
+
+	"github.com/dbinspect/dbinspect/internal/termsafe"
 )
 
 // pageListColumns head the page list, one row per branch or leaf node
@@ -30,7 +32,7 @@ func WritePageList(w io.Writer, r *Report) error {
 			return "-"
 		}
 		if b := r.Buckets[i]; !b.IsRoot {
-			return b.Name
+			return termsafe.Name(b.Name) // a tab or newline in it would make a false row
 		}
 		return "(root)"
 	}
@@ -54,6 +56,9 @@ func WritePageList(w io.Writer, r *Report) error {
 		}
 		fmt.Fprintf(bw, "%d\t%d\t%s\t%s\t-\t-\t-\t-\t-\t-\t-\n", id, end-id, pm.Kinds[id], bucket(pm.Buckets[id]))
 		id = end
+	}
+	if pm.Pages > n { // the map stops at the high-water mark; the tail is one run
+		fmt.Fprintf(bw, "%d\t%d\t%s\t-\t-\t-\t-\t-\t-\t-\t-\n", n, pm.Pages-n, pm.Kind(n))
 	}
 	return bw.Flush()
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/dbinspect/dbinspect/internal/termsafe"
 	"github.com/dustin/go-humanize"
 )
 
@@ -30,6 +31,7 @@ func newTable(header ...string) *table {
 func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
 
 func (t *table) write(w io.Writer, indent string) error {
+	t = t.termSafe()
 	width := make([]int, len(t.header))
 	measure := func(row []string) {
 		for i := 0; i < len(row) && i < len(width); i++ {
@@ -74,6 +76,19 @@ func (t *table) write(w io.Writer, indent string) error {
 		}
 	}
 	return nil
+}
+
+// termSafe is the table with every cell escaped and shortened for a
+// terminal (termsafe.Name): cells hold key, bucket and member names.
+func (t *table) termSafe() *table {
+	c := &table{header: t.header, right: t.right, rows: make([][]string, len(t.rows))}
+	for i, r := range t.rows {
+		c.rows[i] = make([]string, len(r))
+		for j, cell := range r {
+			c.rows[i][j] = termsafe.Name(cell)
+		}
+	}
+	return c
 }
 
 // Formatting helpers shared by the text renderer.

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dbinspect/dbinspect/internal/termsafe"
 	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/pages"
 )
@@ -19,7 +20,8 @@ type textWriter struct {
 
 func (t *textWriter) printf(format string, args ...any) {
 	if t.err == nil {
-		_, t.err = fmt.Fprintf(t.w, format, args...)
+		// Names from the file reach a terminal escaped and bounded.
+		_, t.err = fmt.Fprintf(t.w, format, termsafe.Args(args)...)
 	}
 }
 
@@ -48,8 +50,8 @@ func (t *textWriter) kv(rows [][2]string) {
 	}
 }
 
-func (t *textWriter) severity(s string) string {
-	label := strings.ToUpper(s)
+func (t *textWriter) severity(s string) termsafe.Raw {
+	label := termsafe.Raw(strings.ToUpper(s))
 	if !t.color {
 		return label
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/dbinspect/dbinspect/internal/termsafe"
 	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/report"
 )
@@ -105,6 +106,6 @@ func failOn(c *cmdEnv, findings []report.Finding) error {
 // what it lacks.
 func warnExactRefused(c *cmdEnv, r *report.Report) {
 	if why := r.ExactRefused(); why != "" {
-		fmt.Fprintf(c.stderr, "dbinspect: %s\n", why)
+		fmt.Fprintf(c.stderr, "dbinspect: %s\n", termsafe.Text(why))
 	}
 }

@@ -495,7 +495,7 @@ func outputLines(outs ...string) map[string]bool {
 // and exit status through the CLI, and that the JSON report says what is
 // certain and what is partial.
 func TestCatalogue(t *testing.T) {
-	for _, c := range catalogue() {
+	for _, c := range append(catalogue(), hardeningCatalogue()...) {
 		t.Run(c.name, func(t *testing.T) {
 			p := c.make(t)
 			checkCode, checkOut, checkErr := runCLI(t, "check", "--no-color", p)
@@ -764,7 +764,7 @@ func TestHostileFilesBoundedResources(t *testing.T) {
 			for _, args := range [][]string{
 				{"report", p}, {"report", "-o", "json", p}, {"report", "-o", "html", p},
 				{"pages", p}, {"pages", "--list", p}, {"keys", p}, {"predict", p}, {"predict", "--exact", p},
-				{"check", p}, {"diff", p, fixture},
+				{"check", p}, {"diff", p, fixture}, {"trend", p},
 			} {
 				args = append([]string{args[0], "-q", "--no-color"}, args[1:]...)
 				code, rss, stdout, stderr := measureRun(t, home, exe, args...)

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/dbinspect/dbinspect/internal/termsafe"
 	"github.com/dbinspect/dbinspect/report"
 )
 
@@ -102,5 +103,5 @@ func warnPartial(c *cmdEnv, r *report.Report, consequence string) {
 	if r.Certainty.Changed != "" {
 		why = "it changed while it was read"
 	}
-	fmt.Fprintf(c.stderr, "dbinspect: %s: partial: %s, so %s; run 'dbinspect report %s' to see what is certain\n", r.Input.Given, why, consequence, r.Input.Given)
+	fmt.Fprintf(c.stderr, "dbinspect: %s: partial: %s, so %s; run 'dbinspect report %s' to see what is certain\n", termsafe.Args([]any{r.Input.Given, why, consequence, r.Input.Given})...)
 }

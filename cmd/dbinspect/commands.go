@@ -39,6 +39,7 @@ func commands() []*command {
 		predictCommand(),
 		checkCommand(),
 		diffCommand(),
+		trendCommand(),
 		calibrateCommand(),
 		versionCommand(),
 	}
@@ -77,6 +78,7 @@ Examples:
   dbinspect check db                       # structural check; exit 1 if damaged
   dbinspect keys --top 20 db               # where the keys, history and bytes are
   dbinspect diff monday.db tuesday.db      # what grew between two backups
+  dbinspect trend /backups/etcd/           # growth, write rate, quota date over a series
 
 Exit status: 0 ok, 1 error or damaged file, 2 usage error,
 3 a finding at or above --fail-on.
@@ -158,6 +160,11 @@ func newFlagSet(c *command) (*pflag.FlagSet, *cliOptions) {
 	case "diff":
 		o.addOutput(fs, false)
 		o.addKeys(fs)
+		o.addFailOn(fs)
+	case "trend":
+		o.addOutput(fs, true)
+		o.addKeys(fs)
+		o.addTrend(fs)
 		o.addFailOn(fs)
 	case "pages":
 		o.addOutput(fs, true)

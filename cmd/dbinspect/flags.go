@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"strings"
 
@@ -68,6 +69,7 @@ type cliOptions struct {
 	// compares the two dbs key by key with it.
 	liveKeySet bool
 	pageList   bool
+	trend      *trendOptions // 'dbinspect trend' only
 }
 
 func defaultOptions() *cliOptions {
@@ -117,7 +119,7 @@ func (o *cliOptions) addFailOn(fs *pflag.FlagSet) {
 
 func (o *cliOptions) validate() error {
 	if o.output == "html" && !o.allowHTML {
-		return usageError{"-o html is only for report, predict and pages"}
+		return usageError{"-o html is only for report, predict, pages and trend"}
 	}
 	if o.pageList && o.output != "text" {
 		return usageError{"--list writes tab-separated text; drop -o " + string(o.output)}
@@ -135,8 +137,24 @@ func (o *cliOptions) validate() error {
 	if o.top < 0 || o.prefixDepth < 1 || o.seeds < 1 || o.seeds > 1000 {
 		return usageError{"--top must be ≥ 0, --prefix-depth ≥ 1, --seeds between 1 and 1000"}
 	}
+	if err := checkRate("--disk-read-mbps", o.diskReadMBps, 1, 100_000); err != nil {
+		return err
+	}
 	if strings.TrimSpace(o.prefixSep) == "" && o.prefixSep != " " {
 		return usageError{"--prefix-separator must not be empty"}
+	}
+	return nil
+}
+
+// checkRate validates a float flag where 0 means "not given": NaN, ±Inf,
+// negatives and values outside [lo, hi] are refused (1e-300 MB/s once made
+// a 300-digit startup time).
+func checkRate(name string, v, lo, hi float64) error {
+	if v == 0 {
+		return nil
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) || v < lo || v > hi {
+		return usageError{fmt.Sprintf("%s %v: want 0 (not given) or a number from %g to %g", name, v, lo, hi)}
 	}
 	return nil
 }

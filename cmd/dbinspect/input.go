@@ -3,13 +3,13 @@ package main
 import (
 	"archive/tar"
 	"bufio"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 )
@@ -26,7 +26,7 @@ type input struct {
 
 // Close removes anything resolving the input created.
 func (in *input) Close() {
-	if in.cleanup != nil {
+	if in != nil && in.cleanup != nil {
 		in.cleanup()
 		in.cleanup = nil
 	}
@@ -60,6 +60,9 @@ func resolveInput(given string, progress progressFunc) (*input, error) {
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s: not a regular file; name an etcd db file, a snapshot, or an etcd data dir", given)
 	}
+	if st.Size() == 0 && hasContent(given) {
+		return nil, fmt.Errorf("%s: the system gives this file a size of 0 though it has content (a /proc or /sys file): not an etcd db; name a db file (member/snap/db) or a snapshot", given)
+	}
 	lower := strings.ToLower(given)
 	switch {
 	case strings.HasSuffix(lower, ".tar.gz"), strings.HasSuffix(lower, ".tgz"):
@@ -76,6 +79,19 @@ func resolveInput(given string, progress progressFunc) (*input, error) {
 		return nil, fmt.Errorf("%s: a gzip file, not a db; name it with a .gz suffix (dbinspect then decompresses it into a temp dir) or gunzip it first", given)
 	}
 	return &input{Given: given, Path: given, Kind: "file"}, nil
+}
+
+// hasContent reports whether a read of path returns bytes: a /proc file
+// says size 0 and has some.
+func hasContent(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var b [1]byte
+	n, _ := f.Read(b[:])
+	return n > 0
 }
 
 // isGzip reports whether path starts with the gzip magic; a bbolt file
@@ -99,7 +115,12 @@ func resolveDir(dir string) (*input, error) {
 		{filepath.Join("snap", "db"), "member-dir"},
 	} {
 		p := filepath.Join(dir, c.rel)
-		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+		st, err := os.Stat(p)
+		if errors.Is(err, fs.ErrPermission) {
+			// etcd keeps its data dir 0700: not "no db", but not ours to read.
+			return nil, fmt.Errorf("%s: permission denied looking for %s; copy the db somewhere readable or run as a user that can read it (etcd keeps its data dir mode 0700)", dir, c.rel)
+		}
+		if err == nil && st.Mode().IsRegular() {
 			if err := checkReadable(p); err != nil {
 				return nil, err
 			}
@@ -167,42 +188,59 @@ func removeTempDirs() {
 }
 
 func gunzip(given string, progress progressFunc) (*input, error) {
-	f, err := os.Open(given)
+	f, err := openCompressed(given)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", given, err)
+		return nil, err
 	}
 	defer f.Close()
 	st, _ := f.Stat()
-	zr, err := gzip.NewReader(bufio.NewReaderSize(&countingReader{r: f, total: st.Size(), progress: progress}, 1<<20))
+	zr, err := newGzipStream(bufio.NewReaderSize(&countingReader{r: f, total: st.Size(), progress: progress}, 1<<20))
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a gzip file (%v); name the uncompressed db instead", given, err)
 	}
 	defer zr.Close()
-	dir, cleanup, err := newTempDir("dbinspect-")
-	if err != nil {
-		return nil, err
+	in, err := extractStream(given, "gzip", zr, -1)
+	var nb errNotBolt
+	switch {
+	case errors.As(err, &nb):
+		return nil, fmt.Errorf("%s: decompresses to something that is not a readable bbolt/etcd db: %v; nothing past its first %d KiB was decompressed", given, nb.err, headBytes>>10)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %v", given, err)
 	}
-	name := strings.TrimSuffix(filepath.Base(given), filepath.Ext(given))
-	out := filepath.Join(dir, name)
-	if err := copyToFile(out, zr); err != nil {
-		cleanup()
-		return nil, fmt.Errorf("%s: decompressing into %s: %v", given, dir, err)
-	}
-	return &input{Given: given, Path: out, Kind: "gzip", cleanup: cleanup}, nil
+	return in, nil
 }
 
-// extractTar copies the db of a tarred etcd data dir (the first entry named
-// member/snap/db or snap/db, or a lone regular file) to a temp dir.
-func extractTar(given string, gz bool, progress progressFunc) (*input, error) {
+// openCompressed opens a compressed input, saying what to do when it
+// cannot be read.
+func openCompressed(given string) (*os.File, error) {
+	if err := checkReadable(given); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(given)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", given, err)
+	}
+	return f, nil
+}
+
+// maxNamesShown bounds the entry names an error lists (each shortened):
+// an archive can hold any number, of any length.
+const maxNamesShown = 5
+
+// extractTar copies the db of a tarred etcd data dir to a temp dir: the
+// first entry named member/snap/db, snap/db or db, else the archive's only
+// regular file when it is a bbolt db (a saved snapshot). Sparse entries
+// (GNU and PAX, as 'tar -S' writes a db) are read with their holes.
+func extractTar(given string, gz bool, progress progressFunc) (*input, error) {
+	f, err := openCompressed(given)
+	if err != nil {
+		return nil, err
 	}
 	defer f.Close()
 	st, _ := f.Stat()
 	var r io.Reader = bufio.NewReaderSize(&countingReader{r: f, total: st.Size(), progress: progress}, 1<<20)
 	if gz {
-		zr, err := gzip.NewReader(r)
+		zr, err := newGzipStream(r.(*bufio.Reader))
 		if err != nil {
 			return nil, fmt.Errorf("%s: not a gzip file (%v)", given, err)
 		}
@@ -210,50 +248,66 @@ func extractTar(given string, gz bool, progress progressFunc) (*input, error) {
 		r = zr
 	}
 	tr := tar.NewReader(r)
+	// archive/tar reads each PAX header (up to 1 MiB: a long name) into
+	// fresh buffers that are garbage at the next entry; collect them
+	// sooner than the default pacing, which lets the heap double.
+	defer debug.SetGCPercent(debug.SetGCPercent(20))
 	var seen []string
+	files := 0
+	var lone *input // the first regular file, when it is a bbolt db
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
+			lone.Close()
 			return nil, fmt.Errorf("%s: reading the tar archive: %v", given, err)
 		}
-		if h.Typeflag != tar.TypeReg {
+		if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeGNUSparse && h.Typeflag != '\x00' {
 			continue
 		}
+		files++
 		name := filepath.ToSlash(filepath.Clean(h.Name))
-		seen = append(seen, name)
-		if name != "db" && !strings.HasSuffix(name, "/snap/db") && name != "snap/db" {
+		if len(seen) < maxNamesShown {
+			seen = append(seen, shortName(name))
+		}
+		isDB := name == "db" || strings.HasSuffix(name, "/snap/db") || name == "snap/db"
+		if !isDB && files > 1 {
+			lone.Close()
+			lone = nil
 			continue
 		}
-		dir, cleanup, err := newTempDir("dbinspect-")
-		if err != nil {
-			return nil, err
+		in, err := extractStream(given, "tar", tr, h.Size)
+		var nb errNotBolt
+		switch {
+		case errors.As(err, &nb) && !isDB:
+			continue // not a db: a wal or raft snapshot file
+		case errors.As(err, &nb):
+			lone.Close()
+			return nil, fmt.Errorf("%s: its %s is not a readable bbolt/etcd db: %v; nothing past its first %d KiB was extracted", given, shortName(name), nb.err, headBytes>>10)
+		case err != nil:
+			lone.Close()
+			return nil, fmt.Errorf("%s: extracting %s: %v", given, shortName(name), err)
 		}
-		out := filepath.Join(dir, "db")
-		if err := copyToFile(out, tr); err != nil {
-			cleanup()
-			return nil, fmt.Errorf("%s: extracting %s: %v", given, h.Name, err)
+		if isDB {
+			lone.Close()
+			return in, nil
 		}
-		return &input{Given: given, Path: out, Kind: "tar", cleanup: cleanup}, nil
+		lone = in
 	}
-	if len(seen) > 5 {
-		seen = append(seen[:5], "...")
+	if lone != nil && files == 1 {
+		return lone, nil
 	}
-	return nil, fmt.Errorf("%s: no etcd db (member/snap/db) in this archive (it holds %s); name the db file instead", given, strings.Join(seen, ", "))
-}
-
-func copyToFile(path string, r io.Reader) error {
-	out, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
+	lone.Close()
+	list := strings.Join(seen, ", ")
+	if files > len(seen) {
+		list += fmt.Sprintf(" and %d more", files-len(seen))
 	}
-	if _, err := io.Copy(out, r); err != nil {
-		out.Close()
-		return err
+	if files == 0 {
+		list = "no regular files"
 	}
-	return out.Close()
+	return nil, fmt.Errorf("%s: no etcd db (member/snap/db) in this archive (it holds %s); name the db file instead", given, list)
 }
 
 // countingReader reports progress over the compressed bytes read.

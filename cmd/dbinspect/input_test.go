@@ -9,13 +9,20 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dbinspect/dbinspect/internal/fixtures"
 )
 
 // Ensure every kind of path a user may give resolves to the db inside it,
 // and that anything the resolution created is gone after Close.
 func TestResolveInput(t *testing.T) {
 	dir := t.TempDir()
-	db := []byte("not really a db, resolution does not parse it")
+	// Compressed inputs are checked as bbolt before they are written out,
+	// so this is a real db.
+	db, err := os.ReadFile(fixtures.Path(t, fixtures.Get(t, "config-store-v3.6")))
+	if err != nil {
+		t.Fatal(err)
+	}
 	write := func(rel string, b []byte) string {
 		p := filepath.Join(dir, rel)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -98,7 +105,7 @@ func TestResolveInputErrors(t *testing.T) {
 	}
 }
 
-func tarOf(t *testing.T, files map[string][]byte) []byte {
+func tarOf(t testing.TB, files map[string][]byte) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	tw := tar.NewWriter(&b)

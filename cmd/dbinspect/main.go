@@ -13,6 +13,8 @@ import (
 	"os/signal"
 	"runtime/pprof"
 	"syscall"
+
+	"github.com/dbinspect/dbinspect/internal/termsafe"
 )
 
 // Exit codes, documented in 'dbinspect help'.
@@ -26,7 +28,9 @@ const (
 
 func main() {
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	// SIGHUP is what a dropped ssh session sends; SIGQUIT (Ctrl-\\) would
+	// otherwise dump goroutines and exit, leaving the temp files.
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	go func() {
 		<-sig
 		removeTempDirs()
@@ -84,16 +88,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	var ue usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintf(stderr, "dbinspect: %v\n", err)
+		fmt.Fprintf(stderr, "dbinspect: %s\n", termsafe.Text(err.Error()))
 		return exitUsage
 	}
 	var ce codedError
 	if errors.As(err, &ce) {
 		if ce.err != nil && ce.err.Error() != "" {
-			fmt.Fprintf(stderr, "dbinspect: %v\n", ce.err)
+			fmt.Fprintf(stderr, "dbinspect: %s\n", termsafe.Text(ce.err.Error()))
 		}
 		return ce.code
 	}
-	fmt.Fprintf(stderr, "dbinspect: %v\n", err)
+	// Errors quote paths, archive entry names and keys: escape them.
+	fmt.Fprintf(stderr, "dbinspect: %s\n", termsafe.Text(err.Error()))
 	return exitError
 }

@@ -96,7 +96,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"report"}, exitUsage, "report: no PATH given"},
 		{[]string{"report", db, db}, exitUsage, "one PATH expected, got 2"},
 		{[]string{"report", "-o", "xml", db}, exitUsage, `output format "xml": want text, json or html`},
-		{[]string{"keys", "-o", "html", db}, exitUsage, "-o html is only for report, predict and pages"},
+		{[]string{"keys", "-o", "html", db}, exitUsage, "-o html is only for report, predict, pages and trend"},
 		{[]string{"report", "--fail-on", "sometimes", db}, exitUsage, `--fail-on "sometimes"`},
 		{[]string{"report", "--no-such-flag", db}, exitUsage, "unknown flag: --no-such-flag"},
 		{[]string{"diff", db}, exitUsage, "two paths expected"},
@@ -182,7 +182,7 @@ func TestInputIsNeverWritten(t *testing.T) {
 		for _, args := range [][]string{
 			{"report", db}, {"report", "-o", "json", db}, {"report", "-o", "html", db},
 			{"pages", db}, {"keys", db}, {"predict", "--exact", db}, {"check", db},
-			{"diff", db, db}, {db},
+			{"diff", db, db}, {"trend", db, dir}, {"trend", "-o", "html", db}, {db},
 		} {
 			if code, _, errOut := runCLI(t, args...); code != 0 {
 				t.Errorf("%s: dbinspect %q: exit %d: %s", name, args, code, errOut)

@@ -203,6 +203,7 @@ var privacyRuns = [][]string{
 	{"pages"}, {"keys"}, {"predict"}, {"check"}, {"diff"},
 	{"report", "--redact-keys"}, {"report", "--redact-keys", "-o", "json"}, {"report", "--redact-keys", "-o", "html"},
 	{"keys", "--redact-keys"}, {"diff", "--redact-keys"},
+	{"trend"}, {"trend", "-o", "json"}, {"trend", "-o", "html"}, {"trend", "--redact-keys"},
 }
 
 // Ensure no stored value of any bucket of any fixture appears in the

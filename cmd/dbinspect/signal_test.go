@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"os"
 	"os/exec"
 	"os/user"
@@ -66,39 +67,56 @@ func largeGzip(t *testing.T, dir string, tail int64) string {
 	return p
 }
 
-// Ensure Ctrl-C while a .gz input is being decompressed removes the private
-// temp copy and exits with status 130.
+// Ensure a signal while a .gz input is being decompressed leaves nothing
+// in TMPDIR: SIGINT, SIGTERM, SIGHUP (a dropped ssh session) and SIGQUIT
+// exit 130 saying so, and even SIGKILL, which no handler sees, leaves
+// nothing, because the copy is unlinked as soon as it is open.
 func TestInterruptRemovesTempFiles(t *testing.T) {
 	work := t.TempDir()
 	exe := buildBinary(t, work)
 	gz := largeGzip(t, work, 4<<30)
-	// Interrupt once the decompressed copy is being written: its temp dir
-	// holds a file that already has the fixture's bytes.
-	code, stderr, tmp := interruptOnceTempAppears(t, exe, []string{"report", "-o", "json", gz}, func(tmp string) bool {
-		files, _ := filepath.Glob(filepath.Join(tmp, "dbinspect-*", "*"))
-		for _, f := range files {
-			if st, err := os.Stat(f); err == nil && st.Size() > 16<<20 {
-				return true
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGKILL} {
+		t.Run(sig.String(), func(t *testing.T) {
+			// Signal once the decompressed copy is open: the process holds
+			// a descriptor of a file under TMPDIR, already unlinked.
+			code, stderr, tmp := interruptOnceTempAppears(t, exe, []string{"report", "-o", "json", gz}, sig, func(tmp string, pid int) bool {
+				return holdsUnlinked(t, pid, filepath.Join(tmp, "dbinspect-"))
+			})
+			if sig != syscall.SIGKILL {
+				if code != exitSignal {
+					t.Errorf("exit status %d after %v, want %d (if 1, decompression finished before the signal); stderr: %s", code, sig, exitSignal, stderr)
+				}
+				if !strings.Contains(stderr, "dbinspect: interrupted; temp files removed") {
+					t.Errorf("stderr %q does not say the temp files were removed", stderr)
+				}
 			}
+			if left := dirNames(t, tmp); len(left) != 0 {
+				t.Errorf("TMPDIR holds %v after %v", left, sig)
+			}
+		})
+	}
+}
+
+// holdsUnlinked reports whether process pid has a file open whose path
+// starts with prefix, and fails the test if that file still has a name.
+func holdsUnlinked(t *testing.T, pid int, prefix string) bool {
+	links, _ := filepath.Glob(fmt.Sprintf("/proc/%d/fd/*", pid))
+	for _, l := range links {
+		if target, err := os.Readlink(l); err == nil && strings.HasPrefix(target, prefix) {
+			if !strings.HasSuffix(target, " (deleted)") {
+				t.Errorf("the temp file %s is open but not unlinked", target)
+			}
+			return true
 		}
-		return false
-	})
-	if code != exitSignal {
-		t.Errorf("exit status %d after SIGINT, want %d (if 1, decompression finished before the signal); stderr: %s", code, exitSignal, stderr)
 	}
-	if !strings.Contains(stderr, "dbinspect: interrupted; temp files removed") {
-		t.Errorf("stderr %q does not say the temp files were removed", stderr)
-	}
-	if left := dirNames(t, tmp); len(left) != 0 {
-		t.Errorf("TMPDIR holds %v after the interrupt", left)
-	}
+	return false
 }
 
 // interruptOnceTempAppears runs exe with args and a private TMPDIR, sends
 // SIGINT as soon as appeared(TMPDIR) holds, and returns the exit status,
 // stderr and the TMPDIR. The waits only stop a hung run; nothing here
 // measures time.
-func interruptOnceTempAppears(t *testing.T, exe string, args []string, appeared func(tmp string) bool) (code int, stderr, tmp string) {
+func interruptOnceTempAppears(t *testing.T, exe string, args []string, sig syscall.Signal, appeared func(tmp string, pid int) bool) (code int, stderr, tmp string) {
 	t.Helper()
 	tmp = filepath.Join(t.TempDir(), "tmp")
 	if err := os.Mkdir(tmp, 0o700); err != nil {
@@ -114,7 +132,7 @@ func interruptOnceTempAppears(t *testing.T, exe string, args []string, appeared 
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	deadline := time.After(2 * time.Minute)
-	for !appeared(tmp) {
+	for !appeared(tmp, cmd.Process.Pid) {
 		select {
 		case <-done:
 			t.Fatalf("dbinspect %q ended before its temp files appeared: %s", args, errBuf.String())
@@ -125,7 +143,7 @@ func interruptOnceTempAppears(t *testing.T, exe string, args []string, appeared 
 		case <-time.After(2 * time.Millisecond):
 		}
 	}
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -133,7 +151,7 @@ func interruptOnceTempAppears(t *testing.T, exe string, args []string, appeared 
 	case <-time.After(2 * time.Minute):
 		cmd.Process.Kill()
 		<-done
-		t.Fatalf("dbinspect %q did not exit after SIGINT", args)
+		t.Fatalf("dbinspect %q did not exit after %v", args, sig)
 	}
 	return cmd.ProcessState.ExitCode(), errBuf.String(), tmp
 }

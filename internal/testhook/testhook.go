@@ -7,3 +7,8 @@ package testhook
 // file did not change: tests change the file there to play a live db
 // deterministically.
 var BeforeConsistencyCheck func(path string)
+
+// RootTreeWalk, if set, is called by pages each time it walks a file's
+// root tree: tests count the walks to prove bucket lookups do not repeat
+// them.
+var RootTreeWalk func()
