@@ -122,7 +122,7 @@ func BenchmarkCompactionKeep(b *testing.B) {
 	var peak, kept, pairs, dropped uint64
 	b.ResetTimer()
 	for range b.N {
-		var keep func(string, []byte, []byte) bool
+		var keep *CompactionFilter
 		peak = max(peak, peakHeap(func() {
 			if keep, err = CompactionKeep(f, 0); err != nil {
 				b.Fatal(err)
@@ -135,7 +135,7 @@ func BenchmarkCompactionKeep(b *testing.B) {
 		pairs, dropped = 0, 0
 		err = f.ForEach("key", func(k, v []byte) error {
 			pairs++
-			if !keep("key", k, v) {
+			if !keep.Keep("key", k) {
 				dropped++
 			}
 			return nil

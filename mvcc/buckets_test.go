@@ -115,7 +115,7 @@ func TestMalformedEntriesAreCountedAndSkipped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad := func(main int64) []byte { return AppendBucketKey(nil, BucketKey{Revision: Revision{Main: main}}) }
+	bad := func(main int64) []byte { return appendBucketKey(nil, BucketKey{Revision: Revision{Main: main}}) }
 	val, _ := (&mvccpb.KeyValue{Key: []byte("/z"), ModRevision: 5, Version: 1}).Marshal()
 	cases := []struct {
 		name   string
@@ -176,8 +176,8 @@ func TestRevisionRaisedToCompaction(t *testing.T) {
 	m.txn(t, op{key: "/a", value: []byte("1")})
 	m.txn(t, op{key: "/a", value: []byte("2")})
 	// An older etcd compacted at 9 and dropped the tombstones after rev 3.
-	m.kv.put("meta", []byte("finishedCompactRev"), AppendBucketKey(nil, BucketKey{Revision: Revision{Main: 9}}))
-	m.kv.put("meta", []byte("scheduledCompactRev"), AppendBucketKey(nil, BucketKey{Revision: Revision{Main: 9}}))
+	m.kv.put("meta", []byte("finishedCompactRev"), appendBucketKey(nil, BucketKey{Revision: Revision{Main: 9}}))
+	m.kv.put("meta", []byte("scheduledCompactRev"), appendBucketKey(nil, BucketKey{Revision: Revision{Main: 9}}))
 	sum, err := Scan(m.kv, DefaultOptions())
 	if err != nil {
 		t.Fatal(err)

@@ -4,10 +4,11 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"sync"
 )
 
 // CompactionKeep returns the filter of what an etcd compaction at revision
-// at leaves in the db: keep(bucket, k, v) is false exactly for the
+// at leaves in the db: its Keep(bucket, k) is false exactly for the
 // key-bucket pairs scheduleCompaction (kvstore_compaction.go) deletes,
 // by the rule Summary.Compaction counts, and true for every other pair,
 // other buckets included. at <= 0 means the current revision. The pairs
@@ -23,7 +24,7 @@ import (
 // It streams the key bucket once (meta too, for the current revision),
 // rebuilding the index as Scan does; the filter holds 16 bytes per kept
 // revision and may be called from one goroutine at a time or many.
-func CompactionKeep(src KVReader, at int64) (func(bucket string, k, v []byte) bool, error) {
+func CompactionKeep(src KVReader, at int64) (*CompactionFilter, error) {
 	names, err := src.BucketNames()
 	if err != nil {
 		return nil, fmt.Errorf("compaction filter: list buckets: %w", err)
@@ -72,24 +73,41 @@ func CompactionKeep(src KVReader, at int64) (func(bucket string, k, v []byte) bo
 	return keepFilter(sim, unrestorable), nil
 }
 
+// CompactionFilter says which pairs of the db an etcd compaction leaves
+// (see CompactionKeep). It decides from the bucket and key alone, never
+// from the value, and may be used from many goroutines at once.
+type CompactionFilter struct {
+	sim          *compactSim // resolved and recording; read only
+	unrestorable []Revision  // kept although not indexed
+	once         sync.Once
+	kept         []Revision // sorted: the revisions at or below the compaction that stay
+}
+
 // keepFilter is the filter of a resolved, recording compactSim plus the
-// unrestorable revisions at or below its revision.
-func keepFilter(sim *compactSim, unrestorable []Revision) func(bucket string, k, v []byte) bool {
-	kept := append(sim.keptRevisions(), unrestorable...)
+// unrestorable revisions at or below its revision. Its sorted list is built
+// on first use, in the goroutine that needs it, not the scan's.
+func keepFilter(sim *compactSim, unrestorable []Revision) *CompactionFilter {
+	return &CompactionFilter{sim: sim, unrestorable: unrestorable}
+}
+
+func (f *CompactionFilter) build() {
+	kept := append(f.sim.keptRevisions(), f.unrestorable...)
 	slices.SortFunc(kept, compareRevisions)
-	kept = slices.Compact(kept)
-	upTo := sim.at
-	return func(bucket string, k, v []byte) bool {
-		if bucket != "key" {
-			return true
-		}
-		bk, err := ParseBucketKey(k)
-		if err != nil || bk.Main > upTo {
-			return true
-		}
-		_, found := slices.BinarySearchFunc(kept, bk.Revision, compareRevisions)
-		return found
+	f.kept = slices.Compact(kept)
+}
+
+// Keep is false exactly for the key-bucket pairs the compaction deletes.
+func (f *CompactionFilter) Keep(bucket string, k []byte) bool {
+	f.once.Do(f.build)
+	if bucket != "key" {
+		return true
 	}
+	bk, err := ParseBucketKey(k)
+	if err != nil || bk.Main > f.sim.at {
+		return true
+	}
+	_, found := slices.BinarySearchFunc(f.kept, bk.Revision, compareRevisions)
+	return found
 }
 
 func compareRevisions(a, b Revision) int {

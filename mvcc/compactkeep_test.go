@@ -8,18 +8,19 @@ import (
 
 	"github.com/dbinspect/dbinspect/internal/fixtures"
 	"github.com/dbinspect/dbinspect/pages"
+	"github.com/dbinspect/dbinspect/pages/defrag"
 	bolt "go.etcd.io/bbolt"
 	"go.etcd.io/etcd/api/v3/mvccpb"
 )
 
 // keptKeys applies keep to every pair of src and returns the key-bucket
 // keys it keeps; it fails the test if a pair of another bucket is dropped.
-func keptKeys(t *testing.T, src *memKV, keep func(string, []byte, []byte) bool) [][]byte {
+func keptKeys(t *testing.T, src *memKV, keep *CompactionFilter) [][]byte {
 	t.Helper()
 	var out [][]byte
 	for name, pairs := range src.buckets {
 		for _, p := range pairs {
-			if keep(name, p[0], p[1]) {
+			if keep.Keep(name, p[0]) {
 				if name == "key" {
 					out = append(out, p[0])
 				}
@@ -103,7 +104,7 @@ func TestCompactionKeepMatchesModel(t *testing.T) {
 // deleted key goes, and that the dropped pairs add up to Scan's what-if.
 func TestCompactionKeepUnrestoredPairs(t *testing.T) {
 	put := func(m *memKV, main, sub int64, tomb bool, key string, ver int64) []byte {
-		k := AppendBucketKey(nil, BucketKey{Revision{main, sub}, tomb})
+		k := appendBucketKey(nil, BucketKey{Revision{main, sub}, tomb})
 		kv := mvccpb.KeyValue{Key: []byte(key)}
 		if !tomb {
 			kv.Value, kv.Version, kv.CreateRevision, kv.ModRevision = []byte("value"), ver, main, main
@@ -121,7 +122,7 @@ func TestCompactionKeepUnrestoredPairs(t *testing.T) {
 	a3 := put(m, 3, 0, true, "a", 0)
 	a4 := put(m, 4, 0, true, "a", 0) // a is already deleted: etcd ignores it
 	b5 := put(m, 5, 0, false, "b", 1)
-	badValue := AppendBucketKey(nil, BucketKey{Revision: Revision{6, 0}})
+	badValue := appendBucketKey(nil, BucketKey{Revision: Revision{6, 0}})
 	m.put("key", badValue, []byte{0xff, 0xff})
 	badKey := []byte("short")
 	m.put("key", badKey, []byte("x"))
@@ -142,7 +143,7 @@ func TestCompactionKeepUnrestoredPairs(t *testing.T) {
 		}
 		var dropped, droppedBytes uint64
 		for _, p := range m.buckets["key"] {
-			got := keep("key", p[0], p[1])
+			got := keep.Keep("key", p[0])
 			if want, ok := tc.keep[string(p[0])]; !ok || got != want {
 				t.Errorf("at %d: pair %x kept=%v, want %v", tc.at, p[0], got, want)
 			}
@@ -171,7 +172,7 @@ func TestCompactionKeepErrors(t *testing.T) {
 	if _, err := CompactionKeep(m, 0); err != ErrNotEtcd {
 		t.Errorf("no key bucket: err = %v, want ErrNotEtcd", err)
 	}
-	m.put("key", AppendBucketKey(nil, BucketKey{Revision: Revision{2, 0}}), []byte{})
+	m.put("key", appendBucketKey(nil, BucketKey{Revision: Revision{2, 0}}), []byte{})
 	m.failOn = "key"
 	if keep, err := CompactionKeep(m, 0); err == nil || keep != nil {
 		t.Errorf("read error: filter %v, err %v; want an error", keep != nil, err)
@@ -200,7 +201,7 @@ func TestCompactionKeepFixtures(t *testing.T) {
 				}
 				var dropped, droppedBytes uint64
 				err = pf.ForEach("key", func(k, v []byte) error {
-					if !keep("key", k, v) {
+					if !keep.Keep("key", k) {
 						dropped++
 						droppedBytes += uint64(len(k) + len(v))
 					}
@@ -220,7 +221,7 @@ func TestCompactionKeepFixtures(t *testing.T) {
 }
 
 // Ensure that the compaction-then-defrag prediction the report makes
-// (SimulateDefrag with this filter) is within a page or two per bucket of
+// (defrag.Simulate with this filter) is within a page or two per bucket of
 // what really happens: the dropped pairs are deleted from a bbolt copy of
 // the fixture, which is then defragmented as etcd does.
 func TestCompactionKeepDefragMatchesBbolt(t *testing.T) {
@@ -238,14 +239,14 @@ func TestCompactionKeepDefragMatchesBbolt(t *testing.T) {
 				t.Fatal(err)
 			}
 			pageSize := pf.PageSize()
-			sim, err := pages.SimulateDefrag(pf, pageSize, pages.DefragOptions{Keep: keep})
+			sim, err := defrag.Simulate(pf, pageSize, defrag.Options{KeepKey: keep.Keep})
 			if err != nil {
 				pf.Close()
 				t.Fatal(err)
 			}
 			var drop [][]byte
 			err = pf.ForEach("key", func(k, v []byte) error {
-				if !keep("key", k, v) {
+				if !keep.Keep("key", k) {
 					drop = append(drop, bytes.Clone(k))
 				}
 				return nil
@@ -275,7 +276,7 @@ func TestCompactionKeepDefragMatchesBbolt(t *testing.T) {
 				t.Fatal(err)
 			}
 			dst := filepath.Join(t.TempDir(), "defrag.db")
-			pairs, err := pages.DefragCopy(path, dst)
+			pairs, err := defrag.Copy(path, dst)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -22,7 +22,7 @@ func TestGenerationCounters(t *testing.T) {
 	// A second tombstone for /gone, as no etcd writes it: etcd's restore
 	// logs ErrRevisionNotFound and ignores it.
 	v, _ := (&mvccpb.KeyValue{Key: []byte("/gone")}).Marshal()
-	m.kv.put("key", AppendBucketKey(nil, BucketKey{Revision: Revision{Main: 8}, Tombstone: true}), v)
+	m.kv.put("key", appendBucketKey(nil, BucketKey{Revision: Revision{Main: 8}, Tombstone: true}), v)
 
 	sum, sc, err := scan(m.kv, DefaultOptions())
 	if err != nil {

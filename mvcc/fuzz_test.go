@@ -13,8 +13,8 @@ import (
 )
 
 func FuzzParseBucketKey(f *testing.F) {
-	f.Add(AppendBucketKey(nil, BucketKey{Revision: Revision{Main: 5, Sub: 1}}))
-	f.Add(AppendBucketKey(nil, BucketKey{Revision: Revision{Main: 7}, Tombstone: true}))
+	f.Add(appendBucketKey(nil, BucketKey{Revision: Revision{Main: 5, Sub: 1}}))
+	f.Add(appendBucketKey(nil, BucketKey{Revision: Revision{Main: 7}, Tombstone: true}))
 	f.Add([]byte("alarm"))
 	for _, s := range fixtureBucketSeeds(f, 50, "key") {
 		f.Add(s[1])
@@ -26,7 +26,7 @@ func FuzzParseBucketKey(f *testing.F) {
 		}
 		// A parsed key re-encodes to the same bytes, except an unmarked
 		// 18th byte, which etcd also reads as a put.
-		enc := AppendBucketKey(nil, k)
+		enc := appendBucketKey(nil, k)
 		if !bytes.Equal(enc, b) && !(len(b) == markedRevBytesLen && !k.Tombstone && bytes.Equal(enc, b[:revBytesLen])) {
 			t.Fatalf("%x parsed as %+v re-encodes to %x", b, k, enc)
 		}
@@ -80,11 +80,11 @@ func FuzzDecodeKeyValue(f *testing.F) {
 // must not panic, and its totals must stay consistent.
 func FuzzScan(f *testing.F) {
 	good, _ := (&mvccpb.KeyValue{Key: []byte("/a"), CreateRevision: 2, ModRevision: 2, Version: 1, Value: []byte("x")}).Marshal()
-	f.Add(AppendBucketKey(nil, BucketKey{Revision: Revision{Main: 2}}), good, AppendBucketKey(nil, BucketKey{Revision: Revision{Main: 3}, Tombstone: true}), good, []byte{1})
+	f.Add(appendBucketKey(nil, BucketKey{Revision: Revision{Main: 2}}), good, appendBucketKey(nil, BucketKey{Revision: Revision{Main: 3}, Tombstone: true}), good, []byte{1})
 	// Two Kubernetes objects: one encrypted, one protobuf.
 	secret, _ := (&mvccpb.KeyValue{Key: []byte("/registry/secrets/ns/a"), CreateRevision: 2, ModRevision: 2, Version: 1, Value: []byte("k8s:enc:aescbc:v1:k:ct")}).Marshal()
 	pod, _ := (&mvccpb.KeyValue{Key: []byte("/registry/pods/ns/p"), CreateRevision: 3, ModRevision: 3, Version: 1, Value: []byte("k8s\x00\x0a\x09\x0a\x02v1\x12\x03Pod\x12\x01x")}).Marshal()
-	f.Add(AppendBucketKey(nil, BucketKey{Revision: Revision{Main: 2}}), secret, AppendBucketKey(nil, BucketKey{Revision: Revision{Main: 3}}), pod, []byte{1})
+	f.Add(appendBucketKey(nil, BucketKey{Revision: Revision{Main: 2}}), secret, appendBucketKey(nil, BucketKey{Revision: Revision{Main: 3}}), pod, []byte{1})
 	f.Fuzz(func(t *testing.T, k1, v1, k2, v2, metaRev []byte) {
 		kv := newMemKV()
 		kv.put("key", k1, v1)
@@ -170,7 +170,7 @@ func checkCompactionKeep(t *testing.T, kv *memKV, sum *Summary) {
 			}
 			seen[bk.Revision] = true
 		}
-		if !keep("key", p[0], p[1]) {
+		if !keep.Keep("key", p[0]) {
 			dropped++
 			droppedBytes += uint64(len(p[0]) + len(p[1]))
 		}

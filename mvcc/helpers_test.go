@@ -144,7 +144,7 @@ func (m *model) write(t testing.TB, bk BucketKey, kv *mvccpb.KeyValue) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bucketKey := AppendBucketKey(nil, bk)
+	bucketKey := appendBucketKey(nil, bk)
 	m.kv.put("key", bucketKey, v)
 	k := m.keys[string(kv.Key)]
 	n := uint64(len(bucketKey) + len(v))
@@ -221,7 +221,7 @@ func (m *model) compactPlan(t testing.TB, rev int64) (del [][]byte, delBytes uin
 // compact runs a compaction at rev; finished=false leaves it scheduled
 // only, as if etcd crashed before deleting anything.
 func (m *model) compact(t testing.TB, rev int64, finished bool) {
-	m.kv.put("meta", []byte("scheduledCompactRev"), AppendBucketKey(nil, BucketKey{Revision: Revision{Main: rev}}))
+	m.kv.put("meta", []byte("scheduledCompactRev"), appendBucketKey(nil, BucketKey{Revision: Revision{Main: rev}}))
 	if !finished {
 		return
 	}
@@ -230,7 +230,7 @@ func (m *model) compact(t testing.TB, rev int64, finished bool) {
 		m.forget(t, k)
 		m.kv.del("key", k)
 	}
-	m.kv.put("meta", []byte("finishedCompactRev"), AppendBucketKey(nil, BucketKey{Revision: Revision{Main: rev}}))
+	m.kv.put("meta", []byte("finishedCompactRev"), appendBucketKey(nil, BucketKey{Revision: Revision{Main: rev}}))
 	m.compacted = rev
 }
 

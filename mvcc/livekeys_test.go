@@ -29,7 +29,7 @@ func TestLiveKeySet(t *testing.T) {
 					label = k[:p.resourceEnd]
 				}
 				if redact {
-					label = RedactKey(label, "/", true)
+					label = redactKey(label, "/", true)
 				}
 				want[maphash.String(liveKeySeed, k)] = label
 			}

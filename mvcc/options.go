@@ -13,7 +13,7 @@ type Options struct {
 	// K8s groups /registry/... keys by Kubernetes resource and namespace
 	// (on in DefaultOptions).
 	K8s bool
-	// RedactKeys replaces key names by stable hashes; see RedactKey.
+	// RedactKeys replaces key names by stable hashes; see redactKey.
 	RedactKeys bool
 	// CompactAt is the revision of the compaction what-if; 0 means the
 	// current revision.
@@ -36,18 +36,20 @@ func DefaultOptions() Options {
 	return Options{TopN: 10, PrefixSeparator: "/", PrefixDepth: 2, K8s: true, MaxPrefixes: 500}
 }
 
+// withDefaults gives every zero field DefaultOptions' value (K8s aside).
 func (o Options) withDefaults() Options {
+	d := DefaultOptions()
 	if o.TopN <= 0 {
-		o.TopN = 10
+		o.TopN = d.TopN
 	}
 	if o.PrefixSeparator == "" {
-		o.PrefixSeparator = "/"
+		o.PrefixSeparator = d.PrefixSeparator
 	}
 	if o.PrefixDepth <= 0 {
-		o.PrefixDepth = 2
+		o.PrefixDepth = d.PrefixDepth
 	}
 	if o.MaxPrefixes <= 0 {
-		o.MaxPrefixes = 500
+		o.MaxPrefixes = d.MaxPrefixes
 	}
 	return o
 }

@@ -104,7 +104,7 @@ func TestPrefixesAndRedaction(t *testing.T) {
 	if !strings.HasPrefix(out, "/registry/pods/") || strings.Contains(out, "team-a") || strings.Contains(out, "web-1") {
 		t.Errorf("redacted key %q", out)
 	}
-	if again := RedactKey("/registry/pods/team-a/web-1", "/", true); again != out {
+	if again := redactKey("/registry/pods/team-a/web-1", "/", true); again != out {
 		t.Errorf("redaction is not stable: %q vs %q", again, out)
 	}
 	for _, p := range append(red.Prefixes, red.PrefixesByNamespace...) {
@@ -112,10 +112,10 @@ func TestPrefixesAndRedaction(t *testing.T) {
 			t.Errorf("redacted prefix leaks a name: %+v", p)
 		}
 	}
-	if got := RedactKey("abc", "", false); got == "abc" || got == "" {
+	if got := redactKey("abc", "", false); got == "abc" || got == "" {
 		t.Errorf("redaction with no separator gave %q", got)
 	}
-	if n := len(strings.Split(RedactKey("/custom/tenant-x/thing", "/", true), "/")); n != 4 {
+	if n := len(strings.Split(redactKey("/custom/tenant-x/thing", "/", true), "/")); n != 4 {
 		t.Errorf("redaction changed the key's structure (%d segments)", n)
 	}
 }

@@ -1,9 +1,26 @@
 package mvcc
 
-// RaftWindows are the raft log lengths whose payload the predictions need:
-// 3.6's steady state (5000 kept + up to 100 before the next compaction),
-// 3.6's snapshot count, and 3.5's snapshot count (+ 5000 catch-up).
-var RaftWindows = []int{5000, 5100, 10000, 100000, 105000}
+// Lengths of etcd's in-memory raft log, in entries (one entry is one main
+// revision): the one definition the scan and the predictions share.
+const (
+	// RaftCatchUpEntries is etcd's DefaultSnapshotCatchUpEntries (3.5-3.7):
+	// what a compaction of the raft log keeps.
+	RaftCatchUpEntries = 5000
+	// RaftLogEntries36 is 3.6+'s steady state: it compacts every 100
+	// applied entries down to the catch-up entries.
+	RaftLogEntries36 = RaftCatchUpEntries + 100
+	// RaftSnapshotCount36 is 3.6's default --snapshot-count.
+	RaftSnapshotCount36 = 10000
+	// RaftSnapshotCount35 is 3.5's default --snapshot-count: 3.5 compacts
+	// only at a disk snapshot, so it holds up to this many entries plus
+	// the catch-up ones (RaftLogEntries35).
+	RaftSnapshotCount35 = 100000
+	RaftLogEntries35    = RaftSnapshotCount35 + RaftCatchUpEntries
+)
+
+// RaftWindows are the raft log lengths whose payload the scan sums
+// (Summary.RaftTail) for the predictions.
+var RaftWindows = []int{RaftCatchUpEntries, RaftLogEntries36, RaftSnapshotCount36, RaftSnapshotCount35, RaftLogEntries35}
 
 // raftTail keeps the payload bytes of the most recent main revisions in a
 // ring: one main revision is one raft entry (a txn), and its payload is the

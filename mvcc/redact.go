@@ -26,8 +26,8 @@ func newRedactor(sep string, k8s bool) *redactor {
 	return &redactor{sep: sep, k8s: k8s, cache: map[string]string{}}
 }
 
-// RedactKey applies the redaction rule above to one key or prefix.
-func RedactKey(key, sep string, k8s bool) string {
+// redactKey applies the redaction rule above to one key or prefix.
+func redactKey(key, sep string, k8s bool) string {
 	return newRedactor(sep, k8s).key(key)
 }
 

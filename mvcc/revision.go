@@ -56,8 +56,8 @@ func ParseBucketKey(b []byte) (BucketKey, error) {
 	}, nil
 }
 
-// AppendBucketKey appends the 17- or 18-byte encoding of k to dst.
-func AppendBucketKey(dst []byte, k BucketKey) []byte {
+// appendBucketKey appends the 17- or 18-byte encoding of k to dst.
+func appendBucketKey(dst []byte, k BucketKey) []byte {
 	dst = binary.BigEndian.AppendUint64(dst, uint64(k.Main))
 	dst = append(dst, '_')
 	dst = binary.BigEndian.AppendUint64(dst, uint64(k.Sub))

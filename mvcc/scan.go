@@ -71,33 +71,27 @@ func Scan(src KVReader, opts Options) (*Summary, error) {
 	return sum, err
 }
 
-// ScanWithCompactionKeep is Scan that also returns CompactionKeep(src,
+// scanWithCompactionKeep is Scan that also returns CompactionKeep(src,
 // opts.CompactAt), built from the same single read of the key bucket
 // instead of a second one. keep is nil when part of etcd's buckets could
 // not be read (Summary.ReadErrors): a partial filter would keep too little.
-// Like CompactionKeep's, the filter decides from the bucket key alone and
-// never looks at v, which may be nil.
-func ScanWithCompactionKeep(src KVReader, opts Options) (sum *Summary, keep func(bucket string, k, v []byte) bool, err error) {
-	var build func() func(bucket string, k, v []byte) bool
-	sum, err = ScanWithCompactionKeepEarly(src, opts, func(b func() func(bucket string, k, v []byte) bool) { build = b })
-	if err != nil || build == nil {
+func scanWithCompactionKeep(src KVReader, opts Options) (sum *Summary, keep *CompactionFilter, err error) {
+	sum, err = ScanFiltered(src, opts, func(f *CompactionFilter) { keep = f })
+	if err != nil {
 		return sum, nil, err
 	}
-	return sum, build(), nil
+	return sum, keep, nil
 }
 
-// ScanWithCompactionKeepEarly is ScanWithCompactionKeep that hands over
-// the filter as soon as etcd's buckets have been read, before the per-key
-// summary (top keys, prefixes, leases) is built: ready gets a function that
-// builds the filter and may be called from another goroutine, so work that
-// needs only the filter and what src recorded can run beside the rest of
-// the scan. ready is not called when the filter would be nil.
-func ScanWithCompactionKeepEarly(src KVReader, opts Options, ready func(buildKeep func() func(bucket string, k, v []byte) bool)) (*Summary, error) {
+// ScanFiltered is scanWithCompactionKeep that hands the filter to ready
+// as soon as etcd's buckets have been read, before the per-key summary
+// (top keys, prefixes, leases) is built, so work that needs only the
+// filter can run beside the rest of the scan. ready is called once, from
+// the scan's goroutine, and not at all when the filter would be nil.
+func ScanFiltered(src KVReader, opts Options, ready func(*CompactionFilter)) (*Summary, error) {
 	sum, _, err := scanRecording(src, opts, true, func(sc *scanner) {
 		if len(sc.readErrors) == 0 {
-			// Nothing writes whatIf or unrestorable after this point.
-			whatIf, unrestorable := sc.whatIf, sc.unrestorable
-			ready(func() func(bucket string, k, v []byte) bool { return keepFilter(whatIf, unrestorable) })
+			ready(keepFilter(sc.whatIf, sc.unrestorable))
 		}
 	})
 	return sum, err

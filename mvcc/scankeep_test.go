@@ -7,7 +7,7 @@ import (
 	"github.com/dbinspect/dbinspect/pages"
 )
 
-// Ensure that the filter ScanWithCompactionKeep builds from Scan's pass
+// Ensure that the filter scanWithCompactionKeep builds from Scan's pass
 // decides every pair as CompactionKeep's own pass does, and that its
 // summary is Scan's.
 func TestScanWithCompactionKeepMatchesCompactionKeep(t *testing.T) {
@@ -30,7 +30,7 @@ func TestScanWithCompactionKeepMatchesCompactionKeep(t *testing.T) {
 		{"model after an unfinished compaction", fromModel(3, func(m *model) int64 { return m.rev / 2 }, false)},
 		{"unrestorable pairs", func(t *testing.T) KVReader {
 			m := newMemKV()
-			m.put("key", AppendBucketKey(nil, BucketKey{Revision: Revision{2, 0}}), []byte{0xff, 0xff})
+			m.put("key", appendBucketKey(nil, BucketKey{Revision: Revision{2, 0}}), []byte{0xff, 0xff})
 			m.put("key", []byte("short"), []byte("x"))
 			return m
 		}},
@@ -51,7 +51,7 @@ func TestScanWithCompactionKeepMatchesCompactionKeep(t *testing.T) {
 			for _, at := range []int64{0, 1, 3, 50, 1 << 40} {
 				opts := DefaultOptions()
 				opts.CompactAt = at
-				sum, keep, err := ScanWithCompactionKeep(kv, opts)
+				sum, keep, err := scanWithCompactionKeep(kv, opts)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -69,13 +69,13 @@ func TestScanWithCompactionKeepMatchesCompactionKeep(t *testing.T) {
 				var pairs, dropped int
 				err = kv.ForEach("key", func(k, v []byte) error {
 					pairs++
-					if g, w := keep("key", k, v), want("key", k, v); g != w {
+					if g, w := keep.Keep("key", k), want.Keep("key", k); g != w {
 						t.Errorf("at %d: pair %x kept=%v, CompactionKeep says %v", at, k, g, w)
 					}
-					if keep("key", k, nil) != keep("key", k, v) {
+					if keep.Keep("key", k) != keep.Keep("key", k) {
 						t.Errorf("at %d: pair %x decided differently without its value", at, k)
 					}
-					if !keep("key", k, v) {
+					if !keep.Keep("key", k) {
 						dropped++
 					}
 					return nil
@@ -94,9 +94,9 @@ func TestScanWithCompactionKeepMatchesCompactionKeep(t *testing.T) {
 // Ensure that a key bucket that cannot be read whole gives no filter.
 func TestScanWithCompactionKeepReadError(t *testing.T) {
 	m := newMemKV()
-	m.put("key", AppendBucketKey(nil, BucketKey{Revision: Revision{2, 0}}), []byte{0xff, 0xff})
+	m.put("key", appendBucketKey(nil, BucketKey{Revision: Revision{2, 0}}), []byte{0xff, 0xff})
 	m.failOn = "key"
-	sum, keep, err := ScanWithCompactionKeep(m, DefaultOptions())
+	sum, keep, err := scanWithCompactionKeep(m, DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -372,7 +372,7 @@ func TestFreelistCountConvention(t *testing.T) {
 	}
 	defer f.Close()
 	id := f.Meta().Freelist
-	buf := make([]byte, pageHeaderSize)
+	buf := make([]byte, PageHeaderSize)
 	if _, err := f.r.ReadAt(buf, int64(id)*int64(f.PageSize())); err != nil {
 		t.Fatal(err)
 	}
@@ -523,7 +523,7 @@ func TestPageSizeFromSecondMeta(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b[metaOffset] ^= 0xFF // meta 0's magic
+		b[MetaOffset] ^= 0xFF // meta 0's magic
 		f, err := NewFile(bytes.NewReader(b), int64(len(b)))
 		if err != nil {
 			t.Fatalf("page size %d: %v", ps, err)

@@ -73,19 +73,3 @@ func largestFixture(b *testing.B) string {
 
 func BenchmarkAnalyzeFixture(b *testing.B) { benchAnalyze(b, largestFixture(b)) }
 func BenchmarkForEachFixture(b *testing.B) { benchForEach(b, largestFixture(b)) }
-
-// BenchmarkSimulateDefrag is the defrag prediction of the big file.
-func BenchmarkSimulateDefrag(b *testing.B) {
-	f, err := Open(benchFile(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	b.SetBytes(f.Size())
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := SimulateDefrag(f, f.PageSize(), DefragOptions{}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}

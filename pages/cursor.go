@@ -36,7 +36,7 @@ type treeIter struct {
 	errs   []error
 	fn     func(flags uint32, k, v []byte) error
 	// lenFn, when set, replaces fn: leaves are read only as far as their
-	// keys reach, and values are given by length (see forEachLen).
+	// keys reach, and values are given by length (see ForEachLen).
 	lenFn func(flags uint32, k []byte, vlen int) error
 	// leafFn, when set, replaces fn: a leaf's pairs (nested buckets
 	// skipped) are delivered together (see ForEachLeaf).
@@ -99,7 +99,7 @@ func (it *treeIter) readNode(id uint64, depth int) (node, error) {
 		return node{}, err
 	}
 	h := parseHeader(buf)
-	if h.Flags != flagBranch && h.Flags != flagLeaf {
+	if h.Flags != FlagBranch && h.Flags != FlagLeaf {
 		return node{}, formatErr(CodeBadPageType, id, -1, "tree node has type %s", h.Type())
 	}
 	if uint64(h.Overflow) >= hwm-id {
@@ -114,7 +114,7 @@ func (it *treeIter) readNode(id uint64, depth int) (node, error) {
 	}
 	ra.next = id + n
 	ra.sparse = false
-	if n > 1 && it.lenFn != nil && h.Flags == flagLeaf {
+	if n > 1 && it.lenFn != nil && h.Flags == FlagLeaf {
 		// Only the element array and the keys are needed, not the
 		// overflow pages the values fill.
 		k := (neededBytes(buf, n*ps) + ps - 1) / ps
@@ -135,7 +135,7 @@ func (it *treeIter) readNode(id uint64, depth int) (node, error) {
 			return node{}, err
 		}
 	}
-	if h.Flags == flagBranch {
+	if h.Flags == FlagBranch {
 		// A branch stays in use while its children are read through the
 		// same reader: keep a private copy.
 		if uint64(cap(it.bufs[depth])) < n*ps {
@@ -177,7 +177,7 @@ func (it *treeIter) walk(id uint64, depth int) error {
 		it.damaged(fe.Code, fe.PageID, "%s", fe.Msg)
 		return nil
 	}
-	if nd.h.Flags == flagBranch {
+	if nd.h.Flags == FlagBranch {
 		for i := 0; i < nd.count(); i++ {
 			_, child, _ := nd.branch(i) // the child id is readable even if the key is not
 			if err := it.walk(child, depth+1); err != nil {
@@ -209,7 +209,7 @@ func (it *treeIter) leafPage(nd node, id uint64) error {
 		it.last = append(it.last[:0], k...)
 		it.has = true
 		if it.leafFn != nil {
-			if flags&bucketLeafFlag == 0 {
+			if flags&BucketLeafFlag == 0 {
 				it.leafKeys = append(it.leafKeys, k)
 				it.leafValues = append(it.leafValues, v)
 			}
@@ -246,7 +246,7 @@ func (it *treeIter) bucket(value []byte, page uint64) error {
 	}
 	if inline != nil {
 		nd, err := newNode(inline)
-		if err == nil && nd.h.Flags != flagLeaf {
+		if err == nil && nd.h.Flags != FlagLeaf {
 			err = errors.New("inline bucket page is " + nd.h.Type())
 		}
 		if err != nil {
@@ -270,7 +270,7 @@ func (f *File) rootBuckets(fn func(name, value []byte) error) error {
 		testhook.RootTreeWalk()
 	}
 	it := f.newTreeIter(func(flags uint32, k, v []byte) error {
-		if flags&bucketLeafFlag == 0 {
+		if flags&BucketLeafFlag == 0 {
 			return nil
 		}
 		return fn(k, v)
@@ -318,7 +318,7 @@ func (f *File) BucketNames() ([]string, error) {
 func (f *File) ForEach(bucket string, fn func(k, v []byte) error) error {
 	return f.forEach(bucket, func(it *treeIter) {
 		it.fn = func(flags uint32, k, v []byte) error {
-			if flags&bucketLeafFlag != 0 {
+			if flags&BucketLeafFlag != 0 {
 				return nil
 			}
 			return fn(k, v)
@@ -354,13 +354,13 @@ func forEachLeafOf(src KVReader, bucket string, fn func(keys, values [][]byte) e
 	})
 }
 
-// forEachLen is ForEach giving each value's length instead of its bytes.
+// ForEachLen is ForEach giving each value's length instead of its bytes.
 // It does not read the overflow pages that hold only values, so it reads
 // far less of a file whose values are large.
-func (f *File) forEachLen(bucket string, fn func(k []byte, vlen int) error) error {
+func (f *File) ForEachLen(bucket string, fn func(k []byte, vlen int) error) error {
 	return f.forEach(bucket, func(it *treeIter) {
 		it.lenFn = func(flags uint32, k []byte, vlen int) error {
-			if flags&bucketLeafFlag != 0 {
+			if flags&BucketLeafFlag != 0 {
 				return nil
 			}
 			return fn(k, vlen)
@@ -406,7 +406,7 @@ func (f *File) LeafPageOf(bucket string, key []byte) (uint64, error) {
 		if err != nil {
 			return 0, err
 		}
-		if nd.h.Flags == flagLeaf {
+		if nd.h.Flags == FlagLeaf {
 			return id, nil
 		}
 		// The last child whose first key is at or below key, else the first.

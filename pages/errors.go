@@ -36,9 +36,6 @@ func (e *FormatError) Error() string {
 // Unwrap makes errors.Is(err, ErrCorrupt) true.
 func (e *FormatError) Unwrap() error { return ErrCorrupt }
 
-// IsCorrupt reports whether err comes from bad bytes in the file.
-func IsCorrupt(err error) bool { return errors.Is(err, ErrCorrupt) }
-
 func formatErr(code string, page uint64, off int64, format string, args ...any) *FormatError {
 	return &FormatError{PageID: page, Offset: off, Code: code, Msg: fmt.Sprintf(format, args...)}
 }

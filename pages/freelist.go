@@ -10,18 +10,18 @@ import (
 // more: the header count is 0xFFFF and the first u64 holds the real count.
 const freelistCountOverflow = 0xFFFF
 
-// DecodeFreelist returns the page ids listed on a freelist node (the page
+// decodeFreelist returns the page ids listed on a freelist node (the page
 // header and its overflow pages), in the order written. It checks the page
 // type and that the count fits in the node.
-func DecodeFreelist(node []byte) ([]uint64, error) {
-	if len(node) < pageHeaderSize {
+func decodeFreelist(node []byte) ([]uint64, error) {
+	if len(node) < PageHeaderSize {
 		return nil, fmt.Errorf("freelist node is %d bytes, shorter than a page header", len(node))
 	}
 	h := parseHeader(node)
-	if h.Flags != flagFreelist {
+	if h.Flags != FlagFreelist {
 		return nil, fmt.Errorf("page type is %s, not freelist", h.Type())
 	}
-	body := node[pageHeaderSize:]
+	body := node[PageHeaderSize:]
 	n := uint64(h.Count)
 	if h.Count == freelistCountOverflow {
 		if len(body) < 8 {
@@ -86,7 +86,7 @@ func (w *walker) readFreelist() []uint64 {
 		return bad("%v", err)
 	}
 	h := parseHeader(hb)
-	if h.Flags != flagFreelist {
+	if h.Flags != FlagFreelist {
 		w.mark(id, 1, KindUnreadable, -1)
 		return bad("page type is %s, not freelist", h.Type())
 	}
@@ -107,7 +107,7 @@ func (w *walker) readFreelist() []uint64 {
 	if err != nil {
 		return bad("%v", err)
 	}
-	ids, err := DecodeFreelist(buf)
+	ids, err := decodeFreelist(buf)
 	if err != nil {
 		w.mark(id, n, KindUnreadable, -1)
 		return bad("%v", err)

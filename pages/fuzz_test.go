@@ -70,7 +70,7 @@ func seedPages(f *testing.F) [][]byte {
 			// Overflow and free pages hold arbitrary bytes where flags
 			// would be: only real page types are sampled.
 			flags := parseHeader(p).Flags
-			known := flags == flagBranch || flags == flagLeaf || flags == flagMeta || flags == flagFreelist
+			known := flags == FlagBranch || flags == FlagLeaf || flags == FlagMeta || flags == FlagFreelist
 			if known && taken[flags] < 8 || off < 2*ps {
 				taken[flags]++
 				out = append(out, p)
@@ -124,7 +124,7 @@ func FuzzMeta(f *testing.F) {
 			}
 			return
 		}
-		if m.Validate() == nil && (m.Magic != magic || m.Version != FormatVersion || m.Checksum != m.sum) {
+		if m.Validate() == nil && (m.Magic != Magic || m.Version != FormatVersion || m.Checksum != m.sum) {
 			t.Fatalf("Validate accepted %+v", m)
 		}
 	})
@@ -140,7 +140,7 @@ func FuzzPage(f *testing.F) {
 			return
 		}
 		for i := 0; i < nd.count(); i++ {
-			if nd.h.Flags == flagBranch {
+			if nd.h.Flags == FlagBranch {
 				k, _, err := nd.branch(i)
 				if err == nil && len(k) > len(b) {
 					t.Fatal("key longer than the page")
@@ -154,7 +154,7 @@ func FuzzPage(f *testing.F) {
 			if len(k)+len(v) > len(b) {
 				t.Fatal("element longer than the page")
 			}
-			if flags&bucketLeafFlag != 0 {
+			if flags&BucketLeafFlag != 0 {
 				if _, inline, err := bucketHeader(v); err == nil && inline != nil {
 					_, _ = newNode(inline)
 				}
@@ -165,13 +165,13 @@ func FuzzPage(f *testing.F) {
 
 func FuzzFreelist(f *testing.F) {
 	for _, p := range seedPages(f) {
-		if parseHeader(p).Flags == flagFreelist {
+		if parseHeader(p).Flags == FlagFreelist {
 			f.Add(p)
 		}
 	}
-	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0, flagFreelist, 0, 0xFF, 0xFF, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0})
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0, FlagFreelist, 0, 0xFF, 0xFF, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		ids, err := DecodeFreelist(b)
+		ids, err := decodeFreelist(b)
 		if err == nil && 8*len(ids) > len(b) {
 			t.Fatalf("%d ids from %d bytes", len(ids), len(b))
 		}

@@ -134,7 +134,7 @@ func (r *KVRecorder) store(bucket string, rb *recordedBucket, fnErr, err error) 
 }
 
 // Replay is a reader of what was recorded that yields keys and value
-// lengths (SimulateDefrag and SimulateDefrags use it without reading a
+// lengths (defrag.Simulate and defrag.SimulateAll use it without reading a
 // value), or false when the recording does not cover every listed bucket.
 func (r *KVRecorder) Replay() (KVReader, bool) {
 	r.mu.Lock()
@@ -166,12 +166,12 @@ func (p *kvReplay) BucketNames() ([]string, error) {
 }
 
 // ForEach fails: values were not recorded. Readers that need only lengths
-// use forEachLen.
+// use ForEachLen.
 func (p *kvReplay) ForEach(bucket string, fn func(k, v []byte) error) error {
 	return fmt.Errorf("bucket %q: values were not recorded, only key and value lengths", bucket)
 }
 
-func (p *kvReplay) forEachLen(bucket string, fn func(k []byte, vlen int) error) error {
+func (p *kvReplay) ForEachLen(bucket string, fn func(k []byte, vlen int) error) error {
 	rb := p.buckets[bucket]
 	if rb == nil {
 		return fmt.Errorf("no bucket %q in the recording", bucket)
@@ -188,16 +188,18 @@ func (p *kvReplay) forEachLen(bucket string, fn func(k []byte, vlen int) error) 
 	return rb.err
 }
 
-// lengthReader is a KVReader that can also yield value lengths alone.
-type lengthReader interface {
-	forEachLen(bucket string, fn func(k []byte, vlen int) error) error
+// LengthReader is a KVReader that can also yield value lengths alone,
+// without reading the values (the defrag simulation needs only lengths).
+type LengthReader interface {
+	KVReader
+	ForEachLen(bucket string, fn func(k []byte, vlen int) error) error
 }
 
 var (
 	_ LeafReader   = (*File)(nil)
 	_ LeafReader   = (*KVRecorder)(nil)
-	_ lengthReader = (*File)(nil)
-	_ lengthReader = (*kvReplay)(nil)
+	_ LengthReader = (*File)(nil)
+	_ LengthReader = (*kvReplay)(nil)
 )
 
 // LeafPageOf asks the recorded reader, when it can locate keys by page

@@ -31,7 +31,7 @@ func TestRecordedBucketChunks(t *testing.T) {
 	}
 	p := &kvReplay{names: []string{"b"}, buckets: map[string]*recordedBucket{"b": &rb}}
 	i := 0
-	err := p.forEachLen("b", func(k []byte, vlen int) error {
+	err := p.ForEachLen("b", func(k []byte, vlen int) error {
 		if i >= len(want) || !bytes.Equal(k, want[i].k) || vlen != want[i].vlen {
 			return fmt.Errorf("pair %d differs", i)
 		}

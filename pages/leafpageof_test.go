@@ -36,7 +36,7 @@ func TestLeafPageOfMatchesWalk(t *testing.T) {
 			leaves = func(id uint64, fn func(leaf uint64, k, v []byte)) {
 				nd := nodeAt(id)
 				for i := 0; i < nd.count(); i++ {
-					if nd.h.Flags == flagBranch {
+					if nd.h.Flags == FlagBranch {
 						_, c, _ := nd.branch(i)
 						leaves(c, fn)
 						continue

@@ -9,16 +9,26 @@ import (
 // v1.5). Integers are little-endian: bbolt writes native order and etcd runs
 // on little-endian machines.
 const (
-	magic = 0xED0CDAED
+	Magic = 0xED0CDAED // every meta page starts with it
 	// FormatVersion is the only bbolt data format version.
 	FormatVersion = 2
 	// NoFreelist is Meta.Freelist when no freelist page is persisted
 	// (NoFreelistSync, which etcd sets on Linux).
 	NoFreelist = ^uint64(0)
 
-	metaOffset   = pageHeaderSize // the meta struct follows the page header
-	metaSumBytes = 56             // the checksum covers the meta struct up to itself
-	metaBytes    = metaOffset + 64
+	MetaOffset   = PageHeaderSize // the meta struct follows the page header
+	MetaSumBytes = 56             // the checksum covers the meta struct up to itself
+	metaBytes    = MetaOffset + 64
+
+	// Offsets of the meta struct's fields, from MetaOffset.
+	MetaVersionAt   = 4
+	MetaPageSizeAt  = 8
+	MetaRootAt      = 16
+	MetaSequenceAt  = 24
+	MetaFreelistAt  = 32
+	MetaHighWaterAt = 40
+	MetaTxIDAt      = 48
+	MetaChecksumAt  = 56
 )
 
 // Meta is one decoded meta page.
@@ -46,21 +56,21 @@ func ParseMeta(page []byte) (Meta, error) {
 	if len(page) < metaBytes {
 		return Meta{}, formatErr(CodeMetaInvalid, NoPage, -1, "meta page too short: %d bytes, need %d", len(page), metaBytes)
 	}
-	b := page[metaOffset:metaBytes]
+	b := page[MetaOffset:metaBytes]
 	le := binary.LittleEndian
 	h := fnv.New64a()
-	h.Write(b[:metaSumBytes])
+	h.Write(b[:MetaSumBytes])
 	return Meta{
 		Magic:     le.Uint32(b[0:]),
-		Version:   le.Uint32(b[4:]),
-		PageSize:  le.Uint32(b[8:]),
+		Version:   le.Uint32(b[MetaVersionAt:]),
+		PageSize:  le.Uint32(b[MetaPageSizeAt:]),
 		Flags:     le.Uint32(b[12:]),
-		Root:      le.Uint64(b[16:]),
-		Sequence:  le.Uint64(b[24:]),
-		Freelist:  le.Uint64(b[32:]),
-		HighWater: le.Uint64(b[40:]),
-		TxID:      le.Uint64(b[48:]),
-		Checksum:  le.Uint64(b[56:]),
+		Root:      le.Uint64(b[MetaRootAt:]),
+		Sequence:  le.Uint64(b[MetaSequenceAt:]),
+		Freelist:  le.Uint64(b[MetaFreelistAt:]),
+		HighWater: le.Uint64(b[MetaHighWaterAt:]),
+		TxID:      le.Uint64(b[MetaTxIDAt:]),
+		Checksum:  le.Uint64(b[MetaChecksumAt:]),
 		sum:       h.Sum64(),
 	}, nil
 }
@@ -68,8 +78,8 @@ func ParseMeta(page []byte) (Meta, error) {
 // Validate applies bbolt's Meta.Validate: magic, then version, then checksum.
 func (m Meta) Validate() error {
 	switch {
-	case m.Magic != magic:
-		return formatErr(CodeMetaInvalid, NoPage, -1, "bad magic %#08x, want %#08x (not a bbolt file, or the meta page is overwritten)", m.Magic, uint32(magic))
+	case m.Magic != Magic:
+		return formatErr(CodeMetaInvalid, NoPage, -1, "bad magic %#08x, want %#08x (not a bbolt file, or the meta page is overwritten)", m.Magic, uint32(Magic))
 	case m.Version != FormatVersion:
 		return formatErr(CodeMetaInvalid, NoPage, -1, "unsupported format version %d, want %d", m.Version, FormatVersion)
 	case m.Checksum != m.sum:

@@ -6,18 +6,19 @@ import (
 	"fmt"
 )
 
-// Page layout (bbolt internal/common/page.go).
+// Page layout (bbolt internal/common/page.go), exported for the tests that
+// build or damage page images (internal/pageimage).
 const (
-	pageHeaderSize = 16
-	elementSize    = 16 // branch and leaf elements have the same size
+	PageHeaderSize = 16
+	ElementSize    = 16 // branch and leaf elements have the same size
 
-	flagBranch   = 0x01
-	flagLeaf     = 0x02
-	flagMeta     = 0x04
-	flagFreelist = 0x10
+	FlagBranch   = 0x01
+	FlagLeaf     = 0x02
+	FlagMeta     = 0x04
+	FlagFreelist = 0x10
 
-	bucketLeafFlag   = 0x01 // leaf element whose value is a bucket header
-	bucketHeaderSize = 16   // root pgid, sequence
+	BucketLeafFlag   = 0x01 // leaf element whose value is a bucket header
+	BucketHeaderSize = 16   // root pgid, sequence
 
 	// maxNodeBytes bounds what one node may make us read into memory.
 	// etcd's values are limited to a few MiB by --max-request-bytes; a node
@@ -41,13 +42,13 @@ func parseHeader(b []byte) PageHeader {
 // Type names the page type as bbolt's Page.Typ does.
 func (h PageHeader) Type() string {
 	switch h.Flags {
-	case flagBranch:
+	case FlagBranch:
 		return "branch"
-	case flagLeaf:
+	case FlagLeaf:
 		return "leaf"
-	case flagMeta:
+	case FlagMeta:
 		return "meta"
-	case flagFreelist:
+	case FlagFreelist:
 		return "freelist"
 	}
 	return fmt.Sprintf("unknown<%02x>", h.Flags)
@@ -63,7 +64,7 @@ type node struct {
 
 // newNode checks that the element array fits in b.
 func newNode(b []byte) (node, error) {
-	if len(b) < pageHeaderSize {
+	if len(b) < PageHeaderSize {
 		return node{}, fmt.Errorf("%d bytes, shorter than a page header", len(b))
 	}
 	return newPartialNode(b, uint64(len(b)))
@@ -72,11 +73,11 @@ func newNode(b []byte) (node, error) {
 // newPartialNode is a node of size bytes of which b, a prefix holding at
 // least the element array, was read.
 func newPartialNode(b []byte, size uint64) (node, error) {
-	if len(b) < pageHeaderSize || uint64(len(b)) > size {
+	if len(b) < PageHeaderSize || uint64(len(b)) > size {
 		return node{}, fmt.Errorf("%d bytes, shorter than a page header", len(b))
 	}
 	n := node{b: b, size: size, h: parseHeader(b)}
-	if need := uint64(pageHeaderSize + elementSize*int(n.h.Count)); need > size {
+	if need := uint64(PageHeaderSize + ElementSize*int(n.h.Count)); need > size {
 		return node{}, fmt.Errorf("%d elements need %d bytes, the node has %d", n.h.Count, need, size)
 	} else if need > uint64(len(b)) {
 		return node{}, fmt.Errorf("%d elements need %d bytes, only %d were read", n.h.Count, need, len(b))
@@ -89,21 +90,21 @@ func newPartialNode(b []byte, size uint64) (node, error) {
 // in first (its first page). It is size when the array is not all there.
 func neededBytes(first []byte, size uint64) uint64 {
 	h := parseHeader(first)
-	base := uint64(pageHeaderSize + elementSize*int(h.Count))
-	if base > uint64(len(first)) || (h.Flags != flagBranch && h.Flags != flagLeaf) {
+	base := uint64(PageHeaderSize + ElementSize*int(h.Count))
+	if base > uint64(len(first)) || (h.Flags != FlagBranch && h.Flags != FlagLeaf) {
 		return size
 	}
 	end := base
 	le := binary.LittleEndian
 	for i := 0; i < int(h.Count); i++ {
-		e := first[pageHeaderSize+elementSize*i:]
-		at := uint64(pageHeaderSize + elementSize*i)
-		if h.Flags == flagBranch {
+		e := first[PageHeaderSize+ElementSize*i:]
+		at := uint64(PageHeaderSize + ElementSize*i)
+		if h.Flags == FlagBranch {
 			end = max(end, at+uint64(le.Uint32(e))+uint64(le.Uint32(e[4:])))
 			continue
 		}
 		kend := at + uint64(le.Uint32(e[4:])) + uint64(le.Uint32(e[8:]))
-		if le.Uint32(e)&bucketLeafFlag != 0 {
+		if le.Uint32(e)&BucketLeafFlag != 0 {
 			kend += uint64(le.Uint32(e[12:]))
 		}
 		end = max(end, kend)
@@ -115,7 +116,7 @@ func (n node) count() int { return int(n.h.Count) }
 
 // span returns b[start+pos : start+pos+size], checked.
 func (n node) span(i int, pos, size uint64) ([]byte, error) {
-	start := uint64(pageHeaderSize+elementSize*i) + pos
+	start := uint64(PageHeaderSize+ElementSize*i) + pos
 	end := start + size // pos, size < 2^32: no overflow
 	if end > n.size {
 		return nil, fmt.Errorf("element %d: bytes [%d,%d) lie outside the node (%d bytes)", i, start, end, n.size)
@@ -128,7 +129,7 @@ func (n node) span(i int, pos, size uint64) ([]byte, error) {
 
 // branch returns the key and child page id of branch element i.
 func (n node) branch(i int) (key []byte, child uint64, err error) {
-	e := n.b[pageHeaderSize+elementSize*i:]
+	e := n.b[PageHeaderSize+ElementSize*i:]
 	le := binary.LittleEndian
 	pos, ksize := uint64(le.Uint32(e)), uint64(le.Uint32(e[4:]))
 	child = le.Uint64(e[8:])
@@ -138,7 +139,7 @@ func (n node) branch(i int) (key []byte, child uint64, err error) {
 
 // leaf returns the flags, key and value of leaf element i.
 func (n node) leaf(i int) (flags uint32, key, value []byte, err error) {
-	e := n.b[pageHeaderSize+elementSize*i:]
+	e := n.b[PageHeaderSize+ElementSize*i:]
 	le := binary.LittleEndian
 	flags = le.Uint32(e)
 	pos, ksize, vsize := uint64(le.Uint32(e[4:])), uint64(le.Uint32(e[8:])), uint64(le.Uint32(e[12:]))
@@ -156,7 +157,7 @@ func (n node) leaf(i int) (flags uint32, key, value []byte, err error) {
 
 // vsize is the value size of leaf element i.
 func (n node) vsize(i int) uint32 {
-	return binary.LittleEndian.Uint32(n.b[pageHeaderSize+elementSize*i+12:])
+	return binary.LittleEndian.Uint32(n.b[PageHeaderSize+ElementSize*i+12:])
 }
 
 // errNotRead marks bytes inside the node that were not read (a partial
@@ -166,12 +167,12 @@ var errNotRead = errors.New("bytes not read")
 // bucketHeader decodes a bucket value: its root page, and for an inline
 // bucket (root 0) the bytes of its page.
 func bucketHeader(v []byte) (root uint64, inline []byte, err error) {
-	if len(v) < bucketHeaderSize {
-		return 0, nil, fmt.Errorf("bucket value is %d bytes, shorter than a bucket header (%d)", len(v), bucketHeaderSize)
+	if len(v) < BucketHeaderSize {
+		return 0, nil, fmt.Errorf("bucket value is %d bytes, shorter than a bucket header (%d)", len(v), BucketHeaderSize)
 	}
 	root = binary.LittleEndian.Uint64(v)
 	if root == 0 {
-		return 0, v[bucketHeaderSize:], nil
+		return 0, v[BucketHeaderSize:], nil
 	}
 	return root, nil, nil
 }

@@ -239,9 +239,9 @@ func (w *walker) visit(i int) error {
 	}
 	var kind PageKind
 	switch h.Flags {
-	case flagBranch:
+	case FlagBranch:
 		kind = KindBranch
-	case flagLeaf:
+	case FlagLeaf:
 		kind = KindLeaf
 	default:
 		w.mark(r.id, 1, KindUnreadable, r.bucket)
@@ -321,7 +321,7 @@ func (w *walker) visit(i int) error {
 	if w.opts.Visit != nil {
 		w.opts.Visit(PageInfo{
 			ID: r.id, Kind: kind, Bucket: int(r.bucket), Depth: int(r.depth), Overflow: uint32(n - 1), Count: nd.count(),
-			UsedBytes: u.total, HeaderBytes: pageHeaderSize, ElementBytes: int64(elementSize * nd.count()),
+			UsedBytes: u.total, HeaderBytes: PageHeaderSize, ElementBytes: int64(ElementSize * nd.count()),
 			KeyBytes: u.keys, ValueBytes: u.values, FreeBytes: int64(n)*int64(w.f.PageSize()) - u.total,
 		})
 	}
@@ -407,13 +407,13 @@ func (w *walker) branch(r *nodeRef, nd node, bname string) used {
 	bs := &a.Buckets[r.bucket]
 	if nd.count() == 0 {
 		a.problem(SeverityError, CodeEmptyBranch, r.id, bname, "branch page with no elements")
-		bs.BranchUsed += pageHeaderSize
-		bs.UsedBytes += pageHeaderSize
-		return used{total: pageHeaderSize}
+		bs.BranchUsed += PageHeaderSize
+		bs.UsedBytes += PageHeaderSize
+		return used{total: PageHeaderSize}
 	}
 	w.parents[r.id] = r.parent
 	first := len(w.next)
-	u := used{total: int64(pageHeaderSize + elementSize*nd.count())}
+	u := used{total: int64(PageHeaderSize + ElementSize*nd.count())}
 	var prev []byte
 	ordered, overlap := true, false
 	for i := 0; i < nd.count(); i++ {
@@ -482,7 +482,7 @@ func (w *walker) leaf(r *nodeRef, nd node, bname string) used {
 			ordered = w.checkOrder(r, i, nd.count()-1, key, prev, prev != nil, bname)
 		}
 		prev = key
-		if flags&bucketLeafFlag != 0 {
+		if flags&BucketLeafFlag != 0 {
 			if _, ok := w.parents[r.id]; !ok {
 				w.parents[r.id] = r.parent
 			}
@@ -493,7 +493,7 @@ func (w *walker) leaf(r *nodeRef, nd node, bname string) used {
 	bs.Keys += int64(nd.count())
 	bs.KeyBytes += keys
 	bs.ValueBytes += vals
-	u := used{total: int64(pageHeaderSize+elementSize*nd.count()) + keys + vals, keys: keys, values: vals}
+	u := used{total: int64(PageHeaderSize+ElementSize*nd.count()) + keys + vals, keys: keys, values: vals}
 	bs.LeafUsed += u.total
 	bs.UsedBytes += u.total
 	return u
@@ -549,7 +549,7 @@ func (w *walker) inlineBucket(b int32, pageID uint64, data []byte, nesting int) 
 	a := w.a
 	bname := w.bucketName(b)
 	nd, err := newNode(data)
-	if err == nil && nd.h.Flags != flagLeaf {
+	if err == nil && nd.h.Flags != FlagLeaf {
 		err = errors.New("inline bucket page is " + nd.h.Type() + ", not leaf")
 	}
 	if err != nil {
@@ -557,7 +557,7 @@ func (w *walker) inlineBucket(b int32, pageID uint64, data []byte, nesting int) 
 		a.Complete = false
 		return
 	}
-	inlineUsed := int64(pageHeaderSize + elementSize*nd.count())
+	inlineUsed := int64(PageHeaderSize + ElementSize*nd.count())
 	var prev []byte
 	ordered := true
 	keys, vals := int64(0), int64(0)
@@ -576,7 +576,7 @@ func (w *walker) inlineBucket(b int32, pageID uint64, data []byte, nesting int) 
 			ordered = w.checkOrder(&ref, i, -1, key, prev, true, bname)
 		}
 		prev = key
-		if flags&bucketLeafFlag != 0 {
+		if flags&BucketLeafFlag != 0 {
 			if nesting >= maxInlineNesting {
 				a.problem(SeverityError, CodeBadBucket, pageID, bname, "buckets nested more than %d deep inside inline buckets", maxInlineNesting)
 				a.Complete = false

@@ -3,18 +3,26 @@ package report
 import (
 	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/pages"
+	"github.com/dbinspect/dbinspect/report/findings"
+	"github.com/dbinspect/dbinspect/report/predict"
 )
 
-// evaluateFindings gathers the rules' inputs from every section.
-func (r *Report) evaluateFindings(o Options) []Finding {
-	in := FindingInputs{}
-	if r.predictInputs != nil {
-		in.Predict = *r.predictInputs
+// evaluateFindings runs the rules over every section's figures and the
+// predictions' inputs.
+func evaluateFindings(r *Report, pin predict.Inputs) []findings.Finding {
+	if fs := r.withKubeFindings(findings.Evaluate(findingInputs(r, pin))); fs != nil {
+		return fs
 	}
+	return []findings.Finding{} // "findings": [] in JSON, never null
+}
+
+// findingInputs gathers the rules' inputs from every section.
+func findingInputs(r *Report, pin predict.Inputs) findings.Inputs {
+	in := findings.Inputs{Predict: pin}
 	if r.Predict != nil {
 		in.Prediction = *r.Predict
 	}
-	for i, m := range r.Meta.Metas {
+	for i, m := range r.Analysis.Meta.Metas {
 		in.MetaValid[i] = m.Valid
 	}
 	if r.Input.SnapshotHash != string(pages.SnapshotAbsent) {
@@ -36,15 +44,15 @@ func (r *Report) evaluateFindings(o Options) []Finding {
 		if p, ok := topPrefixByRevisions(s.Prefixes); ok {
 			in.TopPrefix, in.TopPrefixRevisions = p.Prefix, int64(p.Revisions)
 		}
-		in.LargestLeaseKeys = int64(s.Leases.KeysPerLease.Max)
+		// Top is sorted by keys, most first: its head is the largest lease.
+		if top := s.Leases.Top; len(top) > 0 {
+			in.LargestLeaseID, in.LargestLeaseKeys = top[0].ID, int64(top[0].Keys)
+		}
 		if k, writes, ok := hottestLargeKey(s); ok {
 			in.HotKey, in.HotKeyValueBytes, in.HotKeyRevisions = k.Key, int64(k.ValueBytes), writes
 		}
 	}
-	if fs := r.withKubeFindings(EvaluateFindings(in)); fs != nil {
-		return fs
-	}
-	return []Finding{} // "findings": [] in JSON, never null
+	return in
 }
 
 func topPrefixByRevisions(ps []mvcc.PrefixStat) (mvcc.PrefixStat, bool) {
@@ -75,16 +83,4 @@ func hottestLargeKey(s *mvcc.Summary) (mvcc.KeyStat, int64, bool) {
 		}
 	}
 	return best, bestWrites, bestCost > 0
-}
-
-// CountAtLeast counts findings at or above the named severity.
-func CountAtLeast(fs []Finding, severity string) int {
-	min := SeverityRank(severity)
-	n := 0
-	for _, f := range fs {
-		if SeverityRank(f.Severity) >= min {
-			n++
-		}
-	}
-	return n
 }

@@ -5,55 +5,17 @@ import (
 	"fmt"
 
 	"github.com/dbinspect/dbinspect/pages"
+	"github.com/dbinspect/dbinspect/pages/defrag"
+	"github.com/dbinspect/dbinspect/report/calibrate"
+	"github.com/dbinspect/dbinspect/report/predict"
 )
 
-// defragSims are the two defrag simulations: of the file as it is, and of
-// the file after a compaction at the what-if revision.
-type defragSims struct {
-	defrag, compactDefrag *pages.DefragResult
-	err                   error
-}
-
-// compactionFilter is what a compaction leaves (mvcc.CompactionKeep).
-type compactionFilter = func(bucket string, k, v []byte) bool
-
-// runDefragSims simulates etcd's defrag of the file and, when keep is
-// known, of the file after the compaction keep describes, both from one
-// read of src (the file, or a recording of it).
-func runDefragSims(src pages.KVReader, pageSize int, keep compactionFilter) defragSims {
-	var s defragSims
-	opts := []pages.DefragOptions{{}}
-	if keep != nil {
-		// mvcc's filter decides from the bucket key alone, so the values
-		// need not be read.
-		opts = append(opts, pages.DefragOptions{KeepKey: func(bucket string, k []byte) bool { return keep(bucket, k, nil) }})
-	}
-	res, err := pages.SimulateDefrags(src, pageSize, opts...)
-	if err != nil {
-		s.err = err
-		return s
-	}
-	s.defrag = res[0]
-	if keep != nil {
-		s.compactDefrag = res[1]
-	}
-	return s
-}
-
-// predict runs the prediction models over every section's figures.
-func (r *Report) predict(in Input, o Options, sims defragSims) error {
+// predictInputs gathers the models' plain inputs from every section, and
+// the defrag simulations unless the file is damaged or they failed: a
+// failed simulation costs only the figures it gives.
+func predictInputs(r *Report, o Options, sims defragSims) predict.Inputs {
 	a := r.Analysis
-	cal, err := LoadCalibration(o.Calibration)
-	if err != nil {
-		if o.Calibration != "" {
-			return err // asked for by name: the user wants to know
-		}
-		// The saved default is unreadable: predict with the built-in
-		// coefficients rather than not at all, and say so.
-		cal = DefaultCalibration
-		cal.Source = fmt.Sprintf("%s (the saved calibration could not be used: %v)", DefaultCalibration.Source, err)
-	}
-	pin := PredictInputs{
+	pin := predict.Inputs{
 		FileBytes:         a.File.BboltBytes,
 		PageSize:          a.File.PageSize,
 		HighWaterPgid:     a.Meta.HighWater,
@@ -63,7 +25,7 @@ func (r *Report) predict(in Input, o Options, sims defragSims) error {
 		FreelistPersisted: a.Meta.FreelistPersisted,
 		QuotaBytes:        o.QuotaBytes,
 		DiskReadMBps:      o.DiskReadMBps,
-		CompactAt:         o.CompactAt,
+		CompactAt:         o.MVCC.CompactAt,
 	}
 	if o.EtcdVersion != "" {
 		pin.Versions = []string{o.EtcdVersion}
@@ -97,70 +59,86 @@ func (r *Report) predict(in Input, o Options, sims defragSims) error {
 			pin.CompactAt = s.Revision
 		}
 	}
-
-	// A failed simulation costs only the figures it gives: the startup,
-	// memory and quota predictions and --exact's verdict still stand.
 	switch {
-	case !r.Analysis.Complete:
-		r.partial("predict: the file is damaged, so defrag and compaction sizes are not predicted")
+	case !a.Complete:
+		r.Certainty.partial("predict: the file is damaged, so defrag and compaction sizes are not predicted")
 	case sims.err != nil:
-		r.partial("predict: defrag and compaction sizes are not predicted: %v", sims.err)
+		r.Certainty.partial("predict: defrag and compaction sizes are not predicted: %v", sims.err)
 	default:
 		pin.Defrag, pin.CompactDefrag = sims.defrag, sims.compactDefrag
 	}
-	if o.Exact {
-		r.exactDefrag(in, o)
+	return pin
+}
+
+// predictions runs the models with the named calibration (""; the saved
+// default, else the built-in one). Only a calibration asked for by name
+// that cannot be read leaves them out.
+func predictions(pin predict.Inputs, calibration string, complete bool, c *Certainty) *predict.Prediction {
+	cal, err := calibrate.Load(calibration)
+	if err != nil {
+		if calibration != "" {
+			c.partial("predict: %v", err) // asked for by name: the user wants to know
+			return nil
+		}
+		// The saved default is unreadable: predict with the built-in
+		// coefficients rather than not at all, and say so.
+		cal = calibrate.Default
+		cal.Source = fmt.Sprintf("%s (the saved calibration could not be used: %v)", calibrate.Default.Source, err)
 	}
-	p := Predict(pin, cal)
-	r.predictCertainty(&p)
-	r.Predict = &p
-	r.predictInputs = &pin
-	return nil
+	p := predict.Run(pin, cal)
+	predictCertainty(&p, complete, c)
+	return &p
 }
 
 // predictCertainty marks startup and memory as lower bounds when the page
 // walk or the key scan missed part of the file: what could not be read is
 // not counted, and etcd would read it too (if it could start at all).
-func (r *Report) predictCertainty(p *Prediction) {
-	if r.Analysis.Complete && r.keysComplete() {
-		r.certain(certainStartup, certainMemory)
+func predictCertainty(p *predict.Prediction, complete bool, c *Certainty) {
+	if complete {
+		c.certain(certainStartup, certainMemory)
 	} else {
 		p.LowerBound = true
-		r.partial("predict: startup time and memory are lower bounds: part of the file or of etcd's buckets could not be read or decoded, and the figures count only what was")
+		c.partial("predict: startup time and memory are lower bounds: part of the file or of etcd's buckets could not be read or decoded, and the figures count only what was")
 	}
 	// The quota is checked against the meta's high-water mark, which is exact.
-	r.certain(certainQuota)
+	c.certain(certainQuota)
 	if p.DefragSizeBytes > 0 {
-		r.certain(certainDefrag)
+		c.certain(certainDefrag)
 	}
 }
 
 // exactDefrag runs --exact's real bbolt defrag of a private copy, unless
-// the structural check found the file damaged. Its failure or refusal is a
-// partial result: the other predictions still stand.
-func (r *Report) exactDefrag(in Input, o Options) {
-	if why := r.exactUnsafe(); why != "" {
-		r.refuseExact(in, why)
-		return
+// the structural check found the file damaged: then it returns why it
+// refused. Its failure or refusal is a partial result: the other
+// predictions still stand.
+func exactDefrag(in Input, r *Report, tempDir defrag.TempDirFunc, c *Certainty) (*defrag.ExactResult, string) {
+	refuse := func(why string) (*defrag.ExactResult, string) {
+		msg := fmt.Sprintf("--exact refused for %s: %s; --exact would hand a damaged file to bbolt, which can crash or exhaust memory on one. "+
+			"Run 'dbinspect check %s' to see the problems, and use --exact only on a copy that checks clean; the other predictions are printed", in.Given, why, in.Given)
+		c.partial("exact defrag: %s", msg)
+		return nil, msg
 	}
-	x, err := pages.ExactDefrag(in.Path, pages.ExactOptions{TempDir: o.TempDir})
+	if why := exactUnsafe(r); why != "" {
+		return refuse(why)
+	}
+	x, err := defrag.Exact(in.Path, defrag.ExactOptions{TempDir: tempDir})
 	switch {
-	case errors.Is(err, pages.ErrExactRefused):
+	case errors.Is(err, defrag.ErrExactRefused):
 		// The file checked clean but the copy did not: it changed in between.
-		r.refuseExact(in, fmt.Sprintf("the file changed after it was checked (%v)", err))
+		return refuse(fmt.Sprintf("the file changed after it was checked (%v)", err))
 	case err != nil:
-		r.partial("exact defrag: %v", err)
-	default:
-		r.ExactDefrag = x
-		r.certain(certainExactDefrag)
+		c.partial("exact defrag: %v", err)
+		return nil, ""
 	}
+	c.certain(certainExactDefrag)
+	return x, ""
 }
 
 // exactUnsafe says why bbolt must not be given this file, or "". bbolt
 // trusts its pages: on a damaged file it has run for a minute in 10 GB of
 // memory, and died of SIGBUS past the end of a truncated one. So anything
 // 'dbinspect check' objects to stays away from it.
-func (r *Report) exactUnsafe() string {
+func exactUnsafe(r *Report) string {
 	a := r.Analysis
 	switch {
 	case a.Damaged():
@@ -172,13 +150,3 @@ func (r *Report) exactUnsafe() string {
 	}
 	return ""
 }
-
-func (r *Report) refuseExact(in Input, why string) {
-	r.exactRefused = fmt.Sprintf("--exact refused for %s: %s; --exact would hand a damaged file to bbolt, which can crash or exhaust memory on one. "+
-		"Run 'dbinspect check %s' to see the problems, and use --exact only on a copy that checks clean; the other predictions are printed", in.Given, why, in.Given)
-	r.partial("exact defrag: %s", r.exactRefused)
-}
-
-// ExactRefused is why --exact was refused, or "" if it was not: the CLI
-// repeats it on stderr, where a script reading JSON on stdout still sees it.
-func (r *Report) ExactRefused() string { return r.exactRefused }

@@ -6,43 +6,23 @@ import (
 
 	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/pages"
+	"github.com/dbinspect/dbinspect/report/html"
 )
 
-// HTMLData maps the report onto what the HTML page draws. Every figure
+// html.Data maps the report onto what the HTML page draws. Every figure
 // comes from the same model as the text and JSON reports.
-func (r *Report) HTMLData() HTMLData {
-	d := HTMLData{Title: "dbinspect: " + r.Input.Given}
+func (r *Report) htmlPageData() html.Data {
+	d := html.Data{Title: "dbinspect: " + r.Input.Given}
 	a := r.Analysis
-	if m := r.MVCC; m != nil {
-		d.Subtitle = fmt.Sprintf("%s, revision %s, %s live keys", writtenBy(m), count(m.Revision), count(int64(m.LiveKeys)))
+	sum := summarize(r, r.Sections)
+	if k := sum.Keys; k != nil {
+		d.Subtitle = fmt.Sprintf("%s, revision %s, %s live keys", writtenByText(k), count(k.Revision), count(k.LiveKeys))
 	}
-	d.Summary = append(d.Summary,
-		KV{"file", fmt.Sprintf("%s (%s bytes), page size %s, txid %d", ibytes(a.File.SizeBytes), count(a.File.SizeBytes), ibytes(int64(a.File.PageSize)), a.Meta.TxID)},
-		KV{"in use", fmt.Sprintf("%s of %s high water (%s)", ibytes(a.Pages.InUseBytes), ibytes(a.Pages.HighWaterBytes), pct(a.Pages.InUseBytes, a.Pages.HighWaterBytes))},
-		KV{"snapshot SHA-256", r.Input.SnapshotHash},
-		KV{"certainty", certaintyLine(r)},
-	)
-	if m := r.MVCC; m != nil {
-		d.Summary = append(d.Summary,
-			KV{"revision", fmt.Sprintf("%s; %s", count(m.Revision), compactionLine(m))},
-			KV{"keys", fmt.Sprintf("%s live, %s deleted, %s revisions", count(int64(m.LiveKeys)), count(int64(m.DeletedKeys)), count(int64(m.TotalRevisions)))},
-		)
-	}
-	if f := r.Fragmentation; f != nil {
-		d.Summary = append(d.Summary, KV{"free space", f.Summary})
-	}
-	if p := r.Predict; p != nil {
-		startup := fmt.Sprintf("%s, RSS %s (%s with the raft log)", seconds(p.StartupSeconds), ibytes(p.RSSBytes), ibytes(p.RSSSteadyBytes))
-		if p.LowerBound {
-			startup = "at least " + startup + "; lower bounds: part of the file was not read or decoded"
-		}
-		d.Summary = append(d.Summary,
-			KV{"etcd " + p.Version + " startup", startup},
-			KV{"after defrag", ibytes(p.DefragSizeBytes)},
-		)
+	for _, l := range sum.Lines() {
+		d.Summary = append(d.Summary, html.KV{Label: l.Label, Value: l.Text})
 	}
 	for _, f := range r.Findings {
-		d.Findings = append(d.Findings, HTMLFinding{Severity: f.Severity, Code: f.Code, Message: f.Message, Advice: f.Advice})
+		d.Findings = append(d.Findings, html.Finding{Severity: f.Severity, Code: f.Code, Message: f.Message, Advice: f.Advice})
 	}
 	d.PageMap = r.pageMapData()
 	if f := r.Fragmentation; f != nil {
@@ -51,67 +31,67 @@ func (r *Report) HTMLData() HTMLData {
 			if h.MaxPages != h.MinPages {
 				label = fmt.Sprintf("%d-%d", h.MinPages, h.MaxPages)
 			}
-			d.FreeSpanHistogram = append(d.FreeSpanHistogram, Bar{Label: label, Value: float64(h.Spans), Value2: float64(h.Pages)})
+			d.FreeSpanHistogram = append(d.FreeSpanHistogram, html.Bar{Label: label, Value: float64(h.Spans), Value2: float64(h.Pages)})
 		}
 		rows := f.Table()
 		if len(rows) > 1 {
-			d.Tables = append(d.Tables, HTMLTable{Caption: "bbolt's array and hashmap freelists on this file's free pages", Header: rows[0], Rows: rows[1:]})
+			d.Tables = append(d.Tables, html.Table{Caption: "bbolt's array and hashmap freelists on this file's free pages", Header: rows[0], Rows: rows[1:]})
 		}
 	}
 	if m := r.MVCC; m != nil {
 		for _, p := range m.Prefixes {
-			d.Prefixes = append(d.Prefixes, PrefixBar{Name: p.Prefix, LiveBytes: p.LiveBytes, HistoryBytes: p.HistoryBytes, Keys: p.Keys, Revisions: p.Revisions, ShareOfFile: p.ShareOfFile})
+			d.Prefixes = append(d.Prefixes, html.PrefixBar{Name: p.Prefix, LiveBytes: p.LiveBytes, HistoryBytes: p.HistoryBytes, Keys: p.Keys, Revisions: p.Revisions, ShareOfFile: p.ShareOfFile})
 		}
 		d.RevisionsPerKey = revisionsPerKeyBars(m)
 		d.Tables = append(d.Tables, keyTables(m)...)
 		if ns := m.PrefixesByNamespace; len(ns) > 0 {
 			d.Tables = append(d.Tables, namespacesHTMLTable(ns))
 		}
-		d.addKube(m)
+		addKube(&d, m)
 	}
-	d.Waterfall = append(d.Waterfall, Bar{Label: "file", Value: float64(a.File.SizeBytes)}, Bar{Label: "high water (DbSize)", Value: float64(a.Pages.HighWaterBytes)}, Bar{Label: "in use", Value: float64(a.Pages.InUseBytes)})
+	d.Waterfall = append(d.Waterfall, html.Bar{Label: "file", Value: float64(a.File.SizeBytes)}, html.Bar{Label: "high water (DbSize)", Value: float64(a.Pages.HighWaterBytes)}, html.Bar{Label: "in use", Value: float64(a.Pages.InUseBytes)})
 	if p := r.Predict; p != nil {
 		if p.DefragSizeBytes > 0 {
-			d.Waterfall = append(d.Waterfall, Bar{Label: "after defrag", Value: float64(p.DefragSizeBytes)})
+			d.Waterfall = append(d.Waterfall, html.Bar{Label: "after defrag", Value: float64(p.DefragSizeBytes)})
 		}
 		if p.CompactDefragSizeBytes > 0 {
-			d.Waterfall = append(d.Waterfall, Bar{Label: "after compaction + defrag", Value: float64(p.CompactDefragSizeBytes)})
+			d.Waterfall = append(d.Waterfall, html.Bar{Label: "after compaction + defrag", Value: float64(p.CompactDefragSizeBytes)})
 		}
 		for _, v := range p.ByVersion {
 			b := v.StartupBreakdown
-			d.StartupBreakdown = append(d.StartupBreakdown, StackedBar{Label: "etcd " + v.Version, Text: seconds(v.StartupSeconds), Segments: []Segment{
-				{"fixed start", b.Fixed}, {"populate", b.Populate}, {"freelist rebuild", b.FreelistRebuild},
-				{"lease recovery", b.LeaseRecovery}, {"index restore", b.IndexRestore}, {"lease attach", b.LeaseAttach},
+			d.StartupBreakdown = append(d.StartupBreakdown, html.StackedBar{Label: "etcd " + v.Version, Text: seconds(v.StartupSeconds), Segments: []html.Segment{
+				{Label: "fixed start", Value: b.Fixed}, {Label: "populate", Value: b.Populate}, {Label: "freelist rebuild", Value: b.FreelistRebuild},
+				{Label: "lease recovery", Value: b.LeaseRecovery}, {Label: "index restore", Value: b.IndexRestore}, {Label: "lease attach", Value: b.LeaseAttach},
 			}})
 			m := v.Memory
-			d.MemoryBreakdown = append(d.MemoryBreakdown, StackedBar{Label: "etcd " + v.Version, Text: ibytes(m.RSSSteadyBytes), Segments: []Segment{
-				{"file resident", float64(m.FileResidentBytes)}, {"Go heap (index, leases, runtime)", float64(m.HeapBytes)}, {"raft log", float64(m.RaftLogBytes)},
+			d.MemoryBreakdown = append(d.MemoryBreakdown, html.StackedBar{Label: "etcd " + v.Version, Text: ibytes(m.RSSSteadyBytes), Segments: []html.Segment{
+				{Label: "file resident", Value: float64(m.FileResidentBytes)}, {Label: "Go heap (index, leases, runtime)", Value: float64(m.HeapBytes)}, {Label: "raft log", Value: float64(m.RaftLogBytes)},
 			}})
 		}
 	}
 	d.Tables = append(d.Tables, bucketTable(r))
 	var js bytes.Buffer
-	if err := WriteJSON(&js, r); err == nil {
+	if err := writeJSON(&js, r); err == nil {
 		d.JSON = js.Bytes()
 	}
 	return d
 }
 
-func bucketTable(r *Report) HTMLTable { return htmlTableOf("Buckets", bucketsTable(r)) }
+func bucketTable(r *Report) html.Table { return htmlTableOf("Buckets", bucketsTable(r)) }
 
 // htmlTableOf carries a text table into the HTML page: same cells, and the
 // right-aligned columns marked numeric.
-func htmlTableOf(caption string, tb *table) HTMLTable {
-	return HTMLTable{Caption: caption, Header: tb.header, Rows: tb.rows, Numeric: tb.right}
+func htmlTableOf(caption string, tb *table) html.Table {
+	return html.Table{Caption: caption, Header: tb.header, Rows: tb.rows, Numeric: tb.right}
 }
 
 // pageMapData turns the per-page map into runs of classes: one class per
 // root-level bucket (its branch, leaf and overflow pages), plus meta,
 // freelist, free and the unallocated tail.
-func (r *Report) pageMapData() PageMapData {
+func (r *Report) pageMapData() html.PageMap {
 	a := r.Analysis
-	pm := r.pageMap
-	d := PageMapData{PageSize: uint32(a.File.PageSize), Pages: uint64(a.Pages.Total)}
+	pm := r.Analysis.PageMap
+	d := html.PageMap{PageSize: uint32(a.File.PageSize), Pages: uint64(a.Pages.Total)}
 	if pm == nil {
 		return d
 	}
@@ -127,7 +107,7 @@ func (r *Report) pageMapData() PageMapData {
 			}
 		}
 		c := uint8(len(d.Classes))
-		d.Classes = append(d.Classes, PageClass{Name: name, Free: free})
+		d.Classes = append(d.Classes, html.PageClass{Name: name, Free: free})
 		classOf[name] = c
 		return c
 	}
@@ -150,7 +130,7 @@ func (r *Report) pageMapData() PageMapData {
 		return "unknown"
 	}
 	nameCache := map[int32]uint8{}
-	var run PageRun
+	var run html.PageRun
 	flush := func() {
 		if run.Len > 0 {
 			d.Runs = append(d.Runs, run)
@@ -186,7 +166,7 @@ func (r *Report) pageMapData() PageMapData {
 			continue
 		}
 		flush()
-		run = PageRun{Start: uint64(i), Len: 1, Class: c}
+		run = html.PageRun{Start: uint64(i), Len: 1, Class: c}
 	}
 	// The map stops at the high-water mark; the tail is one run.
 	if end := uint64(len(pm.Kinds)); pm.Pages > end {
@@ -194,7 +174,7 @@ func (r *Report) pageMapData() PageMapData {
 			run.Len += pm.Pages - end
 		} else {
 			flush()
-			run = PageRun{Start: end, Len: pm.Pages - end, Class: c}
+			run = html.PageRun{Start: end, Len: pm.Pages - end, Class: c}
 		}
 	}
 	flush()
@@ -203,22 +183,22 @@ func (r *Report) pageMapData() PageMapData {
 
 // revisionsPerKeyBars draws the revisions-per-key histogram, one bar per
 // power-of-two bucket ("1", "2-3", ...): Value is the keys in it, Value2
-// the revisions they hold, which are HTMLData's default series names.
-func revisionsPerKeyBars(m *mvcc.Summary) []Bar {
-	bars := make([]Bar, 0, len(m.RevisionsPerKeyHistogram))
+// the revisions they hold, which are html.Data's default series names.
+func revisionsPerKeyBars(m *mvcc.Summary) []html.Bar {
+	bars := make([]html.Bar, 0, len(m.RevisionsPerKeyHistogram))
 	for _, b := range m.RevisionsPerKeyHistogram {
 		label := fmt.Sprint(b.Min)
 		if b.Max != b.Min {
 			label = fmt.Sprintf("%d-%d", b.Min, b.Max)
 		}
-		bars = append(bars, Bar{Label: label, Value: float64(b.Keys), Value2: float64(b.Revisions)})
+		bars = append(bars, html.Bar{Label: label, Value: float64(b.Keys), Value2: float64(b.Revisions)})
 	}
 	return bars
 }
 
 // namespacesHTMLTable is the text report's namespace table, id
 // "table-namespaces", its "more" line as a last row.
-func namespacesHTMLTable(ps []mvcc.PrefixStat) HTMLTable {
+func namespacesHTMLTable(ps []mvcc.PrefixStat) html.Table {
 	t := htmlTableOf("Namespaces (namespaced Kubernetes resources, by namespace)", namespacesTable(ps[:min(len(ps), maxNamespaceRows)]))
 	t.ID = "table-namespaces"
 	if len(ps) > maxNamespaceRows {
@@ -228,8 +208,8 @@ func namespacesHTMLTable(ps []mvcc.PrefixStat) HTMLTable {
 }
 
 // keyTables are the key sections of the text report as HTML tables.
-func keyTables(m *mvcc.Summary) []HTMLTable {
-	var ts []HTMLTable
+func keyTables(m *mvcc.Summary) []html.Table {
+	var ts []html.Table
 	top := func(caption string, ks []mvcc.KeyStat) {
 		if len(ks) > 0 {
 			ts = append(ts, htmlTableOf(caption, topKeysTable(ks)))
@@ -239,7 +219,7 @@ func keyTables(m *mvcc.Summary) []HTMLTable {
 	top("Top keys by history bytes", m.TopKeys.ByHistoryBytes)
 	top("Top keys by current value size", m.TopKeys.ByValueBytes)
 	l := m.Leases
-	ts = append(ts, HTMLTable{Caption: "Keys, leases, auth", Header: []string{"figure", "value"}, Rows: [][]string{
+	ts = append(ts, html.Table{Caption: "Keys, leases, auth", Header: []string{"figure", "value"}, Rows: [][]string{
 		{"compaction", compactionLine(m)},
 		{"compaction what-if", fmt.Sprintf("compacting at %s removes %s revisions (%s)", count(m.Compaction.Revision), count(int64(m.Compaction.RemovedRevisions)), ibytes(int64(m.Compaction.RemovedBytes)))},
 		{"leases", fmt.Sprintf("%s, %s keys attached, %s without keys", count(int64(l.Count)), count(int64(l.AttachedKeys)), count(int64(l.LeasesWithoutKeys)))},

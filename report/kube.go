@@ -8,7 +8,9 @@ import (
 	"unicode"
 
 	"github.com/dbinspect/dbinspect/mvcc"
-	"github.com/dbinspect/dbinspect/report/kubefind"
+	"github.com/dbinspect/dbinspect/report/findings"
+	"github.com/dbinspect/dbinspect/report/findings/kubefind"
+	"github.com/dbinspect/dbinspect/report/html"
 )
 
 // The Kubernetes part of the report: what mvcc.KubeSummary counted by
@@ -25,14 +27,14 @@ const (
 )
 
 // withKubeFindings adds the Kubernetes rules' findings, most severe first.
-func (r *Report) withKubeFindings(fs []Finding) []Finding {
+func (r *Report) withKubeFindings(fs []findings.Finding) []findings.Finding {
 	if r.MVCC == nil {
 		return fs
 	}
-	for _, f := range kubefind.Findings(r.MVCC.Kube, r.MVCC.LiveBytes) {
-		fs = append(fs, Finding(f))
-	}
-	sort.SliceStable(fs, func(i, j int) bool { return SeverityRank(fs[i].Severity) > SeverityRank(fs[j].Severity) })
+	fs = append(fs, kubefind.Findings(r.MVCC.Kube, r.MVCC.LiveBytes)...)
+	sort.SliceStable(fs, func(i, j int) bool {
+		return findings.SeverityRank(fs[i].Severity) > findings.SeverityRank(fs[j].Severity)
+	})
 	return fs
 }
 
@@ -145,7 +147,7 @@ func (t *textWriter) kubeSection(m *mvcc.Summary) {
 }
 
 // addKube adds the Kubernetes chart data and tables to the HTML page.
-func (d *HTMLData) addKube(m *mvcc.Summary) {
+func addKube(d *html.Data, m *mvcc.Summary) {
 	k := m.Kube
 	if k == nil {
 		return
@@ -154,7 +156,7 @@ func (d *HTMLData) addKube(m *mvcc.Summary) {
 		if i == maxHTMLKubeKinds {
 			break
 		}
-		d.KubeKinds = append(d.KubeKinds, Bar{Label: kindLabel(kk), Value: float64(kk.ValueBytes),
+		d.KubeKinds = append(d.KubeKinds, html.Bar{Label: kindLabel(kk), Value: float64(kk.ValueBytes),
 			Value2: float64(kk.Objects), Text2: count(int64(kk.Objects))})
 	}
 	rt := htmlTableOf("Kubernetes objects by resource (live; from each value's first bytes)", kubeResourcesTable(k.Resources, len(k.Resources)))
@@ -162,16 +164,6 @@ func (d *HTMLData) addKube(m *mvcc.Summary) {
 	kt := htmlTableOf("Kubernetes objects by kind, with the value sizes of the largest", kubeKindsTable(k.Kinds, len(k.Kinds)))
 	kt.ID = "table-kube-kinds"
 	d.Tables = append(d.Tables, rt, kt)
-}
-
-// kubeCharts is the bytes-by-kind chart, when the db has Kubernetes objects.
-func kubeCharts(d HTMLData) []svgChart {
-	if len(d.KubeKinds) == 0 {
-		return nil
-	}
-	return []svgChart{histogramChart("chart-kube-kinds", "Kubernetes objects by kind",
-		"Value bytes and number of the live objects of each kind, read from each value's first bytes; encrypted objects show no kind.",
-		d.KubeKinds, "value bytes", "objects", svgUnitBytes)}
 }
 
 // KindDiff is one kind's change between two reports (mvcc.KubeKind's

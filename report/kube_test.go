@@ -8,6 +8,7 @@ import (
 
 	"github.com/dbinspect/dbinspect/internal/fixtures"
 	"github.com/dbinspect/dbinspect/mvcc"
+	"github.com/dbinspect/dbinspect/report/html"
 )
 
 func kubeReport(t *testing.T, f fixtures.Fixture) *Report {
@@ -30,7 +31,7 @@ func TestKubeSections(t *testing.T) {
 	m := fixtures.LoadKubeValues(t)
 	r := kubeReport(t, fixtures.KubeValuesFixture(t))
 	var text bytes.Buffer
-	if err := WriteText(&text, r, RenderOptions{Sections: AllSections}); err != nil {
+	if err := writeText(&text, r, RenderOptions{Sections: AllSections}); err != nil {
 		t.Fatal(err)
 	}
 	secrets := m.Resources["secrets"]
@@ -47,12 +48,12 @@ func TestKubeSections(t *testing.T) {
 			t.Errorf("text report lacks %q", want)
 		}
 	}
-	d := r.HTMLData()
+	d := r.htmlPageData()
 	if len(d.KubeKinds) == 0 || d.KubeKinds[0].Label != "stable.example.com/v1/CronTab" {
 		t.Errorf("HTML kind bars %+v, want the CronTabs first", d.KubeKinds)
 	}
 	var page bytes.Buffer
-	if err := WriteHTML(&page, d); err != nil {
+	if err := html.Write(&page, d); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{`id="chart-kube-kinds"`, `id="table-kube-resources"`, `id="table-kube-kinds"`} {
@@ -93,13 +94,13 @@ func TestKubeNoSectionWithoutRegistry(t *testing.T) {
 		t.Fatalf("kube summary on a config store: %+v", r.MVCC.Kube)
 	}
 	var text bytes.Buffer
-	if err := WriteText(&text, r, RenderOptions{Sections: AllSections}); err != nil {
+	if err := writeText(&text, r, RenderOptions{Sections: AllSections}); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(text.String(), "Kubernetes objects") {
 		t.Error("Kubernetes section on a config store")
 	}
-	if len(kubeCharts(r.HTMLData())) != 0 {
+	if len(r.htmlPageData().KubeKinds) != 0 {
 		t.Error("Kubernetes chart on a config store")
 	}
 	if Compare(r, r).Kinds != nil {

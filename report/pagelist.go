@@ -19,19 +19,19 @@ const pageListColumns = "page\tpages\ttype\tbucket\tdepth\telements\theader_byte
 // header, element table, keys, values and free space. It needs a report
 // built with Options.PageList.
 func WritePageList(w io.Writer, r *Report) error {
-	if r.Analysis == nil || r.pageMap == nil || r.pageNodes == nil {
+	if r.Analysis == nil || r.Analysis.PageMap == nil || r.PageList == nil {
 		return fmt.Errorf("the page list was not collected (build the report with Options.PageList)")
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
 	fmt.Fprintln(bw, pageListColumns)
-	nodes := r.pageNodes
+	nodes := r.PageList
 	sort.Slice(nodes, func(i, j int) bool { return nodes[i].ID < nodes[j].ID })
-	pm := r.pageMap
+	pm := r.Analysis.PageMap
 	bucket := func(i int32) string {
-		if i < 0 || int(i) >= len(r.Buckets) {
+		if i < 0 || int(i) >= len(r.Analysis.Buckets) {
 			return "-"
 		}
-		if b := r.Buckets[i]; !b.IsRoot {
+		if b := r.Analysis.Buckets[i]; !b.IsRoot {
 			return termsafe.Name(b.Name) // a tab or newline in it would make a false row
 		}
 		return "(root)"

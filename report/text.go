@@ -8,7 +8,8 @@ import (
 
 	"github.com/dbinspect/dbinspect/internal/termsafe"
 	"github.com/dbinspect/dbinspect/mvcc"
-	"github.com/dbinspect/dbinspect/pages"
+	"github.com/dbinspect/dbinspect/pages/freelist"
+	"github.com/dbinspect/dbinspect/report/findings"
 )
 
 // textWriter carries the first write error, so section code stays linear.
@@ -64,8 +65,8 @@ func (t *textWriter) severity(s string) termsafe.Raw {
 	return "\x1b[36m" + label + "\x1b[0m"
 }
 
-// WriteText writes the human report: a one-screen summary, then sections.
-func WriteText(w io.Writer, r *Report, o RenderOptions) error {
+// writeText writes the human report: a one-screen summary, then sections.
+func writeText(w io.Writer, r *Report, o RenderOptions) error {
 	t := &textWriter{w: w, color: o.Color}
 	s := o.Sections
 	if s.CheckOnly {
@@ -100,54 +101,11 @@ func WriteText(w io.Writer, r *Report, o RenderOptions) error {
 }
 
 func (t *textWriter) summary(r *Report, s Sections) {
-	a := r.Analysis
 	t.printf("dbinspect %s: %s\n", Version, r.Input.Given)
 	var rows [][2]string
-	file := fmt.Sprintf("%s (%s bytes), page size %s, bbolt txid %d", ibytes(a.File.SizeBytes), count(a.File.SizeBytes), ibytes(int64(a.File.PageSize)), a.Meta.TxID)
-	if r.Input.SnapshotHash != "absent" {
-		file += ", snapshot SHA-256 " + r.Input.SnapshotHash
+	for _, l := range summarize(r, s).Lines() {
+		rows = append(rows, [2]string{l.Label, l.Text})
 	}
-	rows = append(rows, [2]string{"file", file})
-	if m := r.MVCC; m != nil {
-		written := writtenBy(m)
-		if m.Cluster.Version != "" {
-			written += ", cluster version " + m.Cluster.Version
-		}
-		rows = append(rows, [2]string{"written by", written})
-		rev := count(m.Revision)
-		if m.CompactRevision > 0 {
-			rev += fmt.Sprintf(" (compacted at %s)", count(m.CompactRevision))
-		}
-		if m.Meta.UnfinishedCompaction {
-			rev += fmt.Sprintf(", compaction at %s unfinished", count(m.ScheduledCompactRevision))
-		}
-		rows = append(rows, [2]string{"revision", rev})
-		rows = append(rows, [2]string{"keys", fmt.Sprintf("%s live, %s deleted; %s stored",
-			count(int64(m.LiveKeys)), count(int64(m.DeletedKeys)), plural(int(m.TotalRevisions), "revision"))})
-	}
-	size := fmt.Sprintf("db %s (etcd's DbSize; the file is %s), in use %s (%s)", ibytes(a.Pages.HighWaterBytes), ibytes(a.File.SizeBytes), ibytes(a.Pages.InUseBytes), pct(a.Pages.InUseBytes, a.Pages.HighWaterBytes))
-	if p := r.Predict; p != nil && p.DefragSizeBytes > 0 {
-		size += fmt.Sprintf(", after defrag %s", ibytes(p.DefragSizeBytes))
-		if p.CompactDefragSizeBytes > 0 {
-			size += fmt.Sprintf(", after compaction and defrag %s", ibytes(p.CompactDefragSizeBytes))
-		}
-	}
-	rows = append(rows, [2]string{"size", size})
-	if p := r.Predict; p != nil && s.Predict {
-		startup := fmt.Sprintf("%s predicted, RSS %s, then %s with the raft log",
-			seconds(p.StartupSeconds), ibytes(p.RSSBytes), ibytes(p.RSSSteadyBytes))
-		if p.LowerBound {
-			startup = "at least " + startup + " (LOWER BOUNDS: see Certainty)"
-		}
-		rows = append(rows, [2]string{"etcd " + p.Version + " startup", startup})
-		if !p.Quota.Disabled {
-			rows = append(rows, [2]string{"quota", fmt.Sprintf("%s of %s (%s)", ibytes(p.Quota.DbSizeBytes), ibytes(p.Quota.QuotaBytes), pct(p.Quota.DbSizeBytes, p.Quota.QuotaBytes))})
-		}
-	}
-	if s.Findings {
-		rows = append(rows, [2]string{"findings", findingCounts(r.Findings)})
-	}
-	rows = append(rows, [2]string{"certainty", certaintyLine(r)})
 	t.heading("Summary")
 	t.kv(rows)
 	if s.Findings {
@@ -161,65 +119,10 @@ func (t *textWriter) summary(r *Report, s Sections) {
 	}
 }
 
-// writtenBy names the etcd that wrote the file in a few words; the JSON
-// report carries the full inference (mvcc.meta.etcd_versions).
-func writtenBy(m *mvcc.Summary) string {
-	switch {
-	case m.StorageVersion != "":
-		return fmt.Sprintf("etcd %s (storage version %s)", minorOf(m.StorageVersion), m.StorageVersion)
-	case m.Meta.HasTerm:
-		return "etcd 3.5 (term in meta, no storage version)"
-	case m.Meta.Present:
-		return "etcd 3.4 or earlier (no term in meta)"
-	}
-	return "unknown (no meta bucket)"
-}
-
-func minorOf(v string) string {
-	parts := strings.SplitN(v, ".", 3)
-	if len(parts) >= 2 {
-		return parts[0] + "." + parts[1]
-	}
-	return v
-}
-
-// plural writes n and the noun, with an s unless n is 1 (critical and
-// info do not take one).
-func plural(n int, noun string) string {
-	if n == 1 || noun == "critical" || noun == "info" {
-		return count(int64(n)) + " " + noun
-	}
-	return count(int64(n)) + " " + noun + "s"
-}
-
-func findingCounts(fs []Finding) string {
-	if len(fs) == 0 {
-		return "none"
-	}
-	n := map[string]int{}
-	for _, f := range fs {
-		n[f.Severity]++
-	}
-	var parts []string
-	for _, s := range []string{"critical", "warning", "info"} {
-		if n[s] > 0 {
-			parts = append(parts, plural(n[s], s))
-		}
-	}
-	return strings.Join(parts, ", ")
-}
-
-func certaintyLine(r *Report) string {
-	if r.Certainty.Complete {
-		return "complete: every page was read and decoded"
-	}
-	return "PARTIAL: see Certainty at the end"
-}
-
 func (t *textWriter) metaSection(r *Report) {
 	t.heading("Meta pages")
 	tb := newTable("page", "valid", "used", ">txid", ">root", ">freelist", ">high water", "note")
-	for _, m := range r.Meta.Metas {
+	for _, m := range r.Analysis.Meta.Metas {
 		fl := "none"
 		if m.Meta.FreelistPersisted() {
 			fl = fmt.Sprint(m.Meta.Freelist)
@@ -275,7 +178,7 @@ func (t *textWriter) bucketsSection(r *Report) {
 // bucketsTable is the per-bucket census, shared by the text and HTML reports.
 func bucketsTable(r *Report) *table {
 	tb := newTable("bucket", ">keys", ">depth", ">branch", ">leaf", ">overflow", ">used", ">fill")
-	for _, b := range r.Buckets {
+	for _, b := range r.Analysis.Buckets {
 		if b.IsRoot {
 			continue
 		}
@@ -289,7 +192,7 @@ func bucketsTable(r *Report) *table {
 }
 
 func (t *textWriter) problemsSection(r *Report) {
-	if len(r.Problems()) == 0 && r.Truncation == nil {
+	if len(r.Problems()) == 0 && r.Analysis.Truncation == nil {
 		return
 	}
 	t.check(r)
@@ -327,7 +230,7 @@ func (t *textWriter) check(r *Report) {
 	}
 }
 
-func (t *textWriter) fragSection(f *pages.Fragmentation) {
+func (t *textWriter) fragSection(f *freelist.Fragmentation) {
 	t.heading("Free space and fragmentation")
 	t.printf("  %s free pages in %s spans, largest %s pages; fragmentation index %.2f\n",
 		count(int64(f.FreePages)), count(int64(f.Spans)), count(int64(f.LargestSpanPages)), f.Index)
@@ -352,7 +255,7 @@ func (t *textWriter) fragSection(f *pages.Fragmentation) {
 		t.printf("\n")
 		t.table(tb)
 	}
-	t.printf("\n  %s\n", f.Summary)
+	t.printf("\n  %s\n", f.Summary())
 }
 
 func (t *textWriter) keysSection(m *mvcc.Summary) {
@@ -585,7 +488,7 @@ func (t *textWriter) predictSection(r *Report) {
 		{"db size now", ibytes(p.DbSizeBytes)},
 	}
 	if p.DefragSizeBytes > 0 {
-		rows = append(rows, [2]string{"after defrag", fmt.Sprintf("%s (file %s on disk), saves %s, takes about %s", ibytes(p.DefragSizeBytes), ibytes(p.DefragFileBytes), ibytes(p.DefragSavingsBytes), seconds(p.DefragSeconds))})
+		rows = append(rows, [2]string{"after defrag", fmt.Sprintf("%s (saves %s), file %s on disk, takes about %s", ibytes(p.DefragSizeBytes), ibytes(p.DefragSavingsBytes), ibytes(p.DefragFileBytes), seconds(p.DefragSeconds))})
 	}
 	if p.CompactDefragSizeBytes > 0 {
 		rows = append(rows, [2]string{"compact + defrag", fmt.Sprintf("%s after compacting at revision %s and defragmenting", ibytes(p.CompactDefragSizeBytes), count(p.CompactAt))})
@@ -599,7 +502,7 @@ func (t *textWriter) predictSection(r *Report) {
 	} else {
 		rows = append(rows, [2]string{"quota", fmt.Sprintf("%s used of %s, headroom %s (after defrag %s)", pct(q.DbSizeBytes, q.QuotaBytes), ibytes(q.QuotaBytes), ibytes(q.HeadroomBytes), ibytes(q.AfterDefragHeadroom))})
 	}
-	rows = append(rows, [2]string{"restore needs", fmt.Sprintf("%s of disk, %s of memory", ibytes(p.Restore.DiskBytes), ibytes(p.Restore.MemoryBytes))})
+	rows = append(rows, [2]string{"restore needs", (&RestoreFigures{DiskBytes: p.Restore.DiskBytes, MemoryBytes: p.Restore.MemoryBytes}).text()})
 	rows = append(rows, [2]string{"coefficients", p.Calibration})
 	t.printf("\n")
 	t.kv(rows)
@@ -612,7 +515,7 @@ func (t *textWriter) predictSection(r *Report) {
 	}
 }
 
-func (t *textWriter) findingsSection(fs []Finding) {
+func (t *textWriter) findingsSection(fs []findings.Finding) {
 	t.heading("Findings")
 	if len(fs) == 0 {
 		t.printf("  none\n")

@@ -34,7 +34,7 @@ func TestTextEtcdutlTotalKeysMatchesEtcdutl(t *testing.T) {
 				t.Fatalf("Build: %v", err)
 			}
 			var buf bytes.Buffer
-			if err := WriteText(&buf, r, RenderOptions{Sections: KeysSections}); err != nil {
+			if err := writeText(&buf, r, RenderOptions{Sections: KeysSections}); err != nil {
 				t.Fatal(err)
 			}
 			self := "etcdutl " + minorOf(f.EtcdVersion)

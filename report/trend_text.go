@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dbinspect/dbinspect/internal/termsafe"
+	"github.com/dbinspect/dbinspect/report/findings"
 	"github.com/dbinspect/dbinspect/report/trend"
 )
 
@@ -27,10 +28,10 @@ func WriteTrendJSON(w io.Writer, t *trend.Trend) error {
 }
 
 // TrendFindings are the trend's findings as report findings (for --fail-on).
-func TrendFindings(t *trend.Trend) []Finding {
-	out := []Finding{}
+func TrendFindings(t *trend.Trend) []findings.Finding {
+	out := []findings.Finding{}
 	for _, f := range t.Findings {
-		out = append(out, Finding{Severity: f.Severity, Code: f.Code, Message: f.Message, Evidence: f.Evidence, Advice: f.Advice})
+		out = append(out, findings.Finding{Severity: f.Severity, Code: f.Code, Message: f.Message, Evidence: f.Evidence, Advice: f.Advice})
 	}
 	return out
 }

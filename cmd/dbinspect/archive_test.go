@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/dbinspect/dbinspect/internal/fixtures"
+	"github.com/dbinspect/dbinspect/internal/golden"
 )
 
 // zerosGzip streams n bytes of zeros, gzipped, into dir/name: one 64 MiB
@@ -222,7 +223,7 @@ func TestCompressedReportsAsDecompressed(t *testing.T) {
 			_, a, _ := strings.Cut(fromGz, "\n")
 			_, b, _ := strings.Cut(fromDB, "\n")
 			if a != b {
-				t.Errorf("the report of %s differs from the report of the db it holds:\n%s", gz, firstDiff(b, a))
+				t.Errorf("the report of %s differs from the report of the db it holds:\n%s", gz, golden.FirstDiff(b, a))
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/dbinspect/dbinspect/internal/termsafe"
 	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/report"
+	"github.com/dbinspect/dbinspect/report/findings"
 )
 
 // onePath checks a command got exactly one PATH.
@@ -21,24 +22,18 @@ func onePath(c *cmdEnv, args []string) (string, error) {
 
 // reportOptions turns the flags into report.Options.
 func (o *cliOptions) reportOptions(s report.Sections, progress progressFunc) report.Options {
+	mo := mvcc.DefaultOptions()
+	mo.TopN, mo.PrefixSeparator, mo.PrefixDepth = o.top, o.prefixSep, o.prefixDepth
+	mo.K8s, mo.RedactKeys, mo.CompactAt, mo.LiveKeySet = !o.noK8s, o.redactKeys, o.compactAt, o.liveKeySet
 	return report.Options{
-		Sections: s,
-		MVCC: mvcc.Options{
-			TopN:            o.top,
-			PrefixSeparator: o.prefixSep,
-			PrefixDepth:     o.prefixDepth,
-			K8s:             !o.noK8s,
-			RedactKeys:      o.redactKeys,
-			CompactAt:       o.compactAt,
-			LiveKeySet:      o.liveKeySet,
-		},
+		Sections:     s,
+		MVCC:         mo,
 		WriteBytes:   int64(o.writeBytes),
 		Seeds:        o.seeds,
 		QuotaBytes:   int64(o.quota),
 		DiskReadMBps: o.diskReadMBps,
 		EtcdVersion:  o.etcdVersion,
 		Exact:        o.exact,
-		CompactAt:    o.compactAt,
 		Calibration:  o.calibration,
 		PageMap:      o.output == "html",
 		PageList:     o.pageList,
@@ -89,11 +84,11 @@ func buildAndRender(c *cmdEnv, args []string, s report.Sections) error {
 }
 
 // failOn turns findings at or above --fail-on into exit status 3.
-func failOn(c *cmdEnv, findings []report.Finding) error {
+func failOn(c *cmdEnv, fs []findings.Finding) error {
 	if c.opts.failOn == "" {
 		return nil
 	}
-	n := report.CountAtLeast(findings, c.opts.failOn)
+	n := findings.CountAtLeast(fs, c.opts.failOn)
 	if n == 0 {
 		return nil
 	}
@@ -105,7 +100,21 @@ func failOn(c *cmdEnv, findings []report.Finding) error {
 // the exit status alone: the report was written; certainty.partial says
 // what it lacks.
 func warnExactRefused(c *cmdEnv, r *report.Report) {
-	if why := r.ExactRefused(); why != "" {
+	if why := r.ExactRefused; why != "" {
 		fmt.Fprintf(c.stderr, "dbinspect: %s\n", termsafe.Text(why))
 	}
+}
+
+// warnPartial says on stderr that a db was read only in part, and what
+// that means for the output (consequence): for output with no certainty of
+// its own (the page list), or to reach a script that reads stdout.
+func warnPartial(c *cmdEnv, r *report.Report, consequence string) {
+	if r.Certainty.Complete {
+		return
+	}
+	why := "it is damaged: part of it could not be read or decoded"
+	if r.Certainty.Changed != "" {
+		why = "it changed while it was read"
+	}
+	fmt.Fprintf(c.stderr, "dbinspect: %s: partial: %s, so %s; run 'dbinspect report %s' to see what is certain\n", termsafe.Args([]any{r.Input.Given, why, consequence, r.Input.Given})...)
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,125 +16,15 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/dbinspect/dbinspect/internal/fixtures"
+	"github.com/dbinspect/dbinspect/internal/pageimage"
+	"github.com/dbinspect/dbinspect/pages"
 )
 
-// dbImage is a real fixture held in memory so a test can damage chosen bytes
-// and write the result out as a new bad input.
-type dbImage struct {
-	b    []byte
-	ps   int
-	used uint64 // the meta page bbolt would use (higher txid)
-}
-
-func loadDB(t *testing.T, name string) *dbImage {
+// loadDB is a real fixture in memory, for a test to damage chosen bytes and
+// write the result out as a new bad input.
+func loadDB(t *testing.T, name string) *pageimage.Image {
 	t.Helper()
-	b, err := os.ReadFile(fixtures.Path(t, fixtures.Get(t, name)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	im := &dbImage{b: b, ps: int(binary.LittleEndian.Uint32(b[16+8:]))}
-	if im.metaU64(1, 48) > im.metaU64(0, 48) {
-		im.used = 1
-	}
-	return im
-}
-
-func (im *dbImage) page(id uint64) []byte { return im.b[int(id)*im.ps : int(id+1)*im.ps] }
-
-// Meta fields sit at offset 16 of page 0 and 1: magic u32, version u32,
-// pageSize u32, flags u32, root u64, sequence u64, freelist u64, pgid u64,
-// txid u64, checksum u64 (FNV-1a 64 of the 56 bytes before it).
-func (im *dbImage) metaU64(id uint64, off int) uint64 {
-	return binary.LittleEndian.Uint64(im.page(id)[16+off:])
-}
-
-func (im *dbImage) setMetaU32(id uint64, off int, v uint32) {
-	binary.LittleEndian.PutUint32(im.page(id)[16+off:], v)
-	im.resum(id)
-}
-
-func (im *dbImage) setMetaU64(id uint64, off int, v uint64) {
-	binary.LittleEndian.PutUint64(im.page(id)[16+off:], v)
-	im.resum(id)
-}
-
-// resum recomputes a meta page's checksum after a deliberate change.
-func (im *dbImage) resum(id uint64) {
-	h := fnv.New64a()
-	h.Write(im.page(id)[16 : 16+56])
-	binary.LittleEndian.PutUint64(im.page(id)[16+56:], h.Sum64())
-}
-
-func (im *dbImage) highWater() uint64 { return im.metaU64(im.used, 40) }
-
-func (im *dbImage) flags(id uint64) uint16 { return binary.LittleEndian.Uint16(im.page(id)[8:]) }
-
-func (im *dbImage) count(id uint64) int { return int(binary.LittleEndian.Uint16(im.page(id)[10:])) }
-
-// elem is the 16-byte element i of page id (branch: pos, ksize, pgid; leaf:
-// flags, pos, ksize, vsize).
-func (im *dbImage) elem(id uint64, i int) []byte { return im.page(id)[16+16*i:][:16] }
-
-func (im *dbImage) child(id uint64, i int) uint64 {
-	return binary.LittleEndian.Uint64(im.elem(id, i)[8:])
-}
-
-func (im *dbImage) setChild(id uint64, i int, c uint64) {
-	binary.LittleEndian.PutUint64(im.elem(id, i)[8:], c)
-}
-
-// leafKV returns the key and value bytes of leaf element i, in place.
-func (im *dbImage) leafKV(id uint64, i int) (k, v []byte) {
-	e := im.elem(id, i)
-	le := binary.LittleEndian
-	pos, ks, vs := le.Uint32(e[4:]), le.Uint32(e[8:]), le.Uint32(e[12:])
-	start := 16 + 16*i + int(pos)
-	p := im.b[int(id)*im.ps:]
-	return p[start : start+int(ks)], p[start+int(ks) : start+int(ks)+int(vs)]
-}
-
-// bucketRoot is the root page of a top-level bucket, read from the root
-// bucket's leaf (etcd's root bucket fits one leaf page).
-func (im *dbImage) bucketRoot(t *testing.T, name string) uint64 {
-	t.Helper()
-	root := im.metaU64(im.used, 16)
-	if im.flags(root) != 0x02 {
-		t.Fatalf("root bucket page %d is not a leaf", root)
-	}
-	for i := 0; i < im.count(root); i++ {
-		k, v := im.leafKV(root, i)
-		if string(k) == name {
-			return binary.LittleEndian.Uint64(v)
-		}
-	}
-	t.Fatalf("no bucket %q", name)
-	return 0
-}
-
-// keyBranch is the key bucket's root, which must be a branch page.
-func (im *dbImage) keyBranch(t *testing.T) uint64 {
-	t.Helper()
-	r := im.bucketRoot(t, "key")
-	if im.flags(r) != 0x01 {
-		t.Fatalf("the key bucket's root %d is not a branch page", r)
-	}
-	return r
-}
-
-func (im *dbImage) firstLeaf(id uint64) uint64 {
-	for im.flags(id) == 0x01 {
-		id = im.child(id, 0)
-	}
-	return id
-}
-
-func (im *dbImage) write(t *testing.T) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "db")
-	if err := os.WriteFile(p, im.b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return pageimage.Load(t, fixtures.Path(t, fixtures.Get(t, name)))
 }
 
 func writeBytes(t *testing.T, b []byte) string {
@@ -218,7 +107,7 @@ func catalogue() []badInput {
 			name: "shorter than two pages",
 			make: func(t *testing.T) string {
 				im := loadDB(t, "config-store-v3.6")
-				return writeBytes(t, im.b[:im.ps+im.ps/2])
+				return writeBytes(t, im.B[:im.PageSize+im.PageSize/2])
 			},
 			checkCode: exitError, reportCode: exitOK,
 			lines: []string{
@@ -244,7 +133,7 @@ func catalogue() []badInput {
 			name: "not a bbolt file (a copy missing its first two pages)",
 			make: func(t *testing.T) string {
 				im := loadDB(t, "config-store-v3.6")
-				return writeBytes(t, im.b[2*im.ps:])
+				return writeBytes(t, im.B[2*im.PageSize:])
 			},
 			checkCode: exitError, reportCode: exitError,
 			lines: []string{"dbinspect: PATH: not a readable bbolt/etcd db: neither meta page is valid (meta 0 at offset 0: bad magic 0x00000000, want 0xed0cdaed (not a bbolt file, or the meta page is overwritten); meta 1 at offset 4096: bad magic 0x00000000, want 0xed0cdaed (not a bbolt file, or the meta page is overwritten))" + cannotOpen},
@@ -253,9 +142,9 @@ func catalogue() []badInput {
 			name: "wrong version",
 			make: func(t *testing.T) string {
 				im := loadDB(t, "config-store-v3.6")
-				im.setMetaU32(0, 4, 3)
-				im.setMetaU32(1, 4, 3)
-				return im.write(t)
+				im.SetMetaU32(0, pages.MetaVersionAt, 3)
+				im.SetMetaU32(1, pages.MetaVersionAt, 3)
+				return im.Write(t)
 			},
 			checkCode: exitError, reportCode: exitError,
 			lines: []string{"dbinspect: PATH: not a readable bbolt/etcd db: neither meta page is valid (meta 0 at offset 0: unsupported format version 3, want 2; meta 1 at offset 4096: unsupported format version 3, want 2)" + cannotOpen},
@@ -264,8 +153,8 @@ func catalogue() []badInput {
 			name: "page size mismatch between metas",
 			make: func(t *testing.T) string {
 				im := loadDB(t, "config-store-v3.6")
-				im.setMetaU32(1, 8, uint32(im.ps*2))
-				return im.write(t)
+				im.SetMetaU32(1, pages.MetaPageSizeAt, uint32(im.PageSize*2))
+				return im.Write(t)
 			},
 			checkCode: exitOK, reportCode: exitOK,
 			lines: []string{"warning meta-invalid: page 1: meta page 1 is invalid (page size 8192 differs from the file's page size 4096); bbolt uses meta page 0 (txid 26). One bad meta is what an interrupted commit leaves; etcd's next commit rewrites it"},
@@ -274,8 +163,8 @@ func catalogue() []badInput {
 			name: "one meta with a bad checksum",
 			make: func(t *testing.T) string {
 				im := loadDB(t, "config-store-v3.6")
-				im.page(im.used)[16+56] ^= 0xFF
-				return im.write(t)
+				im.Page(im.UsedMeta())[pages.MetaOffset+pages.MetaChecksumAt] ^= 0xFF
+				return im.Write(t)
 			},
 			checkCode: exitOK, reportCode: exitOK,
 			lines: []string{"warning meta-invalid: page 1: meta page 1 is invalid (checksum 0x38070b7892f78ccd does not match the content (0x38070b7892f78c32): the meta page is damaged); bbolt uses meta page 0 (txid 26). One bad meta is what an interrupted commit leaves; etcd's next commit rewrites it"},
@@ -284,9 +173,9 @@ func catalogue() []badInput {
 			name: "both metas bad",
 			make: func(t *testing.T) string {
 				im := loadDB(t, "config-store-v3.6")
-				im.page(0)[16+56] ^= 0xFF
-				im.page(1)[16+56] ^= 0xFF
-				return im.write(t)
+				im.Page(0)[pages.MetaOffset+pages.MetaChecksumAt] ^= 0xFF
+				im.Page(1)[pages.MetaOffset+pages.MetaChecksumAt] ^= 0xFF
+				return im.Write(t)
 			},
 			checkCode: exitError, reportCode: exitError,
 			lines: []string{"dbinspect: PATH: not a readable bbolt/etcd db: neither meta page is valid (meta 0 at offset 0: checksum 0x9a07e7572f1ec422 does not match the content (0x9a07e7572f1ec4dd): the meta page is damaged; meta 1 at offset 4096: checksum 0x38070b7892f78ccd does not match the content (0x38070b7892f78c32): the meta page is damaged)" + cannotOpen},
@@ -295,8 +184,8 @@ func catalogue() []badInput {
 			name: "copy truncated mid-file",
 			make: func(t *testing.T) string {
 				im := loadDB(t, "config-store-v3.6")
-				hw := int(im.highWater()) * im.ps
-				return writeBytes(t, im.b[:hw*3/4+100])
+				hw := int(im.HighWater()) * im.PageSize
+				return writeBytes(t, im.B[:hw*3/4+100])
 			},
 			checkCode: exitError, reportCode: exitOK,
 			lines: []string{
@@ -309,8 +198,8 @@ func catalogue() []badInput {
 			name: "root pointing past the end",
 			make: func(t *testing.T) string {
 				im := loadDB(t, "config-store-v3.6")
-				im.setMetaU64(im.used, 16, im.highWater()+5)
-				return im.write(t)
+				im.SetMetaU64(im.UsedMeta(), pages.MetaRootAt, im.HighWater()+5)
+				return im.Write(t)
 			},
 			checkCode: exitError, reportCode: exitOK,
 			lines: []string{
@@ -324,8 +213,8 @@ func catalogue() []badInput {
 			name: "child pointing past the end",
 			make: func(t *testing.T) string {
 				im := loadDB(t, "config-store-v3.6")
-				im.setChild(im.keyBranch(t), 1, im.highWater()+5)
-				return im.write(t)
+				im.SetChild(im.BranchRoot(t, "key"), 1, im.HighWater()+5)
+				return im.Write(t)
 			},
 			checkCode: exitError, reportCode: exitOK,
 			lines:   []string{`error page-out-of-range: page 975: bucket "key": referenced from page 234, but page ids run from 2 to 969 (the high-water mark)`},
@@ -335,9 +224,9 @@ func catalogue() []badInput {
 			name: "cycle",
 			make: func(t *testing.T) string {
 				im := loadDB(t, "config-store-v3.6")
-				r := im.keyBranch(t)
-				im.setChild(r, 1, r)
-				return im.write(t)
+				r := im.BranchRoot(t, "key")
+				im.SetChild(r, 1, r)
+				return im.Write(t)
 			},
 			checkCode: exitError, reportCode: exitOK,
 			lines:   []string{`error cycle: page 234: bucket "key": page 234 refers back to its ancestor 234: the tree has a cycle`},
@@ -347,9 +236,9 @@ func catalogue() []badInput {
 			name: "one page with two parents",
 			make: func(t *testing.T) string {
 				im := loadDB(t, "config-store-v3.6")
-				r := im.keyBranch(t)
-				im.setChild(r, 1, im.child(r, 0))
-				return im.write(t)
+				r := im.BranchRoot(t, "key")
+				im.SetChild(r, 1, im.Child(r, 0))
+				return im.Write(t)
 			},
 			checkCode: exitError, reportCode: exitOK,
 			lines:   []string{`error page-reached-twice: page 809: bucket "key": referenced from page 234, but already reached from another page: two parents`},
@@ -359,9 +248,9 @@ func catalogue() []badInput {
 			name: "element offset outside its page",
 			make: func(t *testing.T) string {
 				im := loadDB(t, "config-store-v3.6")
-				leaf := im.firstLeaf(im.keyBranch(t))
-				binary.LittleEndian.PutUint32(im.elem(leaf, 0)[4:], 0xFFFFFF00)
-				return im.write(t)
+				leaf := im.FirstLeaf(im.BranchRoot(t, "key"))
+				binary.LittleEndian.PutUint32(im.Elem(leaf, 0)[4:], 0xFFFFFF00)
+				return im.Write(t)
 			},
 			checkCode: exitError, reportCode: exitOK,
 			lines:   []string{`error element-out-of-bounds: page 628: bucket "key": element 0: bytes [4294967056,4294967264) lie outside the node (4096 bytes)`},
@@ -371,9 +260,9 @@ func catalogue() []badInput {
 			name: "overflow run past the end",
 			make: func(t *testing.T) string {
 				im := loadDB(t, "config-store-v3.6")
-				leaf := im.firstLeaf(im.keyBranch(t))
-				binary.LittleEndian.PutUint32(im.page(leaf)[12:], 1<<30)
-				return im.write(t)
+				leaf := im.FirstLeaf(im.BranchRoot(t, "key"))
+				binary.LittleEndian.PutUint32(im.Page(leaf)[12:], 1<<30)
+				return im.Write(t)
 			},
 			checkCode: exitError, reportCode: exitOK,
 			lines:   []string{`error overflow-out-of-range: page 628: bucket "key": 1073741824 overflow pages run past the high-water mark 970`},
@@ -384,12 +273,12 @@ func catalogue() []badInput {
 			name: "garbage in a KeyValue",
 			make: func(t *testing.T) string {
 				im := loadDB(t, "config-store-v3.6")
-				leaf := im.firstLeaf(im.keyBranch(t))
-				_, v := im.leafKV(leaf, 1)
+				leaf := im.FirstLeaf(im.BranchRoot(t, "key"))
+				_, v := im.LeafKV(leaf, 1)
 				for i := range v {
 					v[i] = 0xFF
 				}
-				return im.write(t)
+				return im.Write(t)
 			},
 			checkCode: exitOK, reportCode: exitOK,
 			lines:   []string{"CRITICAL malformed_revisions: 1 key-bucket entries cannot be decoded; etcd's restore panics on them"},
@@ -405,12 +294,12 @@ func catalogue() []badInput {
 			name: "revision key of the wrong length",
 			make: func(t *testing.T) string {
 				im := loadDB(t, "config-store-v3.6")
-				leaf := im.firstLeaf(im.keyBranch(t))
-				e := im.elem(leaf, 0)
+				leaf := im.FirstLeaf(im.BranchRoot(t, "key"))
+				e := im.Elem(leaf, 0)
 				// 17 key bytes become 16; the value starts one byte early.
 				binary.LittleEndian.PutUint32(e[8:], binary.LittleEndian.Uint32(e[8:])-1)
 				binary.LittleEndian.PutUint32(e[12:], binary.LittleEndian.Uint32(e[12:])+1)
-				return im.write(t)
+				return im.Write(t)
 			},
 			checkCode: exitError, reportCode: exitOK,
 			lines: []string{
@@ -606,7 +495,7 @@ func TestCataloguePermissionDenied(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := filepath.Join(dir, "db")
-	if err := os.WriteFile(db, loadDB(t, "auth-v3.6").b, 0o600); err != nil {
+	if err := os.WriteFile(db, loadDB(t, "auth-v3.6").B, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	want := "dbinspect: " + db + ": permission denied; copy the file somewhere readable or run as a user that can read it"
@@ -650,33 +539,16 @@ func TestCataloguePermissionDenied(t *testing.T) {
 func hostileDB(t *testing.T, freelist, highWater uint64, fill func(page func(id uint64) []byte)) string {
 	t.Helper()
 	const ps, size = 4096, 1 << 20
-	im := &dbImage{b: make([]byte, size), ps: ps}
-	le := binary.LittleEndian
+	im := pageimage.New(size, ps)
 	for id := uint64(0); id < 2; id++ {
-		p := im.page(id)
-		le.PutUint64(p, id)
-		le.PutUint16(p[8:], 0x04)
-		le.PutUint32(p[16:], 0xED0CDAED)
-		le.PutUint32(p[20:], 2)
-		le.PutUint32(p[24:], ps)
-		le.PutUint64(p[32:], 2) // root
-		le.PutUint64(p[48:], freelist)
-		le.PutUint64(p[56:], highWater)
-		le.PutUint64(p[64:], id+1) // txid
-		im.resum(id)
+		im.InitMeta(id, 2, freelist, highWater, id+1)
 	}
-	fill(im.page)
-	return im.write(t)
+	fill(im.Page)
+	return im.Write(t)
 }
 
 // header writes a page header.
-func header(p []byte, id uint64, flags, count uint16, overflow uint32) {
-	le := binary.LittleEndian
-	le.PutUint64(p, id)
-	le.PutUint16(p[8:], flags)
-	le.PutUint16(p[10:], count)
-	le.PutUint32(p[12:], overflow)
-}
+var header = pageimage.PutHeader
 
 // Ensure hostile 1 MiB files cannot make dbinspect allocate far more than
 // the file, crash or run on, whatever the subcommand: every command that

@@ -86,6 +86,12 @@ Examples:
   dbinspect trend /backups/etcd/
   dbinspect trend --quota-backend-bytes 8GiB 'backups/etcd-*.db.gz'
   dbinspect trend --time-regexp 'node1-(.*)\.db' -o json backups/ | jq .projections`,
+		flags: func(fs *pflag.FlagSet, o *cliOptions) {
+			o.addOutput(fs, true)
+			o.addKeys(fs)
+			o.addTrend(fs)
+			o.addFailOn(fs)
+		},
 		run: runTrend,
 	}
 }

@@ -18,7 +18,9 @@ type command struct {
 	summary string
 	usage   string // the argument synopsis after the name
 	help    string // longer description and examples
-	run     func(c *cmdEnv, args []string) error
+	// flags binds the command's own flags (nil: none).
+	flags func(fs *pflag.FlagSet, o *cliOptions)
+	run   func(c *cmdEnv, args []string) error
 }
 
 // cmdEnv is what every command gets: its streams and its flag set.
@@ -150,33 +152,8 @@ func newFlagSet(c *command) (*pflag.FlagSet, *cliOptions) {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	o := defaultOptions()
-	switch c.name {
-	case "report", "predict":
-		o.addOutput(fs, true)
-		o.addKeys(fs)
-		o.addFrag(fs)
-		o.addPredict(fs)
-		o.addFailOn(fs)
-	case "diff":
-		o.addOutput(fs, false)
-		o.addKeys(fs)
-		o.addFailOn(fs)
-	case "trend":
-		o.addOutput(fs, true)
-		o.addKeys(fs)
-		o.addTrend(fs)
-		o.addFailOn(fs)
-	case "pages":
-		o.addOutput(fs, true)
-		o.addFrag(fs)
-		o.addPageList(fs)
-	case "keys":
-		o.addOutput(fs, false)
-		o.addKeys(fs)
-	case "check":
-		o.addOutput(fs, false)
-	case "calibrate":
-		fs.StringVar(&o.calibration, "calibration", "", "file to save the coefficients in (default: the user config dir's dbinspect/calibration.json)")
+	if c.flags != nil {
+		c.flags(fs, o)
 	}
 	return fs, o
 }

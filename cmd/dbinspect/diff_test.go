@@ -77,7 +77,7 @@ func TestDiffSameFile(t *testing.T) {
 func TestDiffMarksPartialSide(t *testing.T) {
 	good := fixtures.Path(t, fixtures.Get(t, "k8s-v3.6"))
 	im := loadDB(t, "k8s-v3.6")
-	cut := writeBytes(t, im.b[:len(im.b)*2/3]) // a copy cut short
+	cut := writeBytes(t, im.B[:len(im.B)*2/3]) // a copy cut short
 	code, out, errOut := runCLI(t, "diff", "-q", good, cut)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dustin/go-humanize"
 	"github.com/spf13/pflag"
 )
@@ -72,8 +73,10 @@ type cliOptions struct {
 	trend      *trendOptions // 'dbinspect trend' only
 }
 
+// defaultOptions are the flags' defaults; the key scan's come from mvcc.
 func defaultOptions() *cliOptions {
-	return &cliOptions{output: "text", top: 10, prefixDepth: 2, prefixSep: "/", seeds: 5, quota: 2 << 30}
+	m := mvcc.DefaultOptions()
+	return &cliOptions{output: "text", top: m.TopN, prefixDepth: m.PrefixDepth, prefixSep: m.PrefixSeparator, seeds: 5, quota: 2 << 30}
 }
 
 func (o *cliOptions) addOutput(fs *pflag.FlagSet, html bool) {
@@ -134,8 +137,8 @@ func (o *cliOptions) validate() error {
 	default:
 		return usageError{fmt.Sprintf("--etcd-version %q: want 3.5, 3.6 or 3.7", o.etcdVersion)}
 	}
-	if o.top < 0 || o.prefixDepth < 1 || o.seeds < 1 || o.seeds > 1000 {
-		return usageError{"--top must be ≥ 0, --prefix-depth ≥ 1, --seeds between 1 and 1000"}
+	if o.top < 1 || o.prefixDepth < 1 || o.seeds < 1 || o.seeds > 1000 {
+		return usageError{"--top and --prefix-depth must be ≥ 1, --seeds between 1 and 1000"}
 	}
 	if err := checkRate("--disk-read-mbps", o.diskReadMBps, 1, 100_000); err != nil {
 		return err

@@ -1,13 +1,12 @@
 package main
 
 import (
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/dbinspect/dbinspect/internal/fixtures"
+	"github.com/dbinspect/dbinspect/internal/golden"
 )
 
 // Golden files pin the text report and the JSON schema on real fixtures.
@@ -37,39 +36,7 @@ func TestGolden(t *testing.T) {
 			}
 			// The fixture's temp path differs per run; name it instead.
 			out = strings.ReplaceAll(out, path, tc.fixture+".db")
-			golden := filepath.Join("testdata", "golden", tc.golden)
-			if *update {
-				os.MkdirAll(filepath.Dir(golden), 0o755)
-				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if out != string(want) {
-				t.Errorf("output differs from %s (run with -update if intended):\n%s", golden, firstDiff(string(want), out))
-			}
+			golden.Check(t, filepath.Join("testdata", "golden", tc.golden), []byte(out))
 		})
 	}
-}
-
-// firstDiff shows the first differing line of two outputs.
-func firstDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return fmt.Sprintf("line %d:\n  want: %s\n  got:  %s", i+1, wl, gl)
-		}
-	}
-	return "(no line differs)"
 }

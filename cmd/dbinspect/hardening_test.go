@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/dbinspect/dbinspect/pages"
 )
 
 // deepKeyTree puts a chain of n one-element branch pages above the key
@@ -19,16 +21,16 @@ import (
 func deepKeyTree(t *testing.T, n int) string {
 	t.Helper()
 	im := loadDB(t, "config-store-v3.6")
-	r := im.keyBranch(t)
-	hw := im.highWater()
-	if need := int(hw+uint64(n)) * im.ps; len(im.b) < need {
-		im.b = append(im.b, make([]byte, need-len(im.b))...)
+	r := im.BranchRoot(t, "key")
+	hw := im.HighWater()
+	if need := int(hw+uint64(n)) * im.PageSize; len(im.B) < need {
+		im.B = append(im.B, make([]byte, need-len(im.B))...)
 	}
 	first := make([]byte, 0, 64)
 	{
-		e := im.elem(r, 0)
+		e := im.Elem(r, 0)
 		pos, ks := binary.LittleEndian.Uint32(e[0:]), binary.LittleEndian.Uint32(e[4:])
-		first = append(first, im.page(r)[16+int(pos):16+int(pos)+int(ks)]...)
+		first = append(first, im.Page(r)[pages.PageHeaderSize+int(pos):pages.PageHeaderSize+int(pos)+int(ks)]...)
 	}
 	le := binary.LittleEndian
 	for i := range n {
@@ -37,7 +39,7 @@ func deepKeyTree(t *testing.T, n int) string {
 		if i == n-1 {
 			next = r
 		}
-		p := im.page(id)
+		p := im.Page(id)
 		clear(p)
 		header(p, id, 0x01, 1, 0)
 		le.PutUint32(p[16:], 16) // the key right after the one element
@@ -45,16 +47,16 @@ func deepKeyTree(t *testing.T, n int) string {
 		le.PutUint64(p[24:], next)
 		copy(p[32:], first)
 	}
-	root := im.metaU64(im.used, 16)
-	for i := 0; i < im.count(root); i++ {
-		if k, v := im.leafKV(root, i); string(k) == "key" {
+	root := im.MetaU64(im.UsedMeta(), pages.MetaRootAt)
+	for i := 0; i < im.Count(root); i++ {
+		if k, v := im.LeafKV(root, i); string(k) == "key" {
 			le.PutUint64(v, hw)
 		}
 	}
 	for id := uint64(0); id < 2; id++ {
-		im.setMetaU64(id, 40, hw+uint64(n))
+		im.SetMetaU64(id, pages.MetaHighWaterAt, hw+uint64(n))
 	}
-	return im.write(t)
+	return im.Write(t)
 }
 
 // hardeningCatalogue is the part of docs/bad-inputs.md that issue 19's
@@ -68,8 +70,8 @@ func hardeningCatalogue() []badInput {
 			name: "copy truncated to 32 bytes past a multiple of 512",
 			make: func(t *testing.T) string {
 				im := loadDB(t, "config-store-v3.6")
-				hw := int(im.highWater()) * im.ps
-				return writeBytes(t, im.b[:hw*3/4/512*512+32])
+				hw := int(im.HighWater()) * im.PageSize
+				return writeBytes(t, im.B[:hw*3/4/512*512+32])
 			},
 			checkCode: exitError, reportCode: exitOK,
 			lines: []string{
@@ -100,7 +102,7 @@ func hardeningCatalogue() []badInput {
 // values with a usage error (1e-300 MB/s once printed a 300-digit startup
 // time), and takes a sane value.
 func TestFloatFlagsValidated(t *testing.T) {
-	db := writeBytes(t, loadDB(t, "auth-v3.6").b)
+	db := writeBytes(t, loadDB(t, "auth-v3.6").B)
 	for _, v := range []string{"NaN", "Inf", "-Inf", "-1", "1e-300", "0.5", "1e300"} {
 		code, _, errOut := runCLI(t, "predict", "--disk-read-mbps", v, db)
 		if code != exitUsage || !strings.Contains(errOut, "--disk-read-mbps") || !strings.Contains(errOut, "want 0 (not given) or a number from 1 to 100000") {
@@ -121,7 +123,7 @@ func TestCalibrationReadCapped(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	exe := buildBinary(t, t.TempDir())
-	db := writeBytes(t, loadDB(t, "auth-v3.6").b)
+	db := writeBytes(t, loadDB(t, "auth-v3.6").B)
 	code, rss, stdout, stderr := measureRun(t, t.TempDir(), exe, "predict", "-q", "--calibration", "/dev/zero", db)
 	if code != exitOK || !strings.Contains(stdout, "reading calibration /dev/zero (run 'dbinspect calibrate' to create it): longer than 1024 KiB: not a file 'dbinspect calibrate' saved") {
 		t.Errorf("exit %d, stderr %q; stdout does not say why /dev/zero was not used:\n%s", code, stderr, stdout)
@@ -153,7 +155,7 @@ func TestClearErrorsForOddInputs(t *testing.T) {
 	if err := os.MkdirAll(snap, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(snap, "db"), loadDB(t, "auth-v3.6").b, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(snap, "db"), loadDB(t, "auth-v3.6").B, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	os.Chmod(filepath.Join(dir, "etcd"), 0o755)

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -17,8 +16,6 @@ import (
 
 	"github.com/dbinspect/dbinspect/internal/fixtures"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 func TestMain(m *testing.M) {
 	// Child mode for TestReadWhileAnotherProcessHoldsTheLock: hold an
@@ -99,6 +96,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"keys", "-o", "html", db}, exitUsage, "-o html is only for report, predict, pages and trend"},
 		{[]string{"report", "--fail-on", "sometimes", db}, exitUsage, `--fail-on "sometimes"`},
 		{[]string{"report", "--no-such-flag", db}, exitUsage, "unknown flag: --no-such-flag"},
+		// --top 0 once passed and became 10 in the scan.
+		{[]string{"keys", "--top", "0", db}, exitUsage, "--top and --prefix-depth must be ≥ 1"},
 		{[]string{"diff", db}, exitUsage, "two paths expected"},
 		{[]string{"version", "x"}, exitUsage, "version takes no arguments"},
 		{[]string{"report", "/no/such/db"}, exitError, "/no/such/db: no such file or directory"},

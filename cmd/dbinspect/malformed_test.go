@@ -11,12 +11,12 @@ import (
 // that holds it, in JSON and text, so it can be looked at with bbolt page.
 func TestMalformedEntryNamesItsPage(t *testing.T) {
 	im := loadDB(t, "config-store-v3.6")
-	leaf := im.firstLeaf(im.keyBranch(t))
-	_, v := im.leafKV(leaf, 1)
+	leaf := im.FirstLeaf(im.BranchRoot(t, "key"))
+	_, v := im.LeafKV(leaf, 1)
 	for i := range v {
 		v[i] = 0xFF
 	}
-	path := im.write(t)
+	path := im.Write(t)
 	code, out, errOut := runCLI(t, "keys", "-q", "-o", "json", path)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)

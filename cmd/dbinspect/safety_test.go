@@ -12,6 +12,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/dbinspect/dbinspect/internal/testhook"
+	"github.com/dbinspect/dbinspect/pages"
 )
 
 // privateTMPDIR points TMPDIR at a fresh empty dir for the rest of the test
@@ -28,16 +29,16 @@ func privateTMPDIR(t *testing.T) string {
 // of SIGBUS when it reads past the end of it.
 func truncatedFixture(t *testing.T) string {
 	im := loadDB(t, "config-store-v3.6")
-	hw := int(im.highWater()) * im.ps
-	return writeBytes(t, im.b[:hw*3/4+100])
+	hw := int(im.HighWater()) * im.PageSize
+	return writeBytes(t, im.B[:hw*3/4+100])
 }
 
 // cycleFixture is a key-bucket branch listing itself as a child.
 func cycleFixture(t *testing.T) string {
 	im := loadDB(t, "config-store-v3.6")
-	r := im.keyBranch(t)
-	im.setChild(r, 1, r)
-	return im.write(t)
+	r := im.BranchRoot(t, "key")
+	im.SetChild(r, 1, r)
+	return im.Write(t)
 }
 
 // Ensure --exact never hands a damaged file to bbolt: it is refused with a
@@ -179,7 +180,10 @@ func TestInterruptDuringExactRemovesTempFiles(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
 			code, stderr, tmp := interruptOnceTempAppears(t, exe, []string{"predict", "-q", "--exact", db}, sig, func(tmp string, pid int) bool {
-				return holdsUnlinked(t, pid, filepath.Join(tmp, "dbinspect-defrag-"))
+				// Signal once the files are open and unlinked and their
+				// dir is gone: between the first file and the dir's
+				// removal, SIGKILL leaves the (empty) dir behind.
+				return holdsUnlinked(t, pid, filepath.Join(tmp, "dbinspect-defrag-")) && len(dirNames(t, tmp)) == 0
 			})
 			if sig != syscall.SIGKILL && code != exitSignal {
 				t.Errorf("exit status %d after %v, want %d (if 0, the defrag finished before the signal); stderr: %s", code, sig, exitSignal, stderr)
@@ -199,18 +203,18 @@ func TestInterruptDuringExactRemovesTempFiles(t *testing.T) {
 func commitDuringRead(t *testing.T) {
 	t.Helper()
 	im := loadDB(t, "config-store-v3.6")
-	spare := 1 - im.used
+	spare := 1 - im.UsedMeta()
 	seq := uint64(0)
 	testhook.BeforeConsistencyCheck = func(path string) {
 		seq++
-		im.setMetaU64(spare, 24, seq)
+		im.SetMetaU64(spare, pages.MetaSequenceAt, seq)
 		f, err := os.OpenFile(path, os.O_WRONLY, 0)
 		if err != nil {
 			t.Error(err)
 			return
 		}
 		defer f.Close()
-		if _, err := f.WriteAt(im.page(spare)[16:16+64], int64(spare)*int64(im.ps)+16); err != nil {
+		if _, err := f.WriteAt(im.Page(spare)[16:16+64], int64(spare)*int64(im.PageSize)+16); err != nil {
 			t.Error(err)
 		}
 	}
@@ -221,7 +225,7 @@ func commitDuringRead(t *testing.T) {
 // an inconsistent copy, with the advice to take one with 'etcdctl snapshot
 // save', in the text and JSON reports, and that 'check' then exits 1.
 func TestLiveFileChangingWhileRead(t *testing.T) {
-	p := loadDB(t, "config-store-v3.6").write(t)
+	p := loadDB(t, "config-store-v3.6").Write(t)
 	const advice = "this is an inconsistent copy of a live db: take one with 'etcdctl snapshot save'"
 	commitDuringRead(t)
 	run := func(args ...string) (int, string, string) { return runCLI(t, append(args, p)...) }

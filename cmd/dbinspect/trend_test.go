@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dbinspect/dbinspect/internal/golden"
 	"github.com/dbinspect/dbinspect/report"
 )
 
@@ -297,20 +298,7 @@ func TestTrendGolden(t *testing.T) {
 			}
 			// Name the series as from the repository's root.
 			out = strings.ReplaceAll(out, "../../testdata/", "testdata/")
-			golden := filepath.Join("testdata", "golden", tc.golden)
-			if *update {
-				if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if out != string(want) {
-				t.Errorf("output differs from %s (run with -update if intended):\n%s", golden, firstDiff(string(want), out))
-			}
+			golden.Check(t, filepath.Join("testdata", "golden", tc.golden), []byte(out))
 		})
 	}
 }

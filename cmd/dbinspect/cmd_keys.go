@@ -1,0 +1,32 @@
+package main
+
+import (
+	"github.com/dbinspect/dbinspect/report"
+	"github.com/spf13/pflag"
+)
+
+func keysCommand() *command {
+	return &command{
+		name:    "keys",
+		summary: "etcd's keys: revisions, history, prefixes, top keys, leases, auth, members",
+		usage:   "[flags] PATH",
+		help: `Rebuilds etcd's key index from the key bucket as etcd does at startup and
+reports revisions, compaction state, live and deleted keys, history per key
+and per prefix (Kubernetes /registry/<resource>/<namespace>/ aware), the top
+keys by revisions, history bytes and value size, leases, auth, members and
+alarms, and the figures 'etcdutl snapshot status' prints. Values are never
+printed; --redact-keys hashes key names.
+
+Examples:
+  dbinspect keys --top 25 db
+  dbinspect keys --no-k8s --prefix-depth 3 db
+  dbinspect keys -o json --redact-keys db`,
+		flags: func(fs *pflag.FlagSet, o *cliOptions) {
+			o.addOutput(fs, false)
+			o.addKeys(fs)
+		},
+		run: func(c *cmdEnv, args []string) error {
+			return buildAndRender(c, args, report.KeysSections)
+		},
+	}
+}

@@ -1,0 +1,283 @@
+package report
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/dbinspect/dbinspect/mvcc"
+	"github.com/dbinspect/dbinspect/pages"
+	"github.com/dbinspect/dbinspect/pages/defrag"
+	"github.com/dbinspect/dbinspect/pages/freelist"
+	"github.com/dbinspect/dbinspect/report/findings"
+	"github.com/dbinspect/dbinspect/report/predict"
+)
+
+// Build reads the input and computes every section the options ask for,
+// in stages that each return their values: read and decode the file (one
+// pass per reader, side by side), predict, find, and check the file did
+// not change meanwhile. It fails only when the file cannot be read as
+// bbolt at all; damage further in is reported inside the Report.
+func Build(in Input, o Options) (*Report, error) {
+	f, err := pages.Open(in.Path)
+	if err != nil {
+		return nil, openError(in, err)
+	}
+	defer f.Close()
+	before := fileState(in.Path, f)
+
+	rd, err := read(f, o)
+	if err != nil {
+		return nil, fmt.Errorf("%s: reading pages: %w", in.Given, err)
+	}
+	r := decoded(in, o, rd)
+	var pin predict.Inputs
+	if rd.wantPredict {
+		pin = predictInputs(r, o, rd.sims)
+		r.Predict = predictions(pin, o.Calibration, r.Analysis.Complete && r.keysComplete(), &r.Certainty)
+		if o.Exact && r.Predict != nil {
+			r.ExactDefrag, r.ExactRefused = exactDefrag(in, r, o.TempDir, &r.Certainty)
+		}
+	}
+	if o.Sections.Findings {
+		r.Findings = evaluateFindings(r, pin)
+	}
+	if what := changedSince(in, before); what != "" {
+		r.Certainty.changed(what)
+	}
+	r.Certainty.finish()
+	return r, nil
+}
+
+// readings are what the passes over the file read and decoded.
+type readings struct {
+	analysis *pages.Analysis
+	nodes    []pages.PageInfo // the page list, when asked for
+	frag     *freelist.Fragmentation
+	snap     pages.SnapshotStatus
+	snapErr  error
+	// snapSkipped: Options.SkipSnapshotHash left the trailer unchecked.
+	snapSkipped bool
+	sum         *mvcc.Summary // nil when the keys were not scanned
+	sumErr      error
+	sims        defragSims
+	// What was computed, from Options.Sections.
+	wantFrag, wantKeys, wantPredict bool
+}
+
+// read runs the passes over the file side by side on every core
+// (pages.File is safe for concurrent reads): the page walk then the
+// fragmentation replay, the key scan then the defrag simulations, and the
+// snapshot hash. It fails only when the page walk cannot start.
+func read(f *pages.File, o Options) (readings, error) {
+	_, needFrag, needKeys, needPredict := o.Sections.needs()
+	if o.Sections.CheckOnly {
+		needFrag, needKeys, needPredict = false, false, false
+	}
+	rd := readings{wantFrag: needFrag, wantKeys: needKeys, wantPredict: needPredict}
+	var (
+		wg      sync.WaitGroup
+		walkErr error
+	)
+	pass := func(fn func()) {
+		wg.Add(1)
+		go func() { defer wg.Done(); fn() }()
+	}
+	pass(func() {
+		ao := pages.AnalyzeOptions{PageMap: o.PageMap || o.PageList, Progress: progress(o, "reading pages")}
+		if o.PageList {
+			rd.nodes = []pages.PageInfo{}
+			ao.Visit = func(p pages.PageInfo) { rd.nodes = append(rd.nodes, p) }
+		}
+		rd.analysis, walkErr = pages.Analyze(f, ao)
+		// The fragmentation replay needs only the walk: it runs while the
+		// key scan goes on.
+		if walkErr == nil && needFrag {
+			fr := freelist.Analyze(fragInput(rd.analysis), freelist.Options{WriteBytes: o.WriteBytes, Seeds: seeds(o.Seeds)})
+			rd.frag = &fr
+		}
+	})
+	if o.SkipSnapshotHash {
+		rd.snap, rd.snapSkipped = SnapshotNotChecked, true
+	} else {
+		pass(func() { rd.snap, rd.snapErr = f.VerifySnapshot() })
+	}
+	switch {
+	case needPredict:
+		// The defrag simulations need the compaction filter the key scan
+		// builds, and replay the key and value lengths it recorded: one
+		// read of etcd's buckets serves all.
+		filtered := make(chan scanned, 1)
+		pass(func() { rd.sum, rd.sumErr = scanKeys(f, o.MVCC, filtered) })
+		pass(func() { rd.sims = simulateDefrags(f, <-filtered) })
+	case needKeys:
+		pass(func() { rd.sum, rd.sumErr = mvcc.Scan(f, scanOptions(f, o.MVCC)) })
+	}
+	wg.Wait()
+	return rd, walkErr
+}
+
+// scanned is what the key scan hands the defrag simulations.
+type scanned struct {
+	keep   *mvcc.CompactionFilter // nil: etcd's buckets could not all be read
+	replay pages.KVReader         // nil: the simulations read the file
+}
+
+// scanKeys scans etcd's buckets through a recorder and sends the
+// compaction filter and the recording on out as soon as the buckets are
+// read, beside the rest of the scan's per-key summary. It always sends
+// once.
+func scanKeys(f *pages.File, mo mvcc.Options, out chan<- scanned) (*mvcc.Summary, error) {
+	rec := pages.NewKVRecorder(f)
+	sent := false
+	send := func(keep *mvcc.CompactionFilter) {
+		s := scanned{keep: keep}
+		if replay, ok := rec.Replay(); ok {
+			s.replay = replay
+		}
+		out <- s
+		sent = true
+	}
+	sum, err := mvcc.ScanFiltered(rec, scanOptions(f, mo), send)
+	if !sent {
+		send(nil) // the buckets could not all be read: no filter
+	}
+	return sum, err
+}
+
+// scanOptions gives the scan bbolt's data size, for etcdutl's figures.
+func scanOptions(f *pages.File, mo mvcc.Options) mvcc.Options {
+	mo.DataSize = int64(f.Meta().HighWater) * int64(f.PageSize())
+	return mo
+}
+
+// defragSims are the two defrag simulations: of the file as it is, and of
+// the file after a compaction at the what-if revision.
+type defragSims struct {
+	defrag, compactDefrag *defrag.Result
+	err                   error
+}
+
+// simulateDefrags simulates etcd's defrag of the file and, when the
+// compaction filter is known, of the file after that compaction, both from
+// one read of the recording (or of the file).
+func simulateDefrags(f *pages.File, s scanned) defragSims {
+	src := pages.KVReader(f)
+	if s.replay != nil {
+		src = s.replay
+	}
+	opts := []defrag.Options{{}}
+	if s.keep != nil {
+		opts = append(opts, defrag.Options{KeepKey: s.keep.Keep})
+	}
+	res, err := defrag.SimulateAll(src, f.PageSize(), opts...)
+	if err != nil {
+		return defragSims{err: err}
+	}
+	sims := defragSims{defrag: res[0]}
+	if s.keep != nil {
+		sims.compactDefrag = res[1]
+	}
+	return sims
+}
+
+// decoded is the report of what the passes read, each section with what
+// of it is certain.
+func decoded(in Input, o Options, rd readings) *Report {
+	r := &Report{
+		Input:     InputInfo{Given: in.Given, Kind: in.Kind, SnapshotHash: string(rd.snap)},
+		Sections:  o.Sections,
+		Certainty: Certainty{Complete: true},
+		Findings:  []findings.Finding{},
+		Analysis:  rd.analysis,
+		PageList:  rd.nodes,
+	}
+	a, c := rd.analysis, &r.Certainty
+	// A valid meta was found (else Open failed): the file's size, page
+	// size and metas are exact however damaged the rest is.
+	c.certain(certainFile)
+	if a.Complete {
+		c.certain(certainPages)
+	} else {
+		c.partial("pages: part of the file could not be read (%d problems); counts cover what was read", len(a.Problems))
+	}
+	if rd.snapErr != nil {
+		c.partial("snapshot: the SHA-256 trailer could not be checked: %v", rd.snapErr)
+	} else if !rd.snapSkipped {
+		c.certain(certainSnapshot)
+	}
+	if rd.wantFrag {
+		r.Fragmentation = rd.frag
+		if rd.frag != nil && a.Complete {
+			c.certain(certainFragmentation)
+		}
+	}
+	if rd.wantKeys {
+		r.MVCC = keysCertainty(rd.sum, rd.sumErr, c)
+	}
+	return r
+}
+
+// keysCertainty says how much of etcd's buckets the key scan covers, and
+// returns its summary (nil when it failed).
+func keysCertainty(sum *mvcc.Summary, sumErr error, c *Certainty) *mvcc.Summary {
+	if sumErr != nil {
+		c.partial("keys: %v", sumErr)
+		return nil
+	}
+	keysExact := true
+	if len(sum.ReadErrors) > 0 {
+		keysExact = false
+		c.partial("keys: %d part(s) of etcd's buckets could not be read; key figures cover what was read", len(sum.ReadErrors))
+	}
+	if n := sum.Malformed.Count; n > 0 {
+		keysExact = false
+		c.partial("keys: %d key-bucket entries could not be decoded; key figures leave them out", n)
+	}
+	if keysExact {
+		c.certain(certainKeys)
+	}
+	switch n := sum.Leases.Malformed; {
+	case n > 0:
+		c.partial("leases: %d lease-bucket entries are not leases; lease figures leave them out", n)
+	case len(sum.ReadErrors) == 0:
+		c.certain(certainLeases)
+	}
+	return sum
+}
+
+// keysComplete is true when the key scan read and decoded every entry.
+func (r *Report) keysComplete() bool {
+	s := r.MVCC
+	return s != nil && len(s.ReadErrors) == 0 && s.Malformed.Count == 0 && s.Leases.Malformed == 0
+}
+
+// progress is o.Progress for one stage, or nil.
+func progress(o Options, stage string) func(done, total int64) {
+	if o.Progress == nil {
+		return nil
+	}
+	return func(done, total int64) { o.Progress(stage, done, total) }
+}
+
+func seeds(n int) []int64 {
+	if n <= 0 {
+		n = 3
+	}
+	s := make([]int64, n)
+	for i := range s {
+		s[i] = int64(i + 1)
+	}
+	return s
+}
+
+func fragInput(a *pages.Analysis) freelist.Input {
+	return freelist.Input{
+		PageSize:          a.File.PageSize,
+		HighWater:         a.Meta.HighWater,
+		Free:              a.Free,
+		RunSizes:          a.Pages.RunLengths,
+		FreelistPersisted: a.Meta.FreelistPersisted,
+		ReachablePages:    a.Pages.Reachable,
+		Elements:          a.Pages.Elements,
+	}
+}

@@ -1,0 +1,205 @@
+package calibrate
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Calibration holds the cost coefficients of the startup, memory and
+// defrag models. 'dbinspect calibrate' measures them on the current
+// machine; Default holds a reference run.
+type Calibration struct {
+	Source  string `json:"source"`  // where these numbers come from
+	Machine string `json:"machine"` // CPU and core count of the measuring machine
+
+	FixedStartSeconds          float64 `json:"fixed_start_seconds"`
+	PopulateSecondsPerByte     float64 `json:"populate_seconds_per_byte"`
+	WalkSecondsPerPage         float64 `json:"walk_seconds_per_page"`
+	WalkSecondsPerElement      float64 `json:"walk_seconds_per_element"`
+	FreelistSecondsPerFreePage float64 `json:"freelist_seconds_per_free_page"`
+	RestoreSecondsPerRevision  float64 `json:"restore_seconds_per_revision"`
+	RestoreSecondsPerByte      float64 `json:"restore_seconds_per_byte"`
+	BtreeSecondsPerInsert      float64 `json:"btree_seconds_per_insert"`
+	BtreeInterfaceFactor       float64 `json:"btree_interface_factor"` // 3.5's interface items vs 3.6's generic ones
+	// BtreeGetSeconds{Small,Large} are what a revision that misses the key
+	// cache costs on top of RestoreSecondsPerRevision and the per-byte cost,
+	// in the heap etcd's restore has built after BtreeGet{Small,Large}Keys
+	// keys (a treeIndex of etcd-shaped keyIndexes, the GC running): the
+	// treeIndex Get, and the GC and cache misses that heap adds to the
+	// revision's other work. It grows with the tree once the tree outgrows
+	// the CPU caches (each level a cache miss).
+	// fillDefaults leaves these five alone: a calibration saved before they
+	// were measured has none, and the startup model says so.
+	BtreeGetSecondsSmall float64 `json:"btree_get_seconds_small"`
+	BtreeGetSecondsLarge float64 `json:"btree_get_seconds_large"`
+	BtreeGetSmallKeys    float64 `json:"btree_get_small_keys"`
+	BtreeGetLargeKeys    float64 `json:"btree_get_large_keys"`
+	// KeyCacheSecondsPerMiss is restoreIntoIndex's key cache on a miss:
+	// evict 10 arbitrary entries of the 10,000 (a map range and deletes)
+	// and insert the new key.
+	KeyCacheSecondsPerMiss    float64 `json:"key_cache_seconds_per_miss"`
+	LeaseSecondsPerLease      float64 `json:"lease_seconds_per_lease"`
+	LeaseSecondsPerKey        float64 `json:"lease_seconds_per_key"`
+	CompactSecondsPerRevision float64 `json:"compact_seconds_per_revision"`
+	DefragSecondsPerPair      float64 `json:"defrag_seconds_per_pair"`
+	DefragSecondsPerByte      float64 `json:"defrag_seconds_per_byte"`
+	// EtcdWorkFactor is how much longer etcd takes for its size-dependent
+	// startup steps than the same kinds of work measured alone by
+	// calibrate (its restore pipeline, allocations and GC around them). It
+	// is fitted once to real etcd starts (predict.FitToEtcd) and kept by calibrate,
+	// which measures only this machine's speed at the work itself.
+	EtcdWorkFactor float64 `json:"etcd_work_factor"`
+	HeapGCFactor   float64 `json:"heap_gc_factor"`  // RSS of the Go heap over its live bytes after restore
+	BaseHeapBytes  int64   `json:"base_heap_bytes"` // etcd's binary, runtime and fixed structures
+}
+
+// RestoreKeyCache is the size of restoreIntoIndex's key cache
+// (restoreChunkKeys, server/storage/mvcc/kvstore.go): measured here, and
+// modelled by report/predict.
+const RestoreKeyCache = 10000
+
+// Default is a reference run of 'dbinspect calibrate' on the
+// project's 2-core amd64 machine at load average 0.7 (2026-11-23 13:52 UTC),
+// its restore, insert, lookup and key cache coefficients from a later run at
+// load 0.9 (14:29 UTC) that measures restore in an etcd-shaped heap;
+// FixedStartSeconds and BaseHeapBytes come from real etcd 3.5/3.6 starts
+// of the small fixtures (testdata/etcdbench). No scale is fitted in: see
+// FitToEtcd and report/testdata/startup_check.md.
+var Default = Calibration{
+	Source:                     "built-in reference (2-core amd64 Linux); run 'dbinspect calibrate' for this machine",
+	Machine:                    "reference: 2 cores amd64",
+	FixedStartSeconds:          0.53, // median of 16 small fixtures, etcd 3.5 and 3.6
+	PopulateSecondsPerByte:     1.0 / 16.6e9,
+	WalkSecondsPerPage:         776e-9,
+	WalkSecondsPerElement:      10.3e-9,
+	FreelistSecondsPerFreePage: 10e-9,
+	RestoreSecondsPerRevision:  392e-9,
+	RestoreSecondsPerByte:      1.198e-9,
+	BtreeSecondsPerInsert:      1778e-9,
+	BtreeInterfaceFactor:       1.14,
+	// the lookups: a key-cache-missing revision in a heap of etcd-shaped
+	// treeIndexes, over the restore coefficients above, which come from the
+	// same run (14:29 UTC, load 0.9) as it is measured against them
+	BtreeGetSecondsSmall:      1755e-9,
+	BtreeGetSecondsLarge:      6160e-9,
+	BtreeGetSmallKeys:         50000,
+	BtreeGetLargeKeys:         1 << 20,
+	KeyCacheSecondsPerMiss:    267e-9,
+	LeaseSecondsPerLease:      682e-9,
+	LeaseSecondsPerKey:        1296e-9,
+	CompactSecondsPerRevision: 965e-9,
+	DefragSecondsPerPair:      2198e-9,
+	DefragSecondsPerByte:      7.07e-9,
+	EtcdWorkFactor:            1.0,
+	HeapGCFactor:              2.0,
+	BaseHeapBytes:             26 << 20, // smallest fixture's RSS (27 MiB) less its file
+}
+
+// DefaultPath is where calibrate saves by default.
+func DefaultPath() (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("no user config dir (set XDG_CONFIG_HOME or pass --calibration FILE): %w", err)
+	}
+	return filepath.Join(dir, "dbinspect", "calibration.json"), nil
+}
+
+// Load reads saved coefficients. An empty path means the
+// default path, and a missing file there gives Default; a
+// named file must exist. Coefficients the file leaves at zero or negative
+// keep their defaults, so an older file still loads.
+func Load(path string) (Calibration, error) {
+	named := path != ""
+	if !named {
+		p, err := DefaultPath()
+		if err != nil {
+			return Default, nil
+		}
+		path = p
+	}
+	b, err := readCapped(path, maxCalibrationBytes)
+	if err != nil {
+		if !named && errors.Is(err, fs.ErrNotExist) {
+			return Default, nil
+		}
+		return Calibration{}, fmt.Errorf("reading calibration %s (run 'dbinspect calibrate' to create it): %w", path, err)
+	}
+	var c Calibration
+	if err := json.Unmarshal(b, &c); err != nil {
+		return Calibration{}, fmt.Errorf("calibration %s is not valid JSON (run 'dbinspect calibrate' again): %w", path, err)
+	}
+	c.fillDefaults()
+	if c.Source == "" {
+		c.Source = path
+	}
+	c.Source = fmt.Sprintf("%s (loaded from %s)", c.Source, path)
+	return c, nil
+}
+
+// maxCalibrationBytes bounds the read of a calibration file: a saved one is
+// about 2 KB; --calibration /dev/zero once read until 10 GB of memory.
+const maxCalibrationBytes = 1 << 20
+
+// readCapped reads path whole, refusing one longer than max bytes.
+func readCapped(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err == nil && int64(len(b)) > max {
+		err = fmt.Errorf("longer than %d KiB: not a file 'dbinspect calibrate' saved", max>>10)
+	}
+	return b, err
+}
+
+// Save writes c as JSON, creating the directory.
+func Save(path string, c Calibration) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("saving calibration: %w", err)
+	}
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("saving calibration: %w", err)
+	}
+	return os.Rename(tmp, path)
+}
+
+// fillDefaults replaces missing or nonsensical coefficients.
+func (c *Calibration) fillDefaults() {
+	d := Default
+	f := func(v *float64, def float64) {
+		if !(*v > 0) || *v > 1e6 {
+			*v = def
+		}
+	}
+	f(&c.FixedStartSeconds, d.FixedStartSeconds)
+	f(&c.PopulateSecondsPerByte, d.PopulateSecondsPerByte)
+	f(&c.WalkSecondsPerPage, d.WalkSecondsPerPage)
+	f(&c.WalkSecondsPerElement, d.WalkSecondsPerElement)
+	f(&c.FreelistSecondsPerFreePage, d.FreelistSecondsPerFreePage)
+	f(&c.RestoreSecondsPerRevision, d.RestoreSecondsPerRevision)
+	f(&c.RestoreSecondsPerByte, d.RestoreSecondsPerByte)
+	f(&c.BtreeSecondsPerInsert, d.BtreeSecondsPerInsert)
+	f(&c.BtreeInterfaceFactor, d.BtreeInterfaceFactor)
+	f(&c.LeaseSecondsPerLease, d.LeaseSecondsPerLease)
+	f(&c.LeaseSecondsPerKey, d.LeaseSecondsPerKey)
+	f(&c.CompactSecondsPerRevision, d.CompactSecondsPerRevision)
+	f(&c.DefragSecondsPerPair, d.DefragSecondsPerPair)
+	f(&c.DefragSecondsPerByte, d.DefragSecondsPerByte)
+	f(&c.HeapGCFactor, d.HeapGCFactor)
+	f(&c.EtcdWorkFactor, d.EtcdWorkFactor)
+	if c.BaseHeapBytes <= 0 {
+		c.BaseHeapBytes = d.BaseHeapBytes
+	}
+}

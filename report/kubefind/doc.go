@@ -1,8 +1,0 @@
-// Package kubefind holds the findings rules about a Kubernetes db's
-// objects: Secrets (and ConfigMaps) stored unencrypted, resources under
-// more than one encryption key or provider (an unfinished rotation),
-// custom resources as JSON holding most of the live bytes, and values no
-// kube-apiserver wrote. It reads mvcc.KubeSummary (counts and names of
-// value classes) and never a value. Its Finding has the fields of
-// report's, so the report converts one into the other.
-package kubefind

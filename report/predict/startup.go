@@ -1,0 +1,185 @@
+package predict
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/dbinspect/dbinspect/report/calibrate"
+)
+
+// StartupBreakdown is the predicted time of each step etcd takes on this
+// file at startup, in the order it takes them (seconds).
+type StartupBreakdown struct {
+	// Fixed is etcd's start and leader election regardless of the db,
+	// a calibrated constant.
+	Fixed float64 `json:"fixed"`
+	// Populate is bbolt's mmap with MAP_POPULATE faulting in every file page.
+	Populate float64 `json:"populate"`
+	// FreelistRebuild is bbolt's freepages() walk of every page and
+	// element, done when the freelist is not persisted (etcd on Linux).
+	FreelistRebuild float64 `json:"freelist_rebuild"`
+	// LeaseRecovery unmarshals every lease.
+	LeaseRecovery float64 `json:"lease_recovery"`
+	// IndexRestore reads every revision, unmarshals it and builds the
+	// treeIndex, including the treeIndex lookups (indexLookupSeconds).
+	IndexRestore float64 `json:"index_restore"`
+	// LeaseAttach attaches every leased key to its lease.
+	LeaseAttach float64 `json:"lease_attach"`
+	// CompactionRerun is the compaction etcd re-runs when the scheduled
+	// one did not finish. It runs in the background after etcd is ready,
+	// so Total leaves it out.
+	CompactionRerun float64 `json:"compaction_rerun_async"`
+}
+
+// Total is the time from start to ready: every step but the background
+// compaction.
+func (b StartupBreakdown) Total() float64 {
+	return b.Fixed + b.Populate + b.FreelistRebuild + b.LeaseRecovery + b.IndexRestore + b.LeaseAttach
+}
+
+func predictStartup(in Inputs, cal calibrate.Calibration, version string) StartupBreakdown {
+	var b StartupBreakdown
+	b.Fixed = cal.FixedStartSeconds
+	w := cal.EtcdWorkFactor
+	if !(w > 0) {
+		w = 1
+	}
+	b.Populate = float64(in.FileBytes) * cal.PopulateSecondsPerByte * w
+	if in.DiskReadMBps > 0 {
+		b.Populate = max(b.Populate, float64(in.FileBytes)/(in.DiskReadMBps*1e6))
+	}
+	if !in.FreelistPersisted {
+		b.FreelistRebuild = (float64(in.ReachablePages)*cal.WalkSecondsPerPage + float64(in.BboltElements)*cal.WalkSecondsPerElement) * w
+	} else {
+		b.FreelistRebuild = float64(in.FreePages) * cal.FreelistSecondsPerFreePage * w
+	}
+	b.LeaseRecovery = float64(in.Leases) * cal.LeaseSecondsPerLease * w
+	btree := cal.BtreeSecondsPerInsert
+	if version == "3.5" {
+		btree *= cal.BtreeInterfaceFactor
+	}
+	// A key's insert follows the Get that found it missing, down the path
+	// that Get just brought into the CPU caches: it costs what calibrate's
+	// inserts into a small tree cost (1.5 us each in real etcd's profile on
+	// 1.5M keys, against 6-7 us for a Get), plus the GC's marking of the
+	// bytes the key's index entry keeps live, which calibrate adds to it.
+	// 3.7 decodes with protobuf-go (proto.Unmarshal into a new message),
+	// 1.7-2.2x the CPU of 3.6's gogo Unmarshal in CPU profiles of real
+	// starts; that decoding runs in restore's reading goroutine, beside the
+	// index goroutine that bounds the restore, so with two cores or more it
+	// does not lengthen the start: real 3.7.3 and 3.6.16 starts on the same
+	// dbs agree within their run-to-run spread
+	// (report/testdata/startup_check.md). The same coefficients serve both.
+	b.IndexRestore = (float64(in.Revisions)*cal.RestoreSecondsPerRevision +
+		float64(in.KeyBytes+in.ValueBytes)*cal.RestoreSecondsPerByte +
+		float64(in.Keys)*btree + indexLookupSeconds(in, cal)) * w
+	b.LeaseAttach = float64(in.LeasedKeys) * cal.LeaseSecondsPerKey * w
+	if in.ScheduledCompactRev > in.FinishedCompactRev {
+		// 1000 revisions a batch, a 10 ms pause after each (CompactionBatchLimit,
+		// CompactionSleepInterval).
+		batches := float64((in.RevisionsToRecompact + 999) / 1000)
+		b.CompactionRerun = batches*0.010 + float64(in.RevisionsToRecompact)*cal.CompactSecondsPerRevision + float64(in.Keys)*cal.BtreeSecondsPerInsert
+	}
+	return b
+}
+
+// indexLookupSeconds is restoreIntoIndex's treeIndex Gets: one for each
+// key's first revision (in a tree half its final size on average) and one
+// for every later revision that misses the key cache. restoreIntoIndex
+// keeps only 10,000 keys in that cache, so on a db with millions of keys
+// nearly every revision costs a Get, which misses the CPU caches at every
+// level of a tree that size: 17-19 s of real etcd's 29-42 s starts on a
+// 1.5M-key db in CPU profiles (report/testdata/startup_check.md). get(n)
+// is calibrated as the whole extra cost of such a revision in a heap of n
+// keys' etcd-shaped index: the Get, and the cache misses and GC marking
+// that heap adds to the revision's other work.
+//
+// Every miss also evicts 10 arbitrary cache entries (a map range and
+// deletes) once the cache is full: 1.5 s of that profile.
+func indexLookupSeconds(in Inputs, cal calibrate.Calibration) float64 {
+	later := keyCacheMisses(in.Revisions, in.Keys)
+	evicting := later
+	if in.Keys > calibrate.RestoreKeyCache {
+		evicting += float64(in.Keys - calibrate.RestoreKeyCache)
+	}
+	return float64(in.Keys)*btreeGetSeconds(cal, float64(in.Keys)/2) +
+		later*btreeGetSeconds(cal, float64(in.Keys)) +
+		evicting*max(cal.KeyCacheSecondsPerMiss, 0)
+}
+
+// keyCacheMisses is how many revisions after a key's first one miss
+// restoreIntoIndex's key cache and look the key up in the treeIndex. With
+// at most calibrate.RestoreKeyCache keys nothing is evicted and every later revision
+// hits; with more, each miss evicts arbitrary entries, so the cache holds a
+// random calibrate.RestoreKeyCache of the keys and a revision of a key rewritten at a
+// random point in history hits with probability cache/keys. (Bursts of
+// rewrites of one key hit more often: this is the upper end.) The first
+// revision of every key is looked up too and is counted apart.
+func keyCacheMisses(revisions, keys int64) float64 {
+	later := float64(revisions - keys)
+	if keys <= calibrate.RestoreKeyCache || later <= 0 {
+		return 0
+	}
+	return later * (1 - calibrate.RestoreKeyCache/float64(keys))
+}
+
+// btreeGetSeconds is one treeIndex Get in a tree of n keys, from the two
+// sizes calibrate measured: up to the small size the tree is in the CPU
+// caches and a Get costs in proportion to its depth (log2 n); above it, each
+// extra level adds a cache miss, so the cost is linear in log2 n through
+// both measurements and extrapolated past the large one.
+func btreeGetSeconds(cal calibrate.Calibration, n float64) float64 {
+	gs, gl, ns, nl := cal.BtreeGetSecondsSmall, cal.BtreeGetSecondsLarge, cal.BtreeGetSmallKeys, cal.BtreeGetLargeKeys
+	if !(n > 1) || !(gs > 0) || !(ns >= 2) || !(nl > ns) || !(gl > 0) {
+		return 0
+	}
+	if n <= ns {
+		return gs * math.Log2(n) / math.Log2(ns)
+	}
+	return max(gs+(gl-gs)*(math.Log2(n)-math.Log2(ns))/(math.Log2(nl)-math.Log2(ns)), gs)
+}
+
+func startupModel(in Inputs, cal calibrate.Calibration) Model {
+	freelist := "the freelist is not persisted (etcd on Linux sets NoFreelistSync), so bbolt walks every page and element to rebuild it"
+	if in.FreelistPersisted {
+		freelist = "the freelist is persisted, so bbolt reads its page instead of walking the tree"
+	}
+	cache := "the file is in the page cache (warm): populate costs the calibrated memory rate"
+	if in.DiskReadMBps > 0 {
+		cache = fmt.Sprintf("cold page cache: populate reads the file at %.0f MB/s (--disk-read-mbps)", in.DiskReadMBps)
+	}
+	return Model{
+		Name: "startup",
+		Model: "t = fixed + F x [file bytes x populate + (pages x walk + elements x compare) + leases x lease + " +
+			"revisions x per-revision + key and value bytes x per-byte + keys x btree insert + " +
+			"(keys x get(keys/2) + key-cache misses x get(keys) + evicting misses x eviction) + leased keys x attach]; " +
+			"get(n) is what a revision that misses the key cache costs in a heap holding the index of n keys (the treeIndex lookup, and the GC and cache misses that heap adds), calibrated at two sizes (it grows with the tree once the tree outgrows the CPU caches); " +
+			"key-cache misses = (revisions - keys) x (1 - 10000/keys) when keys > 10000: restoreIntoIndex caches 10,000 keys and evicts arbitrary ones, so nearly every revision of a db with millions of keys looks its key up in the tree; " +
+			fmt.Sprintf("F = %.2f is etcd's work over the same work measured alone, fitted to real etcd starts; ", cal.EtcdWorkFactor) +
+			"the compaction re-run (1000 revisions a batch, 10 ms pause each) is reported apart because it runs after ready",
+		Inputs: map[string]int64{
+			"file_bytes": in.FileBytes, "reachable_pages": int64(in.ReachablePages), "bbolt_elements": int64(in.BboltElements),
+			"revisions": in.Revisions, "keys": in.Keys, "key_bytes": in.KeyBytes, "value_bytes": in.ValueBytes,
+			"leases": in.Leases, "leased_keys": in.LeasedKeys, "revisions_to_recompact": in.RevisionsToRecompact,
+		},
+		Assumptions: []string{
+			cache,
+			freelist,
+			"the data dir was restored from this db alone: no WAL entries to replay (an existing member also replays up to --snapshot-count entries)",
+			"coefficients: " + cal.Source + lookupNote(cal),
+			"3.5 stores btree items as interfaces (google/btree v1.0.1): its inserts are scaled from the 3.6 measurement",
+			"at least two cores: 3.7 unmarshals with protobuf-go, 1.7-2.2x the CPU of 3.5 and 3.6's gogo code, but in restore's reading goroutine, beside the index goroutine that bounds the restore, so 3.7 is predicted as 3.6 (real 3.7.3 and 3.6.16 starts agree within their spread); on one core add that CPU",
+			"the initial corrupt check is off (the default), so no hash of the db at startup",
+			"a key's revisions are spread over the history (the key cache then misses at the rate above); keys rewritten in bursts hit the cache more, so the lookup term is an upper end",
+		},
+	}
+}
+
+// lookupNote warns when the calibration predates the treeIndex lookup
+// coefficients, which then count as zero.
+func lookupNote(cal calibrate.Calibration) string {
+	if btreeGetSeconds(cal, 2*cal.BtreeGetSmallKeys) > 0 {
+		return ""
+	}
+	return " (without treeIndex lookup costs, which this calibration predates: startup of dbs with over 10,000 keys is underestimated; run 'dbinspect calibrate' again)"
+}
