@@ -121,20 +121,28 @@ func (c *compactSim) resolveLatest(current int64, table *keyTable) {
 	})
 }
 
-// keptRevisions lists, when recording, the revision kept per key (at or
-// below at), in no particular order.
-func (c *compactSim) keptRevisions() []Revision {
-	n := 0
-	for i := range c.n {
-		if *c.cand.at(i) != 0 {
-			n++
+// eachKept calls fn, when recording, with the revision kept per key (at
+// or below at), in no particular order. With free it releases each
+// block of per-key slots once visited: the simulation is spent after.
+func (c *compactSim) eachKept(free bool, fn func(Revision)) {
+	for b := range c.cand.blocks {
+		cand, kept := c.cand.blocks[b], []Revision(nil)
+		if b < len(c.kept.blocks) {
+			kept = c.kept.blocks[b]
+		}
+		for j, x := range cand {
+			if x != 0 {
+				fn(kept[j])
+			}
+		}
+		if free {
+			c.cand.blocks[b] = nil
+			if b < len(c.kept.blocks) {
+				c.kept.blocks[b] = nil
+			}
 		}
 	}
-	out := make([]Revision, 0, n)
-	for i := range c.n {
-		if *c.cand.at(i) != 0 {
-			out = append(out, *c.kept.at(i))
-		}
+	if free {
+		c.cand.blocks, c.kept.blocks, c.n = nil, nil, 0
 	}
-	return out
 }
