@@ -104,7 +104,7 @@ func writeText(w io.Writer, r *Report, o RenderOptions) error {
 }
 
 func (t *textWriter) summary(r *Report, s Sections) {
-	t.printf("dbinspect %s: %s\n", Version, r.Input.Given)
+	t.printf("dbinspect %s: %s%s\n", Version, r.Input.Given, resolvedSuffix(r.Input))
 	var rows [][2]string
 	for _, l := range summarize(r, s).Lines() {
 		rows = append(rows, [2]string{l.Label, l.Text})

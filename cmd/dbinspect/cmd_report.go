@@ -19,9 +19,12 @@ findings that follow and what to do about them.
 
 Examples:
   dbinspect report /var/lib/etcd/member/snap/db
-  dbinspect report -o json --redact-keys snapshot.db > report.json
+  dbinspect report -o json --redact snapshot.db > report.json
   dbinspect report -o html backup.db.gz > report.html
-  dbinspect report --fail-on critical db || echo "needs attention"`,
+  dbinspect report --fail-on critical db || echo "needs attention"
+
+Redaction:
+` + redactPolicy,
 		flags: reportFlags,
 		run: func(c *cmdEnv, args []string) error {
 			return buildAndRender(c, args, report.AllSections)
