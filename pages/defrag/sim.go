@@ -36,7 +36,7 @@ type Options struct {
 	// the call.
 	Keep func(bucket string, k, v []byte) bool
 	// KeepKey is Keep for a filter that decides from the key alone; it
-	// lets the simulation of a *File or of a KVRecorder's replay go
+	// lets the simulation of a *File (a LengthReader) go
 	// without values. It applies when
 	// Keep is nil. k is only valid during the call.
 	KeepKey func(bucket string, k []byte) bool
