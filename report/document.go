@@ -144,6 +144,7 @@ type docMVCCSummary struct {
 	Term                     uint64              `json:"term"`
 	StorageVersion           string              `json:"storage_version"`
 	Meta                     docMVCCMeta         `json:"meta"`
+	WrittenBy                string              `json:"written_by"`
 	TotalRevisions           uint64              `json:"total_revisions"`
 	Tombstones               uint64              `json:"tombstones"`
 	LiveKeys                 uint64              `json:"live_keys"`
@@ -174,8 +175,22 @@ type docMVCCSummary struct {
 	Etcdutl                  docEtcdutlStatus    `json:"etcdutl"`
 	Malformed                docMalformedEntries `json:"malformed"`
 	ReadErrors               []string            `json:"read_errors,omitempty"`
+	Filter                   *docFilterStat      `json:"filter,omitempty"`
 	Notes                    []string            `json:"notes,omitempty"`
 }
+
+// docFilterStat is mvcc.FilterStat as the JSON report writes it.
+type docFilterStat struct {
+	Prefix       string `json:"prefix,omitempty"`
+	Namespace    string `json:"namespace,omitempty"`
+	Keys         uint64 `json:"keys"`
+	LiveKeys     uint64 `json:"live_keys"`
+	Revisions    uint64 `json:"revisions"`
+	LiveBytes    uint64 `json:"live_bytes"`
+	HistoryBytes uint64 `json:"history_bytes"`
+}
+
+func toFilterStat(v mvcc.FilterStat) docFilterStat { return docFilterStat(v) }
 
 // docPrediction is predict.Prediction as the JSON report writes it.
 type docPrediction struct {
@@ -814,6 +829,7 @@ func toMVCCSummary(v mvcc.Summary) docMVCCSummary {
 		Term:                     v.Term,
 		StorageVersion:           v.StorageVersion,
 		Meta:                     toMVCCMeta(v.Meta),
+		WrittenBy:                v.WrittenBy,
 		TotalRevisions:           v.TotalRevisions,
 		Tombstones:               v.Tombstones,
 		LiveKeys:                 v.LiveKeys,
@@ -844,6 +860,7 @@ func toMVCCSummary(v mvcc.Summary) docMVCCSummary {
 		Etcdutl:                  toEtcdutlStatus(v.Etcdutl),
 		Malformed:                toMalformedEntries(v.Malformed),
 		ReadErrors:               v.ReadErrors,
+		Filter:                   docPtr(v.Filter, toFilterStat),
 		Notes:                    v.Notes,
 	}
 }
