@@ -51,6 +51,7 @@ type cliOptions struct {
 	noColor    bool
 	quiet      bool
 	redactKeys bool
+	verbose    bool // report: every section, not the first screen
 
 	top          int
 	prefixDepth  int

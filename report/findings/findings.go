@@ -2,6 +2,7 @@ package findings
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/dbinspect/dbinspect/mvcc"
@@ -188,9 +189,16 @@ func ruleAlarm(in Inputs) *Finding {
 	if len(in.Alarms) == 0 {
 		return nil
 	}
-	return &Finding{SeverityCritical, "alarm_raised", fmt.Sprintf("alarms persisted in the db: %v; etcd restores them at startup", in.Alarms),
-		map[string]any{"alarms": in.Alarms},
-		"after fixing the cause (compact and defrag for NOSPACE), run 'etcdctl alarm disarm'"}
+	msg := fmt.Sprintf("alarms persisted in the db: %v; etcd restores them at startup", in.Alarms)
+	advice := "after fixing the cause (compact and defrag for NOSPACE), run 'etcdctl alarm disarm'"
+	if slices.Contains(in.Alarms, "NOSPACE") {
+		// etcd raises NOSPACE when a write would take the db past the
+		// quota: the member's quota was at most its db size then.
+		size := in.Prediction.Quota.DbSizeBytes
+		msg += fmt.Sprintf("; NOSPACE means the member ran with a quota of at most its db size at the alarm (%s unless defragmented since)", ibytesOf(size))
+		advice = fmt.Sprintf("compact and defragment to bring the db well under that quota, or raise --quota-backend-bytes above %s (at most 8 GiB advised); then run 'etcdctl alarm disarm': etcd keeps refusing writes until then", ibytesOf(size))
+	}
+	return &Finding{SeverityCritical, "alarm_raised", msg, map[string]any{"alarms": in.Alarms}, advice}
 }
 
 func ruleQuota(in Inputs) *Finding {
@@ -241,12 +249,13 @@ func ruleMostlyFree(in Inputs) *Finding {
 	p := in.Predict
 	size := int64(p.HighWaterPgid) * int64(p.PageSize)
 	freeBytes := int64(p.FreePages) * int64(p.PageSize)
-	if size == 0 || freeBytes < mostlyFreeMinBytes || float64(freeBytes) < mostlyFreeFraction*float64(size) {
+	// Past damage the pages no tree reached are not known to be free.
+	if len(in.ReadErrors) > 0 || size == 0 || freeBytes < mostlyFreeMinBytes || float64(freeBytes) < mostlyFreeFraction*float64(size) {
 		return nil
 	}
-	return &Finding{SeverityWarning, "mostly_free", fmt.Sprintf("%s of the %s db (%.0f%%) is free pages", ibytesOf(freeBytes), ibytesOf(size), 100*float64(freeBytes)/float64(size)),
+	return &Finding{SeverityWarning, "mostly_free", fmt.Sprintf("%s of the %s db (%s) is free pages", ibytesOf(freeBytes), ibytesOf(size), percent(freeBytes, size)),
 		map[string]any{"free_pages": p.FreePages, "free_bytes": freeBytes, "db_size_bytes": size, "defrag_size_bytes": in.Prediction.DefragSizeBytes},
-		fmt.Sprintf("defragment (one member at a time) to give back about %s", ibytesOf(in.Prediction.DefragSavingsBytes))}
+		defragAdvice(freeBytes, in.Prediction.DefragSavingsBytes)}
 }
 
 func ruleFragmentedFreelist(in Inputs) *Finding {
