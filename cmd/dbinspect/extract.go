@@ -14,6 +14,7 @@ import (
 
 	"github.com/dustin/go-humanize"
 
+	"github.com/dbinspect/dbinspect/internal/privfile"
 	"github.com/dbinspect/dbinspect/internal/termsafe"
 	"github.com/dbinspect/dbinspect/pages"
 )
@@ -23,8 +24,8 @@ import (
 // streamed with limits: its first pages are checked as bbolt before
 // anything is written; no more is written than its meta pages say the db
 // uses (page size × high-water mark, plus a snapshot's SHA-256 trailer) or
-// than TMPDIR has free; runs of zeros are left as holes; and the copy is
-// unlinked as soon as it is open, read through its descriptor, so nothing
+// than TMPDIR has free; runs of zeros are left as holes; and the copy never
+// has a name (internal/privfile), read through its descriptor, so nothing
 // is left behind even by SIGKILL.
 
 // headBytes is how much of a stream is read, and checked as bbolt, before
@@ -47,7 +48,7 @@ type errNotBolt struct{ err error }
 
 func (e errNotBolt) Error() string { return e.err.Error() }
 
-// extractStream copies the db read from src into an unlinked temp file and
+// extractStream copies the db read from src into a nameless temp file and
 // returns an input reading it through its descriptor. declared is the
 // stream's length when the archive says it (a tar entry), else -1.
 func extractStream(given, kind string, src io.Reader, declared int64) (*input, error) {
@@ -69,11 +70,7 @@ func extractStream(given, kind string, src io.Reader, declared int64) (*input, e
 	if short {
 		limit = min(limit, int64(len(head)))
 	}
-	dir, cleanup, err := newTempDir("dbinspect-")
-	if err != nil {
-		return nil, err
-	}
-	f, done, err := openUnlinked(dir, cleanup)
+	f, path, done, err := openCopy()
 	if err != nil {
 		return nil, fmt.Errorf("creating the decompressed copy: %v; %s", err, tmpdirHint)
 	}
@@ -81,7 +78,30 @@ func extractStream(given, kind string, src io.Reader, declared int64) (*input, e
 		done()
 		return nil, err
 	}
-	return &input{Given: given, Path: fdPath(f), Kind: kind, cleanup: done}, nil
+	return &input{Given: given, Path: path, Kind: kind, cleanup: done}, nil
+}
+
+// openCopy makes the file a decompressed db goes to, with the path its
+// readers open and the function that removes it. Where files can be made
+// without a name (Linux), it is made straight in TMPDIR and nothing, not
+// even SIGKILL, leaves it or a dir behind; elsewhere it lives in a temp dir
+// the signal handler removes.
+func openCopy() (f *os.File, path string, done func(), err error) {
+	if privfile.Nameless {
+		if f, path, err = privfile.Create(os.TempDir()); err != nil {
+			return nil, "", nil, err
+		}
+		return f, path, func() { f.Close() }, nil
+	}
+	dir, cleanup, err := newTempDir("dbinspect-")
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if f, path, err = privfile.Create(dir); err != nil {
+		cleanup()
+		return nil, "", nil, err
+	}
+	return f, path, func() { f.Close(); cleanup() }, nil
 }
 
 const tmpdirHint = "set TMPDIR to a writable place with room (dbinspect writes the decompressed db there)"

@@ -78,9 +78,9 @@ func TestInterruptRemovesTempFiles(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGKILL} {
 		t.Run(sig.String(), func(t *testing.T) {
 			// Signal once the decompressed copy is open: the process holds
-			// a descriptor of a file under TMPDIR, already unlinked.
+			// a descriptor of a file under TMPDIR that has no name.
 			code, stderr, tmp := interruptOnceTempAppears(t, exe, []string{"report", "-o", "json", gz}, sig, func(tmp string, pid int) bool {
-				return holdsUnlinked(t, pid, filepath.Join(tmp, "dbinspect-"))
+				return holdsUnlinked(t, pid, tmp+string(filepath.Separator))
 			})
 			if sig != syscall.SIGKILL {
 				if code != exitSignal {

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/dbinspect/dbinspect/internal/privfile"
 	"github.com/dbinspect/dbinspect/pages"
 )
 
@@ -34,7 +34,8 @@ type TempDirFunc func(pattern string) (dir string, remove func(), err error)
 
 // ExactOptions tune Exact.
 type ExactOptions struct {
-	// TempDir makes the dir the copy goes to; nil: os.MkdirTemp("", ...).
+	// TempDir makes the dir the copy goes to where files cannot be made
+	// without a name (not Linux); nil: os.MkdirTemp("", ...).
 	TempDir TempDirFunc
 }
 
@@ -42,8 +43,8 @@ type ExactOptions struct {
 // its private copy finds damage: bbolt is never opened on such a file.
 var ErrExactRefused = errors.New("exact defrag refused")
 
-// Exact copies the db file at path into a fresh directory under
-// os.TempDir (never beside the input), checks the copy with the page reader,
+// Exact copies the db file at path into a private file under os.TempDir
+// (never beside the input), checks the copy with the page reader,
 // runs etcd's defragdb algorithm on it with bbolt and the options etcd
 // gives its temporary db, measures the result and removes every temporary
 // file, also on error. The input is only read.
@@ -53,32 +54,32 @@ var ErrExactRefused = errors.New("exact defrag refused")
 // So the copy bbolt opens is the one checked here, not the input, which a
 // live etcd may change between the caller's check and the copy.
 func Exact(path string, o ExactOptions) (*ExactResult, error) {
-	mkdir := o.TempDir
-	if mkdir == nil {
-		mkdir = OSTempDir
+	// Both files are made without a name where the OS allows (Linux) and
+	// reached through their descriptors: a killed run leaves no copy of the
+	// customer's db, and no dir. Elsewhere they live in a private temp dir.
+	dir := os.TempDir()
+	if !privfile.Nameless {
+		mkdir := o.TempDir
+		if mkdir == nil {
+			mkdir = OSTempDir
+		}
+		d, remove, err := mkdir("dbinspect-defrag-*")
+		if err != nil {
+			return nil, fmt.Errorf("exact defrag: creating a temp dir (set TMPDIR to a disk with room for two copies of the db): %w", err)
+		}
+		defer remove()
+		dir = d
 	}
-	dir, remove, err := mkdir("dbinspect-defrag-*")
+	srcFile, src, err := privfile.Create(dir)
 	if err != nil {
-		return nil, fmt.Errorf("exact defrag: creating a temp dir (set TMPDIR to a disk with room for two copies of the db): %w", err)
-	}
-	remove = sync.OnceFunc(remove) // called early below where it can be
-	defer remove()
-
-	// Both files are unlinked once open and reached through their
-	// descriptors: a killed run leaves no copy of the customer's db.
-	src, srcFile, err := privateFile(dir, "src.db")
-	if err != nil {
-		return nil, fmt.Errorf("exact defrag: creating the copy in %s: %w", dir, err)
+		return nil, fmt.Errorf("exact defrag: creating the copy in %s (set TMPDIR to a disk with room for two copies of the db): %w", dir, err)
 	}
 	defer srcFile.Close()
-	dst, dstFile, err := privateFile(dir, "defrag.db")
+	dstFile, dst, err := privfile.Create(dir)
 	if err != nil {
 		return nil, fmt.Errorf("exact defrag: creating the temporary db in %s: %w", dir, err)
 	}
 	defer dstFile.Close()
-	if privateNameless {
-		remove() // nothing with a name is left to remove
-	}
 
 	t0 := time.Now()
 	if err := defragCopyFile(path, srcFile); err != nil {
