@@ -270,9 +270,12 @@ func (t *textWriter) fragSection(f *freelist.Fragmentation) {
 	t.printf("  %s free pages in %s spans, largest %s pages; fragmentation index %.2f\n",
 		count(int64(f.FreePages)), count(int64(f.Spans)), count(int64(f.LargestSpanPages)), f.Index)
 	t.printf("  (%s)\n", f.IndexDefinition)
-	if len(f.Histogram) > 0 {
+	if f.Spans > 0 {
 		tb := newTable("span length", ">spans", ">pages", ">share of free")
 		for _, h := range f.Histogram {
+			if h.Spans == 0 {
+				continue // a row of zeros says nothing
+			}
 			label := fmt.Sprint(h.MinPages)
 			if h.MaxPages != h.MinPages {
 				label = fmt.Sprintf("%d-%d", h.MinPages, h.MaxPages)

@@ -129,7 +129,12 @@ func wrapLines(text string, width int, first, indent string) []string {
 	var out []string
 	line, n := first, utf8.RuneCountInString(first)
 	fresh := true
-	for _, w := range strings.Fields(text) {
+	// Only spaces break: a control character in a name from the file
+	// stays in it, for the terminal escaping to show.
+	for _, w := range strings.Split(text, " ") {
+		if w == "" {
+			continue
+		}
 		wn := utf8.RuneCountInString(w)
 		if !fresh && n+1+wn > width {
 			out = append(out, line)

@@ -216,7 +216,7 @@ func ruleQuota(in Inputs) *Finding {
 	case q.OverQuota:
 		return &Finding{SeverityCritical, "db_over_quota", fmt.Sprintf("db size %s is at or over the %s quota: etcd rejects writes (NOSPACE)", ibytesOf(q.DbSizeBytes), ibytesOf(q.QuotaBytes)), ev, advice}
 	case q.UsedFraction >= nearQuotaFraction:
-		return &Finding{SeverityWarning, "db_near_quota", fmt.Sprintf("db size %s is %.0f%% of the %s quota", ibytesOf(q.DbSizeBytes), 100*q.UsedFraction, ibytesOf(q.QuotaBytes)), ev, advice}
+		return &Finding{SeverityWarning, "db_near_quota", fmt.Sprintf("db size %s is %s of the %s quota", ibytesOf(q.DbSizeBytes), percent(q.DbSizeBytes, q.QuotaBytes), ibytesOf(q.QuotaBytes)), ev, advice}
 	}
 	return nil
 }
@@ -300,7 +300,7 @@ func ruleHistoryPrefix(in Inputs) *Finding {
 	if revs < historyPrefixMinRevs || in.TopPrefixRevisions < int64(historyPrefixShare*float64(revs)) {
 		return nil
 	}
-	return &Finding{SeverityInfo, "history_concentrated", fmt.Sprintf("prefix %q holds %d of %d revisions (%.0f%%)", in.TopPrefix, in.TopPrefixRevisions, revs, 100*float64(in.TopPrefixRevisions)/float64(revs)),
+	return &Finding{SeverityInfo, "history_concentrated", fmt.Sprintf("prefix %q holds %d of %d revisions (%s)", in.TopPrefix, in.TopPrefixRevisions, revs, percent(in.TopPrefixRevisions, revs)),
 		map[string]any{"prefix": in.TopPrefix, "revisions": in.TopPrefixRevisions, "total_revisions": revs},
 		"find the writer behind this prefix: its update rate drives the db's growth between compactions"}
 }
