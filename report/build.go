@@ -37,9 +37,10 @@ func Build(in Input, o Options) (*Report, error) {
 		if o.Exact && r.Predict != nil {
 			r.ExactDefrag, r.ExactRefused = exactDefrag(in, r, o.TempDir, &r.Certainty)
 		}
+		r.member(in, o)
 	}
 	if o.Sections.Findings {
-		r.Findings = evaluateFindings(r, pin)
+		r.Findings = r.withMemberFindings(evaluateFindings(r, pin))
 	}
 	if what := changedSince(in, before); what != "" {
 		r.Certainty.changed(what)

@@ -19,6 +19,7 @@ type Diff struct {
 	Kinds            []KindDiff         `json:"kinds,omitempty"` // Kubernetes kinds (report/kube.go)
 	NewFindings      []findings.Finding `json:"new_findings"`
 	ResolvedFindings []findings.Finding `json:"resolved_findings"`
+	Member           *MemberDiff        `json:"member,omitempty"` // two data dirs only (member_diff.go)
 }
 
 // DiffSide are the figures compared.
@@ -128,6 +129,7 @@ func Compare(old, new *Report) *Diff {
 	d.Kinds = compareKinds(old, new)
 	d.NewFindings = findingsNotIn(new.Findings, old.Findings)
 	d.ResolvedFindings = findingsNotIn(old.Findings, new.Findings)
+	d.Member = compareMembers(old, new)
 	return d
 }
 

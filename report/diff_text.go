@@ -32,6 +32,7 @@ func WriteDiffText(w io.Writer, d *Diff, color bool) error {
 			t.printf("  PARTIAL %s: %s\n", sd.Given, diffCertaintyLine(c))
 		}
 	}
+	t.memberDiff(d.Member)
 	t.heading("Prefixes that changed (largest change in bytes first)")
 	if len(d.Prefixes) == 0 {
 		t.printf("  none\n")

@@ -69,6 +69,7 @@ func (r *Report) htmlPageData() html.Data {
 			}})
 		}
 	}
+	d.Tables = append(d.Tables, memberHTMLTables(r)...)
 	d.Tables = append(d.Tables, bucketTable(r))
 	var js bytes.Buffer
 	if err := writeJSON(&js, r); err == nil {

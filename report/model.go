@@ -44,6 +44,9 @@ type Input struct {
 	Given string // what the user named
 	Path  string // the bbolt file read (a temp copy for compressed input)
 	Kind  string // file, data-dir, member-dir, gzip, tar
+	// MemberDir is the etcd member dir (wal/, snap/) of a data dir input,
+	// for the member section; "" to derive it from Kind and Path.
+	MemberDir string
 }
 
 // Options are everything a report can be asked for.
@@ -91,6 +94,9 @@ type Report struct {
 	Predict       *predict.Prediction
 	ExactDefrag   *defrag.ExactResult
 	Findings      []findings.Finding
+	// Member is a data dir's WAL and snap files and its restart
+	// (member.go); nil for a lone db.
+	Member *MemberReport
 
 	// Certainty separates what is known from what is partial on a damaged
 	// or changing file.

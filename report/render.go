@@ -63,6 +63,7 @@ type Document struct {
 	MVCC          *mvcc.Summary           `json:"mvcc,omitempty"`
 	Predict       *predict.Prediction     `json:"predict,omitempty"`
 	ExactDefrag   *defrag.ExactResult     `json:"exact_defrag,omitempty"`
+	Member        *MemberReport           `json:"member,omitempty"` // data dirs only (member.go)
 	Findings      []findings.Finding      `json:"findings"`
 	Certainty     Certainty               `json:"certainty"`
 }
@@ -84,6 +85,6 @@ func document(r *Report) Document {
 		File:          a.File, Meta: a.Meta, Pages: a.Pages, Buckets: a.Buckets, Freelist: a.Freelist,
 		Truncation: a.Truncation, Problems: a.Problems, ProblemCounts: a.ProblemCounts,
 		Fragmentation: r.Fragmentation, MVCC: r.MVCC, Predict: r.Predict, ExactDefrag: r.ExactDefrag,
-		Findings: r.Findings, Certainty: r.Certainty,
+		Member: r.Member, Findings: r.Findings, Certainty: r.Certainty,
 	}
 }

@@ -25,12 +25,14 @@ type Summary struct {
 	DbSizeBytes int64 `json:"db_size_bytes"`
 	InUseBytes  int64 `json:"in_use_bytes"`
 
-	Defrag   *DefragFigures  `json:"defrag,omitempty"`
-	Startup  *StartupFigures `json:"startup,omitempty"`
-	Quota    *QuotaFigures   `json:"quota,omitempty"`
-	Restore  *RestoreFigures `json:"restore,omitempty"`
-	Findings *FindingCounts  `json:"findings,omitempty"`
-	Complete bool            `json:"-"` // certainty.complete
+	Defrag  *DefragFigures  `json:"defrag,omitempty"`
+	Startup *StartupFigures `json:"startup,omitempty"`
+	// MemberRestart is a data dir's own restart (member.go), beside Startup.
+	MemberRestart *MemberRestartFigures `json:"member_restart,omitempty"`
+	Quota         *QuotaFigures         `json:"quota,omitempty"`
+	Restore       *RestoreFigures       `json:"restore,omitempty"`
+	Findings      *FindingCounts        `json:"findings,omitempty"`
+	Complete      bool                  `json:"-"` // certainty.complete
 }
 
 // KeyFigures are the summary's figures of etcd's buckets.
@@ -132,6 +134,9 @@ func summarize(r *Report, s Sections) Summary {
 			sum.Restore = restoreFigures(p.Restore)
 		}
 	}
+	if s.Predict {
+		sum.MemberRestart = memberRestartFigures(r)
+	}
 	if s.Findings {
 		sum.Findings = countFindings(r.Findings)
 	}
@@ -194,6 +199,9 @@ func (s Summary) Lines() []SummaryLine {
 			startup = "at least " + startup + " (LOWER BOUNDS: see Certainty)"
 		}
 		add("etcd "+st.EtcdVersion+" startup", "%s", startup)
+	}
+	if mr := s.MemberRestart; mr != nil {
+		add("member "+mr.EtcdVersion+" restart", "%s", mr.text())
 	}
 	if q := s.Quota; q != nil {
 		add("quota", "%s", q.text())

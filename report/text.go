@@ -115,6 +115,9 @@ func writeText(w io.Writer, r *Report, o RenderOptions) error {
 	if s.Predict && r.Predict != nil {
 		t.predictSection(r)
 	}
+	if s.Predict && r.Member != nil {
+		t.memberSection(r)
+	}
 	if s.Findings {
 		t.findingsSection(r.Findings)
 	}

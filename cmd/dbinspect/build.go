@@ -51,7 +51,11 @@ func buildFrom(c *cmdEnv, given string, s report.Sections) (*report.Report, erro
 		return nil, err
 	}
 	defer in.Close()
-	return report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind}, c.opts.reportOptions(s, progress))
+	memberDir, err := in.memberDir()
+	if err != nil {
+		return nil, err
+	}
+	return report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind, MemberDir: memberDir}, c.opts.reportOptions(s, progress))
 }
 
 func buildOne(c *cmdEnv, args []string, s report.Sections) (*report.Report, error) {

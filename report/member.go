@@ -1,0 +1,387 @@
+package report
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/dbinspect/dbinspect/report/findings"
+	"github.com/dbinspect/dbinspect/report/predict"
+	"github.com/dbinspect/dbinspect/wal"
+)
+
+// MemberReport is the "member" section, present when the input is a data
+// dir (or an archive of one): its WAL and snap files, what etcd will do
+// with them at restart, and the restart's time and memory beside the
+// db-only prediction.
+type MemberReport struct {
+	WAL  *wal.Log     `json:"wal"`
+	Snap *wal.SnapDir `json:"snap"`
+	// Entries summarises every entry record in the WAL (overwritten ones
+	// included; Replay counts what etcd loads).
+	Entries MemberEntries `json:"entries"`
+	// Outcome is what etcd's bootstrap does: start, repair then start, or
+	// refuse (with etcd's reason).
+	Outcome wal.Outcome `json:"outcome"`
+	// Replay is the restart counted for the first predicted version.
+	Replay *wal.Replay `json:"replay,omitempty"`
+	// Restart is the prediction per etcd version.
+	Restart []MemberRestart `json:"restart"`
+	Model   predict.Model   `json:"model"`
+}
+
+// MemberEntries summarises the WAL's entries.
+type MemberEntries struct {
+	Entries    int             `json:"entries"`
+	DataBytes  int64           `json:"data_bytes"`
+	FirstIndex uint64          `json:"first_index"`
+	LastIndex  uint64          `json:"last_index"`
+	FirstTerm  uint64          `json:"first_term"`
+	LastTerm   uint64          `json:"last_term"`
+	Largest    int64           `json:"largest_bytes"`
+	ByKind     []wal.KindCount `json:"by_kind"`
+	// Sizes counts entries by data size: <1 KiB, <64 KiB, <1 MiB, >=1 MiB.
+	Sizes [4]int `json:"by_size"`
+}
+
+// MemberRestart is one version's restart prediction.
+type MemberRestart struct {
+	Version string `json:"version"`
+	// DBStartupSeconds and DBRSSBytes are the db-only prediction (a data
+	// dir restored from this db: no WAL to replay).
+	DBStartupSeconds float64 `json:"db_startup_seconds"`
+	DBRSSBytes       int64   `json:"db_rss_bytes"`
+	// WALDecodeSeconds reads and decodes the WAL (twice from the
+	// snapshot's segment on); ReplaySeconds applies the entries above the
+	// consistent index again.
+	WALDecodeSeconds float64 `json:"wal_decode_seconds"`
+	ReplaySeconds    float64 `json:"replay_seconds"`
+	StartupSeconds   float64 `json:"startup_seconds"`
+	// RaftLogPeakBytes is MemoryStorage right after the WAL is read: every
+	// loaded entry (struct + data) and the snapshot's data.
+	RaftLogPeakBytes int64 `json:"raftlog_peak_bytes"`
+	// RSSBytes is the db-only RSS plus the raft log at its peak times the
+	// heap growth of decoding it.
+	RSSBytes int64 `json:"rss_bytes"`
+	// InMemoryAfterStart is what MemoryStorage keeps once etcd compacts.
+	InMemoryAfterStart wal.Span `json:"in_memory_after_start"`
+}
+
+// Coefficients of the WAL part of the restart. Not measured by calibrate:
+// fitted to real etcd 3.6.16 restarts of two big data dirs on a 2-core
+// machine (scripts/member_restart_check.sh, report/testdata/
+// member_restart_check.md), where etcd replayed nothing (clean stops).
+const (
+	walDecodeSecondsPerByte = 5e-9   // per byte decoded, each pass: read, CRC-32C, two protobuf copies, their allocation and GC
+	entryDecodeSecondsPerOp = 0.8e-6 // the apply loop unmarshals every committed entry's request, skipped or not
+	applySecondsPerEntry    = 10e-6  // applied again: raft Ready, apply loop, per entry (not measured)
+	applySecondsPerOp       = 2e-6   // applied again: one mvcc put or delete in the backend batch (not measured)
+	applySecondsPerByte     = 6e-9   // applied again: copying the request's bytes into bbolt and the index (not measured)
+	raftLogHeapFactor       = 2.0    // decoded raft log live at GOGC=100: the heap grows to twice it
+)
+
+// MemberDirOf is the member dir of a data-dir or member-dir input whose
+// db is Path (<member>/snap/db); "" otherwise.
+func MemberDirOf(in Input) string {
+	if in.MemberDir != "" {
+		return in.MemberDir
+	}
+	switch in.Kind {
+	case "data-dir", "member-dir":
+		return filepath.Dir(filepath.Dir(in.Path))
+	}
+	return ""
+}
+
+// member reads the member dir's WAL and snap files and predicts the
+// restart. It runs after the db predictions it builds on.
+func (r *Report) member(in Input, o Options) {
+	dir := MemberDirOf(in)
+	if dir == "" {
+		return
+	}
+	walDir := filepath.Join(dir, "wal")
+	if st, err := os.Stat(walDir); err != nil && errors.Is(err, fs.ErrNotExist) || err == nil && !st.IsDir() {
+		return // a db copied alone, or a WAL kept elsewhere (--wal-dir): db-only, as before
+	}
+	l, err := wal.ReadDir(walDir)
+	if err != nil {
+		r.Certainty.partial("member: the WAL dir could not be read: %v", err)
+		return
+	}
+	sd, err := wal.ReadSnapDir(filepath.Join(dir, "snap"))
+	if err != nil {
+		r.Certainty.partial("member: the snap dir could not be read: %v", err)
+		sd = &wal.SnapDir{Snaps: []wal.SnapFile{}}
+	}
+	var ci uint64
+	haveCI := r.MVCC != nil
+	if haveCI {
+		ci = r.MVCC.ConsistentIndex
+	}
+	m := &MemberReport{WAL: l, Snap: sd, Entries: memberEntries(l)}
+	versions := []string{"3.6"}
+	if r.Predict != nil && len(r.Predict.ByVersion) > 0 {
+		versions = versions[:0]
+		for _, v := range r.Predict.ByVersion {
+			versions = append(versions, v.Version)
+		}
+	}
+	for i, v := range versions {
+		out := wal.PredictOutcome(l, sd, v, ci, haveCI)
+		rp := wal.ComputeReplay(l, out, v, ci, haveCI, 0)
+		if i == 0 {
+			m.Outcome = out
+			rp := rp
+			m.Replay = &rp
+		}
+		mr := MemberRestart{Version: v, InMemoryAfterStart: rp.InMemoryAfterStart}
+		if r.Predict != nil {
+			for _, pv := range r.Predict.ByVersion {
+				if pv.Version == v {
+					mr.DBStartupSeconds, mr.DBRSSBytes = pv.StartupSeconds, pv.Memory.RSSBytes
+				}
+			}
+		}
+		predictMemberRestart(&mr, rp)
+		m.Restart = append(m.Restart, mr)
+		out.Loaded.Entries = nil // only the first version's is kept
+	}
+	m.Model = memberModel()
+	if l.Problem != nil && !l.Problem.Repairable() {
+		r.Certainty.partial("member: the WAL read stopped at %s offset %d (%s); entry figures cover what was read before it", l.Problem.Segment, l.Problem.Offset, l.Problem.Code)
+	}
+	r.Member = m
+}
+
+// predictMemberRestart adds the WAL's read, decode and replay to the
+// db-only prediction.
+func predictMemberRestart(mr *MemberRestart, rp wal.Replay) {
+	committedOps := rp.Skipped.Ops + rp.Applied.Ops + rp.Uncommitted.Ops
+	mr.WALDecodeSeconds = float64(rp.DecodedBytes)*walDecodeSecondsPerByte + float64(committedOps)*entryDecodeSecondsPerOp
+	replay := rp.Applied
+	replay.Entries += rp.Uncommitted.Entries
+	replay.Ops += rp.Uncommitted.Ops
+	replay.Bytes += rp.Uncommitted.Bytes
+	mr.ReplaySeconds = float64(replay.Entries)*applySecondsPerEntry + float64(replay.Ops)*applySecondsPerOp + float64(replay.Bytes)*applySecondsPerByte
+	mr.StartupSeconds = mr.DBStartupSeconds + mr.WALDecodeSeconds + mr.ReplaySeconds
+	mr.RaftLogPeakBytes = rp.Loaded.MemoryBytes() + rp.SnapDataBytes
+	mr.RSSBytes = mr.DBRSSBytes + int64(raftLogHeapFactor*float64(mr.RaftLogPeakBytes))
+}
+
+func memberModel() predict.Model {
+	return predict.Model{
+		Name:  "member restart",
+		Model: "db-only startup + WAL bytes decoded x per byte + loaded mvcc ops x per op (every entry's request is unmarshalled) + entries applied again x (per entry + per op + per byte); RSS = db-only RSS + 2 x (raft log loaded + snapshot data)",
+		Inputs: map[string]int64{
+			"decode_ps_per_byte":      int64(walDecodeSecondsPerByte * 1e12),
+			"unmarshal_ns_per_op":     int64(entryDecodeSecondsPerOp * 1e9),
+			"apply_ns_per_entry":      int64(applySecondsPerEntry * 1e9),
+			"apply_ns_per_op":         int64(applySecondsPerOp * 1e9),
+			"apply_ns_per_byte":       int64(applySecondsPerByte * 1e9),
+			"raftlog_heap_factor_x10": int64(raftLogHeapFactor * 10),
+		},
+		Assumptions: []string{
+			"etcd decodes every segment once (ValidSnapshotEntries) and again from the snapshot's segment (ReadAll); the page cache is warm",
+			"every entry after the snapshot is held in raft's MemoryStorage before raft starts; GC at GOGC=100 lets the heap grow to twice that live raft log",
+			"every committed entry's request is unmarshalled by the apply loop; those above the db's consistent index are applied again (one mvcc op per put or delete, a txn's success branch), the others skipped",
+			"a single member commits its uncommitted tail right after its election, so those entries are applied too",
+			"the coefficients are not measured by 'dbinspect calibrate': the decode ones are fitted to real etcd 3.6.16 restarts on a 2-core machine (report/testdata/member_restart_check.md: within 25% at load 3-6, up to 4x slower real restarts at load 8-11); the apply ones were not measured (those restarts replayed nothing)",
+		},
+	}
+}
+
+func memberEntries(l *wal.Log) MemberEntries {
+	me := MemberEntries{ByKind: []wal.KindCount{}}
+	var by [wal.NumKinds]wal.KindCount
+	for i, e := range l.Entries {
+		if i == 0 {
+			me.FirstIndex, me.FirstTerm = e.Index, e.Term
+		}
+		me.LastIndex, me.LastTerm = e.Index, e.Term
+		me.Entries++
+		me.DataBytes += int64(e.Size)
+		me.Largest = max(me.Largest, int64(e.Size))
+		switch {
+		case e.Size < 1<<10:
+			me.Sizes[0]++
+		case e.Size < 64<<10:
+			me.Sizes[1]++
+		case e.Size < 1<<20:
+			me.Sizes[2]++
+		default:
+			me.Sizes[3]++
+		}
+		if e.Kind < wal.NumKinds {
+			k := &by[e.Kind]
+			k.Entries++
+			k.Bytes += int64(e.Size)
+			k.Ops += int64(e.Ops)
+			k.Largest = max(k.Largest, int64(e.Size))
+		}
+	}
+	for k := range by {
+		if by[k].Entries > 0 {
+			c := by[k]
+			c.Kind = wal.Kind(k).String()
+			me.ByKind = append(me.ByKind, c)
+		}
+	}
+	return me
+}
+
+// memberFindings are the rules on the member's files.
+func (r *Report) memberFindings() []findings.Finding {
+	m := r.Member
+	if m == nil {
+		return nil
+	}
+	var out []findings.Finding
+	l := m.WAL
+	p := l.Problem
+	switch {
+	case p != nil && p.Repairable():
+		out = append(out, finding(findings.SeverityWarning, "wal_torn_tail",
+			fmt.Sprintf("the last WAL segment %s ends in a torn or cut record at offset %d: etcd will repair it at restart, truncating the segment there (a copy is kept as %s.broken)", p.Segment, p.Offset, p.Segment),
+			map[string]any{"segment": p.Segment, "offset": p.Offset, "problem": p.Code},
+			"nothing to do if the member crashed or lost power: the torn record was never acknowledged; keep the .broken copy until the member is healthy"))
+	case p != nil:
+		out = append(out, finding(findings.SeverityCritical, "wal_corrupt",
+			fmt.Sprintf("WAL segment %s is damaged at offset %d (%s): etcd will refuse to start (%s)", p.Segment, p.Offset, p.Code, m.Outcome.Reason),
+			map[string]any{"segment": p.Segment, "offset": p.Offset, "problem": p.Code, "in_last_segment": p.Last},
+			"replace this member: remove it from the cluster (etcdctl member remove), wipe its data dir and add it back so it catches up from the leader; keep a copy of the damaged dir for analysis"))
+	}
+	if !m.Outcome.Starts && (p == nil || p.Repairable()) {
+		out = append(out, finding(findings.SeverityCritical, "member_will_not_start",
+			"etcd will refuse to start on this data dir: "+m.Outcome.Reason,
+			map[string]any{"reason": m.Outcome.Reason},
+			"check that member/wal, member/snap and member/snap/db were copied together from one member at one time; otherwise replace the member from the cluster (member remove, wipe, member add)"))
+	}
+	if r.MVCC != nil && l.Metadata != nil && len(r.MVCC.Members) > 0 {
+		id := strconv.FormatUint(l.Metadata.NodeID, 16)
+		found := false
+		var ids []string
+		for _, mem := range r.MVCC.Members {
+			ids = append(ids, mem.ID)
+			if strings.EqualFold(mem.ID, id) {
+				found = true
+			}
+		}
+		if !found {
+			out = append(out, finding(findings.SeverityCritical, "wal_from_other_member",
+				fmt.Sprintf("the WAL was written by member %s (cluster %x), which the db's members bucket does not list (%s): the WAL and the db come from different members or clusters", id, l.Metadata.ClusterID, strings.Join(ids, ", ")),
+				map[string]any{"wal_member_id": id, "wal_cluster_id": strconv.FormatUint(l.Metadata.ClusterID, 16), "db_members": ids},
+				"do not start etcd on this mix: copy member/wal, member/snap and member/snap/db of one member together"))
+		}
+	}
+	if rp := m.Replay; rp != nil && rp.HaveCI && m.Outcome.Starts {
+		if last := rp.Loaded.Last; last > 0 && rp.ConsistentIndex > last {
+			out = append(out, finding(findings.SeverityWarning, "db_ahead_of_wal",
+				fmt.Sprintf("the db has applied up to raft index %s but the WAL ends at %s: the db is newer than the WAL (files copied at different times, or WAL segments missing)", count(int64(rp.ConsistentIndex)), count(int64(last))),
+				map[string]any{"consistent_index": rp.ConsistentIndex, "wal_last_index": last},
+				"copy the data dir again with etcd stopped, or take the member's state from an etcdctl snapshot instead"))
+		}
+		if rp.Applied.Entries > 0 && rp.Applied.Bytes > 64<<20 {
+			out = append(out, finding(findings.SeverityInfo, "wal_replay",
+				fmt.Sprintf("at restart etcd will apply %s WAL entries (%s) again that the db does not hold yet", count(int64(rp.Applied.Entries)), ibytes(rp.Applied.Bytes)),
+				map[string]any{"entries": rp.Applied.Entries, "data_bytes": rp.Applied.Bytes, "consistent_index": rp.ConsistentIndex},
+				"expected after a crash; a clean stop commits the db first and shortens the restart"))
+		}
+	}
+	if n := m.Entries.Sizes[3]; n > 0 {
+		out = append(out, finding(findings.SeverityWarning, "large_raft_entries",
+			fmt.Sprintf("%s WAL entries are 1 MiB or larger (largest %s): each is held whole in raft's memory and sent to every follower", count(int64(n)), ibytes(m.Entries.Largest)),
+			map[string]any{"entries": n, "largest_bytes": m.Entries.Largest},
+			"split large values or transactions; etcd's --max-request-bytes (1.5 MiB by default) was raised to let these in"))
+	}
+	if n := len(l.Segments); n > 6 {
+		out = append(out, finding(findings.SeverityWarning, "wal_not_purged",
+			fmt.Sprintf("%d WAL segments (%s): etcd keeps --max-wals=5 by default and purges only segments older than its last snapshot", n, ibytes(walBytes(l))),
+			map[string]any{"segments": n, "bytes": walBytes(l)},
+			"check --max-wals and that snapshots happen (--snapshot-count); segments newer than the last snapshot cannot be purged"))
+	}
+	for _, mr := range m.Restart[:min(1, len(m.Restart))] {
+		if mr.DBRSSBytes > 0 && mr.RSSBytes > mr.DBRSSBytes*3/2 && mr.RaftLogPeakBytes > 64<<20 {
+			out = append(out, finding(findings.SeverityWarning, "restart_memory_above_db",
+				fmt.Sprintf("restarting this member needs about %s of memory (etcd %s), not the %s the db alone suggests: %s of raft log is loaded from the WAL", ibytes(mr.RSSBytes), mr.Version, ibytes(mr.DBRSSBytes), ibytes(mr.RaftLogPeakBytes)),
+				map[string]any{"rss_bytes": mr.RSSBytes, "db_rss_bytes": mr.DBRSSBytes, "raftlog_peak_bytes": mr.RaftLogPeakBytes},
+				"give the member that much memory for the restart (or a lower --snapshot-count, so less WAL follows the last snapshot); an OOM-killed restart starts over"))
+		}
+	}
+	return out
+}
+
+func walBytes(l *wal.Log) int64 {
+	var n int64
+	for _, s := range l.Segments {
+		n += s.Size
+	}
+	return n
+}
+
+// withMemberFindings adds the member rules to the db's, most severe first.
+func (r *Report) withMemberFindings(fs []findings.Finding) []findings.Finding {
+	mf := r.memberFindings()
+	if len(mf) == 0 {
+		return fs
+	}
+	all := append(append([]findings.Finding{}, fs...), mf...)
+	sortFindings(all)
+	return all
+}
+
+func sortFindings(fs []findings.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		return findings.SeverityRank(fs[i].Severity) > findings.SeverityRank(fs[j].Severity)
+	})
+}
+
+// MemberRestartFigures are the summary's figures of a data dir's own
+// restart, for the first predicted etcd version.
+type MemberRestartFigures struct {
+	EtcdVersion string  `json:"etcd_version"`
+	Seconds     float64 `json:"seconds"`
+	RSSBytes    int64   `json:"rss_bytes"`
+	// ReplayedEntries are applied again; RaftLogBytes are loaded into
+	// raft's memory from the WAL.
+	ReplayedEntries int   `json:"replayed_entries"`
+	RaftLogBytes    int64 `json:"raftlog_bytes"`
+	Starts          bool  `json:"starts"`
+	Repairs         bool  `json:"repairs"`
+	// Refusal is etcd's reason when it refuses to start.
+	Refusal string `json:"refusal,omitempty"`
+}
+
+func memberRestartFigures(r *Report) *MemberRestartFigures {
+	m := r.Member
+	if m == nil || len(m.Restart) == 0 {
+		return nil
+	}
+	mr := m.Restart[0]
+	f := &MemberRestartFigures{EtcdVersion: mr.Version, Seconds: mr.StartupSeconds, RSSBytes: mr.RSSBytes,
+		RaftLogBytes: mr.RaftLogPeakBytes, Starts: m.Outcome.Starts, Repairs: m.Outcome.Repairs, Refusal: m.Outcome.Reason}
+	if m.Replay != nil {
+		f.ReplayedEntries = m.Replay.Applied.Entries + m.Replay.Uncommitted.Entries
+	}
+	return f
+}
+
+func (f *MemberRestartFigures) text() string {
+	if !f.Starts {
+		return "REFUSES to start: " + f.Refusal
+	}
+	line := fmt.Sprintf("%s predicted, RSS %s (replays %s entries from the WAL, %s of raft log loaded)", seconds(f.Seconds), ibytes(f.RSSBytes), count(int64(f.ReplayedEntries)), ibytes(f.RaftLogBytes))
+	if f.Repairs {
+		line += "; repairs a torn WAL tail first"
+	}
+	return line
+}
+
+func finding(severity, code, message string, evidence map[string]any, advice string) findings.Finding {
+	return findings.Finding{Severity: severity, Code: code, Message: message, Evidence: evidence, Advice: advice}
+}

@@ -1,0 +1,132 @@
+package report
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/dbinspect/dbinspect/internal/fixtures"
+	"github.com/dbinspect/dbinspect/report/findings"
+)
+
+func buildDataDir(t *testing.T, dir string) *Report {
+	t.Helper()
+	r, err := Build(Input{Given: dir, Path: filepath.Join(dir, "member", "snap", "db"), Kind: "data-dir"}, Options{Sections: AllSections})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func hasFinding(r *Report, code string) bool {
+	for _, f := range r.Findings {
+		if f.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// TestMemberSection builds the report of real data dirs: the restart
+// outcome is what real etcd did on a copy, the loaded entries what etcd's
+// ReadAll returned, and the damage gives its named finding.
+func TestMemberSection(t *testing.T) {
+	for _, c := range []struct {
+		name, finding string
+	}{
+		{"small-v3.6", ""},
+		{"snapshots-v3.5", ""},
+		{"torn-v3.6", "wal_torn_tail"},
+		{"torn-v3.5", "wal_torn_tail"},
+		{"large-crc-v3.6", "wal_corrupt"},
+		{"large-cut-v3.5", "wal_corrupt"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := fixtures.GetDataDir(t, c.name)
+			r := buildDataDir(t, fixtures.DataDirPath(t, d))
+			m := r.Member
+			if m == nil {
+				t.Fatal("no member section for a data dir")
+			}
+			if m.Outcome.Starts != d.Restart.Ok {
+				t.Errorf("outcome %+v; real etcd started: %v", m.Outcome, d.Restart.Ok)
+			}
+			if d.Restart.Ok {
+				if got := m.Replay.Loaded.Entries; got != d.Oracle.Write.Entries {
+					t.Errorf("%d entries loaded; etcd's ReadAll gave %d", got, d.Oracle.Write.Entries)
+				}
+				if m.Replay.ConsistentIndex != d.ConsistentIndex {
+					t.Errorf("consistent index %d; bbolt read %d", m.Replay.ConsistentIndex, d.ConsistentIndex)
+				}
+				if len(m.Restart) == 0 || m.Restart[0].StartupSeconds < m.Restart[0].DBStartupSeconds || m.Restart[0].RSSBytes < m.Restart[0].DBRSSBytes {
+					t.Errorf("restart prediction %+v is below the db-only one", m.Restart)
+				}
+			}
+			if c.finding != "" && !hasFinding(r, c.finding) {
+				t.Errorf("no %s finding: %+v", c.finding, r.Findings)
+			}
+			if c.finding == "" && len(r.Findings) > 0 {
+				for _, f := range r.Findings {
+					if f.Severity == findings.SeverityCritical {
+						t.Errorf("unexpected finding %+v", f)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestMemberDBAheadOfWAL: the k8s fixture's db (written by a member with
+// the same URLs and token, so the same member ID) beside a shorter WAL: the
+// db has applied entries the WAL does not hold.
+func TestMemberDBAheadOfWAL(t *testing.T) {
+	dir := fixtures.CopyDataDir(t, fixtures.GetDataDir(t, "small-v3.6"))
+	b, err := os.ReadFile(fixtures.Path(t, fixtures.Get(t, "k8s-v3.6")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "member", "snap", "db"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := buildDataDir(t, dir)
+	if !hasFinding(r, "db_ahead_of_wal") || hasFinding(r, "wal_from_other_member") {
+		t.Errorf("want db_ahead_of_wal and not wal_from_other_member: %+v", r.Findings)
+	}
+}
+
+// TestMemberFromAnotherMember: the rule on a real WAL when the db's
+// members bucket lists another member.
+func TestMemberFromAnotherMember(t *testing.T) {
+	r := buildDataDir(t, fixtures.DataDirPath(t, fixtures.GetDataDir(t, "small-v3.6")))
+	if hasFinding(r, "wal_from_other_member") {
+		t.Fatalf("the fixture's own db lists its member: %+v", r.Findings)
+	}
+	for i := range r.MVCC.Members {
+		r.MVCC.Members[i].ID = "1234abcd"
+	}
+	found := false
+	for _, f := range r.memberFindings() {
+		found = found || f.Code == "wal_from_other_member"
+	}
+	if !found {
+		t.Error("no wal_from_other_member finding with another member in the db")
+	}
+}
+
+// A data dir holding only member/snap/db (a WAL kept elsewhere with
+// --wal-dir, or a db copied alone) is reported as before: no member
+// section, nothing partial.
+func TestMemberWithoutWAL(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "member", "snap", "db")
+	os.MkdirAll(filepath.Dir(db), 0o700)
+	b, err := os.ReadFile(fixtures.Path(t, fixtures.Get(t, "auth-v3.6")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(db, b, 0o600)
+	r := buildDataDir(t, dir)
+	if r.Member != nil || !r.Certainty.Complete {
+		t.Errorf("member %v, certainty %+v; want no member section and a complete report", r.Member != nil, r.Certainty)
+	}
+}

@@ -1,0 +1,1 @@
+../datadirshared/oracle.go

@@ -1,0 +1,1 @@
+../datadirshared/rusage_linux.go

@@ -1,0 +1,1 @@
+../datadirshared/scenarios.go
