@@ -38,9 +38,12 @@ func (t *textWriter) brief(r *Report, s Sections) {
 		t.briefPredictions(r)
 	}
 	t.certaintySection(r)
+	more := "pages, buckets, fragmentation, top keys, namespaces, Kubernetes objects, how each figure is predicted"
+	if r.Member != nil {
+		more = "the member's WAL and snap files and its restart, " + more
+	}
 	t.printf("\n")
-	t.lines(wrapLines("The full report (pages, buckets, fragmentation, top keys, namespaces, Kubernetes objects, "+
-		"how each figure is predicted): dbinspect report -v; every figure: -o json; one page with charts: -o html.", briefWidth, "", ""))
+	t.lines(wrapLines("The full report ("+more+"): dbinspect report -v; every figure: -o json; one page with charts: -o html.", briefWidth, "", ""))
 }
 
 // summaryLines prints the summary's lines, wrapped to briefWidth under

@@ -153,6 +153,7 @@ func memoryModel(in Inputs) Model {
 			"Linux: MAP_POPULATE faults in the whole file at open, so the file counts in RSS while memory allows",
 			"one raft entry per main revision; its size is the revision's key and value plus framing",
 			"the raft log is empty right after a restore and fills as writes arrive: rss_steady_bytes includes it",
+			"a member that applied fewer entries than that (the db's consistent index) is counted at what it has written: its log reaches the full length only after as many more writes",
 			"--memory-mlock is off",
 		},
 	}
