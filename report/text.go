@@ -577,13 +577,13 @@ func (t *textWriter) certaintySection(r *Report) {
 	}
 	t.heading("Certainty")
 	if c.Changed != "" {
-		t.printf("  CHANGED WHILE READ: %s\n", c.Changed)
+		t.para("  CHANGED WHILE READ: ", "    ", c.Changed)
 	}
 	for _, p := range c.Partial {
-		t.printf("  partial: %s\n", p)
+		t.para("  partial: ", "    ", p)
 	}
 	if len(c.Certain) > 0 {
-		t.printf("  certain: %s\n", strings.Join(c.Certain, ", "))
+		t.para("  certain: ", "    ", strings.Join(c.Certain, ", "))
 		t.printf("  (certain sections read everything they depend on; predictions among them are still estimates)\n")
 	}
 	if c.Changed == "" {

@@ -84,3 +84,31 @@ func TestReadmeShowsTheFirstScreen(t *testing.T) {
 		t.Errorf("README's first example is not the k8s-v3.6 first screen (testdata/golden/k8s-v3.6.report.txt):\n%s", block)
 	}
 }
+
+// Every fixture's first screen, data dirs with their member section and
+// damaged WALs included, fits 100 columns and 80 lines.
+func TestFirstScreenFitsOnEveryFixture(t *testing.T) {
+	paths := map[string]string{}
+	for _, f := range fixtures.All(t) {
+		paths[f.Name] = fixtures.Path(t, f)
+	}
+	for _, d := range fixtures.DataDirs(t) {
+		paths["datadir "+d.Name] = fixtures.DataDirArchive(d)
+	}
+	for name, path := range paths {
+		code, out, errOut := runCLI(t, "report", "-q", path)
+		if code != 0 {
+			t.Errorf("%s: exit %d: %s", name, code, errOut)
+			continue
+		}
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		if len(lines) > 80 {
+			t.Errorf("%s: %d lines, want at most 80", name, len(lines))
+		}
+		for i, l := range lines {
+			if n := utf8.RuneCountInString(l); n > 100 {
+				t.Errorf("%s: line %d is %d columns, want at most 100: %q", name, i+1, n, l)
+			}
+		}
+	}
+}
