@@ -3,6 +3,7 @@ package mvcc
 import (
 	"encoding/base64"
 	"fmt"
+	"github.com/dbinspect/dbinspect/internal/redact"
 	"math"
 	"slices"
 	"strings"
@@ -124,6 +125,10 @@ func (sc *scanner) perKey(sum *Summary) {
 		kube = newKubeAgg(sc.kube, o.TopN)
 	}
 	var hist revisionHistogram
+	var filter *FilterStat
+	if o.Filter.on() {
+		filter = &FilterStat{Prefix: o.Filter.Prefix, Namespace: o.Filter.Namespace}
+	}
 	var keySet *keySetBuilder
 	if o.LiveKeySet {
 		keySet = newKeySetBuilder(table.len())
@@ -152,13 +157,19 @@ func (sc *scanner) perKey(sum *Summary) {
 		if nonEmptyGens >= 2 {
 			sum.MultiGenerationKeys++
 		}
+		key := table.key(s)
+		if filter != nil {
+			if !o.Filter.match(key) {
+				return // the totals above count it; no table lists it
+			}
+			filter.add(s, live)
+		}
 		tops[0].offer(uint64(s.revs), i)
 		tops[1].offer(s.totalBytes-live, i)
 		if s.live {
 			tops[2].offer(uint64(s.valueSize), i)
 			tops[3].offer(saturatingMul(uint64(s.valueSize), uint64(s.revs)), i)
 		}
-		key := table.key(s)
 		if p, ok := parseK8sKey(key); ok && o.K8s && o.PrefixSeparator == "/" {
 			resource := key[len(k8sRoot):max(p.resourceEnd-1, len(k8sRoot))]
 			rp := byPrefix.add(key[:p.resourceEnd], resource, "", s)
@@ -185,6 +196,9 @@ func (sc *scanner) perKey(sum *Summary) {
 	sum.RevisionsPerKeyHistogram = hist.buckets()
 
 	red := sc.redactor()
+	if filter != nil {
+		filter.finish(sum, red)
+	}
 	if keySet != nil {
 		sum.LiveKeySet = keySet.finish(red)
 	}
@@ -214,7 +228,9 @@ func (sc *scanner) redactor() *redactor {
 	if !sc.opts.RedactKeys {
 		return nil
 	}
-	return newRedactor(sc.opts.PrefixSeparator, sc.opts.K8s)
+	r := newRedactor(sc.opts.PrefixSeparator, sc.opts.K8s)
+	r.keepNamespace, r.h = sc.opts.RedactKeepNamespace, redact.New(sc.opts.RedactSalt)
+	return r
 }
 
 // exactB64 is s in base64 when s is not valid UTF-8 (JSON would replace
@@ -241,7 +257,7 @@ func redactPrefixes(ps []PrefixStat, red *redactor) []PrefixStat {
 		if ps[i].Prefix != "(other)" {
 			ps[i].Prefix = red.key(ps[i].Prefix)
 		}
-		if ps[i].Namespace != "" {
+		if ps[i].Namespace != "" && !red.keepNamespace {
 			ps[i].Namespace = red.segment(ps[i].Namespace)
 		}
 	}

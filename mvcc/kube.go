@@ -126,7 +126,7 @@ type KubeKind struct {
 type KubeKey struct {
 	Provider   string `json:"provider"` // aescbc, aesgcm, secretbox, kms
 	Version    string `json:"version"`  // v1, v2
-	KeyName    string `json:"key_name"` // hashed under --redact-keys
+	KeyName    string `json:"key_name"` // hashed under --redact
 	Objects    uint64 `json:"objects"`
 	ValueBytes uint64 `json:"value_bytes"`
 	// LastModRevision is the newest mod revision among these objects: the

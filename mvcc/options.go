@@ -15,6 +15,11 @@ type Options struct {
 	K8s bool
 	// RedactKeys replaces key names by stable hashes; see redactKey.
 	RedactKeys bool
+	// RedactSalt keys the hashes (HMAC) so they cannot be confirmed by
+	// hashing a guessed name; RedactKeepNamespace keeps Kubernetes
+	// namespaces readable.
+	RedactSalt          string
+	RedactKeepNamespace bool
 	// CompactAt is the revision of the compaction what-if; 0 means the
 	// current revision.
 	CompactAt int64
@@ -28,6 +33,8 @@ type Options struct {
 	// LiveKeySet asks for Summary.LiveKeySet, the fingerprint of the live
 	// keys that a comparison of two scans needs (12 bytes per live key).
 	LiveKeySet bool
+	// Filter limits the key tables to some keys ('keys --prefix').
+	Filter KeyFilter
 }
 
 // DefaultOptions are the CLI's defaults: top 10, "/" depth 2, Kubernetes

@@ -1,9 +1,9 @@
 package mvcc
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"strings"
+
+	"github.com/dbinspect/dbinspect/internal/redact"
 )
 
 // redactor replaces key segments by stable hashes.
@@ -14,16 +14,19 @@ import (
 // (/registry/<resource>/..., with a Kubernetes-aware scan) "registry" and
 // the resource segments stay readable: they name API types, which the
 // prefix breakdown exists to show, while namespaces and object names can
-// be customer data and are hashed. A CRD's group (e.g. "example.com") is
-// part of its resource name and stays readable too.
+// be customer data and are hashed (the namespace stays readable with
+// keepNamespace). A CRD's group (e.g. "example.com") is part of its
+// resource name and stays readable too. Hashes are internal/redact's, so
+// a name hashes alike here and in the report's members, URLs and paths.
 type redactor struct {
-	sep   string
-	k8s   bool
-	cache map[string]string
+	sep           string
+	k8s           bool
+	keepNamespace bool
+	h             *redact.Hasher
 }
 
 func newRedactor(sep string, k8s bool) *redactor {
-	return &redactor{sep: sep, k8s: k8s, cache: map[string]string{}}
+	return &redactor{sep: sep, k8s: k8s, h: redact.New("")}
 }
 
 // redactKey applies the redaction rule above to one key or prefix.
@@ -36,6 +39,9 @@ func (r *redactor) key(key string) string {
 	if r.k8s && r.sep == "/" {
 		if p, ok := parseK8sKey(key); ok {
 			keep = p.resourceEnd
+			if r.keepNamespace && p.namespaceEnd > keep {
+				keep = p.namespaceEnd
+			}
 		}
 	}
 	var b strings.Builder
@@ -57,15 +63,4 @@ func (r *redactor) key(key string) string {
 	return b.String()
 }
 
-func (r *redactor) segment(s string) string {
-	if s == "" {
-		return ""
-	}
-	if h, ok := r.cache[s]; ok {
-		return h
-	}
-	sum := sha256.Sum256([]byte(s))
-	h := hex.EncodeToString(sum[:6])
-	r.cache[s] = h
-	return h
-}
+func (r *redactor) segment(s string) string { return r.h.Name(s) }

@@ -57,8 +57,10 @@ type Summary struct {
 	Etcdutl        EtcdutlStatus    `json:"etcdutl"`
 	Malformed      MalformedEntries `json:"malformed"`
 	ReadErrors     []string         `json:"read_errors,omitempty"`
-	Notes          []string         `json:"notes,omitempty"`
-	Options        Options          `json:"-"`
+	// Filter is what Options.Filter matched; nil without a filter.
+	Filter  *FilterStat `json:"filter,omitempty"`
+	Notes   []string    `json:"notes,omitempty"`
+	Options Options     `json:"-"`
 	// LiveKeySet is set when Options.LiveKeySet asks for it; it is never
 	// written out (it holds key hashes, for comparing two scans in one
 	// process).

@@ -18,6 +18,7 @@ import (
 // not change meanwhile. It fails only when the file cannot be read as
 // bbolt at all; damage further in is reported inside the Report.
 func Build(in Input, o Options) (*Report, error) {
+	names := o.Redact.apply(&in, &o.MVCC)
 	f, err := pages.Open(in.Path)
 	if err != nil {
 		return nil, openError(in, err)
@@ -30,6 +31,7 @@ func Build(in Input, o Options) (*Report, error) {
 		return nil, fmt.Errorf("%s: reading pages: %w", in.Given, err)
 	}
 	r := decoded(in, o, rd)
+	redactNames(r.MVCC, names, o.Redact.IDs)
 	var pin predict.Inputs
 	if rd.wantPredict {
 		pin = predictInputs(r, o, rd.sims)
@@ -38,6 +40,7 @@ func Build(in Input, o Options) (*Report, error) {
 			r.ExactDefrag, r.ExactRefused = exactDefrag(in, r, o.TempDir, &r.Certainty)
 		}
 		r.member(in, o)
+		redactWALIDs(r.Member, names, o.Redact.IDs)
 	}
 	if o.Sections.Findings {
 		r.Findings = r.withMemberFindings(evaluateFindings(r, pin))
@@ -185,7 +188,7 @@ func simulateDefrags(f *pages.File, s scanned) defragSims {
 // of it is certain.
 func decoded(in Input, o Options, rd readings) *Report {
 	r := &Report{
-		Input:     InputInfo{Given: in.Given, Kind: in.Kind, SnapshotHash: string(rd.snap)},
+		Input:     InputInfo{Given: in.Given, Resolved: in.Resolved, Kind: in.Kind, SnapshotHash: string(rd.snap)},
 		Sections:  o.Sections,
 		Certainty: Certainty{Complete: true},
 		Findings:  []findings.Finding{},
@@ -199,7 +202,7 @@ func decoded(in Input, o Options, rd readings) *Report {
 	if a.Complete {
 		c.certain(certainPages)
 	} else {
-		c.partial("pages: part of the file could not be read (%d problems); counts cover what was read", len(a.Problems))
+		c.partial("pages: part of the file could not be read (%s); counts cover what was read", plural(len(a.Problems), "problem"))
 	}
 	if rd.snapErr != nil {
 		c.partial("snapshot: the SHA-256 trailer could not be checked: %v", rd.snapErr)

@@ -143,7 +143,7 @@ func exactUnsafe(r *Report) string {
 	a := r.Analysis
 	switch {
 	case a.Damaged():
-		return fmt.Sprintf("the structural check found damage (%d problems)", len(a.Problems))
+		return fmt.Sprintf("the structural check found damage (%s)", plural(len(a.Problems), "problem"))
 	case !a.Complete:
 		return "part of the file could not be read"
 	case r.Input.SnapshotHash == string(pages.SnapshotMismatch):

@@ -15,6 +15,7 @@ type Diff struct {
 	New           DiffSide `json:"new"`
 	// Growth is New minus Old for every figure of DiffSide.
 	Growth           DiffSide           `json:"growth"`
+	Identity         DiffIdentity       `json:"identity"`
 	Prefixes         []PrefixDiff       `json:"prefixes"`
 	Kinds            []KindDiff         `json:"kinds,omitempty"` // Kubernetes kinds (report/kube.go)
 	NewFindings      []findings.Finding `json:"new_findings"`
@@ -36,6 +37,13 @@ type DiffSide struct {
 	LiveBytes      int64  `json:"live_bytes"`
 	HistoryBytes   int64  `json:"history_bytes"`
 	Leases         int64  `json:"leases"`
+	// ClusterID (derived from the member IDs, as trend's), MemberIDs and
+	// the versions identify the side (absent in Growth).
+	ClusterID      string   `json:"cluster_id,omitempty"`
+	MemberIDs      []string `json:"member_ids,omitempty"`
+	WrittenBy      string   `json:"written_by,omitempty"`
+	StorageVersion string   `json:"storage_version,omitempty"`
+	ClusterVersion string   `json:"cluster_version,omitempty"`
 	// Certainty is the report's own (absent in Growth): a diff of a
 	// damaged or changing db compares partial figures.
 	Certainty *Certainty `json:"certainty,omitempty"`
@@ -72,6 +80,7 @@ func side(r *Report) DiffSide {
 	s := DiffSide{Given: r.Input.Given, FileBytes: r.Analysis.File.SizeBytes, DbSizeBytes: r.Analysis.Pages.HighWaterBytes, InUseBytes: r.Analysis.Pages.InUseBytes, FreePages: r.Analysis.Pages.ByType.Free}
 	c := r.Certainty
 	s.Certainty = &c
+	s.identity(r)
 	if m := r.MVCC; m != nil {
 		s.Revision, s.CompactRev = m.Revision, m.CompactRevision
 		s.LiveKeys, s.TotalRevisions = int64(m.LiveKeys), int64(m.TotalRevisions)
@@ -126,6 +135,7 @@ func Compare(old, new *Report) *Diff {
 		}
 		return a.Prefix < b.Prefix
 	})
+	d.Identity = compareIdentity(d.Old, d.New)
 	d.Kinds = compareKinds(old, new)
 	d.NewFindings = findingsNotIn(new.Findings, old.Findings)
 	d.ResolvedFindings = findingsNotIn(old.Findings, new.Findings)

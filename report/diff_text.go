@@ -10,6 +10,7 @@ import (
 func WriteDiffText(w io.Writer, d *Diff, color bool) error {
 	t := &textWriter{w: w, color: color}
 	t.printf("dbinspect %s diff: %s -> %s\n", Version, d.Old.Given, d.New.Given)
+	t.identityText(d)
 	t.heading("Growth")
 	tb := newTable("figure", ">old", ">new", ">change")
 	o, n, g := d.Old, d.New, d.Growth

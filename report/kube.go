@@ -17,7 +17,7 @@ import (
 // value class (encoding, kind, encryption key), as findings, a text
 // section, an HTML chart and table, and a diff of kinds. Nothing here sees
 // a value; names are kinds, apiVersions, resources, namespaces and
-// encryption key names (the last two hashed under --redact-keys).
+// encryption key names (the last two hashed under --redact).
 
 const (
 	maxTextKubeResources = 15

@@ -43,7 +43,11 @@ type ProgressFunc func(stage string, done, total int64)
 type Input struct {
 	Given string // what the user named
 	Path  string // the bbolt file read (a temp copy for compressed input)
-	Kind  string // file, data-dir, member-dir, gzip, tar
+	Kind  string // file, data-dir, member-dir, gzip, tar, stdin
+	// Resolved is the db found inside what the user named: its path under
+	// a data dir or member dir, or its entry in an archive ("" for a db
+	// named directly).
+	Resolved string
 	// MemberDir is the etcd member dir (wal/, snap/) of a data dir input,
 	// for the member section; "" to derive it from Kind and Path.
 	MemberDir string
@@ -64,6 +68,9 @@ type Options struct {
 	EtcdVersion  string
 	Exact        bool   // the compaction what-if's revision is MVCC.CompactAt
 	Calibration  string // file saved by 'dbinspect calibrate'; "" for the saved default
+
+	// Redact is the --redact policy: which names are hashed.
+	Redact Redaction
 
 	PageMap bool
 	// SkipSnapshotHash leaves a snapshot's SHA-256 trailer unchecked
@@ -114,6 +121,7 @@ type Report struct {
 // InputInfo describes what was read.
 type InputInfo struct {
 	Given        string `json:"given"`
+	Resolved     string `json:"resolved,omitempty"`
 	Kind         string `json:"kind"`
 	SnapshotHash string `json:"snapshot_hash"` // ok, mismatch or absent
 }

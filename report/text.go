@@ -85,7 +85,7 @@ func writeText(w io.Writer, r *Report, o RenderOptions) error {
 		t.check(r)
 		return t.err
 	}
-	t.printf("dbinspect %s: %s\n", Version, r.Input.Given)
+	t.printf("dbinspect %s: %s%s\n", Version, r.Input.Given, resolvedSuffix(r.Input))
 	// A damaged file leads with what 'dbinspect check' says of it: the
 	// figures below cover only what could be read.
 	if s.Brief {

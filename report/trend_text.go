@@ -62,7 +62,7 @@ func WriteTrendText(w io.Writer, t *trend.Trend, color bool) error {
 	tw := &textWriter{w: w, color: color}
 	o := t.Overall
 	dir, name := trendNames(t)
-	tw.printf("dbinspect %s trend: %d file(s) trended", Version, len(t.Members))
+	tw.printf("dbinspect %s trend: %s trended", Version, plural(len(t.Members), "file"))
 	if dir != "" {
 		tw.printf(" in %s", termsafe.Name(dir))
 	}
@@ -101,10 +101,10 @@ func WriteTrendText(w io.Writer, t *trend.Trend, color bool) error {
 	}
 	tw.table(tb)
 	if len(t.Members) > 1 {
-		tw.printf("  overall: %s revisions (%s a day), db size %s, in use %s, live keys %s, history %s; %d compaction(s), %d defrag(s)\n",
+		tw.printf("  overall: %s revisions (%s a day), db size %s, in use %s, live keys %s, history %s; %s, %s\n",
 			signed(count(o.RevisionDelta), o.RevisionDelta), perDayText(o.RevisionsPerDay, count),
 			signed(ibytes(o.DbSizeDelta), o.DbSizeDelta), signed(ibytes(o.InUseDelta), o.InUseDelta),
-			signed(count(o.LiveKeysDelta), o.LiveKeysDelta), signed(ibytes(o.HistoryDelta), o.HistoryDelta), o.Compactions, o.Defrags)
+			signed(count(o.LiveKeysDelta), o.LiveKeysDelta), signed(ibytes(o.HistoryDelta), o.HistoryDelta), plural(o.Compactions, "compaction"), plural(o.Defrags, "defrag"))
 	}
 	for _, m := range t.Members {
 		if m.Partial != "" {
@@ -133,8 +133,8 @@ func WriteTrendText(w io.Writer, t *trend.Trend, color bool) error {
 	for i, p := range t.Project {
 		if i == 0 {
 			f := p.Fit
-			tw.printf("  fit: least squares over %d file(s) from %s: %s a day (standard error %s), R² %.2f\n",
-				f.Points, trendDay(f.From), signed(ibytesf(f.Slope), int64(f.Slope)), ibytesf(f.SlopeSE), f.R2)
+			tw.printf("  fit: least squares over %s from %s: %s a day (standard error %s), R² %.2f\n",
+				plural(f.Points, "file"), trendDay(f.From), signed(ibytesf(f.Slope), int64(f.Slope)), ibytesf(f.SlopeSE), f.R2)
 		}
 		name := "quota " + ibytes(p.TargetBytes)
 		if p.Target != "quota" {

@@ -24,13 +24,14 @@ func onePath(c *cmdEnv, args []string) (string, error) {
 func (o *cliOptions) reportOptions(s report.Sections, progress progressFunc) report.Options {
 	mo := mvcc.DefaultOptions()
 	mo.TopN, mo.PrefixSeparator, mo.PrefixDepth = o.top, o.prefixSep, o.prefixDepth
-	mo.K8s, mo.RedactKeys, mo.CompactAt, mo.LiveKeySet = !o.noK8s, o.redactKeys, o.compactAt, o.liveKeySet
+	mo.K8s, mo.CompactAt, mo.LiveKeySet, mo.Filter = !o.noK8s, o.compactAt, o.liveKeySet, o.filter
 	return report.Options{
 		Sections:     s,
+		Redact:       o.redact.policy(),
 		MVCC:         mo,
 		WriteBytes:   int64(o.writeBytes),
 		Seeds:        o.seeds,
-		QuotaBytes:   int64(o.quota),
+		QuotaBytes:   int64(o.quota.byteSize),
 		DiskReadMBps: o.diskReadMBps,
 		EtcdVersion:  o.etcdVersion,
 		Exact:        o.exact,
@@ -46,7 +47,7 @@ func (o *cliOptions) reportOptions(s report.Sections, progress progressFunc) rep
 func buildFrom(c *cmdEnv, given string, s report.Sections) (*report.Report, error) {
 	progress, done := newProgress(c.stderr, c.opts.quiet)
 	defer done()
-	in, err := resolveInput(given, progress)
+	in, err := resolveInputMember(given, progress, c.opts.member)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +56,7 @@ func buildFrom(c *cmdEnv, given string, s report.Sections) (*report.Report, erro
 	if err != nil {
 		return nil, err
 	}
-	return report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind, MemberDir: memberDir}, c.opts.reportOptions(s, progress))
+	return report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind, Resolved: in.Resolved, MemberDir: memberDir}, c.opts.reportOptions(s, progress))
 }
 
 func buildOne(c *cmdEnv, args []string, s report.Sections) (*report.Report, error) {
@@ -80,6 +81,9 @@ func buildAndRender(c *cmdEnv, args []string, s report.Sections) error {
 	if err != nil {
 		return err
 	}
+	if err := checkCompactAt(c, r); err != nil {
+		return err
+	}
 	if err := renderReport(c, r, s); err != nil {
 		return err
 	}
@@ -96,7 +100,7 @@ func failOn(c *cmdEnv, fs []findings.Finding) error {
 	if n == 0 {
 		return nil
 	}
-	return codedError{exitFailOn, fmt.Errorf("%d finding(s) at or above %s", n, c.opts.failOn)}
+	return codedError{exitFailOn, fmt.Errorf("%s at or above %s", plural(n, "finding"), c.opts.failOn)}
 }
 
 // warnExactRefused repeats on stderr why --exact was not run, so a script

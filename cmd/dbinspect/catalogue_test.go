@@ -112,9 +112,9 @@ func catalogue() []badInput {
 			checkCode: exitError, reportCode: exitOK,
 			lines: []string{
 				"TRUNCATED: the file has 6,144 bytes of the 3,973,120 its meta expects; 3,966,976 bytes are missing; buckets affected: (root)",
-				"dbinspect: PATH: the file is damaged (1 problems)",
+				"dbinspect: PATH: the file is damaged (1 problem)",
 			},
-			partial: "pages: part of the file could not be read (1 problems); counts cover what was read",
+			partial: "pages: part of the file could not be read (1 problem); counts cover what was read",
 		},
 		{
 			name: "a gzip file without a .gz name",
@@ -190,7 +190,7 @@ func catalogue() []badInput {
 			checkCode: exitError, reportCode: exitOK,
 			lines: []string{
 				"TRUNCATED: the file has 2,979,940 bytes of the 3,973,120 its meta expects; 993,180 bytes are missing; buckets affected: key",
-				"dbinspect: PATH: the file is damaged (1 problems)",
+				"dbinspect: PATH: the file is damaged (1 problem)",
 			},
 			partial: "keys: 1 part(s) of etcd's buckets could not be read; key figures cover what was read",
 		},

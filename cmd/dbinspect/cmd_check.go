@@ -39,7 +39,7 @@ Examples:
 				return codedError{exitError, fmt.Errorf("%s: the file changed while it was checked, so the check is not valid: %s", r.Input.Given, changed)}
 			}
 			if r.Damaged() {
-				return codedError{exitError, fmt.Errorf("%s: the file is damaged (%d problems)", r.Input.Given, len(r.Problems()))}
+				return codedError{exitError, fmt.Errorf("%s: the file is damaged (%s)", r.Input.Given, plural(len(r.Problems()), "problem"))}
 			}
 			if r.Input.SnapshotHash == "mismatch" {
 				return codedError{exitError, fmt.Errorf("%s: the file does not match its snapshot SHA-256 trailer: it is not the snapshot etcd wrote (etcdutl snapshot restore refuses it; copy it again)", r.Input.Given)}

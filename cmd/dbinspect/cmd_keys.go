@@ -15,15 +15,20 @@ reports revisions, compaction state, live and deleted keys, history per key
 and per prefix (Kubernetes /registry/<resource>/<namespace>/ aware), the top
 keys by revisions, history bytes and value size, leases, auth, members and
 alarms, and the figures 'etcdutl snapshot status' prints. Values are never
-printed; --redact-keys hashes key names.
+printed; --redact hashes key names and other names (below).
 
 Examples:
   dbinspect keys --top 25 db
+  dbinspect keys --prefix /registry/pods/ --namespace prod db  # one namespace's pods
   dbinspect keys --no-k8s --prefix-depth 3 db
-  dbinspect keys -o json --redact-keys db`,
+  dbinspect keys -o json --redact db
+
+Redaction:
+` + redactPolicy,
 		flags: func(fs *pflag.FlagSet, o *cliOptions) {
 			o.addOutput(fs, false)
 			o.addKeys(fs)
+			o.addFilter(fs)
 		},
 		run: func(c *cmdEnv, args []string) error {
 			return buildAndRender(c, args, report.KeysSections)

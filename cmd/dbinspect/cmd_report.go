@@ -24,9 +24,12 @@ the models behind each prediction); -o json and -o html are always complete.
 
 Examples:
   dbinspect report /var/lib/etcd/member/snap/db
-  dbinspect report -o json --redact-keys snapshot.db > report.json
+  dbinspect report -o json --redact snapshot.db > report.json
   dbinspect report -o html backup.db.gz > report.html
-  dbinspect report --fail-on critical db || echo "needs attention"`,
+  dbinspect report --fail-on critical db || echo "needs attention"
+
+Redaction:
+` + redactPolicy,
 		flags: func(fs *pflag.FlagSet, o *cliOptions) {
 			reportFlags(fs, o)
 			o.addVerbose(fs)

@@ -36,6 +36,7 @@ func (o *cliOptions) addTrend(fs *pflag.FlagSet) {
 }
 
 func (t *trendOptions) validate() error {
+	t.timeFrom = strings.ToLower(t.timeFrom)
 	switch t.timeFrom {
 	case "auto", "name", "mtime":
 	default:
@@ -110,13 +111,16 @@ func runTrend(c *cmdEnv, args []string) error {
 	}
 	members, readFailed := readSeries(c, paths)
 	failed = append(failed, readFailed...)
-	tr := trend.Analyze(members, failed, trend.Options{QuotaBytes: int64(c.opts.quota), TopN: c.opts.top})
+	for i := range failed { // the reports' own names are redacted already
+		failed[i].Given = c.opts.redact.policy().RedactPath(failed[i].Given)
+	}
+	tr := trend.Analyze(members, failed, trend.Options{QuotaBytes: int64(c.opts.quota.byteSize), TopN: c.opts.top})
 	// Also on stderr, so a script reading JSON on stdout sees them.
 	for _, f := range tr.Failed {
 		fmt.Fprintf(c.stderr, "dbinspect: %s: %s (not trended)\n", termsafe.Name(f.Given), f.Reason)
 	}
 	if len(tr.Members) == 0 {
-		return fmt.Errorf("trend: none of the %d file(s) could be trended (each is listed above)", len(tr.Failed))
+		return fmt.Errorf("trend: none of the %s could be trended (each is listed above)", plural(len(tr.Failed), "file"))
 	}
 	var err error
 	switch c.opts.output {
@@ -274,7 +278,7 @@ func summarize(c *cmdEnv, given string) (*trend.Summary, error) {
 		}
 		return nil, fmt.Errorf("%s; name files like etcd-2026-12-04T15-30-00Z.db, give --time-regexp, or use --time-from mtime", what)
 	}
-	in, err := resolveInput(given, nil)
+	in, err := resolveInputMember(given, nil, c.opts.member)
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +300,7 @@ func summarize(c *cmdEnv, given string) (*trend.Summary, error) {
 	o := c.opts.reportOptions(report.TrendSections, nil)
 	o.MVCC.TopN = 1           // trend keeps no key lists
 	o.SkipSnapshotHash = true // nor the hash: 'dbinspect check' verifies a snapshot
-	r, err := report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind}, o)
+	r, err := report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind, Resolved: in.Resolved}, o)
 	if err != nil {
 		return nil, err
 	}

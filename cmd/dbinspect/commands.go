@@ -66,8 +66,10 @@ Usage:
   dbinspect [command] [flags] PATH
 
 PATH may be a db file, an etcd data dir (PATH/member/snap/db), a member dir
-(PATH/snap/db), a snapshot file (its SHA-256 trailer is verified), or any of
-these compressed as .gz, .tar or .tar.gz.
+(PATH/snap/db), a snapshot file (its SHA-256 trailer is verified), - for stdin,
+or any of these compressed as .gz, .tar or .tar.gz. The db read inside a dir
+or archive is named in the output; when there are several (node1/member/...,
+node2/member/...), --member NAME picks one.
 
 Commands:
 %s
@@ -106,7 +108,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	name := args[0]
 	switch name {
 	case "help", "-h", "--help":
-		if len(args) > 1 && name == "help" {
+		if len(args) > 1 && name == "help" && args[1] != "help" {
 			c := findCommand(args[1])
 			if c == nil {
 				return usageError{fmt.Sprintf("no command %q; run 'dbinspect help'", args[1])}

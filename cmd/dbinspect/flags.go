@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/dbinspect/dbinspect/mvcc"
@@ -17,6 +18,7 @@ type outputFormat string
 func (f *outputFormat) String() string { return string(*f) }
 func (f *outputFormat) Type() string   { return "format" }
 func (f *outputFormat) Set(s string) error {
+	s = strings.ToLower(s)
 	switch s {
 	case "text", "json", "html":
 		*f = outputFormat(s)
@@ -25,33 +27,80 @@ func (f *outputFormat) Set(s string) error {
 	return fmt.Errorf("output format %q: want text, json or html", s)
 }
 
-// byteSize is a flag taking sizes like 2GiB, 8G or 2147483648.
+// byteSize is a flag taking sizes like 2GiB, 8G or 2147483648. A plain
+// number is bytes, as etcd takes it; units are decimal (GB, G, MB) or
+// binary (GiB, Gi, MiB), as humanize reads them. -1 is allowed only where
+// the flag's owner says so (allowNegative), meaning "disabled".
 type byteSize int64
 
 func (b *byteSize) String() string {
 	if *b == 0 {
 		return "0" // pflag shows no default for "0"
 	}
+	if *b < 0 {
+		return strconv.FormatInt(int64(*b), 10)
+	}
 	return humanize.IBytes(uint64(*b))
 }
 func (b *byteSize) Type() string { return "size" }
 func (b *byteSize) Set(s string) error {
+	if s == "-1" {
+		*b = -1
+		return nil
+	}
+	if strings.HasPrefix(s, "-") {
+		return fmt.Errorf("size %q: want bytes, a size like 8GiB, 0 for the default or -1 to disable", s)
+	}
 	n, err := humanize.ParseBytes(s)
 	if err != nil {
 		return fmt.Errorf("size %q: %v (say e.g. 2GiB, 512MiB or a number of bytes)", s, err)
+	}
+	if n > math.MaxInt64 {
+		return fmt.Errorf("size %q: too large", s)
 	}
 	*b = byteSize(n)
 	return nil
 }
 
+// quotaFlag is --quota-backend-bytes: etcd's flag, in bytes. 0 (not
+// given) is etcd's default of 2 GiB, -1 disables the quota. A value with a
+// unit is told back in bytes (takenNote), since etcd itself takes only
+// bytes and "8G" is 8,000,000,000 of them, not 8 GiB.
+type quotaFlag struct {
+	byteSize
+	given string
+}
+
+func (q *quotaFlag) Set(s string) error {
+	if err := q.byteSize.Set(strings.TrimSpace(s)); err != nil {
+		return err
+	}
+	q.given = s
+	return nil
+}
+
+// takenNote says what a quota with a unit was taken as, or "".
+func (q *quotaFlag) takenNote() string {
+	if q.given == "" || q.byteSize < 0 {
+		return ""
+	}
+	if _, err := strconv.ParseInt(strings.TrimSpace(q.given), 10, 64); err == nil {
+		return ""
+	}
+	n := int64(q.byteSize)
+	return fmt.Sprintf("--quota-backend-bytes %s taken as %s bytes (%s); etcd takes bytes: --quota-backend-bytes=%d", q.given, humanize.Comma(n), humanize.IBytes(uint64(n)), n)
+}
+
 // cliOptions are every command's flags; a command binds the ones it has.
 type cliOptions struct {
-	output     outputFormat
-	allowHTML  bool
-	noColor    bool
-	quiet      bool
-	redactKeys bool
-	verbose    bool // report: every section, not the first screen
+	output    outputFormat
+	allowHTML bool
+	noColor   bool
+	quiet     bool
+	redact    redactFlags
+	member    string // --member: which of several dbs in a dir or archive
+	filter    mvcc.KeyFilter
+	verbose   bool // report: every section, not the first screen
 
 	top          int
 	prefixDepth  int
@@ -59,7 +108,7 @@ type cliOptions struct {
 	noK8s        bool
 	writeBytes   byteSize
 	seeds        int
-	quota        byteSize
+	quota        quotaFlag
 	diskReadMBps float64
 	coldCache    bool
 	etcdVersion  string
@@ -77,7 +126,7 @@ type cliOptions struct {
 // defaultOptions are the flags' defaults; the key scan's come from mvcc.
 func defaultOptions() *cliOptions {
 	m := mvcc.DefaultOptions()
-	return &cliOptions{output: "text", top: m.TopN, prefixDepth: m.PrefixDepth, prefixSep: m.PrefixSeparator, seeds: 5, quota: 2 << 30}
+	return &cliOptions{output: "text", top: m.TopN, prefixDepth: m.PrefixDepth, prefixSep: m.PrefixSeparator, seeds: 5}
 }
 
 func (o *cliOptions) addOutput(fs *pflag.FlagSet, html bool) {
@@ -87,12 +136,14 @@ func (o *cliOptions) addOutput(fs *pflag.FlagSet, html bool) {
 		formats = "text, json or html"
 	}
 	fs.VarP(&o.output, "output", "o", "output format: "+formats)
+	fs.VarP(&o.output, "write-out", "w", "the same as -o (etcdctl's and etcdutl's name for it)")
 	fs.BoolVar(&o.noColor, "no-color", false, "no colour even on a terminal (NO_COLOR is honoured too)")
 	fs.BoolVarP(&o.quiet, "quiet", "q", false, "no progress bar on stderr")
+	o.redact.add(fs)
+	fs.StringVar(&o.member, "member", "", "of several etcd dbs in a dir or archive (node1/member/snap/db, node2/...), read the one under a directory of this name")
 }
 
 func (o *cliOptions) addKeys(fs *pflag.FlagSet) {
-	fs.BoolVar(&o.redactKeys, "redact-keys", false, "replace key names by stable hashes (Kubernetes resource and namespace kept)")
 	fs.IntVar(&o.top, "top", o.top, "how many keys to list in each top-N table")
 	fs.IntVar(&o.prefixDepth, "prefix-depth", o.prefixDepth, "segments of a key that make its prefix (outside /registry/)")
 	fs.StringVar(&o.prefixSep, "prefix-separator", o.prefixSep, "separator of key segments")
@@ -105,7 +156,7 @@ func (o *cliOptions) addFrag(fs *pflag.FlagSet) {
 }
 
 func (o *cliOptions) addPredict(fs *pflag.FlagSet) {
-	fs.Var(&o.quota, "quota-backend-bytes", "etcd's --quota-backend-bytes to measure headroom against")
+	fs.Var(&o.quota, "quota-backend-bytes", "etcd's --quota-backend-bytes to measure headroom against: bytes as etcd takes them, or with a unit (8GiB, 8GB); 0 or not given: etcd's default 2 GiB; -1: disabled")
 	fs.Float64Var(&o.diskReadMBps, "disk-read-mbps", 0, "disk read speed for a cold page cache; 0 assumes the file is in the page cache")
 	fs.StringVar(&o.etcdVersion, "etcd-version", "", "predict for this etcd minor only: 3.5, 3.6 or 3.7 (default: all)")
 	fs.BoolVar(&o.exact, "exact", false, "also defragment a private copy in the temp dir with bbolt and report the real size and time")
@@ -122,6 +173,17 @@ func (o *cliOptions) addFailOn(fs *pflag.FlagSet) {
 }
 
 func (o *cliOptions) validate() error {
+	// Enum values are taken in any case: --fail-on WARNING, -o JSON.
+	o.failOn = strings.ToLower(o.failOn)
+	if err := o.filterError(); err != nil {
+		return err
+	}
+	if err := o.redact.validate(); err != nil {
+		return err
+	}
+	if o.quota.byteSize < -1 {
+		return usageError{"--quota-backend-bytes: want bytes, a size like 8GiB, 0 for etcd's default or -1 to disable it"}
+	}
 	if o.output == "html" && !o.allowHTML {
 		return usageError{"-o html is only for report, predict, pages and trend"}
 	}

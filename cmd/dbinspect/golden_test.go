@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/dbinspect/dbinspect/internal/redact"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,7 +22,7 @@ func TestGolden(t *testing.T) {
 		{"k8s-v3.6", []string{"report"}, "k8s-v3.6.report.txt"},
 		{"k8s-v3.6", []string{"report", "-v"}, "k8s-v3.6.report-verbose.txt"},
 		{"k8s-v3.6", []string{"report", "-o", "json"}, "k8s-v3.6.report.json"},
-		{"k8s-v3.6", []string{"keys", "--redact-keys"}, "k8s-v3.6.keys-redacted.txt"},
+		{"k8s-v3.6", []string{"keys", "--redact"}, "k8s-v3.6.keys-redacted.txt"},
 		{"config-store-v3.5", []string{"report"}, "config-store-v3.5.report.txt"},
 		{"large-value-v3.6", []string{"report", "-o", "json"}, "large-value-v3.6.report.json"},
 		{"large-value-v3.6", []string{"report"}, "large-value-v3.6.report.txt"},
@@ -37,6 +38,7 @@ func TestGolden(t *testing.T) {
 			}
 			// The fixture's temp path differs per run; name it instead.
 			out = strings.ReplaceAll(out, path, tc.fixture+".db")
+			out = strings.ReplaceAll(out, redact.New("").Path(path), "path-(hash of the fixture's path)")
 			golden.Check(t, filepath.Join("testdata", "golden", tc.golden), []byte(out))
 		})
 	}

@@ -76,7 +76,7 @@ func hardeningCatalogue() []badInput {
 			checkCode: exitError, reportCode: exitOK,
 			lines: []string{
 				"TRUNCATED: the file has 2,979,872 bytes of the 3,973,120 its meta expects; 993,248 bytes are missing; buckets affected: key",
-				"dbinspect: PATH: the file is damaged (1 problems)",
+				"dbinspect: PATH: the file is damaged (1 problem)",
 			},
 			partial: "keys: 1 part(s) of etcd's buckets could not be read; key figures cover what was read",
 			jsonCheck: func(t *testing.T, r map[string]any) {
@@ -91,7 +91,7 @@ func hardeningCatalogue() []badInput {
 			checkCode: exitError, reportCode: exitOK,
 			lines: []string{
 				`error tree-too-deep: page 1034: bucket "key": the tree is deeper than 64 levels, which bbolt never writes (each level at least doubles the pages below it): a cycle or a forged chain of branch pages; its pages from here down are not read`,
-				"dbinspect: PATH: the file is damaged (1 problems)",
+				"dbinspect: PATH: the file is damaged (1 problem)",
 			},
 			partial: "keys: 1 part(s) of etcd's buckets could not be read; key figures cover what was read",
 		},

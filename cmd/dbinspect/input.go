@@ -19,7 +19,10 @@ import (
 type input struct {
 	Given string // what the user typed
 	Path  string // the bbolt file actually read (may be in a temp dir)
-	Kind  string // "file", "data-dir", "member-dir", "gzip", "tar"
+	Kind  string // "file", "data-dir", "member-dir", "gzip", "tar", "stdin"
+	// Resolved is the db's path inside Given (a data dir's member/snap/db,
+	// an archive's entry), "" when Given is the db.
+	Resolved string
 
 	cleanup func()
 }
@@ -41,8 +44,17 @@ func (e usageError) Error() string { return e.msg }
 // writes beside the input: decompressed copies go to a private temp dir that
 // is removed by Close, or by the signal handler on Ctrl-C.
 func resolveInput(given string, progress progressFunc) (*input, error) {
+	return resolveInputMember(given, progress, "")
+}
+
+// resolveInputMember is resolveInput picking, among several dbs in a dir
+// or an archive, the one under a directory named member (--member).
+func resolveInputMember(given string, progress progressFunc, member string) (*input, error) {
 	if given == "" {
 		return nil, usageError{"no db path given; run 'dbinspect help' for usage"}
+	}
+	if given == "-" {
+		return readStdin(progress)
 	}
 	st, err := os.Stat(given)
 	if err != nil {
@@ -55,7 +67,7 @@ func resolveInput(given string, progress progressFunc) (*input, error) {
 		return nil, fmt.Errorf("%s: %v", given, err)
 	}
 	if st.IsDir() {
-		return resolveDir(given)
+		return resolveDir(given, member)
 	}
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s: not a regular file; name an etcd db file, a snapshot, or an etcd data dir", given)
@@ -66,9 +78,9 @@ func resolveInput(given string, progress progressFunc) (*input, error) {
 	lower := strings.ToLower(given)
 	switch {
 	case strings.HasSuffix(lower, ".tar.gz"), strings.HasSuffix(lower, ".tgz"):
-		return extractTar(given, true, progress)
+		return extractTar(given, true, progress, member)
 	case strings.HasSuffix(lower, ".tar"):
-		return extractTar(given, false, progress)
+		return extractTar(given, false, progress, member)
 	case strings.HasSuffix(lower, ".gz"):
 		return gunzip(given, progress)
 	}
@@ -109,7 +121,7 @@ func isGzip(path string) bool {
 
 // resolveDir finds the db inside an etcd data dir (<dir>/member/snap/db) or a
 // member dir (<dir>/snap/db).
-func resolveDir(dir string) (*input, error) {
+func resolveDir(dir, member string) (*input, error) {
 	for _, c := range []struct{ rel, kind string }{
 		{filepath.Join("member", "snap", "db"), "data-dir"},
 		{filepath.Join("snap", "db"), "member-dir"},
@@ -124,8 +136,11 @@ func resolveDir(dir string) (*input, error) {
 			if err := checkReadable(p); err != nil {
 				return nil, err
 			}
-			return &input{Given: dir, Path: p, Kind: c.kind}, nil
+			return &input{Given: dir, Path: p, Kind: c.kind, Resolved: filepath.ToSlash(c.rel)}, nil
 		}
+	}
+	if in, err := resolveDataDirs(dir, member); in != nil || err != nil {
+		return in, err
 	}
 	return nil, fmt.Errorf("%s: a directory with no etcd db in it (looked for member/snap/db and snap/db); name the db file or the etcd --data-dir", dir)
 }
@@ -231,7 +246,7 @@ const maxNamesShown = 5
 // first entry named member/snap/db, snap/db or db, else the archive's only
 // regular file when it is a bbolt db (a saved snapshot). Sparse entries
 // (GNU and PAX, as 'tar -S' writes a db) are read with their holes.
-func extractTar(given string, gz bool, progress progressFunc) (*input, error) {
+func extractTar(given string, gz bool, progress progressFunc, member string) (*input, error) {
 	f, err := openCompressed(given)
 	if err != nil {
 		return nil, err
@@ -254,14 +269,22 @@ func extractTar(given string, gz bool, progress progressFunc) (*input, error) {
 	defer debug.SetGCPercent(debug.SetGCPercent(20))
 	var seen []string
 	files := 0
-	var lone *input // the first regular file, when it is a bbolt db
+	var lone *input  // the first regular file, when it is a bbolt db
+	var found *input // the db entry taken
+	var dbs []string // every db entry's name, to list when there are several
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
 			break
 		}
+		if err != nil && found != nil {
+			// Past the db, the look for a second one ends here; what the
+			// rest of the archive costs is the WAL's reader's to say.
+			break
+		}
 		if err != nil {
 			lone.Close()
+			found.Close()
 			return nil, fmt.Errorf("%s: reading the tar archive: %v", given, err)
 		}
 		if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeGNUSparse && h.Typeflag != '\x00' {
@@ -273,6 +296,12 @@ func extractTar(given string, gz bool, progress progressFunc) (*input, error) {
 			seen = append(seen, shortName(name))
 		}
 		isDB := name == "db" || strings.HasSuffix(name, "/snap/db") || name == "snap/db"
+		if isDB {
+			dbs = append(dbs, name)
+			if found != nil || !pickMember(name, member) {
+				continue // listed, not extracted
+			}
+		}
 		if !isDB && files > 1 {
 			lone.Close()
 			lone = nil
@@ -285,16 +314,26 @@ func extractTar(given string, gz bool, progress progressFunc) (*input, error) {
 			continue // not a db: a wal or raft snapshot file
 		case errors.As(err, &nb):
 			lone.Close()
+			found.Close()
 			return nil, fmt.Errorf("%s: its %s is not a readable bbolt/etcd db: %v; nothing past its first %d KiB was extracted", given, shortName(name), nb.err, headBytes>>10)
 		case err != nil:
 			lone.Close()
+			found.Close()
 			return nil, fmt.Errorf("%s: extracting %s: %v", given, shortName(name), err)
 		}
 		if isDB {
 			lone.Close()
-			return in, nil
+			lone = nil
+			in.Resolved = name
+			found = in
+			continue
 		}
+		in.Resolved = name
 		lone = in
+	}
+	if len(dbs) > 0 {
+		lone.Close()
+		return pickedDB(given, "archive", found, dbs, member)
 	}
 	if lone != nil && files == 1 {
 		return lone, nil

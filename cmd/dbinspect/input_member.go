@@ -60,6 +60,11 @@ func (in *input) memberDir() (string, error) {
 	}
 	dst := filepath.Join(dir, "member")
 	prefix, found := "", false
+	// The db picked among several (--member) says whose files to take.
+	picked := strings.HasSuffix(in.Resolved, "snap/db")
+	if picked {
+		prefix = strings.TrimSuffix(in.Resolved, "snap/db")
+	}
 	files, total := 0, int64(0)
 	tr := tar.NewReader(r)
 	for {
@@ -80,6 +85,9 @@ func (in *input) memberDir() (string, error) {
 			continue
 		}
 		p := strings.TrimSuffix(dir, sub+"/")
+		if picked && p != prefix {
+			continue
+		}
 		if !found {
 			prefix, found = p, true
 		} else if p != prefix {

@@ -151,7 +151,7 @@ func checkCopy(src string) error {
 	case err != nil:
 		return fmt.Errorf("%w: checking the copy: %v", ErrExactRefused, err)
 	case a.Damaged() || !a.Complete:
-		return fmt.Errorf("%w: the structural check of the copy found damage (%d problems)", ErrExactRefused, len(a.Problems))
+		return fmt.Errorf("%w: the structural check of the copy found damage (%d problem%s)", ErrExactRefused, len(a.Problems), map[bool]string{true: "", false: "s"}[len(a.Problems) == 1])
 	}
 	return nil
 }
