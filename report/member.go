@@ -101,20 +101,28 @@ func MemberDirOf(in Input) string {
 // member reads the member dir's WAL and snap files and predicts the
 // restart. It runs after the db predictions it builds on.
 func (r *Report) member(in Input, o Options) {
+	readWAL, readSnap := wal.ReadDir, wal.ReadSnapDir
+	stat := os.Stat
 	dir := MemberDirOf(in)
+	if in.MemberFS != nil {
+		dir = "."
+		readWAL = func(d string) (*wal.Log, error) { return wal.ReadDirFS(in.MemberFS, d) }
+		readSnap = func(d string) (*wal.SnapDir, error) { return wal.ReadSnapDirFS(in.MemberFS, d) }
+		stat = func(d string) (fs.FileInfo, error) { return fs.Stat(in.MemberFS, d) }
+	}
 	if dir == "" {
 		return
 	}
 	walDir := filepath.Join(dir, "wal")
-	if st, err := os.Stat(walDir); err != nil && errors.Is(err, fs.ErrNotExist) || err == nil && !st.IsDir() {
+	if st, err := stat(walDir); err != nil && errors.Is(err, fs.ErrNotExist) || err == nil && !st.IsDir() {
 		return // a db copied alone, or a WAL kept elsewhere (--wal-dir): db-only, as before
 	}
-	l, err := wal.ReadDir(walDir)
+	l, err := readWAL(walDir)
 	if err != nil {
 		r.Certainty.partial("member: the WAL dir could not be read: %v", err)
 		return
 	}
-	sd, err := wal.ReadSnapDir(filepath.Join(dir, "snap"))
+	sd, err := readSnap(filepath.Join(dir, "snap"))
 	if err != nil {
 		r.Certainty.partial("member: the snap dir could not be read: %v", err)
 		sd = &wal.SnapDir{Snaps: []wal.SnapFile{}}

@@ -3,6 +3,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -51,6 +52,9 @@ type Input struct {
 	// MemberDir is the etcd member dir (wal/, snap/) of a data dir input,
 	// for the member section; "" to derive it from Kind and Path.
 	MemberDir string
+	// MemberFS, when set, holds an archive's member files instead (wal/,
+	// snap/ at its root): extracted files that have no name on disk.
+	MemberFS fs.FS
 }
 
 // Options are everything a report can be asked for.

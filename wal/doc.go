@@ -1,7 +1,9 @@
 // Package wal is dbinspect's own reader of an etcd member's raft files: the
 // write-ahead log segments in member/wal/*.wal and the snapshot files in
 // member/snap (*.snap and *.snap.db). It is the read stage for those files,
-// as package pages is for the db.
+// as package pages is for the db. It reads them through an fs.FS (ReadDirFS,
+// ReadSnapDirFS): a real member dir (ReadDir, ReadSnapDir: os.DirFS) or an
+// archive's member files held open without a name.
 //
 // # What it reads
 //

@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
-	"path/filepath"
+	"path"
 	"sort"
 	"strings"
 
@@ -136,9 +137,20 @@ func ParseSegmentName(name string) (seq, index uint64, ok bool) {
 // when dir cannot be listed; damage is a Log.Problem with what was read
 // before it.
 func ReadDir(dir string) (*Log, error) {
-	des, err := os.ReadDir(dir)
+	l, err := ReadDirFS(os.DirFS(dir), ".")
 	if err != nil {
-		return nil, fmt.Errorf("listing the WAL dir %s: %w", dir, err)
+		return nil, fmt.Errorf("listing the WAL dir %s: %w", dir, pathless(err))
+	}
+	l.Dir = dir
+	return l, nil
+}
+
+// ReadDirFS is ReadDir on the directory dir of fsys: the files of an
+// archive's member held open without a name, as well as a real dir.
+func ReadDirFS(fsys fs.FS, dir string) (*Log, error) {
+	des, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, err
 	}
 	l := &Log{Dir: dir, Snapshots: []SnapRecord{}}
 	var names []string
@@ -161,7 +173,7 @@ func ReadDir(dir string) (*Log, error) {
 		}
 		l.Segments = append(l.Segments, s)
 	}
-	r := &reader{log: l, scratch: make([]byte, 32<<10)}
+	r := &reader{log: l, fsys: fsys, dir: dir, scratch: make([]byte, 32<<10)}
 	for i := range l.Segments {
 		if !r.readSegment(i) {
 			break
@@ -174,8 +186,20 @@ func ReadDir(dir string) (*Log, error) {
 	return l, nil
 }
 
+// pathless is err without the fs-relative path an fs.FS puts in it ("open
+// .: permission denied"), for a message that names the real dir itself.
+func pathless(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
 type reader struct {
 	log      *Log
+	fsys     fs.FS
+	dir      string
 	running  uint32 // the CRC chain
 	buf      []byte
 	scratch  []byte
@@ -192,7 +216,7 @@ func (r *reader) problem(i int, code string, off int64, format string, args ...a
 func (r *reader) readSegment(i int) bool {
 	l := r.log
 	s := &l.Segments[i]
-	f, err := os.Open(filepath.Join(l.Dir, s.Name))
+	f, err := r.fsys.Open(path.Join(r.dir, s.Name))
 	if err != nil {
 		r.problem(i, ProblemUnreadableFile, 0, "cannot open: %v", err)
 		return false

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -56,13 +58,22 @@ type SnapDir struct {
 // ReadSnapDir reads every .snap file of dir (member/snap) and lists the
 // .snap.db files. A missing dir gives an empty SnapDir.
 func ReadSnapDir(dir string) (*SnapDir, error) {
-	sd := &SnapDir{Snaps: []SnapFile{}}
-	des, err := os.ReadDir(dir)
+	sd, err := ReadSnapDirFS(os.DirFS(dir), ".")
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("listing the snap dir %s: %w", dir, pathless(err))
+	}
+	return sd, nil
+}
+
+// ReadSnapDirFS is ReadSnapDir on the directory dir of fsys.
+func ReadSnapDirFS(fsys fs.FS, dir string) (*SnapDir, error) {
+	sd := &SnapDir{Snaps: []SnapFile{}}
+	des, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
 			return sd, nil
 		}
-		return nil, fmt.Errorf("listing the snap dir %s: %w", dir, err)
+		return nil, err
 	}
 	var names []string
 	for _, de := range des {
@@ -88,7 +99,7 @@ func ReadSnapDir(dir string) (*SnapDir, error) {
 	}
 	sort.Sort(sort.Reverse(sort.StringSlice(names)))
 	for _, n := range names {
-		sd.Snaps = append(sd.Snaps, ReadSnapFile(filepath.Join(dir, n)))
+		sd.Snaps = append(sd.Snaps, readSnapFileFS(fsys, path.Join(dir, n)))
 	}
 	return sd, nil
 }
@@ -126,9 +137,14 @@ func (c *crcSrc) Read(p []byte) (int, error) {
 
 // ReadSnapFile reads one .snap file as etcd's snap.Read does, streaming:
 // the v2 store JSON inside is checksummed and measured, never held.
-func ReadSnapFile(path string) SnapFile {
-	sf := SnapFile{Name: filepath.Base(path)}
-	f, err := os.Open(path)
+func ReadSnapFile(p string) SnapFile {
+	return readSnapFileFS(os.DirFS(filepath.Dir(p)), filepath.Base(p))
+}
+
+// readSnapFileFS is ReadSnapFile on the file name of fsys.
+func readSnapFileFS(fsys fs.FS, name string) SnapFile {
+	sf := SnapFile{Name: path.Base(name)}
+	f, err := fsys.Open(name)
 	if err != nil {
 		sf.Err = err.Error()
 		return sf

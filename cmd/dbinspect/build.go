@@ -52,11 +52,11 @@ func buildFrom(c *cmdEnv, given string, s report.Sections) (*report.Report, erro
 		return nil, err
 	}
 	defer in.Close()
-	memberDir, err := in.memberDir()
+	memberFS, err := in.memberFiles()
 	if err != nil {
 		return nil, err
 	}
-	return report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind, Resolved: in.Resolved, MemberDir: memberDir}, c.opts.reportOptions(s, progress))
+	return report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind, Resolved: in.Resolved, MemberFS: memberFS}, c.opts.reportOptions(s, progress))
 }
 
 func buildOne(c *cmdEnv, args []string, s report.Sections) (*report.Report, error) {

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -23,42 +24,35 @@ const (
 	maxMemberTotalBytes = 4 << 30
 )
 
-// memberDir is the etcd member dir (wal/, snap/) that goes with the db:
-// for a data dir or member dir report.MemberDirOf finds it beside the db;
-// for a tar archive of a data dir, the WAL segments and snap files are
-// extracted into a private temp dir (sparsely: a preallocated 64 MB
-// segment is mostly zeros), removed with the input. "" when the input has
-// none.
-func (in *input) memberDir() (string, error) {
+// memberFiles are the etcd member files (wal/, snap/) that go with the
+// db when the input is a tar archive of a data dir: its WAL segments and
+// snap files are extracted (sparsely: a preallocated 64 MB segment is
+// mostly zeros) one after another into one temp file that has no name
+// where the system allows (openCopy: Linux), closed with the input, and
+// read through a memberFS. nil when the input is not an archive or holds
+// none: for a data dir or member dir, report.MemberDirOf finds them
+// beside the db.
+func (in *input) memberFiles() (fs.FS, error) {
 	if in.Kind != "tar" {
-		return "", nil
+		return nil, nil
 	}
 	f, err := openCompressed(in.Given)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer f.Close()
 	var r io.Reader = bufio.NewReaderSize(f, 1<<20)
 	if l := strings.ToLower(in.Given); strings.HasSuffix(l, ".gz") || strings.HasSuffix(l, ".tgz") {
 		zr, err := newGzipStream(r.(*bufio.Reader))
 		if err != nil {
-			return "", fmt.Errorf("%s: %v", in.Given, err)
+			return nil, fmt.Errorf("%s: %v", in.Given, err)
 		}
 		defer zr.Close()
 		r = zr
 	}
-	dir, cleanup, err := newTempDir("dbinspect-member-")
-	if err != nil {
-		return "", err
-	}
-	prev := in.cleanup
-	in.cleanup = func() {
-		cleanup()
-		if prev != nil {
-			prev()
-		}
-	}
-	dst := filepath.Join(dir, "member")
+	var out *os.File // made at the first member file
+	m := &memberFS{}
+	end := int64(0) // where out's next file starts
 	prefix, found := "", false
 	// The db picked among several (--member) says whose files to take.
 	picked := strings.HasSuffix(in.Resolved, "snap/db")
@@ -73,7 +67,7 @@ func (in *input) memberDir() (string, error) {
 			break
 		}
 		if err != nil {
-			return "", fmt.Errorf("%s: reading the tar archive for the WAL: %v", in.Given, err)
+			return nil, fmt.Errorf("%s: reading the tar archive for the WAL: %v", in.Given, err)
 		}
 		if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeGNUSparse && h.Typeflag != '\x00' {
 			continue
@@ -97,56 +91,67 @@ func (in *input) memberDir() (string, error) {
 		total += h.Size
 		switch {
 		case h.Size > maxMemberFileBytes:
-			return "", fmt.Errorf("%s: its %s claims %d bytes, more than an etcd WAL segment or snap file holds (%d MiB): not etcd's; extract the archive and name the data dir if it is", in.Given, shortName(name), h.Size, maxMemberFileBytes>>20)
+			return nil, fmt.Errorf("%s: its %s claims %d bytes, more than an etcd WAL segment or snap file holds (%d MiB): not etcd's; extract the archive and name the data dir if it is", in.Given, shortName(name), h.Size, maxMemberFileBytes>>20)
 		case files > maxMemberFiles || total > maxMemberTotalBytes:
-			return "", fmt.Errorf("%s: more than %d member files or %d GiB of them: not an etcd data dir; extract the archive and name the data dir if it is", in.Given, maxMemberFiles, maxMemberTotalBytes>>30)
+			return nil, fmt.Errorf("%s: more than %d member files or %d GiB of them: not an etcd data dir; extract the archive and name the data dir if it is", in.Given, maxMemberFiles, maxMemberTotalBytes>>30)
 		}
-		out := filepath.Join(dst, sub, base)
-		if err := os.MkdirAll(filepath.Dir(out), 0o700); err != nil {
-			return "", err
+		if out == nil {
+			o, _, done, err := openCopy()
+			if err != nil {
+				return nil, fmt.Errorf("%s: extracting its member files: %v; %s", in.Given, err, tmpdirHint)
+			}
+			out = o
+			prev := in.cleanup
+			in.cleanup = func() {
+				done()
+				if prev != nil {
+					prev()
+				}
+			}
+			m.data = out
 		}
-		if err := copySparse(out, io.LimitReader(tr, h.Size), h.Size); err != nil {
-			return "", fmt.Errorf("%s: extracting %s: %v; %s", in.Given, shortName(name), err, tmpdirHint)
+		if err := copySparse(out, end, io.LimitReader(tr, h.Size), h.Size); err != nil {
+			return nil, fmt.Errorf("%s: extracting %s: %v; %s", in.Given, shortName(name), err, tmpdirHint)
 		}
+		m.add(sub, memberFile{name: base, off: end, size: h.Size})
+		// The next file starts on a 64 KiB boundary, so copySparse's holes
+		// are whole filesystem blocks.
+		end = (end + h.Size + sparseBlock - 1) &^ (sparseBlock - 1)
 	}
 	if !found {
-		return "", nil
+		return nil, nil
 	}
-	return dst, nil
+	m.finish()
+	return m, nil
 }
 
-// copySparse writes r to a new file, seeking over 64 KiB blocks of zeros.
-func copySparse(p string, r io.Reader, size int64) error {
-	out, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	buf := make([]byte, 64<<10)
-	zero := make([]byte, 64<<10)
+const sparseBlock = 64 << 10
+
+// copySparse writes r (size bytes) into out at off, leaving a hole for
+// each 64 KiB block of zeros.
+func copySparse(out *os.File, off int64, r io.Reader, size int64) error {
+	buf := make([]byte, sparseBlock)
+	zero := make([]byte, sparseBlock)
+	pos := off
 	for {
 		n, rerr := io.ReadFull(r, buf)
-		if n > 0 {
-			if bytes.Equal(buf[:n], zero[:n]) {
-				_, err = out.Seek(int64(n), io.SeekCurrent)
-			} else {
-				_, err = out.Write(buf[:n])
-			}
-			if err != nil {
-				out.Close()
+		if n > 0 && !bytes.Equal(buf[:n], zero[:n]) {
+			if _, err := out.WriteAt(buf[:n], pos); err != nil {
 				return err
 			}
 		}
+		pos += int64(n)
 		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
 			break
 		}
 		if rerr != nil {
-			out.Close()
 			return rerr
 		}
 	}
-	if err := out.Truncate(size); err != nil {
-		out.Close()
+	if st, err := out.Stat(); err != nil {
 		return err
+	} else if st.Size() < off+size {
+		return out.Truncate(off + size)
 	}
-	return out.Close()
+	return nil
 }
