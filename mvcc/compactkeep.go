@@ -3,6 +3,7 @@ package mvcc
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 )
@@ -77,23 +78,53 @@ func CompactionKeep(src KVReader, at int64) (*CompactionFilter, error) {
 // (see CompactionKeep). It decides from the bucket and key alone, never
 // from the value, and may be used from many goroutines at once.
 type CompactionFilter struct {
-	sim          *compactSim // resolved and recording; read only
+	at           int64
+	sim          *compactSim // resolved and recording; released once built
 	unrestorable []Revision  // kept although not indexed
 	once         sync.Once
-	kept         []Revision // sorted: the revisions at or below the compaction that stay
+	// The revisions at or below at that stay: those of sub revision 0 as
+	// bits over their main revisions from lo (etcd writes one revision
+	// per write outside Txns, so these are most), the others sorted in
+	// kept. 1.5M kept revisions take 0.4 MB instead of 24 MB.
+	lo   int64
+	bits []uint64
+	kept []Revision
 }
 
 // keepFilter is the filter of a resolved, recording compactSim plus the
-// unrestorable revisions at or below its revision. Its sorted list is built
-// on first use, in the goroutine that needs it, not the scan's.
+// unrestorable revisions at or below its revision. It is built on first
+// use, in the goroutine that needs it, not the scan's.
 func keepFilter(sim *compactSim, unrestorable []Revision) *CompactionFilter {
-	return &CompactionFilter{sim: sim, unrestorable: unrestorable}
+	return &CompactionFilter{at: sim.at, sim: sim, unrestorable: unrestorable}
 }
 
+// maxBitsPerKept bounds the bitmap: past 128 bits (16 bytes, a Revision)
+// per revision it holds, the revisions go to the sorted list instead.
+const maxBitsPerKept = 128
+
 func (f *CompactionFilter) build() {
-	kept := append(f.sim.keptRevisions(), f.unrestorable...)
+	lo, hi, n := int64(math.MaxInt64), int64(math.MinInt64), 0
+	f.sim.eachKept(false, func(r Revision) {
+		if r.Sub == 0 {
+			lo, hi, n = min(lo, r.Main), max(hi, r.Main), n+1
+		}
+	})
+	useBits := n > 0 && uint64(hi-lo) < uint64(n)*maxBitsPerKept
+	if useBits {
+		f.lo, f.bits = lo, make([]uint64, uint64(hi-lo)/64+1)
+	}
+	kept := f.unrestorable
+	f.sim.eachKept(true, func(r Revision) {
+		if useBits && r.Sub == 0 {
+			d := uint64(r.Main - lo)
+			f.bits[d/64] |= 1 << (d % 64)
+			return
+		}
+		kept = append(kept, r)
+	})
 	slices.SortFunc(kept, compareRevisions)
 	f.kept = slices.Compact(kept)
+	f.sim, f.unrestorable = nil, nil
 }
 
 // Keep is false exactly for the key-bucket pairs the compaction deletes.
@@ -103,8 +134,13 @@ func (f *CompactionFilter) Keep(bucket string, k []byte) bool {
 		return true
 	}
 	bk, err := ParseBucketKey(k)
-	if err != nil || bk.Main > f.sim.at {
+	if err != nil || bk.Main > f.at {
 		return true
+	}
+	if bk.Sub == 0 && bk.Main >= f.lo {
+		if d := uint64(bk.Main - f.lo); d/64 < uint64(len(f.bits)) && f.bits[d/64]&(1<<(d%64)) != 0 {
+			return true
+		}
 	}
 	_, found := slices.BinarySearchFunc(f.kept, bk.Revision, compareRevisions)
 	return found

@@ -10,17 +10,44 @@ import "math"
 // scheduleCompaction deletes by revision from 0_0 up to at, so entries
 // below restore's range (main 0) go too.
 type compactSim struct {
-	at        int64    // math.MaxInt64 while "latest" is not known yet
-	cand      []uint32 // per key: bytes+1 of the revision kept so far, 0 = none
-	revisions uint64   // revisions deleted
-	bytes     uint64   // bucket key + value bytes deleted
-	scanned   uint64   // revisions at or below at (what compaction walks)
+	at int64 // math.MaxInt64 while "latest" is not known yet
+	// cand is per key the bytes+1 of the revision kept so far, 0 = none.
+	// Per-key arrays live in fixed blocks (perKey): growing never copies
+	// them, and a many-key scan leaves no garbage behind.
+	cand      perKey[uint32]
+	n         int    // keys seen: every index below n has its slots
+	revisions uint64 // revisions deleted
+	bytes     uint64 // bucket key + value bytes deleted
+	scanned   uint64 // revisions at or below at (what compaction walks)
 
 	// kept, when recording (CompactionKeep), is per key the revision cand
 	// stands for; after an indexed tombstone it holds that tombstone,
 	// which resolveLatest may keep after all.
 	record bool
-	kept   []Revision
+	kept   perKey[Revision]
+}
+
+// perKey is an array indexed by key index, in blocks of stateBlockLen
+// that are never moved; a slot not yet written is zero.
+type perKey[T any] struct{ blocks [][]T }
+
+// at is the slot of key i, allocating its block on first use.
+func (p *perKey[T]) at(i int) *T {
+	bi, j := i>>stateBlockBits, i&(stateBlockLen-1)
+	for bi >= len(p.blocks) {
+		// The first block grows by appending (small tables stay small);
+		// the others are allocated whole.
+		capacity := stateBlockLen
+		if len(p.blocks) == 0 {
+			capacity = 64
+		}
+		p.blocks = append(p.blocks, make([]T, 0, capacity))
+	}
+	b := &p.blocks[bi]
+	if j >= len(*b) {
+		*b = append(*b, make([]T, j+1-len(*b))...)
+	}
+	return &(*b)[j]
 }
 
 func newCompactSim(at int64) *compactSim {
@@ -33,12 +60,8 @@ func newCompactSim(at int64) *compactSim {
 // observe takes one revision of key idx; indexed is false for a delete
 // etcd's index ignored (the key was already deleted).
 func (c *compactSim) observe(idx int, rev Revision, tomb, indexed bool, entryBytes uint32) {
-	for idx >= len(c.cand) {
-		c.cand = append(c.cand, 0)
-		if c.record {
-			c.kept = append(c.kept, Revision{})
-		}
-	}
+	cand := c.cand.at(idx)
+	c.n = max(c.n, idx+1)
 	if rev.Main > c.at {
 		return
 	}
@@ -51,18 +74,18 @@ func (c *compactSim) observe(idx int, rev Revision, tomb, indexed bool, entryByt
 		c.drop(uint64(entryBytes))
 		return
 	}
-	if prev := c.cand[idx]; prev != 0 {
+	if prev := *cand; prev != 0 {
 		c.drop(uint64(prev - 1))
-		c.cand[idx] = 0
+		*cand = 0
 	}
 	if c.record {
-		c.kept[idx] = rev
+		*c.kept.at(idx) = rev
 	}
 	if tomb && rev.Main < c.at {
 		c.drop(uint64(entryBytes))
 		return
 	}
-	c.cand[idx] = b + 1
+	*cand = b + 1
 }
 
 // observeUnindexed takes a revision etcd's restore never indexed but its
@@ -91,27 +114,35 @@ func (c *compactSim) resolveLatest(current int64, table *keyTable) {
 		if !s.live && s.lastTomb && s.modMain == current && s.revs > 0 {
 			c.revisions--
 			c.bytes -= uint64(s.lastBytes)
-			if i < len(c.cand) {
-				c.cand[i] = min(s.lastBytes, math.MaxUint32-1) + 1
+			if i < c.n {
+				*c.cand.at(i) = min(s.lastBytes, math.MaxUint32-1) + 1
 			}
 		}
 	})
 }
 
-// keptRevisions lists, when recording, the revision kept per key (at or
-// below at), in no particular order.
-func (c *compactSim) keptRevisions() []Revision {
-	n := 0
-	for _, b := range c.cand {
-		if b != 0 {
-			n++
+// eachKept calls fn, when recording, with the revision kept per key (at
+// or below at), in no particular order. With free it releases each
+// block of per-key slots once visited: the simulation is spent after.
+func (c *compactSim) eachKept(free bool, fn func(Revision)) {
+	for b := range c.cand.blocks {
+		cand, kept := c.cand.blocks[b], []Revision(nil)
+		if b < len(c.kept.blocks) {
+			kept = c.kept.blocks[b]
+		}
+		for j, x := range cand {
+			if x != 0 {
+				fn(kept[j])
+			}
+		}
+		if free {
+			c.cand.blocks[b] = nil
+			if b < len(c.kept.blocks) {
+				c.kept.blocks[b] = nil
+			}
 		}
 	}
-	out := make([]Revision, 0, n)
-	for i, b := range c.cand {
-		if b != 0 {
-			out = append(out, c.kept[i])
-		}
+	if free {
+		c.cand.blocks, c.kept.blocks, c.n = nil, nil, 0
 	}
-	return out
 }

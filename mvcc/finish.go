@@ -87,6 +87,10 @@ func (sc *scanner) finish(read func(*scanner)) *Summary {
 	sum.Members = sc.other.members
 	sum.RemovedMembers = sc.other.removed
 	sum.Cluster = sc.other.cluster
+	sum.WrittenBy = writtenBy(m, sum.Cluster)
+	if sum.WrittenBy == "3.4" {
+		sum.Meta.EtcdVersions = "3.4.x (no term in meta; the cluster bucket's version is 3.4)"
+	}
 	sum.Alarms = sc.other.alarms
 	if red := sc.redactor(); red != nil {
 		// A malformed bucket key can hold anything, user bytes included.
@@ -186,7 +190,7 @@ func (sc *scanner) perKey(sum *Summary) {
 			}
 			return
 		}
-		label := genericPrefix(key, o.PrefixSeparator, o.PrefixDepth)
+		label := prefixLabel(key, o.PrefixSeparator, o.PrefixDepth)
 		byPrefix.add(label, "", "", s)
 		if keySet != nil && s.live {
 			keySet.add(key, label)
@@ -254,9 +258,7 @@ func redactPrefixes(ps []PrefixStat, red *redactor) []PrefixStat {
 		return ps
 	}
 	for i := range ps {
-		if ps[i].Prefix != "(other)" {
-			ps[i].Prefix = red.key(ps[i].Prefix)
-		}
+		ps[i].Prefix = red.label(ps[i].Prefix)
 		if ps[i].Namespace != "" && !red.keepNamespace {
 			ps[i].Namespace = red.segment(ps[i].Namespace)
 		}

@@ -66,7 +66,7 @@ func (b *keySetBuilder) finish(red *redactor) *LiveKeySet {
 	sort.Sort(byHash{b.set})
 	if red != nil {
 		for i, l := range b.set.Labels {
-			b.set.Labels[i] = red.key(l)
+			b.set.Labels[i] = red.label(l)
 		}
 	}
 	return b.set

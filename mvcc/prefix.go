@@ -44,6 +44,20 @@ func parseK8sKey(key string) (k8sKey, bool) {
 	return p, true
 }
 
+// NoPrefix labels the prefix row of the keys that hold no separator at all
+// (kube-apiserver's "compact_rev_key", say): their prefix is empty, and an
+// empty row name reads as a rendering fault. No real prefix can equal it, as
+// every other label ends with the separator.
+const NoPrefix = "(no prefix)"
+
+// prefixLabel is the prefix row a key outside /registry/ counts under.
+func prefixLabel(key, sep string, depth int) string {
+	if l := genericPrefix(key, sep, depth); l != "" {
+		return l
+	}
+	return NoPrefix
+}
+
 // genericPrefix keeps depth segments: "/a/b/c/d" at depth 2 is "/a/b/". A
 // leading separator does not count; a shorter key keeps what it has up to
 // its last separator.

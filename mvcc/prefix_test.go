@@ -119,3 +119,61 @@ func TestPrefixesAndRedaction(t *testing.T) {
 		t.Errorf("redaction changed the key's structure (%d segments)", n)
 	}
 }
+
+// Ensure that keys with no separator (kube-apiserver's compact_rev_key, a
+// bare name) are counted under the named row "(no prefix)", not a blank
+// one, that the row stays readable under redaction, and that keys with a
+// prefix keep theirs.
+func TestKeysWithoutPrefixGetANamedRow(t *testing.T) {
+	tests := []struct {
+		name   string
+		keys   []string
+		opts   func(*Options)
+		want   map[string]uint64 // row -> keys
+		redact bool
+	}{
+		{"k8s compact key beside /registry", []string{"compact_rev_key", "/registry/pods/a/b", "plain"}, nil,
+			map[string]uint64{"(no prefix)": 2, "/registry/pods/": 1}, false},
+		{"redacted", []string{"compact_rev_key", "/app/x"}, func(o *Options) { o.RedactKeys, o.LiveKeySet = true, true },
+			map[string]uint64{"(no prefix)": 1}, true},
+		{"no leading separator keeps its prefix", []string{"app/x", "bare"}, nil,
+			map[string]uint64{"app/": 1, "(no prefix)": 1}, false},
+		{"other separator", []string{"a::b", "ab"}, func(o *Options) { o.PrefixSeparator = "::" },
+			map[string]uint64{"a::": 1, "(no prefix)": 1}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := newModel()
+			for _, k := range tt.keys {
+				m.txn(t, op{key: k, value: make([]byte, 10)})
+			}
+			opts := DefaultOptions()
+			if tt.opts != nil {
+				tt.opts(&opts)
+			}
+			sum, err := Scan(m.kv, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]uint64{}
+			for _, p := range sum.Prefixes {
+				if p.Prefix == "" {
+					t.Errorf("a prefix row has no name: %+v", p)
+				}
+				got[p.Prefix] = p.Keys
+			}
+			for row, keys := range tt.want {
+				if got[row] != keys {
+					t.Errorf("row %q holds %d keys, want %d (rows %v)", row, got[row], keys, got)
+				}
+			}
+			if tt.redact {
+				for _, l := range sum.LiveKeySet.Labels {
+					if l == "" {
+						t.Errorf("live key set (diff's per-prefix keys) has an unnamed label: %q", sum.LiveKeySet.Labels)
+					}
+				}
+			}
+		})
+	}
+}

@@ -34,6 +34,15 @@ func redactKey(key, sep string, k8s bool) string {
 	return newRedactor(sep, k8s).key(key)
 }
 
+// label redacts a prefix row's name; the rows dbinspect names itself
+// ("(other)", NoPrefix) hold no key name and stay readable.
+func (r *redactor) label(l string) string {
+	if l == "(other)" || l == NoPrefix {
+		return l
+	}
+	return r.key(l)
+}
+
 func (r *redactor) key(key string) string {
 	keep := 0 // bytes at the start of key kept readable
 	if r.k8s && r.sep == "/" {

@@ -17,7 +17,7 @@ type KVReader interface {
 }
 
 // leafReader is a KVReader that can also hand over the pairs of one leaf
-// page together (pages.File and pages.KVRecorder can): the key bucket's
+// page together (pages.File can): the key bucket's
 // scan then warms the key table for a leaf's keys at once (keyTable.warm).
 type leafReader interface {
 	ForEachLeaf(bucket string, fn func(keys, values [][]byte) error) error
@@ -147,7 +147,7 @@ func scanRecording(src KVReader, opts Options, record bool, read func(*scanner))
 const maxLocatedKey = 256
 
 // locateMalformed names the leaf page of each listed malformed entry when
-// the reader can (pages.File and KVRecorder can), so a support engineer can
+// the reader can (pages.File can), so a support engineer can
 // look at it with `bbolt page`.
 func (sc *scanner) locateMalformed(src KVReader) {
 	l, ok := src.(interface {

@@ -17,6 +17,10 @@ type Summary struct {
 	Term                     uint64 `json:"term"`
 	StorageVersion           string `json:"storage_version"`
 	Meta                     Meta   `json:"meta"`
+	// WrittenBy is the etcd minor release that wrote the file ("3.4",
+	// "3.5", "3.6", ...), from meta's markers and the cluster version; ""
+	// when they do not say (no meta bucket, or 3.3 and older).
+	WrittenBy string `json:"written_by"`
 
 	TotalRevisions uint64 `json:"total_revisions"`
 	Tombstones     uint64 `json:"tombstones"`

@@ -335,7 +335,7 @@ func (f *File) ForEachLeaf(bucket string, fn func(keys, values [][]byte) error) 
 }
 
 // LeafReader is a KVReader that can also deliver a leaf's pairs together
-// (ForEachLeaf); *File and *KVRecorder over a *File are.
+// (ForEachLeaf); *File is.
 type LeafReader interface {
 	KVReader
 	ForEachLeaf(bucket string, fn func(keys, values [][]byte) error) error

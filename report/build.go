@@ -108,8 +108,7 @@ func read(f *pages.File, o Options) (readings, error) {
 	switch {
 	case needPredict:
 		// The defrag simulations need the compaction filter the key scan
-		// builds, and replay the key and value lengths it recorded: one
-		// read of etcd's buckets serves all.
+		// builds, and read the file's key and value lengths again.
 		filtered := make(chan scanned, 1)
 		pass(func() { rd.sum, rd.sumErr = scanKeys(f, o.MVCC, filtered) })
 		pass(func() { rd.sims = simulateDefrags(f, <-filtered) })
@@ -122,26 +121,22 @@ func read(f *pages.File, o Options) (readings, error) {
 
 // scanned is what the key scan hands the defrag simulations.
 type scanned struct {
-	keep   *mvcc.CompactionFilter // nil: etcd's buckets could not all be read
-	replay pages.KVReader         // nil: the simulations read the file
+	keep *mvcc.CompactionFilter // nil: etcd's buckets could not all be read
 }
 
-// scanKeys scans etcd's buckets through a recorder and sends the
-// compaction filter and the recording on out as soon as the buckets are
-// read, beside the rest of the scan's per-key summary. It always sends
-// once.
+// scanKeys scans etcd's buckets and sends the compaction filter on out as
+// soon as the buckets are read, beside the rest of the scan's per-key
+// summary. It always sends once. The simulations read the file again
+// rather than a recording of every key and value length (8 bytes a pair
+// plus the keys: 70 MB on 1.5M keys); the second read comes from the page
+// cache (BENCHMARKS.md).
 func scanKeys(f *pages.File, mo mvcc.Options, out chan<- scanned) (*mvcc.Summary, error) {
-	rec := pages.NewKVRecorder(f)
 	sent := false
 	send := func(keep *mvcc.CompactionFilter) {
-		s := scanned{keep: keep}
-		if replay, ok := rec.Replay(); ok {
-			s.replay = replay
-		}
-		out <- s
+		out <- scanned{keep: keep}
 		sent = true
 	}
-	sum, err := mvcc.ScanFiltered(rec, scanOptions(f, mo), send)
+	sum, err := mvcc.ScanFiltered(f, scanOptions(f, mo), send)
 	if !sent {
 		send(nil) // the buckets could not all be read: no filter
 	}
@@ -163,17 +158,13 @@ type defragSims struct {
 
 // simulateDefrags simulates etcd's defrag of the file and, when the
 // compaction filter is known, of the file after that compaction, both from
-// one read of the recording (or of the file).
+// one read of the file.
 func simulateDefrags(f *pages.File, s scanned) defragSims {
-	src := pages.KVReader(f)
-	if s.replay != nil {
-		src = s.replay
-	}
 	opts := []defrag.Options{{}}
 	if s.keep != nil {
 		opts = append(opts, defrag.Options{KeepKey: s.keep.Keep})
 	}
-	res, err := defrag.SimulateAll(src, f.PageSize(), opts...)
+	res, err := defrag.SimulateAll(f, f.PageSize(), opts...)
 	if err != nil {
 		return defragSims{err: err}
 	}

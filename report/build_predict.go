@@ -44,8 +44,8 @@ func predictInputs(r *Report, o Options, sims defragSims) predict.Inputs {
 		pin.ScheduledCompactRev = s.ScheduledCompactRevision
 		pin.FinishedCompactRev = s.CompactRevision
 		pin.StorageVersion = s.StorageVersion
-		if pin.StorageVersion == "" && s.Meta.HasTerm {
-			pin.StorageVersion = "3.5" // term without storageVersion: written by 3.5
+		if pin.StorageVersion == "" {
+			pin.StorageVersion = s.WrittenBy // 3.5 (term in meta) or 3.4: the headline version
 		}
 		if s.Restore.Rerun != nil {
 			pin.RevisionsToRecompact = int64(s.Restore.Rerun.ScannedRevisions)

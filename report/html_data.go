@@ -226,7 +226,7 @@ func keyTables(m *mvcc.Summary) []html.Table {
 		{"leases", fmt.Sprintf("%s, %s keys attached, %s without keys", count(int64(l.Count)), count(int64(l.AttachedKeys)), count(int64(l.LeasesWithoutKeys)))},
 		{"auth", fmt.Sprintf("enabled %v, %d users, %d roles", m.Auth.Enabled, m.Auth.Users, m.Auth.Roles)},
 		{"members", fmt.Sprint(len(m.Members))},
-		{"etcdutl status", etcdutlLine(m)},
+		{snapshotStatusLabel(m), etcdutlLine(m)},
 	}})
 	return ts
 }

@@ -38,7 +38,8 @@ type Summary struct {
 // KeyFigures are the summary's figures of etcd's buckets.
 type KeyFigures struct {
 	// WrittenBy is the etcd minor that wrote the file, inferred from its
-	// meta bucket: "3.6", "3.5", "3.4 or earlier" or "" (no meta bucket).
+	// meta bucket: "3.6", "3.5", "3.4" (no term, cluster version 3.4.x),
+	// "3.4 or earlier" or "" (no meta bucket).
 	WrittenBy       string `json:"written_by"`
 	StorageVersion  string `json:"storage_version"`
 	ClusterVersion  string `json:"cluster_version"`
@@ -287,9 +288,11 @@ func certaintyText(complete bool) string {
 }
 
 // writtenByMinor infers the etcd minor that wrote the file from its meta
-// bucket.
+// bucket (and, without term, the cluster bucket: mvcc's WrittenBy).
 func writtenByMinor(m *mvcc.Summary) string {
 	switch {
+	case m.WrittenBy == "3.4":
+		return "3.4"
 	case m.StorageVersion != "":
 		return minorOf(m.StorageVersion)
 	case m.Meta.HasTerm:
@@ -308,6 +311,8 @@ func writtenByText(k *KeyFigures) string {
 		return fmt.Sprintf("etcd %s (storage version %s)", k.WrittenBy, k.StorageVersion)
 	case k.WrittenBy == "3.5":
 		return "etcd 3.5 (term in meta, no storage version)"
+	case k.WrittenBy == "3.4":
+		return "etcd 3.4 (no term in meta)" // the cluster version follows
 	case k.WrittenBy != "":
 		return "etcd 3.4 or earlier (no term in meta)"
 	}

@@ -309,7 +309,7 @@ func (t *textWriter) keysSection(m *mvcc.Summary) {
 		{"revisions per key", fmt.Sprintf("p50 %d, p90 %d, p99 %d, max %d", m.RevisionsPerKey.P50, m.RevisionsPerKey.P90, m.RevisionsPerKey.P99, m.RevisionsPerKey.Max)},
 		{"bytes", fmt.Sprintf("%s live values and keys, %s history, largest value %s", ibytes(int64(m.LiveBytes)), ibytes(int64(m.HistoryBytes)), ibytes(int64(m.LargestValueBytes)))},
 		{"compaction what-if", fmt.Sprintf("compacting at %s removes %s revisions (%s)", count(m.Compaction.Revision), count(int64(m.Compaction.RemovedRevisions)), ibytes(int64(m.Compaction.RemovedBytes)))},
-		{"etcdutl status", etcdutlLine(m)},
+		{snapshotStatusLabel(m), etcdutlLine(m)},
 	}
 	t.kv(rows)
 	if m.Etcdutl.Why != "" {
@@ -346,16 +346,32 @@ func compactionLine(m *mvcc.Summary) string {
 
 func etcdutlLine(m *mvcc.Summary) string {
 	e := m.Etcdutl
-	return fmt.Sprintf("hash %08x, revision %s, total keys %s, total size %s", e.Hash, count(e.Revision), etcdutlTotalKeys(e), count(e.TotalSize))
+	return fmt.Sprintf("hash %08x, revision %s, total keys %s, total size %s", e.Hash, count(e.Revision), etcdutlTotalKeys(e, m.WrittenBy), count(e.TotalSize))
+}
+
+// snapshotStatusLabel names the command whose figures etcdutlLine gives:
+// 3.4 has no etcdutl, its etcdctl prints them (clientv3/snapshot's Status).
+func snapshotStatusLabel(m *mvcc.Summary) string {
+	if m.WrittenBy == "3.4" {
+		return "etcdctl snapshot status"
+	}
+	return "etcdutl status"
 }
 
 // etcdutlTotalKeys is the total-key count the etcdutl of the file's
 // version prints, naming the other count when it differs: etcdutl 3.6+
 // counts live user keys, 3.5 (and 3.4's etcdctl) every pair of every
-// bucket. A file without a storage version is from 3.5 or earlier.
-func etcdutlTotalKeys(e mvcc.EtcdutlStatus) string {
+// bucket. A file without a storage version is from 3.5 or earlier; one
+// writtenBy names 3.4 is named after 3.4's etcdctl.
+func etcdutlTotalKeys(e mvcc.EtcdutlStatus, writtenBy string) string {
 	v36 := fmt.Sprintf("%s live keys", count(int64(e.TotalKeys)))
 	v35 := fmt.Sprintf("%s pairs in all buckets", count(int64(e.TotalKeysV35)))
+	if e.Version == "" && writtenBy == "3.4" {
+		if e.TotalKeys == e.TotalKeysV35 {
+			return count(int64(e.TotalKeysV35)) + " (etcdctl 3.4)"
+		}
+		return fmt.Sprintf("%s (etcdctl 3.4; etcdutl 3.6 counts %s)", count(int64(e.TotalKeysV35)), v36)
+	}
 	if e.Version == "" {
 		if e.TotalKeys == e.TotalKeysV35 {
 			return count(int64(e.TotalKeysV35)) + " (etcdutl 3.5)"

@@ -20,7 +20,7 @@ const (
 
 // DefaultSnapshotCount is etcd's --snapshot-count default for a minor.
 func DefaultSnapshotCount(version string) uint64 {
-	if version == "3.5" {
+	if like35(version) {
 		return SnapshotCount35
 	}
 	return SnapshotCount36
@@ -165,7 +165,7 @@ func ComputeReplay(l *Log, out Outcome, version string, ci uint64, haveCI bool, 
 		applied = rp.SnapIndex
 	}
 	compactTo := uint64(0) // entries at or below stay out of memory
-	if version == "3.5" {
+	if like35(version) {
 		if applied-rp.SnapIndex > snapshotCount && applied > CatchUpEntries {
 			compactTo = applied - CatchUpEntries
 		}

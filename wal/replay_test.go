@@ -65,6 +65,8 @@ func TestInMemoryAfterStart(t *testing.T) {
 		{"3.5", 20000, 0, 20000},
 		{"3.5", 120000, 0, 5000},
 		{"3.5", 20000, 10000, 5000},
+		{"3.4", 20000, 0, 20000}, // 3.4 keeps its log as 3.5 does
+		{"3.4", 120000, 0, 5000},
 	} {
 		l, out := log(c.n)
 		rp := ComputeReplay(l, out, c.version, 0, false, c.count)

@@ -2,7 +2,6 @@ package wal
 
 import (
 	"fmt"
-	"strings"
 )
 
 // Loaded is what etcd's wal.ReadAll returns when opened at a snapshot
@@ -26,7 +25,7 @@ type Loaded struct {
 
 // ReadAll emulates etcd's OpenForRead(at)+ReadAll in read mode, from what
 // ReadDir read: the segment selection, the overwrite of a later entry with
-// the same index, and etcd's errors. version is "3.5", "3.6" or "3.7".
+// the same index, and etcd's errors. version is "3.4" (read as 3.5), "3.5", "3.6" or "3.7".
 func (l *Log) ReadAll(index, term uint64, version string) Loaded {
 	ld := Loaded{SnapIndex: index, SnapTerm: term, FirstSegment: -1, EntriesKept: true}
 	if len(l.Segments) == 0 {
@@ -65,7 +64,7 @@ func (l *Log) ReadAll(index, term uint64, version string) Loaded {
 		if off > uint64(len(ents)) {
 			ld.Err = fmt.Sprintf("wal: slice bounds out of range, snapshot[Index: %d, Term: %d], current entry[Index: %d, Term: %d], len(ents): %d", index, term, e.Index, e.Term, len(ents))
 			ld.Fatal = true
-			if strings.HasPrefix(version, "3.5") {
+			if like35(version) {
 				ld.EntriesKept = false
 				ents = nil
 			}

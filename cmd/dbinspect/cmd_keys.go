@@ -14,7 +14,8 @@ func keysCommand() *command {
 reports revisions, compaction state, live and deleted keys, history per key
 and per prefix (Kubernetes /registry/<resource>/<namespace>/ aware), the top
 keys by revisions, history bytes and value size, leases, auth, members and
-alarms, and the figures 'etcdutl snapshot status' prints. Values are never
+alarms, and the figures 'etcdutl snapshot status' prints (on a file etcd 3.4
+wrote, 3.4's 'etcdctl snapshot status': 3.4 has no etcdutl). Values are never
 printed; --redact hashes key names and other names (below).
 
 Examples:

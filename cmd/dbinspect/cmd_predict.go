@@ -9,7 +9,8 @@ func predictCommand() *command {
 		name:    "predict",
 		summary: "what etcd will do with this file: startup time, memory, defrag and compaction sizes, quota",
 		usage:   "[flags] PATH",
-		help: `Predicts, for etcd 3.5, 3.6 and 3.7, the startup time on this file (bbolt open
+		help: `Predicts, for etcd 3.5, 3.6 and 3.7 (and 3.4, with 3.5's model, for a file 3.4
+wrote or with --etcd-version 3.4), the startup time on this file (bbolt open
 and populate, freelist rebuild, key index restore, lease recovery, a
 re-run compaction), the mmap, treeIndex, raft log and total memory, the db
 size after defrag and after compaction plus defrag, and the headroom against

@@ -158,7 +158,7 @@ func (o *cliOptions) addFrag(fs *pflag.FlagSet) {
 func (o *cliOptions) addPredict(fs *pflag.FlagSet) {
 	fs.Var(&o.quota, "quota-backend-bytes", "etcd's --quota-backend-bytes to measure headroom against: bytes as etcd takes them, or with a unit (8GiB, 8GB); 0 or not given: etcd's default 2 GiB; -1: disabled")
 	fs.Float64Var(&o.diskReadMBps, "disk-read-mbps", 0, "disk read speed for a cold page cache; 0 assumes the file is in the page cache")
-	fs.StringVar(&o.etcdVersion, "etcd-version", "", "predict for this etcd minor only: 3.5, 3.6 or 3.7 (default: all)")
+	fs.StringVar(&o.etcdVersion, "etcd-version", "", "predict for this etcd minor only: 3.4 (predicted as 3.5, its model stated), 3.5, 3.6 or 3.7 (default: all)")
 	fs.BoolVar(&o.exact, "exact", false, "also defragment a private copy in the temp dir with bbolt and report the real size and time")
 	fs.Int64Var(&o.compactAt, "compact-at", 0, "revision for the compaction what-if (default: the latest)")
 	fs.StringVar(&o.calibration, "calibration", "", "coefficients saved by 'dbinspect calibrate' (default: the saved ones, else built-in)")
@@ -196,9 +196,9 @@ func (o *cliOptions) validate() error {
 		return usageError{fmt.Sprintf("--fail-on %q: want warning or critical", o.failOn)}
 	}
 	switch o.etcdVersion {
-	case "", "3.5", "3.6", "3.7":
+	case "", "3.4", "3.5", "3.6", "3.7":
 	default:
-		return usageError{fmt.Sprintf("--etcd-version %q: want 3.5, 3.6 or 3.7", o.etcdVersion)}
+		return usageError{fmt.Sprintf("--etcd-version %q: want 3.4, 3.5, 3.6 or 3.7", o.etcdVersion)}
 	}
 	if o.top < 1 || o.prefixDepth < 1 || o.seeds < 1 || o.seeds > 1000 {
 		return usageError{"--top and --prefix-depth must be ≥ 1, --seeds between 1 and 1000"}

@@ -290,9 +290,9 @@ func TestReportAgreesWithEtcd(t *testing.T) {
 			if err := json.Unmarshal([]byte(out), &r); err != nil {
 				t.Fatal(err)
 			}
-			// etcdutl 3.5 counts every pair of every bucket; 3.6+ live keys.
+			// etcdutl 3.5 (and 3.4's etcdctl) counts every pair of every bucket; 3.6+ live keys.
 			totalKeys := r.MVCC.Etcdutl.TotalKeys
-			if strings.HasPrefix(f.EtcdVersion, "3.5") {
+			if strings.HasPrefix(f.EtcdVersion, "3.5") || strings.HasPrefix(f.EtcdVersion, "3.4") {
 				totalKeys = r.MVCC.Etcdutl.TotalV35
 			}
 			checks := []struct {

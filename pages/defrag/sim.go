@@ -36,7 +36,7 @@ type Options struct {
 	// the call.
 	Keep func(bucket string, k, v []byte) bool
 	// KeepKey is Keep for a filter that decides from the key alone; it
-	// lets the simulation of a *File or of a KVRecorder's replay go
+	// lets the simulation of a *File (a LengthReader) go
 	// without values. It applies when
 	// Keep is nil. k is only valid during the call.
 	KeepKey func(bucket string, k []byte) bool
@@ -478,7 +478,7 @@ func (s *simDB) result(opts Options) *Result {
 			"the page size of the defragmented db equals the source's (etcd creates the temporary db with the OS page size, 4096 on Linux amd64/arm64)",
 			"the root bucket is rewritten whole at each commit (bbolt rewrites only the touched path; differs only when the root bucket spans several pages)",
 			"nested buckets are not copied (etcd has none)",
-			"bbolt 1.3.x (etcd 3.5), 1.4.x (3.6) and 1.5.x (3.7) split and allocate alike for this append-only copy",
+			"bbolt 1.3.x (etcd 3.4 and 3.5), 1.4.x (3.6) and 1.5.x (3.7) split and allocate alike for this append-only copy",
 		},
 	}
 	for _, b := range s.buckets {

@@ -280,7 +280,7 @@ func ruleRaftLog(in Inputs) *Finding {
 	}
 	return &Finding{SeverityWarning, "raft_log_memory", fmt.Sprintf("etcd %s would keep about %s of raft log in memory (%d recent entries at this write mix)", worst.Version, ibytesOf(worst.Memory.RaftLogBytes), worst.Memory.RaftLogEntries),
 		map[string]any{"version": worst.Version, "raftlog_bytes": worst.Memory.RaftLogBytes, "entries": worst.Memory.RaftLogEntries},
-		"lower --snapshot-count (3.5) or move large, often rewritten values out of etcd"}
+		"lower --snapshot-count (3.4 and 3.5) or move large, often rewritten values out of etcd"}
 }
 
 func ruleLargeHotValues(in Inputs) *Finding {

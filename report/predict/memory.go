@@ -52,20 +52,21 @@ const (
 )
 
 // btreeSlotBytes is the size of one item slot: google/btree v1.0.1 (3.5)
-// stores interfaces, the generic btrees of 3.6 and 3.7 pointers.
+// and v1.0.0 (3.4) store interfaces, the generic btrees of 3.6 and 3.7
+// pointers.
 func btreeSlotBytes(version string) int64 {
-	if version == "3.5" {
+	if like35(version) {
 		return 16
 	}
 	return 8
 }
 
 // raftLogEntries is how many entries etcd keeps in its in-memory raft log
-// between snapshots: 3.5 compacts only at a disk snapshot (every 100000
-// entries, down to 5000 catch-up entries); 3.6+ compacts every 100 applied
-// entries down to 5000.
+// between snapshots: 3.5 (and 3.4) compacts only at a disk snapshot (every
+// 100000 entries, down to 5000 catch-up entries); 3.6+ compacts every 100
+// applied entries down to 5000.
 func raftLogEntries(version string) int {
-	if version == "3.5" {
+	if like35(version) {
 		return mvcc.RaftLogEntries35
 	}
 	return mvcc.RaftLogEntries36
@@ -143,8 +144,8 @@ func memoryModel(in Inputs) Model {
 	return Model{
 		Name: "memory",
 		Model: "mmap = bbolt mmapSize(max(file, 10 GiB or 1.1 x non-default quota)); resident file = min(file up to the high-water mark, mmap) (MAP_POPULATE); " +
-			"treeIndex = keys x 64 (keyIndex) + key, generation and revision slices in Go size classes + btree nodes (degree 32, ~70% full, 16 B slots in 3.5, 8 B in 3.6+); " +
-			"heap = GC factor x (treeIndex + leases + 10000 decoded revisions in flight) + runtime base; rss = resident file + heap; raft log = payload of the newest 105000 (3.5) or 5100 (3.6+) revisions + 64 B each, at most as many entries as the member applied (the consistent index)",
+			"treeIndex = keys x 64 (keyIndex) + key, generation and revision slices in Go size classes + btree nodes (degree 32, ~70% full, 16 B slots in 3.4 and 3.5, 8 B in 3.6+); " +
+			"heap = GC factor x (treeIndex + leases + 10000 decoded revisions in flight) + runtime base; rss = resident file + heap; raft log = payload of the newest 105000 (3.4, 3.5) or 5100 (3.6+) revisions + 64 B each, at most as many entries as the member applied (the consistent index)",
 		Inputs: map[string]int64{
 			"file_bytes": in.FileBytes, "keys": in.Keys, "revisions": in.Revisions, "generations": int64(in.Index.Generations),
 			"leases": in.Leases, "leased_keys": in.LeasedKeys, "quota_backend_bytes": in.QuotaBytes,

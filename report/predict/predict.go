@@ -51,7 +51,7 @@ type Inputs struct {
 	// Settings.
 	QuotaBytes   int64    `json:"quota_backend_bytes"` // 0: etcd's default (2 GiB); negative: no quota
 	DiskReadMBps float64  `json:"disk_read_mbps"`      // 0: the file is in the page cache
-	Versions     []string `json:"versions"`            // etcd minors to predict; empty: 3.5, 3.6, 3.7
+	Versions     []string `json:"versions"`            // etcd minors to predict; empty: 3.5, 3.6, 3.7 (after 3.4 for a file 3.4 wrote)
 }
 
 // Prediction is the 'predict' section: the first version's figures at the
@@ -108,7 +108,7 @@ func etcdMinor(v string) string {
 		return ""
 	}
 	switch m := parts[0] + "." + parts[1]; m {
-	case "3.5", "3.6", "3.7":
+	case "3.4", "3.5", "3.6", "3.7":
 		return m
 	}
 	return ""
@@ -144,6 +144,7 @@ func Run(in Inputs, cal calibrate.Calibration) Prediction {
 	}
 	p.DbSizeBytes = int64(in.HighWaterPgid) * int64(in.PageSize)
 	p.Models = append(p.Models, startupModel(in, cal), memoryModel(in))
+	p.Models[0].Assumptions = append(p.Models[0].Assumptions, etcd34Assumptions(versions)...)
 	p.applyDefrag(in, cal)
 	p.Quota = predictQuota(in, p.DbSizeBytes, p.DefragSizeBytes)
 	p.Restore = predictRestore(in, p)

@@ -114,6 +114,7 @@ func TestTreeIndexAndRaftLog(t *testing.T) {
 		raftLog  int64
 		raftEnts int
 	}{
+		{"3.4", 4400*64 + shape + nodes*(64+64*16), 99e6 + 105000*64, 105000},
 		{"3.5", 4400*64 + shape + nodes*(64+64*16), 99e6 + 105000*64, 105000},
 		{"3.6", 4400*64 + shape + nodes*(64+64*8), 5.1e6 + 5100*64, 5100},
 		{"3.7", 4400*64 + shape + nodes*(64+64*8), 5.1e6 + 5100*64, 5100},
@@ -183,7 +184,7 @@ func TestPredictVersionsAndDefrag(t *testing.T) {
 	if len(one.ByVersion) != 1 || one.Version != "3.7" {
 		t.Errorf("--etcd-version 3.7 gave %+v", one.ByVersion)
 	}
-	for v, want := range map[string]string{"3.6.0": "3.6", "v3.5.35": "3.5", "3.4.0": "", "": "", "3": ""} {
+	for v, want := range map[string]string{"3.6.0": "3.6", "v3.5.35": "3.5", "3.4.0": "3.4", "3.3.0": "", "": "", "3": ""} {
 		if got := etcdMinor(v); got != want {
 			t.Errorf("etcdMinor(%q) = %q, want %q", v, got, want)
 		}

@@ -55,7 +55,7 @@ func predictStartup(in Inputs, cal calibrate.Calibration, version string) Startu
 	}
 	b.LeaseRecovery = float64(in.Leases) * cal.LeaseSecondsPerLease * w
 	btree := cal.BtreeSecondsPerInsert
-	if version == "3.5" {
+	if like35(version) {
 		btree *= cal.BtreeInterfaceFactor
 	}
 	// A key's insert follows the Get that found it missing, down the path

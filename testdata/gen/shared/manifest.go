@@ -69,14 +69,14 @@ type EtcdutlStatus struct {
 }
 
 const manifestNote = "Written by real etcd (embed) driven through clientv3 on loopback: " +
-	"cd testdata/gen/etcd36 && go run . -out ../../fixtures (and etcd35 likewise); see testdata/README.md. " +
+	"cd testdata/gen/etcd36 && go run . -out ../../fixtures (and etcd35, etcd34 likewise); see testdata/README.md. " +
 	"Each file is member/snap/db copied after a clean stop (snapshot fixtures: the Maintenance.Snapshot stream). " +
 	"revision, compact_revision, live_keys, leases, auth_enabled, alarms, members, sample_keys, running_db_size(_in_use): " +
 	"the running etcd at the end of the workload. db_size and db_size_in_use: Maintenance.Status of etcd restarted " +
 	"on a copy of the stopped data dir (snapshot fixtures: on a dir restored from the snapshot with etcdutl's snapshot.Restore), " +
 	"after it became ready. defrag_*: Maintenance.Defragment of that copy, then Status and the file size. " +
 	"etcdutl: etcdutl's snapshot.Status on the fixture file (3.5 counts every bucket entry as total_key and has no version; " +
-	"3.6 counts live keys)."
+	"3.6 counts live keys; for 3.4, which has no etcdutl, what its etcdctl snapshot status prints, counted as 3.5 does)."
 
 // mergeManifest replaces the fixtures named in got and keeps the others
 // (the other etcd version's), sorted by name.

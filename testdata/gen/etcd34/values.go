@@ -1,0 +1,1 @@
+../shared/values.go
