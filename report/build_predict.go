@@ -51,6 +51,7 @@ func predictInputs(r *Report, o Options, sims defragSims) predict.Inputs {
 			pin.RevisionsToRecompact = int64(s.Restore.Rerun.ScannedRevisions)
 		}
 		pin.Index = s.Index
+		pin.RaftIndex = s.ConsistentIndex
 		pin.RecentRevisionBytes = map[int]int64{}
 		for _, w := range s.RaftTail {
 			pin.RecentRevisionBytes[w.Entries] = int64(w.PayloadBytes)

@@ -530,9 +530,12 @@ type docQuotaPrediction struct {
 
 // docRestoreSizing is predict.RestoreSizing as the JSON report writes it.
 type docRestoreSizing struct {
-	DiskBytes   int64    `json:"disk_bytes"`
-	MemoryBytes int64    `json:"memory_bytes"`
-	Notes       []string `json:"notes"`
+	DiskBytes       int64    `json:"disk_bytes"`
+	DbFileBytes     int64    `json:"db_file_bytes"`
+	WALBytes        int64    `json:"wal_bytes"`
+	DefragCopyBytes int64    `json:"defrag_copy_bytes"`
+	MemoryBytes     int64    `json:"memory_bytes"`
+	Notes           []string `json:"notes"`
 }
 
 // docVersionPrediction is predict.VersionPrediction as the JSON report writes it.
@@ -1235,11 +1238,7 @@ func toQuotaPrediction(v predict.QuotaPrediction) docQuotaPrediction {
 }
 
 func toRestoreSizing(v predict.RestoreSizing) docRestoreSizing {
-	return docRestoreSizing{
-		DiskBytes:   v.DiskBytes,
-		MemoryBytes: v.MemoryBytes,
-		Notes:       v.Notes,
-	}
+	return docRestoreSizing(v)
 }
 
 func toVersionPrediction(v predict.VersionPrediction) docVersionPrediction {

@@ -43,7 +43,9 @@ func WritePageList(w io.Writer, r *Report) error {
 			p := nodes[next]
 			next++
 			span := 1 + uint64(p.Overflow)
-			fmt.Fprintf(bw, "%d\t%d\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", id, span, p.Kind, bucket(int32(p.Bucket)), p.Depth,
+			// Depth counts levels from 1 at the bucket's root, as the
+			// bucket table's depth (bbolt's Stats.Depth) does.
+			fmt.Fprintf(bw, "%d\t%d\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", id, span, p.Kind, bucket(int32(p.Bucket)), p.Depth+1,
 				p.Count, p.HeaderBytes, p.ElementBytes, p.KeyBytes, p.ValueBytes, p.FreeBytes)
 			id += span
 			continue

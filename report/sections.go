@@ -8,11 +8,18 @@ type Sections struct {
 	Predict       bool // startup, memory, defrag, compaction, quota
 	Findings      bool // rules over all of the above
 	CheckOnly     bool // the structural check's problem list, nothing else
+	// Brief is the text report's first screen ('dbinspect report' without
+	// -v): the summary, the top prefixes, the findings and the predictions
+	// in one table. It changes only the text; JSON and HTML stay complete.
+	Brief bool
 }
 
 var (
 	// AllSections is 'dbinspect report'.
 	AllSections = Sections{Pages: true, Fragmentation: true, Keys: true, Predict: true, Findings: true}
+	// BriefSections is 'dbinspect report' without -v: everything is
+	// computed, the text shows its first screen.
+	BriefSections = Sections{Pages: true, Fragmentation: true, Keys: true, Predict: true, Findings: true, Brief: true}
 	// PagesSections is 'dbinspect pages'.
 	PagesSections = Sections{Pages: true, Fragmentation: true}
 	// KeysSections is 'dbinspect keys'.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/report/findings"
+	"github.com/dbinspect/dbinspect/report/predict"
 )
 
 // Summary is the report's one-screen summary: the view model the text,
@@ -76,12 +77,21 @@ type StartupFigures struct {
 type QuotaFigures struct {
 	DbSizeBytes int64 `json:"db_size_bytes"`
 	QuotaBytes  int64 `json:"quota_bytes"`
+	// NoSpaceAlarm is set when the db holds a NOSPACE alarm: the member
+	// ran with a quota no larger than its db size at the alarm, whatever
+	// QuotaBytes assumes.
+	NoSpaceAlarm bool `json:"nospace_alarm"`
 }
 
 // RestoreFigures are what restoring the db into a member needs.
 type RestoreFigures struct {
 	DiskBytes   int64 `json:"disk_bytes"`
 	MemoryBytes int64 `json:"memory_bytes"`
+	// DiskBytes in parts (predict.restore): why a small db needs tens of
+	// MiB of disk.
+	DbFileBytes     int64 `json:"db_file_bytes"`
+	WALBytes        int64 `json:"wal_bytes"`
+	DefragCopyBytes int64 `json:"defrag_copy_bytes"`
 }
 
 // FindingCounts count the findings by severity.
@@ -120,9 +130,9 @@ func summarize(r *Report, s Sections) Summary {
 			sum.Startup = &StartupFigures{EtcdVersion: p.Version, Seconds: p.StartupSeconds, RSSBytes: p.RSSBytes,
 				RSSSteadyBytes: p.RSSSteadyBytes, LowerBound: p.LowerBound}
 			if !p.Quota.Disabled {
-				sum.Quota = &QuotaFigures{DbSizeBytes: p.Quota.DbSizeBytes, QuotaBytes: p.Quota.QuotaBytes}
+				sum.Quota = &QuotaFigures{DbSizeBytes: p.Quota.DbSizeBytes, QuotaBytes: p.Quota.QuotaBytes, NoSpaceAlarm: hasNoSpaceAlarm(r.MVCC)}
 			}
-			sum.Restore = &RestoreFigures{DiskBytes: p.Restore.DiskBytes, MemoryBytes: p.Restore.MemoryBytes}
+			sum.Restore = restoreFigures(p.Restore)
 		}
 	}
 	if s.Predict {
@@ -180,11 +190,10 @@ func (s Summary) Lines() []SummaryLine {
 		add("revision", "%s", rev)
 		add("keys", "%s live, %s deleted; %s stored", count(k.LiveKeys), count(k.DeletedKeys), plural(int(k.Revisions), "revision"))
 	}
-	size := fmt.Sprintf("db %s (etcd's DbSize; the file is %s), in use %s (%s)", ibytes(s.DbSizeBytes), ibytes(s.FileBytes), ibytes(s.InUseBytes), pct(s.InUseBytes, s.DbSizeBytes))
+	add("size", "db %s (etcd's DbSize; the file is %s), in use %s (%s)", ibytes(s.DbSizeBytes), ibytes(s.FileBytes), ibytes(s.InUseBytes), pct(s.InUseBytes, s.DbSizeBytes))
 	if d := s.Defrag; d != nil {
-		size += ", " + d.text()
+		add("defrag", "%s", d.text())
 	}
-	add("size", "%s", size)
 	if st := s.Startup; st != nil {
 		startup := fmt.Sprintf("%s predicted, RSS %s, then %s with the raft log", seconds(st.Seconds), ibytes(st.RSSBytes), ibytes(st.RSSSteadyBytes))
 		if st.LowerBound {
@@ -217,14 +226,42 @@ func (d *DefragFigures) text() string {
 	return s
 }
 
-// text is the one wording of the db against the quota.
-func (q *QuotaFigures) text() string {
-	return fmt.Sprintf("%s of %s (%s)", ibytes(q.DbSizeBytes), ibytes(q.QuotaBytes), pct(q.DbSizeBytes, q.QuotaBytes))
+// text is the one wording of the restore sizing: its parts are named,
+// since the preallocated WAL segment dwarfs a small db.
+func (r *RestoreFigures) text() string {
+	return fmt.Sprintf("%s of disk (db file %s, WAL %s: etcd preallocates its first 64 MB segment whole, defrag copy %s), %s of memory",
+		ibytes(r.DiskBytes), ibytes(r.DbFileBytes), ibytes(r.WALBytes), ibytes(r.DefragCopyBytes), ibytes(r.MemoryBytes))
 }
 
-// text is the one wording of the restore sizing.
-func (r *RestoreFigures) text() string {
-	return fmt.Sprintf("%s of disk, %s of memory", ibytes(r.DiskBytes), ibytes(r.MemoryBytes))
+func restoreFigures(p predict.RestoreSizing) *RestoreFigures {
+	return &RestoreFigures{DiskBytes: p.DiskBytes, MemoryBytes: p.MemoryBytes,
+		DbFileBytes: p.DbFileBytes, WALBytes: p.WALBytes, DefragCopyBytes: p.DefragCopyBytes}
+}
+
+// text is the one wording of the quota line. With a NOSPACE alarm the
+// assumed quota is not the one the member ran with: etcd raises the alarm
+// when a write would take the db past its quota, so that quota was at most
+// the db size then (plus the refused write).
+func (q *QuotaFigures) text() string {
+	s := fmt.Sprintf("%s of %s (%s)", ibytes(q.DbSizeBytes), ibytes(q.QuotaBytes), pct(q.DbSizeBytes, q.QuotaBytes))
+	if q.NoSpaceAlarm {
+		s += fmt.Sprintf("; but the NOSPACE alarm is set, so the member ran with a quota of at most its db size at the alarm "+
+			"(%s unless defragmented since), not %s: compact and defragment or raise --quota-backend-bytes, then 'etcdctl alarm disarm'",
+			ibytes(q.DbSizeBytes), ibytes(q.QuotaBytes))
+	}
+	return s
+}
+
+func hasNoSpaceAlarm(m *mvcc.Summary) bool {
+	if m == nil {
+		return false
+	}
+	for _, a := range m.Alarms {
+		if a.Type == "NOSPACE" {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *FindingCounts) text() string {

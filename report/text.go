@@ -17,6 +17,18 @@ type textWriter struct {
 	w     io.Writer
 	color bool
 	err   error
+	// wrap is the brief report's line width; 0 leaves lines whole (the
+	// check's own output keeps one problem a line, for grep).
+	wrap int
+}
+
+// para prints text, wrapped under its first line's indent when t.wrap is set.
+func (t *textWriter) para(first, indent, text string) {
+	if t.wrap == 0 {
+		t.printf("%s%s\n", first, text)
+		return
+	}
+	t.lines(wrapLines(text, t.wrap, first, indent))
 }
 
 func (t *textWriter) printf(format string, args ...any) {
@@ -73,12 +85,22 @@ func writeText(w io.Writer, r *Report, o RenderOptions) error {
 		t.check(r)
 		return t.err
 	}
+	t.printf("dbinspect %s: %s%s\n", Version, r.Input.Given, resolvedSuffix(r.Input))
+	// A damaged file leads with what 'dbinspect check' says of it: the
+	// figures below cover only what could be read.
+	if s.Brief {
+		t.wrap = briefWidth
+	}
+	t.problemsSection(r)
+	if s.Brief {
+		t.brief(r, s)
+		return t.err
+	}
 	t.summary(r, s)
 	if s.Pages {
 		t.metaSection(r)
 		t.pagesSection(r)
 		t.bucketsSection(r)
-		t.problemsSection(r)
 	}
 	if s.Fragmentation && r.Fragmentation != nil {
 		t.fragSection(r.Fragmentation)
@@ -104,13 +126,7 @@ func writeText(w io.Writer, r *Report, o RenderOptions) error {
 }
 
 func (t *textWriter) summary(r *Report, s Sections) {
-	t.printf("dbinspect %s: %s%s\n", Version, r.Input.Given, resolvedSuffix(r.Input))
-	var rows [][2]string
-	for _, l := range summarize(r, s).Lines() {
-		rows = append(rows, [2]string{l.Label, l.Text})
-	}
-	t.heading("Summary")
-	t.kv(rows)
+	t.summaryLines(r, s)
 	if s.Findings {
 		for i, f := range r.Findings {
 			if i == 3 {
@@ -147,6 +163,9 @@ func (t *textWriter) pagesSection(r *Report) {
 	ps := int64(a.File.PageSize)
 	t.heading("Pages")
 	c := a.Pages.ByType
+	// Every row, the missing pages of a truncated copy included, is a share
+	// of one total, so the shares add up to it.
+	total := c.Sum() + c.Missing
 	tb := newTable("type", ">pages", ">bytes", ">share")
 	for _, row := range []struct {
 		name string
@@ -159,10 +178,16 @@ func (t *textWriter) pagesSection(r *Report) {
 		if row.n == 0 && (row.name == "unreadable" || row.name == "missing (truncated)") {
 			continue
 		}
-		tb.add(row.name, count(row.n), ibytes(row.n*ps), pct(row.n, a.Pages.Total))
+		tb.add(row.name, count(row.n), ibytes(row.n*ps), pct(row.n, total))
 	}
-	tb.add("total", count(a.Pages.Total), ibytes(a.Pages.Total*ps), "")
+	tb.add("total", count(total), ibytes(total*ps), pct(total, total))
 	t.table(tb)
+	if c.Missing > 0 {
+		t.printf("  total: the %s pages in the file and the %s its meta expects past its end\n", count(a.Pages.Total), count(c.Missing))
+	}
+	if !r.Analysis.Complete {
+		t.printf("  free: pages no tree reached; with part of the file unread, some may hold data the walk could not reach\n")
+	}
 	t.printf("  high water %s (etcd's DbSize), free %s, in use %s (etcd's DbSizeInUse)\n",
 		ibytes(a.Pages.HighWaterBytes), ibytes(a.Pages.FreeBytes), ibytes(a.Pages.InUseBytes))
 	t.printf("  (a running etcd reports a few pages more in use: pages its last commits freed are still pending there)\n")
@@ -195,7 +220,7 @@ func bucketsTable(r *Report) *table {
 }
 
 func (t *textWriter) problemsSection(r *Report) {
-	if len(r.Problems()) == 0 && r.Analysis.Truncation == nil {
+	if len(r.Problems()) == 0 && r.Analysis.Truncation == nil && r.Input.SnapshotHash != "mismatch" {
 		return
 	}
 	t.check(r)
@@ -209,27 +234,37 @@ func (t *textWriter) check(r *Report) {
 		t.printf("  CHANGED WHILE READ: %s\n", c)
 	}
 	if tr := a.Truncation; tr != nil {
-		t.printf("  TRUNCATED: the file has %s bytes of the %s its meta expects; %s bytes are missing", count(tr.ActualBytes), count(tr.ExpectedBytes), count(tr.MissingBytes))
+		line := fmt.Sprintf("TRUNCATED: the file has %s bytes of the %s its meta expects; %s bytes are missing", count(tr.ActualBytes), count(tr.ExpectedBytes), count(tr.MissingBytes))
 		if len(tr.AffectedBuckets) > 0 {
-			t.printf("; buckets affected: %s", strings.Join(tr.AffectedBuckets, ", "))
+			line += "; buckets affected: " + strings.Join(tr.AffectedBuckets, ", ")
 		}
-		t.printf("\n")
+		t.para("  ", "    ", line)
 	}
 	if len(a.Problems) == 0 {
+		if r.Input.SnapshotHash == "mismatch" {
+			// Not "ok": check exits 1 on it.
+			t.printf("  pages: %s checked, no structural problems (meta %d used, txid %d)\n", count(a.Pages.Total), a.Meta.Used, a.Meta.TxID)
+			t.para("  ", "    ", hashMismatchLine)
+			return
+		}
 		t.printf("  ok: %s pages checked, no problems (meta %d used, txid %d)\n", count(a.Pages.Total), a.Meta.Used, a.Meta.TxID)
 		if r.Input.SnapshotHash != "absent" {
 			t.printf("  snapshot SHA-256 trailer: %s\n", r.Input.SnapshotHash)
 		}
 		return
 	}
-	for _, p := range a.Problems {
-		t.printf("  %s\n", p.String())
+	for i, p := range a.Problems {
+		if t.wrap > 0 && i == briefProblems {
+			t.printf("  ... %d more: dbinspect check\n", len(a.Problems)-briefProblems)
+			break
+		}
+		t.para("  ", "    ", p.String())
 	}
 	if n := a.ProblemCounts.Omitted; n > 0 {
 		t.printf("  ... and %d more problems not listed\n", n)
 	}
 	if r.Input.SnapshotHash == "mismatch" {
-		t.printf("  snapshot SHA-256 trailer: mismatch (the file is not the snapshot etcd wrote)\n")
+		t.para("  ", "    ", hashMismatchLine)
 	}
 }
 
@@ -238,9 +273,12 @@ func (t *textWriter) fragSection(f *freelist.Fragmentation) {
 	t.printf("  %s free pages in %s spans, largest %s pages; fragmentation index %.2f\n",
 		count(int64(f.FreePages)), count(int64(f.Spans)), count(int64(f.LargestSpanPages)), f.Index)
 	t.printf("  (%s)\n", f.IndexDefinition)
-	if len(f.Histogram) > 0 {
+	if f.Spans > 0 {
 		tb := newTable("span length", ">spans", ">pages", ">share of free")
 		for _, h := range f.Histogram {
+			if h.Spans == 0 {
+				continue // a row of zeros says nothing
+			}
 			label := fmt.Sprint(h.MinPages)
 			if h.MaxPages != h.MinPages {
 				label = fmt.Sprintf("%d-%d", h.MinPages, h.MaxPages)
@@ -522,7 +560,7 @@ func (t *textWriter) predictSection(r *Report) {
 		used := (&QuotaFigures{DbSizeBytes: q.DbSizeBytes, QuotaBytes: q.QuotaBytes}).text()
 		rows = append(rows, [2]string{"quota", fmt.Sprintf("%s, headroom %s (after defrag %s)", used, ibytes(q.HeadroomBytes), ibytes(q.AfterDefragHeadroom))})
 	}
-	rows = append(rows, [2]string{"restore needs", (&RestoreFigures{DiskBytes: p.Restore.DiskBytes, MemoryBytes: p.Restore.MemoryBytes}).text()})
+	rows = append(rows, [2]string{"restore needs", restoreFigures(p.Restore).text()})
 	rows = append(rows, [2]string{"coefficients", p.Calibration})
 	t.printf("\n")
 	t.kv(rows)
@@ -556,13 +594,13 @@ func (t *textWriter) certaintySection(r *Report) {
 	}
 	t.heading("Certainty")
 	if c.Changed != "" {
-		t.printf("  CHANGED WHILE READ: %s\n", c.Changed)
+		t.para("  CHANGED WHILE READ: ", "    ", c.Changed)
 	}
 	for _, p := range c.Partial {
-		t.printf("  partial: %s\n", p)
+		t.para("  partial: ", "    ", p)
 	}
 	if len(c.Certain) > 0 {
-		t.printf("  certain: %s\n", strings.Join(c.Certain, ", "))
+		t.para("  certain: ", "    ", strings.Join(c.Certain, ", "))
 		t.printf("  (certain sections read everything they depend on; predictions among them are still estimates)\n")
 	}
 	if c.Changed == "" {

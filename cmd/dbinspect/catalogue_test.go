@@ -345,7 +345,7 @@ func catalogue() []badInput {
 			checkCode: exitError, reportCode: exitOK,
 			lines: []string{
 				"CRITICAL snapshot_hash_mismatch: the snapshot's SHA-256 trailer does not match its content",
-				"snapshot SHA-256 trailer: mismatch",
+				"snapshot SHA-256 trailer: MISMATCH: the file is not the snapshot etcd wrote (etcdutl snapshot restore refuses it; copy it again)",
 			},
 			jsonCheck: func(t *testing.T, r map[string]any) {
 				if h := jsonPath(r, "input", "snapshot_hash"); h != "mismatch" {
@@ -388,7 +388,7 @@ func TestCatalogue(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p := c.make(t)
 			checkCode, checkOut, checkErr := runCLI(t, "check", "--no-color", p)
-			reportCode, reportOut, reportErr := runCLI(t, "report", "--no-color", p)
+			reportCode, reportOut, reportErr := runCLI(t, "report", "-v", "--no-color", p)
 			dump := func() string {
 				return "check stdout:\n" + checkOut + "check stderr:\n" + checkErr + "report stderr:\n" + reportErr
 			}

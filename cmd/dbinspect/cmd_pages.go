@@ -17,7 +17,7 @@ freelists would reuse them.
 
 With --list it prints every page instead, in page order, as tab-separated
 columns: page id, pages in the row, type, bucket, and for a branch or leaf
-node its depth in the bucket's tree, elements, and bytes of page header,
+node its depth in the bucket's tree (1 at its root, as in the bucket table), elements, and bytes of page header,
 element table, keys, values and free space (a node's overflow pages are in
 its row; other pages come as runs of one type and bucket).
 

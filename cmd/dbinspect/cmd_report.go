@@ -17,6 +17,11 @@ array and hashmap freelists, etcd's keys, revisions and history by prefix
 startup time, memory, and the size after compaction and defrag, with the
 findings that follow and what to do about them.
 
+The text shows the first screen: the summary, the largest prefixes, the
+findings with what to do, and the predictions in one table. -v shows every
+section (meta and page tables, fragmentation, top keys, Kubernetes objects,
+the models behind each prediction); -o json and -o html are always complete.
+
 Examples:
   dbinspect report /var/lib/etcd/member/snap/db
   dbinspect report -o json --redact snapshot.db > report.json
@@ -25,9 +30,15 @@ Examples:
 
 Redaction:
 ` + redactPolicy,
-		flags: reportFlags,
+		flags: func(fs *pflag.FlagSet, o *cliOptions) {
+			reportFlags(fs, o)
+			o.addVerbose(fs)
+		},
 		run: func(c *cmdEnv, args []string) error {
-			return buildAndRender(c, args, report.AllSections)
+			if c.opts.verbose {
+				return buildAndRender(c, args, report.AllSections)
+			}
+			return buildAndRender(c, args, report.BriefSections)
 		},
 	}
 }

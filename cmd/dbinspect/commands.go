@@ -85,7 +85,9 @@ Examples:
   dbinspect trend /backups/etcd/           # growth, write rate, quota date over a series
 
 Exit status: 0 ok, 1 error or damaged file, 2 usage error,
-3 a finding at or above --fail-on.
+3 a finding at or above --fail-on. On a damaged file check exits 1; report,
+pages, keys and predict lead with the damage, write what they could read and
+exit 0 (3 with --fail-on critical: damage is a critical finding).
 `
 
 func usageText() string {

@@ -100,6 +100,7 @@ type cliOptions struct {
 	redact    redactFlags
 	member    string // --member: which of several dbs in a dir or archive
 	filter    mvcc.KeyFilter
+	verbose   bool // report: every section, not the first screen
 
 	top          int
 	prefixDepth  int

@@ -20,6 +20,7 @@ func TestGolden(t *testing.T) {
 		golden  string
 	}{
 		{"k8s-v3.6", []string{"report"}, "k8s-v3.6.report.txt"},
+		{"k8s-v3.6", []string{"report", "-v"}, "k8s-v3.6.report-verbose.txt"},
 		{"k8s-v3.6", []string{"report", "-o", "json"}, "k8s-v3.6.report.json"},
 		{"k8s-v3.6", []string{"keys", "--redact"}, "k8s-v3.6.keys-redacted.txt"},
 		{"config-store-v3.5", []string{"report"}, "config-store-v3.5.report.txt"},

@@ -125,6 +125,15 @@ func TestBarePathIsReport(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
+	for _, want := range []string{"Summary", "Top prefixes", "Findings", "Predictions"} {
+		if !strings.Contains(out, "\n"+want) {
+			t.Errorf("report has no %q section", want)
+		}
+	}
+	code, out, errOut = runCLI(t, "-v", gz)
+	if code != 0 {
+		t.Fatalf("-v: exit %d: %s", code, errOut)
+	}
 	for _, want := range []string{"Summary", "Pages", "Buckets", "Free space and fragmentation", "Keys and revisions", "Prefixes", "Predictions", "Findings"} {
 		if !strings.Contains(out, "\n"+want) {
 			t.Errorf("report has no %q section", want)

@@ -136,7 +136,7 @@ func TestGoldenDataDir(t *testing.T) {
 		args    []string
 		golden  string
 	}{
-		{"torn-v3.6", []string{"report"}, "torn-v3.6.datadir.report.txt"},
+		{"torn-v3.6", []string{"report", "-v"}, "torn-v3.6.datadir.report.txt"},
 		{"snapshots-v3.5", []string{"report", "-o", "json"}, "snapshots-v3.5.datadir.report.json"},
 		{"large-cut-v3.6", []string{"predict"}, "large-cut-v3.6.datadir.predict.txt"},
 	} {

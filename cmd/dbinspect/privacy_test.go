@@ -199,9 +199,9 @@ type cliOutput struct {
 // privacyRuns are the subcommands run on every fixture; diff also reads
 // the next fixture.
 var privacyRuns = [][]string{
-	{"report"}, {"report", "-o", "json"}, {"report", "-o", "html"},
+	{"report"}, {"report", "-v"}, {"report", "-o", "json"}, {"report", "-o", "html"},
 	{"pages"}, {"keys"}, {"predict"}, {"check"}, {"diff"},
-	{"report", "--redact-keys"}, {"report", "--redact-keys", "-o", "json"}, {"report", "--redact-keys", "-o", "html"},
+	{"report", "--redact-keys", "-v"}, {"report", "--redact-keys", "-o", "json"}, {"report", "--redact-keys", "-o", "html"},
 	{"keys", "--redact-keys"}, {"diff", "--redact-keys"},
 	{"trend"}, {"trend", "-o", "json"}, {"trend", "-o", "html"}, {"trend", "--redact-keys"},
 }
@@ -436,7 +436,7 @@ func checkSameHashes(t *testing.T, name string, s *storedDB, byFormat map[string
 		if !want[k] {
 			t.Errorf("%s: redacted key %q is no stored key hashed as documented", name, k)
 		}
-		for _, format := range []string{"report --redact-keys", "report --redact-keys -o html"} {
+		for _, format := range []string{"report --redact-keys -v", "report --redact-keys -o html"} {
 			if !strings.Contains(byFormat[format], k) {
 				t.Errorf("%s: %s does not show the JSON's redacted key %q", name, format, k)
 			}

@@ -52,7 +52,7 @@ var sgr = regexp.MustCompile("\x1b\\[[0-9;]*m")
 // table and line of report, keys and pages, read back through a pty.
 func TestTerminalSafeOnAPTY(t *testing.T) {
 	path := hostileNamesDB(t)
-	for _, args := range [][]string{{"report", "-q", path}, {"keys", "-q", path}, {"pages", "-q", path}, {"check", path}} {
+	for _, args := range [][]string{{"report", "-v", "-q", path}, {"keys", "-q", path}, {"pages", "-q", path}, {"check", path}} {
 		master, slave := openPTY(t)
 		var out bytes.Buffer
 		done := make(chan struct{})

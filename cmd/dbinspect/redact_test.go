@@ -131,7 +131,9 @@ func TestRedactCanaries(t *testing.T) {
 	tj := []string{"text", "json"}
 	runs := []run{
 		{"report", all, []string{file}, nil},
+		{"report", []string{"text"}, []string{file}, []string{"-v"}}, // every section
 		{"report", tj, []string{dataDir}, nil},
+		{"report", []string{"text"}, []string{dataDir}, []string{"-v"}},
 		{"pages", all, []string{file}, nil},
 		{"pages", []string{"text"}, []string{file}, []string{"--list"}},
 		{"keys", tj, []string{file}, nil},
@@ -170,8 +172,10 @@ func TestRedactCanaries(t *testing.T) {
 					t.Errorf("%v: a member or lease ID is in the output", args)
 				}
 				// The namespace's hash is the same in every output that
-				// lists keys, with this salt.
-				if (r.cmd == "keys" || r.cmd == "report") && !strings.Contains(out, ns) {
+				// lists keys, with this salt (report's first screen lists
+				// prefixes, not keys: its -v does).
+				firstScreen := r.cmd == "report" && f == "text" && len(r.extra) == 0
+				if (r.cmd == "keys" || r.cmd == "report" && !firstScreen) && !strings.Contains(out, ns) {
 					t.Errorf("%v: the namespace's salted hash %s is not in the output", args, ns)
 				}
 			}

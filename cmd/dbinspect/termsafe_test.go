@@ -80,7 +80,7 @@ func TestTextOutputIsTerminalSafe(t *testing.T) {
 	path := hostileNamesDB(t)
 	other := hostileNamesDB(t)
 	runs := [][]string{
-		{"report", path}, {"report", "--top", "5", path}, {"pages", path}, {"pages", "--list", path},
+		{"report", path}, {"report", "-v", path}, {"report", "-v", "--top", "5", path}, {"pages", path}, {"pages", "--list", path},
 		{"keys", "--top", "5", path}, {"predict", path}, {"check", path}, {"diff", other, path},
 	}
 	for _, args := range runs {
@@ -102,7 +102,7 @@ func TestTextOutputIsTerminalSafe(t *testing.T) {
 		}
 	}
 	// Each name is shown, escaped, where it belongs.
-	_, report, _ := runCLI(t, "report", "--top", "5", path)
+	_, report, _ := runCLI(t, "report", "-v", "--top", "5", path)
 	for _, want := range []string{
 		`/registry/secrets/default/\x1b]0;pwned\a\nINJECTED LINE\u202etxt.exe`, // top keys
 		`\x1b[2Jevil\rINJECTED LINE`,                // prefix table

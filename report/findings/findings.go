@@ -2,6 +2,7 @@ package findings
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/dbinspect/dbinspect/mvcc"
@@ -188,9 +189,16 @@ func ruleAlarm(in Inputs) *Finding {
 	if len(in.Alarms) == 0 {
 		return nil
 	}
-	return &Finding{SeverityCritical, "alarm_raised", fmt.Sprintf("alarms persisted in the db: %v; etcd restores them at startup", in.Alarms),
-		map[string]any{"alarms": in.Alarms},
-		"after fixing the cause (compact and defrag for NOSPACE), run 'etcdctl alarm disarm'"}
+	msg := fmt.Sprintf("alarms persisted in the db: %v; etcd restores them at startup", in.Alarms)
+	advice := "after fixing the cause (compact and defrag for NOSPACE), run 'etcdctl alarm disarm'"
+	if slices.Contains(in.Alarms, "NOSPACE") {
+		// etcd raises NOSPACE when a write would take the db past the
+		// quota: the member's quota was at most its db size then.
+		size := in.Prediction.Quota.DbSizeBytes
+		msg += fmt.Sprintf("; NOSPACE means the member ran with a quota of at most its db size at the alarm (%s unless defragmented since)", ibytesOf(size))
+		advice = fmt.Sprintf("compact and defragment to bring the db well under that quota, or raise --quota-backend-bytes above %s (at most 8 GiB advised); then run 'etcdctl alarm disarm': etcd keeps refusing writes until then", ibytesOf(size))
+	}
+	return &Finding{SeverityCritical, "alarm_raised", msg, map[string]any{"alarms": in.Alarms}, advice}
 }
 
 func ruleQuota(in Inputs) *Finding {
@@ -208,7 +216,7 @@ func ruleQuota(in Inputs) *Finding {
 	case q.OverQuota:
 		return &Finding{SeverityCritical, "db_over_quota", fmt.Sprintf("db size %s is at or over the %s quota: etcd rejects writes (NOSPACE)", ibytesOf(q.DbSizeBytes), ibytesOf(q.QuotaBytes)), ev, advice}
 	case q.UsedFraction >= nearQuotaFraction:
-		return &Finding{SeverityWarning, "db_near_quota", fmt.Sprintf("db size %s is %.0f%% of the %s quota", ibytesOf(q.DbSizeBytes), 100*q.UsedFraction, ibytesOf(q.QuotaBytes)), ev, advice}
+		return &Finding{SeverityWarning, "db_near_quota", fmt.Sprintf("db size %s is %s of the %s quota", ibytesOf(q.DbSizeBytes), percent(q.DbSizeBytes, q.QuotaBytes), ibytesOf(q.QuotaBytes)), ev, advice}
 	}
 	return nil
 }
@@ -241,12 +249,13 @@ func ruleMostlyFree(in Inputs) *Finding {
 	p := in.Predict
 	size := int64(p.HighWaterPgid) * int64(p.PageSize)
 	freeBytes := int64(p.FreePages) * int64(p.PageSize)
-	if size == 0 || freeBytes < mostlyFreeMinBytes || float64(freeBytes) < mostlyFreeFraction*float64(size) {
+	// Past damage the pages no tree reached are not known to be free.
+	if len(in.ReadErrors) > 0 || size == 0 || freeBytes < mostlyFreeMinBytes || float64(freeBytes) < mostlyFreeFraction*float64(size) {
 		return nil
 	}
-	return &Finding{SeverityWarning, "mostly_free", fmt.Sprintf("%s of the %s db (%.0f%%) is free pages", ibytesOf(freeBytes), ibytesOf(size), 100*float64(freeBytes)/float64(size)),
+	return &Finding{SeverityWarning, "mostly_free", fmt.Sprintf("%s of the %s db (%s) is free pages", ibytesOf(freeBytes), ibytesOf(size), percent(freeBytes, size)),
 		map[string]any{"free_pages": p.FreePages, "free_bytes": freeBytes, "db_size_bytes": size, "defrag_size_bytes": in.Prediction.DefragSizeBytes},
-		fmt.Sprintf("defragment (one member at a time) to give back about %s", ibytesOf(in.Prediction.DefragSavingsBytes))}
+		defragAdvice(freeBytes, in.Prediction.DefragSavingsBytes)}
 }
 
 func ruleFragmentedFreelist(in Inputs) *Finding {
@@ -291,7 +300,7 @@ func ruleHistoryPrefix(in Inputs) *Finding {
 	if revs < historyPrefixMinRevs || in.TopPrefixRevisions < int64(historyPrefixShare*float64(revs)) {
 		return nil
 	}
-	return &Finding{SeverityInfo, "history_concentrated", fmt.Sprintf("prefix %q holds %d of %d revisions (%.0f%%)", in.TopPrefix, in.TopPrefixRevisions, revs, 100*float64(in.TopPrefixRevisions)/float64(revs)),
+	return &Finding{SeverityInfo, "history_concentrated", fmt.Sprintf("prefix %q holds %d of %d revisions (%s)", in.TopPrefix, in.TopPrefixRevisions, revs, percent(in.TopPrefixRevisions, revs)),
 		map[string]any{"prefix": in.TopPrefix, "revisions": in.TopPrefixRevisions, "total_revisions": revs},
 		"find the writer behind this prefix: its update rate drives the db's growth between compactions"}
 }

@@ -127,8 +127,13 @@ func predictMemory(in Inputs, cal calibrate.Calibration, version string) MemoryP
 	}
 	m.HeapBytes = int64(cal.HeapGCFactor*float64(m.TreeIndexBytes+m.LeaseBytes+m.RestoreBufferBytes)) + cal.BaseHeapBytes
 	m.RSSBytes = m.FileResidentBytes + m.HeapBytes
-	m.RaftLogEntries = raftLogEntries(version)
-	if b, ok := in.RecentRevisionBytes[m.RaftLogEntries]; ok {
+	window := raftLogEntries(version)
+	m.RaftLogEntries = window
+	if in.RaftIndex > 0 && in.RaftIndex < uint64(window) {
+		// A member that applied fewer entries than the window holds no more.
+		m.RaftLogEntries = int(in.RaftIndex)
+	}
+	if b, ok := in.RecentRevisionBytes[window]; ok {
 		m.RaftLogBytes = b + int64(m.RaftLogEntries)*raftEntryOverhead
 	}
 	m.RSSSteadyBytes = m.RSSBytes + int64(cal.HeapGCFactor*float64(m.RaftLogBytes))
@@ -140,7 +145,7 @@ func memoryModel(in Inputs) Model {
 		Name: "memory",
 		Model: "mmap = bbolt mmapSize(max(file, 10 GiB or 1.1 x non-default quota)); resident file = min(file up to the high-water mark, mmap) (MAP_POPULATE); " +
 			"treeIndex = keys x 64 (keyIndex) + key, generation and revision slices in Go size classes + btree nodes (degree 32, ~70% full, 16 B slots in 3.4 and 3.5, 8 B in 3.6+); " +
-			"heap = GC factor x (treeIndex + leases + 10000 decoded revisions in flight) + runtime base; rss = resident file + heap; raft log = payload of the newest 105000 (3.4, 3.5) or 5100 (3.6+) revisions + 64 B each",
+			"heap = GC factor x (treeIndex + leases + 10000 decoded revisions in flight) + runtime base; rss = resident file + heap; raft log = payload of the newest 105000 (3.4, 3.5) or 5100 (3.6+) revisions + 64 B each, at most as many entries as the member applied (the consistent index)",
 		Inputs: map[string]int64{
 			"file_bytes": in.FileBytes, "keys": in.Keys, "revisions": in.Revisions, "generations": int64(in.Index.Generations),
 			"leases": in.Leases, "leased_keys": in.LeasedKeys, "quota_backend_bytes": in.QuotaBytes,
@@ -149,6 +154,7 @@ func memoryModel(in Inputs) Model {
 			"Linux: MAP_POPULATE faults in the whole file at open, so the file counts in RSS while memory allows",
 			"one raft entry per main revision; its size is the revision's key and value plus framing",
 			"the raft log is empty right after a restore and fills as writes arrive: rss_steady_bytes includes it",
+			"a member that applied fewer entries than that (the db's consistent index) is counted at what it has written: its log reaches the full length only after as many more writes",
 			"--memory-mlock is off",
 		},
 	}

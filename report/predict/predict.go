@@ -39,6 +39,9 @@ type Inputs struct {
 	// RecentRevisionBytes maps N to the payload bytes of the newest N main
 	// revisions, for N in mvcc.RaftWindows.
 	RecentRevisionBytes map[int]int64 `json:"recent_revision_bytes"`
+	// RaftIndex is the meta bucket's consistent index: the raft entries
+	// the member applied, so the most its raft log can hold (0: unknown).
+	RaftIndex uint64 `json:"raft_index"`
 
 	// Defrag simulations (nil when not run).
 	Defrag        *defrag.Result `json:"-"`

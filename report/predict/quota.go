@@ -25,6 +25,12 @@ type RestoreSizing struct {
 	// DiskBytes: the db, a 64 MB preallocated WAL segment, and room for
 	// one defrag copy of the db.
 	DiskBytes int64 `json:"disk_bytes"`
+	// DiskBytes in parts: the db file as restored, the WAL's first
+	// segment (etcd preallocates it whole, whatever the db's size), and a
+	// defrag's temporary copy.
+	DbFileBytes     int64 `json:"db_file_bytes"`
+	WALBytes        int64 `json:"wal_bytes"`
+	DefragCopyBytes int64 `json:"defrag_copy_bytes"`
 	// MemoryBytes is the expected RSS of the restored member in steady
 	// state (file resident, index, raft log).
 	MemoryBytes int64    `json:"memory_bytes"`
@@ -62,6 +68,7 @@ func predictRestore(in Inputs, p Prediction) RestoreSizing {
 	r := RestoreSizing{
 		DiskBytes:   in.FileBytes + walSegmentBytes + copyBytes,
 		MemoryBytes: p.RSSSteadyBytes,
+		DbFileBytes: in.FileBytes, WALBytes: walSegmentBytes, DefragCopyBytes: copyBytes,
 	}
 	r.Notes = []string{
 		fmt.Sprintf("disk: the db (%d B), one preallocated WAL segment (64 MB) and room for a defrag's temporary copy (%d B)", in.FileBytes, copyBytes),
