@@ -142,7 +142,11 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 	if err := opts.validate(); err != nil {
 		return err
 	}
-	return c.run(env, fs.Args())
+	err := c.run(env, fs.Args())
+	if err != nil && opts.redact.on {
+		err = redactPathsIn(err, fs.Args(), opts.redact.policy())
+	}
+	return err
 }
 
 // looksLikePath is true for arguments that are clearly not command names.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -63,4 +64,33 @@ func (r *redactFlags) validate() error {
 
 func (r *redactFlags) policy() report.Redaction {
 	return report.Redaction{On: r.on, KeepNamespace: len(r.keep) > 0, IDs: r.ids, Salt: r.salt}
+}
+
+// redactPathsIn rewrites err's message with every path the user gave
+// replaced by its redacted form: errors raised before a report exists (a
+// missing file, an archive with no db) quote the path, and under --redact
+// it must not reach stderr either. The exit status err carries is kept.
+func redactPathsIn(err error, paths []string, p report.Redaction) error {
+	var pairs []string
+	for _, given := range paths {
+		if given != "" && given != "-" {
+			pairs = append(pairs, given, p.RedactPath(given))
+		}
+	}
+	if len(pairs) == 0 {
+		return err
+	}
+	r := strings.NewReplacer(pairs...)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return usageError{r.Replace(ue.Error())}
+	}
+	var ce codedError
+	if errors.As(err, &ce) {
+		if ce.err == nil {
+			return err
+		}
+		return codedError{code: ce.code, err: errors.New(r.Replace(ce.err.Error()))}
+	}
+	return errors.New(r.Replace(err.Error()))
 }

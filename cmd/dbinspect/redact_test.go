@@ -227,3 +227,32 @@ func TestRedactIDsOfTheWAL(t *testing.T) {
 		}
 	}
 }
+
+// Ensure an error raised before any report exists (a missing file, a
+// missing member of a series) names the path only redacted under --redact,
+// and keeps its exit status; without --redact the path is named as given.
+func TestRedactedErrorsNameNoPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "CANARY-host-7f3a")
+	missing := filepath.Join(dir, "member", "snap", "db")
+	fixture := fixtures.Path(t, fixtures.Get(t, "k8s-v3.6"))
+	for _, args := range [][]string{
+		{"report", missing},
+		{"keys", missing},
+		{"pages", missing},
+		{"predict", missing},
+		{"check", missing},
+		{"diff", missing, fixture},
+		{"trend", missing, filepath.Join(dir, "other.db")},
+	} {
+		code, _, stderr := runCLI(t, append([]string{args[0], "--redact"}, args[1:]...)...)
+		if code != exitError {
+			t.Errorf("%v --redact: exit %d, want %d; stderr %q", args, code, exitError, stderr)
+		}
+		if strings.Contains(stderr, "CANARY") {
+			t.Errorf("%v --redact: stderr names the path: %q", args, stderr)
+		}
+		if _, _, plain := runCLI(t, args...); !strings.Contains(plain, "CANARY") {
+			t.Errorf("%v: without --redact stderr should name the path: %q", args, plain)
+		}
+	}
+}
