@@ -731,74 +731,23 @@ func toPageCensus(v pages.PageCensus) docPageCensus {
 }
 
 func toBucketStats(v pages.BucketStats) docBucketStats {
-	return docBucketStats{
-		Name:             v.Name,
-		NameB64:          v.NameB64,
-		Path:             v.Path,
-		Parent:           v.Parent,
-		IsRoot:           v.IsRoot,
-		RootPage:         v.RootPage,
-		Inline:           v.Inline,
-		Keys:             v.Keys,
-		SubBuckets:       v.SubBuckets,
-		InlineSubBuckets: v.InlineSubBuckets,
-		Depth:            v.Depth,
-		BranchPages:      v.BranchPages,
-		LeafPages:        v.LeafPages,
-		OverflowPages:    v.OverflowPages,
-		BranchOverflow:   v.BranchOverflow,
-		LeafOverflow:     v.LeafOverflow,
-		AllocBytes:       v.AllocBytes,
-		UsedBytes:        v.UsedBytes,
-		BranchUsed:       v.BranchUsed,
-		LeafUsed:         v.LeafUsed,
-		KeyBytes:         v.KeyBytes,
-		ValueBytes:       v.ValueBytes,
-		FillRatio:        v.FillRatio,
-		MissingPages:     v.MissingPages,
-		RunLengths:       v.RunLengths,
-	}
+	return docBucketStats(v)
 }
 
 func toFreelistReport(v pages.FreelistReport) docFreelistReport {
-	return docFreelistReport{
-		Persisted:          v.Persisted,
-		PageID:             v.PageID,
-		Pages:              v.Pages,
-		Readable:           v.Readable,
-		Listed:             v.Listed,
-		ListedButReachable: v.ListedButReachable,
-		Leaked:             v.Leaked,
-		OutOfRange:         v.OutOfRange,
-		Duplicates:         v.Duplicates,
-	}
+	return docFreelistReport(v)
 }
 
 func toTruncation(v pages.Truncation) docTruncation {
-	return docTruncation{
-		ExpectedBytes:   v.ExpectedBytes,
-		ActualBytes:     v.ActualBytes,
-		MissingBytes:    v.MissingBytes,
-		AffectedBuckets: v.AffectedBuckets,
-	}
+	return docTruncation(v)
 }
 
 func toProblem(v pages.Problem) docProblem {
-	return docProblem{
-		Severity: v.Severity,
-		Code:     v.Code,
-		PageID:   v.PageID,
-		Bucket:   v.Bucket,
-		Message:  v.Message,
-	}
+	return docProblem(v)
 }
 
 func toProblemCounts(v pages.ProblemCounts) docProblemCounts {
-	return docProblemCounts{
-		Errors:   v.Errors,
-		Warnings: v.Warnings,
-		Omitted:  v.Omitted,
-	}
+	return docProblemCounts(v)
 }
 
 func toFragmentation(v freelist.Fragmentation) docFragmentation {
@@ -946,45 +895,19 @@ func toMetaStatus(v pages.MetaStatus) docMetaStatus {
 }
 
 func toPageCounts(v pages.PageCounts) docPageCounts {
-	return docPageCounts{
-		Meta:        v.Meta,
-		Freelist:    v.Freelist,
-		Branch:      v.Branch,
-		Leaf:        v.Leaf,
-		Overflow:    v.Overflow,
-		Free:        v.Free,
-		Unallocated: v.Unallocated,
-		Unreadable:  v.Unreadable,
-		Missing:     v.Missing,
-	}
+	return docPageCounts(v)
 }
 
 func toSpanBucket(v freelist.SpanBucket) docSpanBucket {
-	return docSpanBucket{
-		MinPages: v.MinPages,
-		MaxPages: v.MaxPages,
-		Spans:    v.Spans,
-		Pages:    v.Pages,
-	}
+	return docSpanBucket(v)
 }
 
 func toRunFit(v freelist.RunFit) docRunFit {
-	return docRunFit{
-		RunPages:       v.RunPages,
-		Nodes:          v.Nodes,
-		Fits:           v.Fits,
-		ShortSpanShare: v.ShortSpanShare,
-		UnusableShare:  v.UnusableShare,
-	}
+	return docRunFit(v)
 }
 
 func toRebuildCost(v freelist.RebuildCost) docRebuildCost {
-	return docRebuildCost{
-		Needed:          v.Needed,
-		PagesWalked:     v.PagesWalked,
-		ElementsChecked: v.ElementsChecked,
-		FreeIDs:         v.FreeIDs,
-	}
+	return docRebuildCost(v)
 }
 
 func toArrayReport(v freelist.ArrayReport) docArrayReport {
@@ -1030,21 +953,11 @@ func toMVCCMeta(v mvcc.Meta) docMVCCMeta {
 }
 
 func toDistribution(v mvcc.Distribution) docDistribution {
-	return docDistribution{
-		P50: v.P50,
-		P90: v.P90,
-		P99: v.P99,
-		Max: v.Max,
-	}
+	return docDistribution(v)
 }
 
 func toCountBucket(v mvcc.CountBucket) docCountBucket {
-	return docCountBucket{
-		Min:       v.Min,
-		Max:       v.Max,
-		Keys:      v.Keys,
-		Revisions: v.Revisions,
-	}
+	return docCountBucket(v)
 }
 
 func toTopKeys(v mvcc.TopKeys) docTopKeys {
@@ -1057,12 +970,7 @@ func toTopKeys(v mvcc.TopKeys) docTopKeys {
 }
 
 func toCompactionWhatIf(v mvcc.CompactionWhatIf) docCompactionWhatIf {
-	return docCompactionWhatIf{
-		Revision:         v.Revision,
-		RemovedRevisions: v.RemovedRevisions,
-		RemovedBytes:     v.RemovedBytes,
-		ScannedRevisions: v.ScannedRevisions,
-	}
+	return docCompactionWhatIf(v)
 }
 
 func toPrefixStat(v mvcc.PrefixStat) docPrefixStat {
@@ -1095,13 +1003,7 @@ func toKubeSummary(v mvcc.KubeSummary) docKubeSummary {
 }
 
 func toIndexShape(v mvcc.IndexShape) docIndexShape {
-	return docIndexShape{
-		Keys:                 v.Keys,
-		KeyAllocBytes:        v.KeyAllocBytes,
-		Generations:          v.Generations,
-		GenerationAllocBytes: v.GenerationAllocBytes,
-		RevisionAllocBytes:   v.RevisionAllocBytes,
-	}
+	return docIndexShape(v)
 }
 
 func toRestoreWork(v mvcc.RestoreWork) docRestoreWork {
@@ -1118,11 +1020,7 @@ func toRestoreWork(v mvcc.RestoreWork) docRestoreWork {
 }
 
 func toRaftWindow(v mvcc.RaftWindow) docRaftWindow {
-	return docRaftWindow{
-		Entries:      v.Entries,
-		Available:    v.Available,
-		PayloadBytes: v.PayloadBytes,
-	}
+	return docRaftWindow(v)
 }
 
 func toLeaseSummary(v mvcc.LeaseSummary) docLeaseSummary {
@@ -1142,65 +1040,27 @@ func toLeaseSummary(v mvcc.LeaseSummary) docLeaseSummary {
 }
 
 func toAuthSummary(v mvcc.AuthSummary) docAuthSummary {
-	return docAuthSummary{
-		Enabled:          v.Enabled,
-		Revision:         v.Revision,
-		Users:            v.Users,
-		UsersNoPassword:  v.UsersNoPassword,
-		Roles:            v.Roles,
-		RootUser:         v.RootUser,
-		RootRole:         v.RootRole,
-		MalformedEntries: v.MalformedEntries,
-	}
+	return docAuthSummary(v)
 }
 
 func toMember(v mvcc.Member) docMember {
-	return docMember{
-		ID:         v.ID,
-		Name:       v.Name,
-		PeerURLs:   v.PeerURLs,
-		ClientURLs: v.ClientURLs,
-		IsLearner:  v.IsLearner,
-		Problem:    v.Problem,
-	}
+	return docMember(v)
 }
 
 func toClusterInfo(v mvcc.ClusterInfo) docClusterInfo {
-	return docClusterInfo{
-		Version:          v.Version,
-		DowngradeTarget:  v.DowngradeTarget,
-		DowngradeEnabled: v.DowngradeEnabled,
-		Problem:          v.Problem,
-	}
+	return docClusterInfo(v)
 }
 
 func toAlarm(v mvcc.Alarm) docAlarm {
-	return docAlarm{
-		MemberID: v.MemberID,
-		Type:     v.Type,
-	}
+	return docAlarm(v)
 }
 
 func toBucketStat(v mvcc.BucketStat) docBucketStat {
-	return docBucketStat{
-		Name:       v.Name,
-		Keys:       v.Keys,
-		KeyBytes:   v.KeyBytes,
-		ValueBytes: v.ValueBytes,
-		Known:      v.Known,
-	}
+	return docBucketStat(v)
 }
 
 func toEtcdutlStatus(v mvcc.EtcdutlStatus) docEtcdutlStatus {
-	return docEtcdutlStatus{
-		Hash:         v.Hash,
-		Revision:     v.Revision,
-		TotalKeys:    v.TotalKeys,
-		TotalKeysV35: v.TotalKeysV35,
-		TotalSize:    v.TotalSize,
-		Version:      v.Version,
-		Why:          v.Why,
-	}
+	return docEtcdutlStatus(v)
 }
 
 func toMalformedEntries(v mvcc.MalformedEntries) docMalformedEntries {
@@ -1211,30 +1071,11 @@ func toMalformedEntries(v mvcc.MalformedEntries) docMalformedEntries {
 }
 
 func toStartupBreakdown(v predict.StartupBreakdown) docStartupBreakdown {
-	return docStartupBreakdown{
-		Fixed:           v.Fixed,
-		Populate:        v.Populate,
-		FreelistRebuild: v.FreelistRebuild,
-		LeaseRecovery:   v.LeaseRecovery,
-		IndexRestore:    v.IndexRestore,
-		LeaseAttach:     v.LeaseAttach,
-		CompactionRerun: v.CompactionRerun,
-	}
+	return docStartupBreakdown(v)
 }
 
 func toQuotaPrediction(v predict.QuotaPrediction) docQuotaPrediction {
-	return docQuotaPrediction{
-		QuotaBytes:          v.QuotaBytes,
-		Default:             v.Default,
-		Disabled:            v.Disabled,
-		DbSizeBytes:         v.DbSizeBytes,
-		UsedFraction:        v.UsedFraction,
-		HeadroomBytes:       v.HeadroomBytes,
-		AfterDefragHeadroom: v.AfterDefragHeadroom,
-		OverQuota:           v.OverQuota,
-		AboveMax:            v.AboveMax,
-		MaxQuotaBytes:       v.MaxQuotaBytes,
-	}
+	return docQuotaPrediction(v)
 }
 
 func toRestoreSizing(v predict.RestoreSizing) docRestoreSizing {
@@ -1251,21 +1092,11 @@ func toVersionPrediction(v predict.VersionPrediction) docVersionPrediction {
 }
 
 func toModel(v predict.Model) docModel {
-	return docModel{
-		Name:        v.Name,
-		Model:       v.Model,
-		Inputs:      v.Inputs,
-		Assumptions: v.Assumptions,
-	}
+	return docModel(v)
 }
 
 func toArrayRunCost(v freelist.ArrayRunCost) docArrayRunCost {
-	return docArrayRunCost{
-		RunPages:           v.RunPages,
-		IDsScannedFirst:    v.IDsScannedFirst,
-		IDsScannedAvg:      v.IDsScannedAvg,
-		IDsScannedWhenFull: v.IDsScannedWhenFull,
-	}
+	return docArrayRunCost(v)
 }
 
 func toReplayResult(v freelist.ReplayResult) docReplayResult {
@@ -1287,70 +1118,27 @@ func toReplayResult(v freelist.ReplayResult) docReplayResult {
 }
 
 func toHashmapRunCost(v freelist.HashmapRunCost) docHashmapRunCost {
-	return docHashmapRunCost{
-		RunPages:             v.RunPages,
-		ExactMatch:           v.ExactMatch,
-		SizesVisitedFirst:    v.SizesVisitedFirst,
-		SizesVisitedWhenFull: v.SizesVisitedWhenFull,
-		MapWritesFirst:       v.MapWritesFirst,
-	}
+	return docHashmapRunCost(v)
 }
 
 func toConfState(v mvcc.ConfState) docConfState {
-	return docConfState{
-		Voters:         v.Voters,
-		Learners:       v.Learners,
-		VotersOutgoing: v.VotersOutgoing,
-		LearnersNext:   v.LearnersNext,
-		AutoLeave:      v.AutoLeave,
-	}
+	return docConfState(v)
 }
 
 func toKeyStat(v mvcc.KeyStat) docKeyStat {
-	return docKeyStat{
-		Key:            v.Key,
-		KeyB64:         v.KeyB64,
-		Live:           v.Live,
-		Revisions:      v.Revisions,
-		Generations:    v.Generations,
-		Version:        v.Version,
-		CreateRevision: v.CreateRevision,
-		ModRevision:    v.ModRevision,
-		Lease:          v.Lease,
-		ValueBytes:     v.ValueBytes,
-		TotalBytes:     v.TotalBytes,
-		HistoryBytes:   v.HistoryBytes,
-	}
+	return docKeyStat(v)
 }
 
 func toKubeEncoding(v mvcc.KubeEncoding) docKubeEncoding {
-	return docKubeEncoding{
-		Encoding:   v.Encoding,
-		Objects:    v.Objects,
-		ValueBytes: v.ValueBytes,
-	}
+	return docKubeEncoding(v)
 }
 
 func toKubeKind(v mvcc.KubeKind) docKubeKind {
-	return docKubeKind{
-		APIVersion: v.APIVersion,
-		Kind:       v.Kind,
-		Hidden:     v.Hidden,
-		Objects:    v.Objects,
-		ValueBytes: v.ValueBytes,
-		Largest:    v.Largest,
-	}
+	return docKubeKind(v)
 }
 
 func toKubeKey(v mvcc.KubeKey) docKubeKey {
-	return docKubeKey{
-		Provider:        v.Provider,
-		Version:         v.Version,
-		KeyName:         v.KeyName,
-		Objects:         v.Objects,
-		ValueBytes:      v.ValueBytes,
-		LastModRevision: v.LastModRevision,
-	}
+	return docKubeKey(v)
 }
 
 func toKubeGroup(v mvcc.KubeGroup) docKubeGroup {
@@ -1369,11 +1157,7 @@ func toKubeGroup(v mvcc.KubeGroup) docKubeGroup {
 }
 
 func toLeaseStat(v mvcc.LeaseStat) docLeaseStat {
-	return docLeaseStat{
-		ID:   v.ID,
-		TTL:  v.TTL,
-		Keys: v.Keys,
-	}
+	return docLeaseStat(v)
 }
 
 func toMalformedEntry(v mvcc.MalformedEntry) docMalformedEntry {
@@ -1386,29 +1170,11 @@ func toMalformedEntry(v mvcc.MalformedEntry) docMalformedEntry {
 }
 
 func toMemoryPrediction(v predict.MemoryPrediction) docMemoryPrediction {
-	return docMemoryPrediction{
-		MmapBytes:          v.MmapBytes,
-		FileResidentBytes:  v.FileResidentBytes,
-		TreeIndexBytes:     v.TreeIndexBytes,
-		LeaseBytes:         v.LeaseBytes,
-		RestoreBufferBytes: v.RestoreBufferBytes,
-		HeapBytes:          v.HeapBytes,
-		RSSBytes:           v.RSSBytes,
-		RaftLogBytes:       v.RaftLogBytes,
-		RaftLogEntries:     v.RaftLogEntries,
-		RSSSteadyBytes:     v.RSSSteadyBytes,
-	}
+	return docMemoryPrediction(v)
 }
 
 func toAllocWork(v freelist.AllocWork) docAllocWork {
-	return docAllocWork{
-		Allocations:  v.Allocations,
-		Failed:       v.Failed,
-		IDsScanned:   v.IDsScanned,
-		SizesVisited: v.SizesVisited,
-		Splits:       v.Splits,
-		MapWrites:    v.MapWrites,
-	}
+	return docAllocWork(v)
 }
 
 // docPtr converts a pointer, nil kept nil.

@@ -269,35 +269,15 @@ func toMemberRestart(v MemberRestart) docMemberRestart {
 }
 
 func toWALSegment(v wal.Segment) docWALSegment {
-	return docWALSegment{
-		Name:       v.Name,
-		Seq:        v.Seq,
-		Index:      v.Index,
-		Size:       v.Size,
-		GapBefore:  v.GapBefore,
-		Records:    v.Records,
-		Entries:    v.Entries,
-		EntryBytes: v.EntryBytes,
-		FirstIndex: v.FirstIndex,
-		LastIndex:  v.LastIndex,
-		End:        v.End,
-		Ending:     v.Ending,
-	}
+	return docWALSegment(v)
 }
 
 func toWALMetadata(v wal.Metadata) docWALMetadata {
-	return docWALMetadata{
-		NodeID:    v.NodeID,
-		ClusterID: v.ClusterID,
-	}
+	return docWALMetadata(v)
 }
 
 func toWALHardState(v wal.HardState) docWALHardState {
-	return docWALHardState{
-		Term:   v.Term,
-		Vote:   v.Vote,
-		Commit: v.Commit,
-	}
+	return docWALHardState(v)
 }
 
 func toWALSnapRecord(v wal.SnapRecord) docWALSnapRecord {
@@ -312,52 +292,21 @@ func toWALSnapRecord(v wal.SnapRecord) docWALSnapRecord {
 }
 
 func toWALProblem(v wal.Problem) docWALProblem {
-	return docWALProblem{
-		Code:    v.Code,
-		Segment: v.Segment,
-		Offset:  v.Offset,
-		Last:    v.Last,
-		Msg:     v.Msg,
-	}
+	return docWALProblem(v)
 }
 
 func toWALSnapFile(v wal.SnapFile) docWALSnapFile {
-	return docWALSnapFile{
-		Name:      v.Name,
-		Size:      v.Size,
-		Index:     v.Index,
-		Term:      v.Term,
-		Voters:    v.Voters,
-		Learners:  v.Learners,
-		DataBytes: v.DataBytes,
-		Err:       v.Err,
-	}
+	return docWALSnapFile(v)
 }
 
 func toWALSnapDB(v wal.SnapDB) docWALSnapDB {
-	return docWALSnapDB{
-		Name:  v.Name,
-		Index: v.Index,
-		Size:  v.Size,
-	}
+	return docWALSnapDB(v)
 }
 
 func toWALKindCount(v wal.KindCount) docWALKindCount {
-	return docWALKindCount{
-		Kind:    v.Kind,
-		Entries: v.Entries,
-		Bytes:   v.Bytes,
-		Ops:     v.Ops,
-		Largest: v.Largest,
-	}
+	return docWALKindCount(v)
 }
 
 func toWALSpan(v wal.Span) docWALSpan {
-	return docWALSpan{
-		Entries: v.Entries,
-		Bytes:   v.Bytes,
-		Ops:     v.Ops,
-		First:   v.First,
-		Last:    v.Last,
-	}
+	return docWALSpan(v)
 }
