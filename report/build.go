@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/dbinspect/dbinspect/internal/english"
 	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/pages"
 	"github.com/dbinspect/dbinspect/pages/defrag"
@@ -193,7 +194,7 @@ func decoded(in Input, o Options, rd readings) *Report {
 	if a.Complete {
 		c.certain(certainPages)
 	} else {
-		c.partial("pages: part of the file could not be read (%s); counts cover what was read", plural(len(a.Problems), "problem"))
+		c.partial("pages: part of the file could not be read (%s); counts cover what was read", english.Plural(len(a.Problems), "problem"))
 	}
 	if rd.snapErr != nil {
 		c.partial("snapshot: the SHA-256 trailer could not be checked: %v", rd.snapErr)

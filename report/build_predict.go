@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/dbinspect/dbinspect/internal/english"
 	"github.com/dbinspect/dbinspect/pages"
 	"github.com/dbinspect/dbinspect/pages/defrag"
 	"github.com/dbinspect/dbinspect/report/calibrate"
@@ -147,7 +148,7 @@ func exactUnsafe(r *Report) string {
 	a := r.Analysis
 	switch {
 	case a.Damaged():
-		return fmt.Sprintf("the structural check found damage (%s)", plural(len(a.Problems), "problem"))
+		return fmt.Sprintf("the structural check found damage (%s)", english.Plural(len(a.Problems), "problem"))
 	case !a.Complete:
 		return "part of the file could not be read"
 	case r.Input.SnapshotHash == string(pages.SnapshotMismatch):

@@ -72,7 +72,11 @@ func compareIdentity(o, n DiffSide) DiffIdentity {
 			note("OLD and NEW are NOT the same cluster: no member in common (OLD's members %s, cluster ID %s; NEW's %s, cluster ID %s); a restore from a snapshot also makes a new cluster. The changes below compare two different clusters' data", strings.Join(o.MemberIDs, ", "), o.ClusterID, strings.Join(n.MemberIDs, ", "), n.ClusterID)
 		}
 	} else {
-		note("whether OLD and NEW are one cluster is not known: %s has no members bucket", map[bool]string{true: "OLD", false: "NEW"}[len(o.MemberIDs) == 0])
+		side := "NEW"
+		if len(o.MemberIDs) == 0 {
+			side = "OLD"
+		}
+		note("whether OLD and NEW are one cluster is not known: %s has no members bucket", side)
 	}
 	if o.Revision > n.Revision {
 		id.RevisionWentBack = true

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/dbinspect/dbinspect/internal/english"
 	"github.com/dbinspect/dbinspect/report/html"
 	"github.com/dbinspect/dbinspect/wal"
 )
@@ -15,7 +16,7 @@ func memberRows(m *MemberReport) [][2]string {
 	for _, s := range l.Segments {
 		frames += s.End
 	}
-	walLine := fmt.Sprintf("%s, %s on disk, %s of records", plural(len(l.Segments), "segment"), ibytes(walBytes(l)), ibytes(frames))
+	walLine := fmt.Sprintf("%s, %s on disk, %s of records", english.Plural(len(l.Segments), "segment"), ibytes(walBytes(l)), ibytes(frames))
 	if l.Metadata != nil {
 		walLine += fmt.Sprintf("; written by member %s of cluster %s", strconv.FormatUint(l.Metadata.NodeID, 16), strconv.FormatUint(l.Metadata.ClusterID, 16))
 	}
@@ -28,9 +29,9 @@ func memberRows(m *MemberReport) [][2]string {
 	if hs := l.State; hs != nil {
 		rows = append(rows, [2]string{"hard state", fmt.Sprintf("term %d, vote %s, commit %s", hs.Term, strconv.FormatUint(hs.Vote, 16), count(int64(hs.Commit)))})
 	}
-	snaps := fmt.Sprintf("%s in the WAL, %s", plural(len(l.Snapshots), "snapshot record"), plural(len(m.Snap.Snaps), ".snap file"))
+	snaps := fmt.Sprintf("%s in the WAL, %s", english.Plural(len(l.Snapshots), "snapshot record"), english.Plural(len(m.Snap.Snaps), ".snap file"))
 	if n := len(m.Snap.DBs); n > 0 {
-		snaps += ", " + plural(n, ".snap.db file")
+		snaps += ", " + english.Plural(n, ".snap.db file")
 	}
 	rows = append(rows, [2]string{"snapshots", snaps})
 	if s := m.Outcome.Snapshot; s != nil {
@@ -58,7 +59,7 @@ func memberRows(m *MemberReport) [][2]string {
 		rows = append(rows,
 			[2]string{"raft loads", spanLine(rp.Loaded) + " into memory at once"},
 			[2]string{"applied again", fmt.Sprintf("%s (%s mvcc ops) above %s; %s skipped; %s uncommitted", spanLine(rp.Applied), count(rp.Applied.Ops), ci, count(int64(rp.Skipped.Entries)), count(int64(rp.Uncommitted.Entries)))},
-			[2]string{"WAL decoded", fmt.Sprintf("%s (every segment once, then again from the snapshot's: %s)", ibytes(rp.DecodedBytes), plural(rp.SegmentsRead, "segment"))},
+			[2]string{"WAL decoded", fmt.Sprintf("%s (every segment once, then again from the snapshot's: %s)", ibytes(rp.DecodedBytes), english.Plural(rp.SegmentsRead, "segment"))},
 			[2]string{"raft log after start", fmt.Sprintf("%s (etcd %s, --snapshot-count %s, %s catch-up entries)", spanLine(rp.InMemoryAfterStart), rp.Version, count(int64(rp.SnapshotCount)), count(wal.CatchUpEntries))},
 		)
 	}
@@ -69,7 +70,7 @@ func spanLine(s wal.Span) string {
 	if s.Entries == 0 {
 		return "0 entries"
 	}
-	return fmt.Sprintf("%s %s (index %s..%s, %s)", count(int64(s.Entries)), map[bool]string{true: "entry", false: "entries"}[s.Entries == 1], count(int64(s.First)), count(int64(s.Last)), ibytes(s.Bytes))
+	return fmt.Sprintf("%s (index %s..%s, %s)", english.Count(int64(s.Entries), "entry", "entries"), count(int64(s.First)), count(int64(s.Last)), ibytes(s.Bytes))
 }
 
 func memberSegmentsTable(l *wal.Log) *table {

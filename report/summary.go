@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/dbinspect/dbinspect/internal/english"
 	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/report/findings"
 	"github.com/dbinspect/dbinspect/report/predict"
@@ -188,7 +189,7 @@ func (s Summary) Lines() []SummaryLine {
 			rev += fmt.Sprintf(", compaction at %s unfinished", count(k.UnfinishedCompaction))
 		}
 		add("revision", "%s", rev)
-		add("keys", "%s live, %s deleted; %s stored", count(k.LiveKeys), count(k.DeletedKeys), plural(int(k.Revisions), "revision"))
+		add("keys", "%s live, %s deleted; %s stored", count(k.LiveKeys), count(k.DeletedKeys), english.Plural(int(k.Revisions), "revision"))
 	}
 	add("size", "db %s (etcd's DbSize; the file is %s), in use %s (%s)", ibytes(s.DbSizeBytes), ibytes(s.FileBytes), ibytes(s.InUseBytes), pct(s.InUseBytes, s.DbSizeBytes))
 	if d := s.Defrag; d != nil {
@@ -267,11 +268,11 @@ func hasNoSpaceAlarm(m *mvcc.Summary) bool {
 func (c *FindingCounts) text() string {
 	var parts []string
 	for _, n := range []struct {
-		n    int
-		name string
-	}{{c.Critical, "critical"}, {c.Warning, "warning"}, {c.Info, "info"}} {
+		n         int
+		one, many string // critical and info take no s
+	}{{c.Critical, "critical", "critical"}, {c.Warning, "warning", "warnings"}, {c.Info, "info", "info"}} {
 		if n.n > 0 {
-			parts = append(parts, plural(n.n, n.name))
+			parts = append(parts, english.Count(int64(n.n), n.one, n.many))
 		}
 	}
 	if len(parts) == 0 {
@@ -325,13 +326,4 @@ func minorOf(v string) string {
 		return parts[0] + "." + parts[1]
 	}
 	return v
-}
-
-// plural writes n and the noun, with an s unless n is 1 (critical and
-// info do not take one).
-func plural(n int, noun string) string {
-	if n == 1 || noun == "critical" || noun == "info" {
-		return count(int64(n)) + " " + noun
-	}
-	return count(int64(n)) + " " + noun + "s"
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dbinspect/dbinspect/internal/english"
 	"github.com/dbinspect/dbinspect/internal/termsafe"
 	"github.com/dbinspect/dbinspect/report/findings"
 	"github.com/dbinspect/dbinspect/report/trend"
@@ -62,7 +63,7 @@ func WriteTrendText(w io.Writer, t *trend.Trend, color bool) error {
 	tw := &textWriter{w: w, color: color}
 	o := t.Overall
 	dir, name := trendNames(t)
-	tw.printf("dbinspect %s trend: %s trended", Version, plural(len(t.Members), "file"))
+	tw.printf("dbinspect %s trend: %s trended", Version, english.Plural(len(t.Members), "file"))
 	if dir != "" {
 		tw.printf(" in %s", termsafe.Name(dir))
 	}
@@ -104,7 +105,7 @@ func WriteTrendText(w io.Writer, t *trend.Trend, color bool) error {
 		tw.printf("  overall: %s revisions (%s a day), db size %s, in use %s, live keys %s, history %s; %s, %s\n",
 			signed(count(o.RevisionDelta), o.RevisionDelta), perDayText(o.RevisionsPerDay, count),
 			signed(ibytes(o.DbSizeDelta), o.DbSizeDelta), signed(ibytes(o.InUseDelta), o.InUseDelta),
-			signed(count(o.LiveKeysDelta), o.LiveKeysDelta), signed(ibytes(o.HistoryDelta), o.HistoryDelta), plural(o.Compactions, "compaction"), plural(o.Defrags, "defrag"))
+			signed(count(o.LiveKeysDelta), o.LiveKeysDelta), signed(ibytes(o.HistoryDelta), o.HistoryDelta), english.Plural(o.Compactions, "compaction"), english.Plural(o.Defrags, "defrag"))
 	}
 	for _, m := range t.Members {
 		if m.Partial != "" {
@@ -134,7 +135,7 @@ func WriteTrendText(w io.Writer, t *trend.Trend, color bool) error {
 		if i == 0 {
 			f := p.Fit
 			tw.printf("  fit: least squares over %s from %s: %s a day (standard error %s), R² %.2f\n",
-				plural(f.Points, "file"), trendDay(f.From), signed(ibytesf(f.Slope), int64(f.Slope)), ibytesf(f.SlopeSE), f.R2)
+				english.Plural(f.Points, "file"), trendDay(f.From), signed(ibytesf(f.Slope), int64(f.Slope)), ibytesf(f.SlopeSE), f.R2)
 		}
 		name := "quota " + ibytes(p.TargetBytes)
 		if p.Target != "quota" {

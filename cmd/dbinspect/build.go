@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/dbinspect/dbinspect/internal/english"
 	"github.com/dbinspect/dbinspect/internal/termsafe"
 	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/pages/defrag/exact"
@@ -21,35 +22,47 @@ func onePath(c *cmdEnv, args []string) (string, error) {
 	return "", usageError{fmt.Sprintf("%s: one PATH expected, got %d; use 'dbinspect diff OLD NEW' to compare two dbs", c.name, len(args))}
 }
 
-// reportOptions turns the flags into report.Options.
-func (o *cliOptions) reportOptions(s report.Sections, progress progressFunc) report.Options {
-	mo := mvcc.DefaultOptions()
-	mo.TopN, mo.PrefixSeparator, mo.PrefixDepth = o.top, o.prefixSep, o.prefixDepth
-	mo.K8s, mo.CompactAt, mo.LiveKeySet, mo.Filter = !o.noK8s, o.compactAt, o.liveKeySet, o.filter
-	return report.Options{
-		Sections:     s,
-		Redact:       o.redact.policy(),
-		MVCC:         mo,
-		WriteBytes:   int64(o.writeBytes),
-		Seeds:        o.seeds,
-		QuotaBytes:   int64(o.quota.byteSize),
-		DiskReadMBps: o.diskReadMBps,
-		EtcdVersion:  o.etcdVersion,
-		Exact:        o.exact,
-		Calibration:  o.calibration,
-		PageMap:      o.output == "html",
-		PageList:     o.pageList,
-		Progress:     report.ProgressFunc(progress),
-		TempDir:      newTempDir,
-		RunExact:     exact.Run,
+// A reportPart is a group that feeds report.Options. reportOptions applies
+// every group's defaults first, so a command without a group reads with
+// the same defaults its flags would have.
+type reportPart interface {
+	applyTo(o *report.Options)
+}
+
+// reportOptions is report.Options for sections s from a command's groups.
+func reportOptions(s report.Sections, groups []flagGroup) report.Options {
+	o := report.Options{Sections: s, MVCC: mvcc.DefaultOptions(), TempDir: newTempDir, RunExact: exact.Run}
+	defaults := []reportPart{newOutputFlags(false), newKeyFlags(), newFragFlags(), newQuotaFlag(""), newPredictFlags()}
+	for _, p := range defaults {
+		p.applyTo(&o)
 	}
+	for _, g := range groups {
+		if p, ok := g.(reportPart); ok {
+			p.applyTo(&o)
+		}
+	}
+	return o
+}
+
+// dbRead is how a command reads one db: its progress bar, the --member it
+// picks and the report it asks for, all from the command's own flags.
+type dbRead struct {
+	quiet  bool
+	member string
+	opts   report.Options
+}
+
+// readDB is the dbRead of a command whose groups are out, in and the
+// report parts in groups.
+func readDB(s report.Sections, out *outputFlags, in *inputFlags, groups []flagGroup) dbRead {
+	return dbRead{quiet: out.quiet, member: in.member, opts: reportOptions(s, groups)}
 }
 
 // buildFrom resolves one user path and builds its report.
-func buildFrom(c *cmdEnv, given string, s report.Sections) (*report.Report, error) {
-	progress, done := newProgress(c.stderr, c.opts.quiet)
+func buildFrom(c *cmdEnv, given string, d dbRead) (*report.Report, error) {
+	progress, done := newProgress(c.stderr, d.quiet)
 	defer done()
-	in, err := resolveInputMember(given, progress, c.opts.member)
+	in, err := resolveInputMember(given, progress, d.member)
 	if err != nil {
 		return nil, err
 	}
@@ -58,51 +71,58 @@ func buildFrom(c *cmdEnv, given string, s report.Sections) (*report.Report, erro
 	if err != nil {
 		return nil, err
 	}
-	return report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind, Resolved: in.Resolved, MemberFS: memberFS}, c.opts.reportOptions(s, progress))
+	o := d.opts
+	o.Progress = report.ProgressFunc(progress)
+	return report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind, Resolved: in.Resolved, MemberFS: memberFS}, o)
 }
 
-func buildOne(c *cmdEnv, args []string, s report.Sections) (*report.Report, error) {
+func buildOne(c *cmdEnv, args []string, d dbRead) (*report.Report, error) {
 	path, err := onePath(c, args)
 	if err != nil {
 		return nil, err
 	}
-	return buildFrom(c, path, s)
+	return buildFrom(c, path, d)
 }
 
-func renderReport(c *cmdEnv, r *report.Report, s report.Sections) error {
+func renderReport(c *cmdEnv, r *report.Report, out *outputFlags, s report.Sections) error {
 	return report.Render(c.stdout, r, report.RenderOptions{
-		Format:   string(c.opts.output),
+		Format:   string(out.output),
 		Sections: s,
-		Color:    c.opts.color(c.stdout),
+		Color:    out.color(c.stdout),
 	})
 }
 
-// buildAndRender is the body of report, pages, keys and predict.
-func buildAndRender(c *cmdEnv, args []string, s report.Sections) error {
-	r, err := buildOne(c, args, s)
+// buildAndRender is the body of report, pages, keys and predict: read,
+// check what the flags asked against the db (quota and compact: predict's
+// and report's, nil for the others), render, and --fail-on.
+func buildAndRender(c *cmdEnv, args []string, d dbRead, out *outputFlags, quota *quotaFlag, failOn *failOnFlag) error {
+	r, err := buildOne(c, args, d)
 	if err != nil {
 		return err
 	}
-	if err := checkCompactAt(c, r); err != nil {
-		return err
+	if quota != nil {
+		if err := checkCompactAt(c, r, quota.takenNote(), d.opts.MVCC.CompactAt); err != nil {
+			return err
+		}
 	}
-	if err := renderReport(c, r, s); err != nil {
+	if err := renderReport(c, r, out, d.opts.Sections); err != nil {
 		return err
 	}
 	warnExactRefused(c, r)
-	return failOn(c, r.Findings)
+	return failOnFindings(failOn, r.Findings)
 }
 
-// failOn turns findings at or above --fail-on into exit status 3.
-func failOn(c *cmdEnv, fs []findings.Finding) error {
-	if c.opts.failOn == "" {
+// failOnFindings turns findings at or above --fail-on into exit status 3
+// (none for a command without the flag: nil).
+func failOnFindings(f *failOnFlag, fs []findings.Finding) error {
+	if f == nil || f.level == "" {
 		return nil
 	}
-	n := findings.CountAtLeast(fs, c.opts.failOn)
+	n := findings.CountAtLeast(fs, f.level)
 	if n == 0 {
 		return nil
 	}
-	return codedError{exitFailOn, fmt.Errorf("%s at or above %s", plural(n, "finding"), c.opts.failOn)}
+	return codedError{exitFailOn, fmt.Errorf("%s at or above %s", english.Plural(n, "finding"), f.level)}
 }
 
 // warnExactRefused repeats on stderr why --exact was not run, so a script

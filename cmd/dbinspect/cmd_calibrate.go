@@ -8,7 +8,17 @@ import (
 	"github.com/spf13/pflag"
 )
 
+// calibrateFlags are calibrate's one flag: where to save.
+type calibrateFlags struct{ path string }
+
+func (o *calibrateFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&o.path, "calibration", "", "file to save the coefficients in (default: the user config dir's dbinspect/calibration.json)")
+}
+
+func (o *calibrateFlags) validate() error { return nil }
+
 func calibrateCommand() *command {
+	o := &calibrateFlags{}
 	return &command{
 		name:    "calibrate",
 		summary: "measure this machine's speed at etcd's startup work, for 'predict'",
@@ -24,14 +34,12 @@ and, briefly, a scratch file in the temp dir.
 Examples:
   dbinspect calibrate
   dbinspect calibrate --calibration ./machine-a.json`,
-		flags: func(fs *pflag.FlagSet, o *cliOptions) {
-			fs.StringVar(&o.calibration, "calibration", "", "file to save the coefficients in (default: the user config dir's dbinspect/calibration.json)")
-		},
+		flags: []flagGroup{o},
 		run: func(c *cmdEnv, args []string) error {
 			if len(args) != 0 {
 				return usageError{"calibrate takes no arguments"}
 			}
-			path := c.opts.calibration
+			path := o.path
 			if path == "" {
 				p, err := calibrate.DefaultPath()
 				if err != nil {

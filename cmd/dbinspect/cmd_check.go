@@ -3,11 +3,21 @@ package main
 import (
 	"fmt"
 
+	"github.com/dbinspect/dbinspect/internal/english"
 	"github.com/dbinspect/dbinspect/report"
-	"github.com/spf13/pflag"
 )
 
+// checkOptions are check's flags: output, redaction and the member.
+type checkOptions struct {
+	out    outputFlags
+	redact redactFlags
+	in     inputFlags
+}
+
+func (o *checkOptions) groups() []flagGroup { return []flagGroup{&o.out, &o.redact, &o.in} }
+
 func checkCommand() *command {
+	o := &checkOptions{out: newOutputFlags(false)}
 	return &command{
 		name:    "check",
 		summary: "structural check of every page; exit 1 if the file is damaged",
@@ -22,15 +32,13 @@ its snapshot trailer, or changed while it was read (a live db).
 
 Examples:
   dbinspect check db && echo clean`,
-		flags: func(fs *pflag.FlagSet, o *cliOptions) {
-			o.addOutput(fs, false)
-		},
+		flags: o.groups(),
 		run: func(c *cmdEnv, args []string) error {
-			r, err := buildOne(c, args, report.CheckSections)
+			r, err := buildOne(c, args, readDB(report.CheckSections, &o.out, &o.in, o.groups()))
 			if err != nil {
 				return err
 			}
-			if err := renderReport(c, r, report.CheckSections); err != nil {
+			if err := renderReport(c, r, &o.out, report.CheckSections); err != nil {
 				return err
 			}
 			if changed := r.Certainty.Changed; changed != "" {
@@ -39,7 +47,7 @@ Examples:
 				return codedError{exitError, fmt.Errorf("%s: the file changed while it was checked, so the check is not valid: %s", r.Input.Given, changed)}
 			}
 			if r.Damaged() {
-				return codedError{exitError, fmt.Errorf("%s: the file is damaged (%s)", r.Input.Given, plural(len(r.Problems()), "problem"))}
+				return codedError{exitError, fmt.Errorf("%s: the file is damaged (%s)", r.Input.Given, english.Plural(len(r.Problems()), "problem"))}
 			}
 			if r.Input.SnapshotHash == "mismatch" {
 				return codedError{exitError, fmt.Errorf("%s: the file does not match its snapshot SHA-256 trailer: it is not the snapshot etcd wrote (etcdutl snapshot restore refuses it; copy it again)", r.Input.Given)}

@@ -4,10 +4,23 @@ import (
 	"fmt"
 
 	"github.com/dbinspect/dbinspect/report"
-	"github.com/spf13/pflag"
 )
 
+// diffOptions are diff's flags.
+type diffOptions struct {
+	out    outputFlags
+	redact redactFlags
+	in     inputFlags
+	keys   keyFlags
+	failOn failOnFlag
+}
+
+func (o *diffOptions) groups() []flagGroup {
+	return []flagGroup{&o.out, &o.redact, &o.in, &o.keys, &o.failOn}
+}
+
 func diffCommand() *command {
+	o := &diffOptions{out: newOutputFlags(false), keys: newKeyFlags()}
 	return &command{
 		name:    "diff",
 		summary: "compare two dbs (say, yesterday's and today's backup): growth, prefixes, new findings",
@@ -22,36 +35,35 @@ that severity.
 Examples:
   dbinspect diff backup-2026-11-22.db backup-2026-11-23.db
   dbinspect diff -o json old.db new.db | jq '.prefixes[:5]'`,
-		flags: func(fs *pflag.FlagSet, o *cliOptions) {
-			o.addOutput(fs, false)
-			o.addKeys(fs)
-			o.addFailOn(fs)
-		},
+		flags: o.groups(),
 		run: func(c *cmdEnv, args []string) error {
 			if len(args) != 2 {
 				return usageError{fmt.Sprintf("diff: two paths expected (OLD NEW), got %d; run 'dbinspect help diff'", len(args))}
 			}
-			c.opts.liveKeySet = true
-			old, err := buildFrom(c, args[0], report.AllSections)
+			d := readDB(report.AllSections, &o.out, &o.in, o.groups())
+			// The live keys' fingerprint: diff compares the two dbs key
+			// by key with it.
+			d.opts.MVCC.LiveKeySet = true
+			old, err := buildFrom(c, args[0], d)
 			if err != nil {
 				return err
 			}
-			cur, err := buildFrom(c, args[1], report.AllSections)
+			cur, err := buildFrom(c, args[1], d)
 			if err != nil {
 				return err
 			}
 			warnPartial(c, old, "its side of the diff covers only what was read")
 			warnPartial(c, cur, "its side of the diff covers only what was read")
-			d := report.Compare(old, cur)
-			if c.opts.output == "json" {
-				err = report.WriteDiffJSON(c.stdout, d)
+			diff := report.Compare(old, cur)
+			if o.out.output == "json" {
+				err = report.WriteDiffJSON(c.stdout, diff)
 			} else {
-				err = report.WriteDiffText(c.stdout, d, c.opts.color(c.stdout))
+				err = report.WriteDiffText(c.stdout, diff, o.out.color(c.stdout))
 			}
 			if err != nil {
 				return err
 			}
-			return failOn(c, d.NewFindings)
+			return failOnFindings(&o.failOn, diff.NewFindings)
 		},
 	}
 }

@@ -2,10 +2,24 @@ package main
 
 import (
 	"github.com/dbinspect/dbinspect/report"
-	"github.com/spf13/pflag"
 )
 
+// keysOptions are keys' flags.
+type keysOptions struct {
+	out    outputFlags
+	redact redactFlags
+	in     inputFlags
+	keys   keyFlags
+	filter filterFlags
+}
+
+func (o *keysOptions) groups() []flagGroup {
+	return []flagGroup{&o.out, &o.redact, &o.in, &o.keys, &o.filter}
+}
+
 func keysCommand() *command {
+	o := &keysOptions{out: newOutputFlags(false), keys: newKeyFlags()}
+	o.filter.keys = &o.keys
 	return &command{
 		name:    "keys",
 		summary: "etcd's keys: revisions, history, prefixes, top keys, leases, auth, members",
@@ -26,13 +40,9 @@ Examples:
 
 Redaction:
 ` + redactPolicy,
-		flags: func(fs *pflag.FlagSet, o *cliOptions) {
-			o.addOutput(fs, false)
-			o.addKeys(fs)
-			o.addFilter(fs)
-		},
+		flags: o.groups(),
 		run: func(c *cmdEnv, args []string) error {
-			return buildAndRender(c, args, report.KeysSections)
+			return buildAndRender(c, args, readDB(report.KeysSections, &o.out, &o.in, o.groups()), &o.out, nil, nil)
 		},
 	}
 }

@@ -4,7 +4,11 @@ import (
 	"github.com/dbinspect/dbinspect/report"
 )
 
+// predictOptions are predict's flags: every input of the report.
+type predictOptions struct{ reportInputs }
+
 func predictCommand() *command {
+	o := &predictOptions{newReportInputs()}
 	return &command{
 		name:    "predict",
 		summary: "what etcd will do with this file: startup time, memory, defrag and compaction sizes, quota",
@@ -23,9 +27,9 @@ Examples:
   dbinspect predict db
   dbinspect predict --quota-backend-bytes 8GiB --disk-read-mbps 200 db
   dbinspect predict --exact db        # also defragment a private temp copy`,
-		flags: reportFlags,
+		flags: o.groups(),
 		run: func(c *cmdEnv, args []string) error {
-			return buildAndRender(c, args, report.PredictSections)
+			return o.run(c, args, report.PredictSections)
 		},
 	}
 }

@@ -6,6 +6,7 @@ import (
 )
 
 func reportCommand() *command {
+	o := &reportCmdOptions{reportInputs: newReportInputs()}
 	return &command{
 		name:    "report",
 		summary: "everything: pages, buckets, keys, fragmentation, predictions, findings (the default)",
@@ -30,25 +31,64 @@ Examples:
 
 Redaction:
 ` + redactPolicy,
-		flags: func(fs *pflag.FlagSet, o *cliOptions) {
-			reportFlags(fs, o)
-			o.addVerbose(fs)
-		},
+		flags: o.groups(),
 		run: func(c *cmdEnv, args []string) error {
-			if c.opts.verbose {
-				return buildAndRender(c, args, report.AllSections)
+			if o.verbose.on {
+				return o.run(c, args, report.AllSections)
 			}
-			return buildAndRender(c, args, report.BriefSections)
+			return o.run(c, args, report.BriefSections)
 		},
 	}
 }
 
-// reportFlags are report's flags, and predict's: predict needs every input
-// of the report.
-func reportFlags(fs *pflag.FlagSet, o *cliOptions) {
-	o.addOutput(fs, true)
-	o.addKeys(fs)
-	o.addFrag(fs)
-	o.addPredict(fs)
-	o.addFailOn(fs)
+// reportInputs are the flags of everything a report reads and predicts:
+// report's, and predict's, which needs every input of the report.
+type reportInputs struct {
+	out     outputFlags
+	redact  redactFlags
+	in      inputFlags
+	keys    keyFlags
+	frag    fragFlags
+	quota   quotaFlag
+	predict predictFlags
+	failOn  failOnFlag
 }
+
+func newReportInputs() reportInputs {
+	return reportInputs{
+		out:     newOutputFlags(true),
+		keys:    newKeyFlags(),
+		frag:    newFragFlags(),
+		quota:   newQuotaFlag("etcd's --quota-backend-bytes to measure headroom against: bytes as etcd takes them, or with a unit (8GiB, 8GB); 0 or not given: etcd's default 2 GiB; -1: disabled"),
+		predict: newPredictFlags(),
+	}
+}
+
+func (o *reportInputs) groups() []flagGroup {
+	return []flagGroup{&o.out, &o.redact, &o.in, &o.keys, &o.frag, &o.quota, &o.predict, &o.failOn}
+}
+
+// run builds and renders sections s.
+func (o *reportInputs) run(c *cmdEnv, args []string, s report.Sections) error {
+	return buildAndRender(c, args, readDB(s, &o.out, &o.in, o.groups()), &o.out, &o.quota, &o.failOn)
+}
+
+// reportCmdOptions are report's flags: predict's and -v.
+type reportCmdOptions struct {
+	reportInputs
+	verbose verboseFlag
+}
+
+func (o *reportCmdOptions) groups() []flagGroup {
+	return append(o.reportInputs.groups(), &o.verbose)
+}
+
+// verboseFlag is report's -v: the full text report instead of its first
+// screen.
+type verboseFlag struct{ on bool }
+
+func (o *verboseFlag) register(fs *pflag.FlagSet) {
+	fs.BoolVarP(&o.on, "verbose", "v", false, "every section of the text report, not only its first screen (summary, top prefixes, findings, predictions)")
+}
+
+func (o *verboseFlag) validate() error { return nil }

@@ -10,14 +10,31 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/dbinspect/dbinspect/internal/english"
 	"github.com/dbinspect/dbinspect/internal/termsafe"
 	"github.com/dbinspect/dbinspect/report"
 	"github.com/dbinspect/dbinspect/report/trend"
 	"github.com/spf13/pflag"
 )
 
-// trendOptions are trend's own flags.
+// trendOptions are trend's flags.
 type trendOptions struct {
+	out    outputFlags
+	redact redactFlags
+	in     inputFlags
+	keys   keyFlags
+	series seriesFlags
+	quota  quotaFlag
+	failOn failOnFlag
+}
+
+func (o *trendOptions) groups() []flagGroup {
+	return []flagGroup{&o.out, &o.redact, &o.in, &o.keys, &o.series, &o.quota, &o.failOn}
+}
+
+// seriesFlags are trend's own: how each file's time is found, and how
+// many files are read at once.
+type seriesFlags struct {
 	timeFrom   string
 	timeRegexp string
 	jobs       int
@@ -25,17 +42,18 @@ type trendOptions struct {
 	re         *regexp.Regexp
 }
 
-func (o *cliOptions) addTrend(fs *pflag.FlagSet) {
-	o.trend = &trendOptions{timeFrom: "auto", jobs: runtime.NumCPU(), memory: 1 << 30}
-	t := o.trend
+func newSeriesFlags() seriesFlags {
+	return seriesFlags{timeFrom: "auto", jobs: runtime.NumCPU(), memory: 1 << 30}
+}
+
+func (t *seriesFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&t.timeFrom, "time-from", t.timeFrom, "each file's time: name (a timestamp in the file name), mtime (its modification time), or auto (the name's when it has one, else mtime)")
 	fs.StringVar(&t.timeRegexp, "time-regexp", "", "read the time only from what this regexp matches in the file name (its first group when it has one); implies --time-from name")
 	fs.IntVar(&t.jobs, "jobs", t.jobs, "files read at once (default: the number of cores)")
 	fs.Var(&t.memory, "memory", "memory budget of the files read at once, at an estimated quarter of each file's size (a file over the budget is read alone)")
-	fs.Var(&o.quota, "quota-backend-bytes", "etcd's --quota-backend-bytes to project the growth to")
 }
 
-func (t *trendOptions) validate() error {
+func (t *seriesFlags) validate() error {
 	t.timeFrom = strings.ToLower(t.timeFrom)
 	switch t.timeFrom {
 	case "auto", "name", "mtime":
@@ -56,10 +74,19 @@ func (t *trendOptions) validate() error {
 	if t.jobs < 1 {
 		return usageError{"--jobs must be at least 1"}
 	}
+	if t.memory < 1 {
+		return usageError{"--memory 0: want a budget like 1GiB"}
+	}
 	return nil
 }
 
 func trendCommand() *command {
+	o := &trendOptions{
+		out:    newOutputFlags(true),
+		keys:   newKeyFlags(),
+		series: newSeriesFlags(),
+		quota:  newQuotaFlag("etcd's --quota-backend-bytes to project the growth to"),
+	}
 	return &command{
 		name:    "trend",
 		summary: "trend a series of backups: growth, write rate, compactions, defrags, when the quota is reached",
@@ -87,21 +114,12 @@ Examples:
   dbinspect trend /backups/etcd/
   dbinspect trend --quota-backend-bytes 8GiB 'backups/etcd-*.db.gz'
   dbinspect trend --time-regexp 'node1-(.*)\.db' -o json backups/ | jq .projections`,
-		flags: func(fs *pflag.FlagSet, o *cliOptions) {
-			o.addOutput(fs, true)
-			o.addKeys(fs)
-			o.addTrend(fs)
-			o.addFailOn(fs)
-		},
-		run: runTrend,
+		flags: o.groups(),
+		run:   o.run,
 	}
 }
 
-func runTrend(c *cmdEnv, args []string) error {
-	t := c.opts.trend
-	if err := t.validate(); err != nil {
-		return err
-	}
+func (o *trendOptions) run(c *cmdEnv, args []string) error {
 	if len(args) == 0 {
 		return usageError{"trend: no PATH given; name the backups (files, directories or globs); run 'dbinspect help trend'"}
 	}
@@ -109,32 +127,32 @@ func runTrend(c *cmdEnv, args []string) error {
 	if len(paths) == 0 && len(failed) == 0 {
 		return fmt.Errorf("trend: no files found in %s", strings.Join(args, ", "))
 	}
-	members, readFailed := readSeries(c, paths)
+	members, readFailed := o.readSeries(c, paths)
 	failed = append(failed, readFailed...)
 	for i := range failed { // the reports' own names are redacted already
-		failed[i].Given = c.opts.redact.policy().RedactPath(failed[i].Given)
+		failed[i].Given = o.redact.policy().RedactPath(failed[i].Given)
 	}
-	tr := trend.Analyze(members, failed, trend.Options{QuotaBytes: int64(c.opts.quota.byteSize), TopN: c.opts.top})
+	tr := trend.Analyze(members, failed, trend.Options{QuotaBytes: o.quota.bytes(), TopN: o.keys.top})
 	// Also on stderr, so a script reading JSON on stdout sees them.
 	for _, f := range tr.Failed {
 		fmt.Fprintf(c.stderr, "dbinspect: %s: %s (not trended)\n", termsafe.Name(f.Given), f.Reason)
 	}
 	if len(tr.Members) == 0 {
-		return fmt.Errorf("trend: none of the %s could be trended (each is listed above)", plural(len(tr.Failed), "file"))
+		return fmt.Errorf("trend: none of the %s could be trended (each is listed above)", english.Plural(len(tr.Failed), "file"))
 	}
 	var err error
-	switch c.opts.output {
+	switch o.out.output {
 	case "json":
 		err = report.WriteTrendJSON(c.stdout, tr)
 	case "html":
 		err = report.WriteTrendHTML(c.stdout, tr)
 	default:
-		err = report.WriteTrendText(c.stdout, tr, c.opts.color(c.stdout))
+		err = report.WriteTrendText(c.stdout, tr, o.out.color(c.stdout))
 	}
 	if err != nil {
 		return err
 	}
-	return failOn(c, report.TrendFindings(tr))
+	return failOnFindings(&o.failOn, report.TrendFindings(tr))
 }
 
 // notSnapshots are names in a directory of backups that are not backups.
@@ -208,9 +226,9 @@ func hasAnySuffix(s string, suffixes []string) bool {
 
 // readSeries reads the files, up to --jobs at once and within --memory,
 // keeping only each one's summary.
-func readSeries(c *cmdEnv, paths []string) ([]trend.Summary, []trend.Failure) {
-	t := c.opts.trend
-	progress, done := newProgress(c.stderr, c.opts.quiet)
+func (o *trendOptions) readSeries(c *cmdEnv, paths []string) ([]trend.Summary, []trend.Failure) {
+	t := &o.series
+	progress, done := newProgress(c.stderr, o.out.quiet)
 	defer done()
 	var mu sync.Mutex
 	var read, total int64
@@ -232,7 +250,7 @@ func readSeries(c *cmdEnv, paths []string) ([]trend.Summary, []trend.Failure) {
 			defer wg.Done()
 			for i := range jobs {
 				cost := budget.acquire(estimateMemory(paths[i]))
-				s, err := summarize(c, paths[i])
+				s, err := o.summarize(paths[i])
 				budget.release(cost)
 				if progress != nil {
 					mu.Lock()
@@ -268,8 +286,8 @@ func readSeries(c *cmdEnv, paths []string) ([]trend.Summary, []trend.Failure) {
 
 // summarize reads one file through the report pipeline (page walk and key
 // scan only) and keeps its summary and time.
-func summarize(c *cmdEnv, given string) (*trend.Summary, error) {
-	t := c.opts.trend
+func (o *trendOptions) summarize(given string) (*trend.Summary, error) {
+	t := &o.series
 	when, source, ok := trend.TimeFromName(given, t.re)
 	if t.timeFrom == "name" && !ok {
 		what := "no timestamp in the file name"
@@ -278,7 +296,7 @@ func summarize(c *cmdEnv, given string) (*trend.Summary, error) {
 		}
 		return nil, fmt.Errorf("%s; name files like etcd-2026-12-04T15-30-00Z.db, give --time-regexp, or use --time-from mtime", what)
 	}
-	in, err := resolveInputMember(given, nil, c.opts.member)
+	in, err := resolveInputMember(given, nil, o.in.member)
 	if err != nil {
 		return nil, err
 	}
@@ -297,10 +315,10 @@ func summarize(c *cmdEnv, given string) (*trend.Summary, error) {
 	} else {
 		source = "name"
 	}
-	o := c.opts.reportOptions(report.TrendSections, nil)
-	o.MVCC.TopN = 1           // trend keeps no key lists
-	o.SkipSnapshotHash = true // nor the hash: 'dbinspect check' verifies a snapshot
-	r, err := report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind, Resolved: in.Resolved}, o)
+	ro := reportOptions(report.TrendSections, o.groups())
+	ro.MVCC.TopN = 1           // trend keeps no key lists
+	ro.SkipSnapshotHash = true // nor the hash: 'dbinspect check' verifies a snapshot
+	r, err := report.Build(report.Input{Given: in.Given, Path: in.Path, Kind: in.Kind, Resolved: in.Resolved}, ro)
 	if err != nil {
 		return nil, err
 	}

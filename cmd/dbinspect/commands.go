@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/dbinspect/dbinspect/report"
 	"github.com/spf13/pflag"
 )
 
@@ -18,8 +19,10 @@ type command struct {
 	summary string
 	usage   string // the argument synopsis after the name
 	help    string // longer description and examples
-	// flags binds the command's own flags (nil: none).
-	flags func(fs *pflag.FlagSet, o *cliOptions)
+	// flags are the flag groups of the command's own options, in the
+	// order its help lists them (nil: none); run reads the options they
+	// fill, parsed and validated.
+	flags []flagGroup
 	run   func(c *cmdEnv, args []string) error
 }
 
@@ -29,7 +32,6 @@ type cmdEnv struct {
 	stdout io.Writer
 	stderr io.Writer
 	flags  *pflag.FlagSet
-	opts   *cliOptions
 }
 
 // commands lists the subcommands in the order 'dbinspect help' shows them.
@@ -113,7 +115,7 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			if c == nil {
 				return usageError{fmt.Sprintf("no command %q; run 'dbinspect help'", args[1])}
 			}
-			fs, _ := newFlagSet(c)
+			fs := newFlagSet(c)
 			printCommandHelp(stdout, c, fs)
 			return nil
 		}
@@ -130,8 +132,8 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 			return usageError{fmt.Sprintf("unknown command %q; run 'dbinspect help' (to read a file of that name, say 'dbinspect report %s')", name, name)}
 		}
 	}
-	fs, opts := newFlagSet(c)
-	env := &cmdEnv{name: c.name, stdout: stdout, stderr: stderr, flags: fs, opts: opts}
+	fs := newFlagSet(c)
+	env := &cmdEnv{name: c.name, stdout: stdout, stderr: stderr, flags: fs}
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			printCommandHelp(stdout, c, fs)
@@ -139,14 +141,25 @@ func dispatch(args []string, stdout, stderr io.Writer) error {
 		}
 		return usageError{fmt.Sprintf("%s: %v; run 'dbinspect help %s'", c.name, err, c.name)}
 	}
-	if err := opts.validate(); err != nil {
+	if err := validateGroups(c.flags); err != nil {
 		return err
 	}
 	err := c.run(env, fs.Args())
-	if err != nil && opts.redact.on {
-		err = redactPathsIn(err, fs.Args(), opts.redact.policy())
+	if r := c.redaction(); err != nil && r.On {
+		err = redactPathsIn(err, fs.Args(), r)
 	}
 	return err
+}
+
+// redaction is the command's --redact policy (none for a command without
+// the flags).
+func (c *command) redaction() report.Redaction {
+	for _, g := range c.flags {
+		if r, ok := g.(*redactFlags); ok {
+			return r.policy()
+		}
+	}
+	return report.Redaction{}
 }
 
 // looksLikePath is true for arguments that are clearly not command names.
@@ -154,16 +167,13 @@ func looksLikePath(s string) bool {
 	return strings.ContainsAny(s, "/.\\") || fileExists(s)
 }
 
-func newFlagSet(c *command) (*pflag.FlagSet, *cliOptions) {
+func newFlagSet(c *command) *pflag.FlagSet {
 	fs := pflag.NewFlagSet(c.name, pflag.ContinueOnError)
 	fs.SortFlags = false
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	o := defaultOptions()
-	if c.flags != nil {
-		c.flags(fs, o)
-	}
-	return fs, o
+	registerGroups(fs, c.flags)
+	return fs
 }
 
 func printCommandHelp(w io.Writer, c *command, fs *pflag.FlagSet) {

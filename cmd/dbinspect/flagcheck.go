@@ -4,28 +4,19 @@ import (
 	"fmt"
 
 	"github.com/dbinspect/dbinspect/report"
-	"github.com/dustin/go-humanize"
 )
-
-// plural is "1 problem", "2 problems".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return humanize.Comma(int64(n)) + " " + noun + "s"
-}
 
 // checkCompactAt validates --compact-at against the file just read, as
 // etcd would: a compaction beyond the current revision is refused
 // (ErrFutureRev), one at or below the compacted revision removes nothing
 // (ErrCompacted). The first is a usage error; the second is said on
 // stderr, and the what-if's figure is then the plain defrag's. It also
-// tells back a quota given with a unit in the bytes etcd would take.
-func checkCompactAt(c *cmdEnv, r *report.Report) error {
-	if note := c.opts.quota.takenNote(); note != "" && r.Sections.Predict {
-		fmt.Fprintf(c.stderr, "dbinspect: %s\n", note)
+// tells back a quota given with a unit in the bytes etcd would take
+// (quotaNote, quotaFlag.takenNote).
+func checkCompactAt(c *cmdEnv, r *report.Report, quotaNote string, at int64) error {
+	if quotaNote != "" && r.Sections.Predict {
+		fmt.Fprintf(c.stderr, "dbinspect: %s\n", quotaNote)
 	}
-	at := c.opts.compactAt
 	if at == 0 || r.MVCC == nil {
 		return nil
 	}

@@ -98,10 +98,4 @@ func TestFlagsAsEtcdTakesThem(t *testing.T) {
 			}
 		}
 	})
-	if got := plural(1, "problem"); got != "1 problem" {
-		t.Errorf("plural(1) = %q", got)
-	}
-	if got := plural(1200, "problem"); got != "1,200 problems" {
-		t.Errorf("plural(1200) = %q", got)
-	}
 }

@@ -16,15 +16,15 @@ func TestColor(t *testing.T) {
 	tests := []struct {
 		name    string
 		out     any
-		opts    cliOptions
+		opts    outputFlags
 		noColor string
 		want    bool
 	}{
-		{"buffer", &bytes.Buffer{}, cliOptions{output: "text"}, "", false},
-		{"regular file", os.Stderr, cliOptions{output: "json"}, "", false},
-		{"--no-color", tty, cliOptions{output: "text", noColor: true}, "", false},
-		{"NO_COLOR", tty, cliOptions{output: "text"}, "1", false},
-		{"terminal", tty, cliOptions{output: "text"}, "", true},
+		{"buffer", &bytes.Buffer{}, outputFlags{output: "text"}, "", false},
+		{"regular file", os.Stderr, outputFlags{output: "json"}, "", false},
+		{"--no-color", tty, outputFlags{output: "text", noColor: true}, "", false},
+		{"NO_COLOR", tty, outputFlags{output: "text"}, "1", false},
+		{"terminal", tty, outputFlags{output: "text"}, "", true},
 	}
 	for _, tc := range tests {
 		if tc.out == (*os.File)(nil) {

@@ -35,7 +35,7 @@ type redactFlags struct {
 	salt             string
 }
 
-func (r *redactFlags) add(fs *pflag.FlagSet) {
+func (r *redactFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&r.on, "redact", false, "hash key names, namespaces, member names, URL hosts and the input path (see 'Redaction' in 'dbinspect help report')")
 	fs.StringSliceVar(&r.keep, "redact-keep", nil, "with --redact, keep these readable: namespace (Kubernetes namespaces)")
 	fs.BoolVar(&r.ids, "redact-ids", false, "with --redact, also hash member, alarm, lease and cluster IDs (implies --redact)")
@@ -61,6 +61,8 @@ func (r *redactFlags) validate() error {
 	r.on = r.on || r.oldName || r.ids
 	return nil
 }
+
+func (r redactFlags) applyTo(o *report.Options) { o.Redact = r.policy() }
 
 func (r *redactFlags) policy() report.Redaction {
 	return report.Redaction{On: r.on, KeepNamespace: len(r.keep) > 0, IDs: r.ids, Salt: r.salt}

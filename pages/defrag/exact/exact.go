@@ -8,6 +8,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/dbinspect/dbinspect/internal/english"
 	"github.com/dbinspect/dbinspect/internal/privfile"
 	"github.com/dbinspect/dbinspect/pages"
 	"github.com/dbinspect/dbinspect/pages/defrag"
@@ -111,7 +112,7 @@ func checkCopy(src string) error {
 	case err != nil:
 		return fmt.Errorf("%w: checking the copy: %v", defrag.ErrExactRefused, err)
 	case a.Damaged() || !a.Complete:
-		return fmt.Errorf("%w: the structural check of the copy found damage (%d problem%s)", defrag.ErrExactRefused, len(a.Problems), map[bool]string{true: "", false: "s"}[len(a.Problems) == 1])
+		return fmt.Errorf("%w: the structural check of the copy found damage (%s)", defrag.ErrExactRefused, english.Plural(len(a.Problems), "problem"))
 	}
 	return nil
 }
