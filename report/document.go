@@ -216,6 +216,7 @@ type docPrediction struct {
 	Models                 []docModel             `json:"models"`
 	Calibration            string                 `json:"calibration"`
 	LowerBound             bool                   `json:"lower_bound,omitempty"`
+	VersionAssumed         bool                   `json:"version_assumed,omitempty"`
 }
 
 // docExactResult is defrag.ExactResult as the JSON report writes it.
@@ -841,6 +842,7 @@ func toPrediction(v predict.Prediction) docPrediction {
 		Models:                 docSlice(v.Models, toModel),
 		Calibration:            v.Calibration,
 		LowerBound:             v.LowerBound,
+		VersionAssumed:         v.VersionAssumed,
 	}
 }
 

@@ -72,6 +72,9 @@ type StartupFigures struct {
 	RSSBytes       int64   `json:"rss_bytes"`
 	RSSSteadyBytes int64   `json:"rss_steady_bytes"` // with the raft log
 	LowerBound     bool    `json:"lower_bound"`
+	// VersionAssumed: the file's etcd version is unknown, and the figures
+	// assume EtcdVersion (predict.Prediction.VersionAssumed).
+	VersionAssumed bool `json:"version_assumed,omitempty"`
 }
 
 // QuotaFigures compare the db with etcd's quota (absent when disabled).
@@ -129,7 +132,7 @@ func summarize(r *Report, s Sections) Summary {
 		}
 		if s.Predict {
 			sum.Startup = &StartupFigures{EtcdVersion: p.Version, Seconds: p.StartupSeconds, RSSBytes: p.RSSBytes,
-				RSSSteadyBytes: p.RSSSteadyBytes, LowerBound: p.LowerBound}
+				RSSSteadyBytes: p.RSSSteadyBytes, LowerBound: p.LowerBound, VersionAssumed: p.VersionAssumed}
 			if !p.Quota.Disabled {
 				sum.Quota = &QuotaFigures{DbSizeBytes: p.Quota.DbSizeBytes, QuotaBytes: p.Quota.QuotaBytes, NoSpaceAlarm: hasNoSpaceAlarm(r.MVCC)}
 			}
@@ -200,7 +203,13 @@ func (s Summary) Lines() []SummaryLine {
 		if st.LowerBound {
 			startup = "at least " + startup + " (LOWER BOUNDS: see Certainty)"
 		}
-		add("etcd "+st.EtcdVersion+" startup", "%s", startup)
+		label := "etcd " + st.EtcdVersion + " startup"
+		if st.VersionAssumed {
+			// Not the file's version: say so, and which the figures assume.
+			label = "etcd startup"
+			startup += "; the file's etcd version is unknown (its meta bucket could not be read): the figures assume etcd " + st.EtcdVersion
+		}
+		add(label, "%s", startup)
 	}
 	if mr := s.MemberRestart; mr != nil {
 		add("member "+mr.EtcdVersion+" restart", "%s", mr.text())

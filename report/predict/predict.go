@@ -82,6 +82,11 @@ type Prediction struct {
 	// LowerBound is set when part of the file or of etcd's buckets could
 	// not be read: startup and memory figures then count only what was.
 	LowerBound bool `json:"lower_bound,omitempty"`
+	// VersionAssumed is set when no version was asked for and the file's
+	// own could not be read (its meta bucket is damaged or missing): the
+	// top-level figures are then Version's, the first modelled one, not
+	// the file's.
+	VersionAssumed bool `json:"version_assumed,omitempty"`
 }
 
 // VersionPrediction holds what differs between etcd minors.
@@ -117,15 +122,17 @@ func etcdMinor(v string) string {
 // Run computes every prediction. It never fails: missing inputs give
 // zero figures and say so in the model assumptions.
 func Run(in Inputs, cal calibrate.Calibration) Prediction {
+	p := Prediction{Calibration: cal.Source}
 	versions := in.Versions
 	if len(versions) == 0 {
 		versions = []string{"3.5", "3.6", "3.7"}
 		// Put the file's own version first: it is the headline.
 		if m := etcdMinor(in.StorageVersion); m != "" {
 			versions = append([]string{m}, removeString(versions, m)...)
+		} else {
+			p.VersionAssumed = true
 		}
 	}
-	p := Prediction{Calibration: cal.Source}
 	for _, v := range versions {
 		st := predictStartup(in, cal, v)
 		mem := predictMemory(in, cal, v)
