@@ -62,8 +62,17 @@ func newCompactSim(at int64) *compactSim {
 func (c *compactSim) observe(idx int, rev Revision, tomb, indexed bool, entryBytes uint32) {
 	cand := c.cand.at(idx)
 	c.n = max(c.n, idx+1)
+	if c.step(cand, rev, tomb, indexed, entryBytes) && c.record {
+		*c.kept.at(idx) = rev
+	}
+}
+
+// step is observe for one key whose candidate slot is cand. It is true
+// when the revision is the one cand now stands for (when recording, the
+// revision to keep if cand is not 0 at the end).
+func (c *compactSim) step(cand *uint32, rev Revision, tomb, indexed bool, entryBytes uint32) bool {
 	if rev.Main > c.at {
-		return
+		return false
 	}
 	c.scanned++
 	b := entryBytes
@@ -72,20 +81,18 @@ func (c *compactSim) observe(idx int, rev Revision, tomb, indexed bool, entryByt
 	}
 	if tomb && !indexed {
 		c.drop(uint64(entryBytes))
-		return
+		return false
 	}
 	if prev := *cand; prev != 0 {
 		c.drop(uint64(prev - 1))
 		*cand = 0
 	}
-	if c.record {
-		*c.kept.at(idx) = rev
-	}
 	if tomb && rev.Main < c.at {
 		c.drop(uint64(entryBytes))
-		return
+		return true
 	}
 	*cand = b + 1
+	return true
 }
 
 // observeUnindexed takes a revision etcd's restore never indexed but its
@@ -119,6 +126,14 @@ func (c *compactSim) resolveLatest(current int64, table *keyTable) {
 			}
 		}
 	})
+}
+
+// resolve fixes a "latest" simulation at the current revision before it
+// sees any revision (the sorted pass knows it by then).
+func (c *compactSim) resolve(current int64) {
+	if c.at == math.MaxInt64 {
+		c.at = current
+	}
 }
 
 // eachKept calls fn, when recording, with the revision kept per key (at

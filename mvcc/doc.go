@@ -22,9 +22,15 @@
 // KeyValue (create revision and version come from the value, which matters
 // after a compaction removed the older revisions); later puts append; a
 // delete appends the tombstone and opens an empty generation; a delete of
-// an already deleted key is ignored. Scan does the same, in a compact
-// per-key struct with keys interned in an arena, and reports the shape
-// (and Go heap cost) etcd's own index would have.
+// an already deleted key is ignored. Scan does the same and reports the
+// shape (and Go heap cost) etcd's own index would have. It keeps no
+// per-key state while the bucket streams: one 32-byte record per revision,
+// sorted by key hash once the bucket is read, each key's run of revisions
+// then replayed in order (sortpass.go); key names are read again only for
+// the top-keys lists. A db the records cannot hold exactly goes to a hash
+// table of per-key states with keys interned in an arena (keytable.go),
+// which gives the same figures and is what the sorted pass is tested
+// against.
 //
 // The current revision is the main revision of the last pair, raised to
 // the finished and scheduled compaction revisions kept in "meta"; etcdutl

@@ -18,6 +18,9 @@ func (sc *scanner) etcdutl(sum *Summary) {
 			e.TotalKeys++
 		}
 	})
+	if sc.sout != nil {
+		e.TotalKeys = sc.sout.totalKeys
+	}
 	if v := sc.meta.StorageVersion; v != "" {
 		if major, minor, ok := parseMajorMinor(v); ok {
 			e.Version = fmt.Sprintf("%d.%d.0", major, minor)

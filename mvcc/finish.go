@@ -36,8 +36,7 @@ func (sc *scanner) finish(read func(*scanner)) *Summary {
 
 	// kvstore.go restore: currentRev starts at 1, follows the last restored
 	// revision, then is raised to the finished and scheduled compactions.
-	cur := max(int64(1), sc.restoredMain)
-	cur = max(cur, m.FinishedCompactRevision, m.ScheduledCompactRevision)
+	cur := sc.currentRevision()
 	sum.Revision = cur
 
 	sc.whatIf.resolveLatest(cur, sc.table)
@@ -72,7 +71,11 @@ func (sc *scanner) finish(read func(*scanner)) *Summary {
 	if read != nil {
 		read(sc)
 	}
-	sc.perKey(sum)
+	if sc.sout != nil {
+		sc.sortedPerKey(sum)
+	} else {
+		sc.perKey(sum)
+	}
 	sum.Index = IndexShape{
 		Keys:                 sc.shape.keys,
 		KeyAllocBytes:        sc.shape.keyAlloc,
@@ -269,9 +272,14 @@ func redactPrefixes(ps []PrefixStat, red *redactor) []PrefixStat {
 // keyStat answers as etcd's Get would: a deleted key has no version,
 // create or mod revision.
 func (sc *scanner) keyStat(s *keyState, red *redactor) KeyStat {
+	return keyStatOf(s, sc.table.key(s), red)
+}
+
+// keyStatOf is keyStat for a key named name.
+func keyStatOf(s *keyState, name string, red *redactor) KeyStat {
 	live := liveBytes(s)
 	k := KeyStat{
-		Key:          strings.Clone(sc.table.key(s)),
+		Key:          strings.Clone(name),
 		Live:         s.live,
 		Revisions:    uint64(s.revs),
 		Generations:  uint64(s.gens),
@@ -279,7 +287,7 @@ func (sc *scanner) keyStat(s *keyState, red *redactor) KeyStat {
 		HistoryBytes: s.totalBytes - live,
 	}
 	if red != nil {
-		k.Key = red.key(sc.table.key(s))
+		k.Key = red.key(name)
 	}
 	k.KeyB64 = exactB64(k.Key)
 	if s.live {

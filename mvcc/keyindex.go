@@ -51,6 +51,15 @@ func (s *keyState) finishShape(sh *indexShape) {
 	sh.revAlloc += appendCap(uint64(s.curRevs), revisionSize, true) * revisionSize
 }
 
+// keyAllocBytes is what gogo's Unmarshal allocates for a key of n bytes
+// (a copy made with append to a nil slice); 0 for an empty key.
+func keyAllocBytes(n int) uint64 {
+	if n == 0 {
+		return 0
+	}
+	return roundUpSize(uint64(n), true)
+}
+
 // clamp32 saturates a length to uint32 (bbolt values are < 2 GiB anyway).
 func clamp32(n uint64) uint32 {
 	if n > 1<<32-1 {
@@ -61,12 +70,10 @@ func clamp32(n uint64) uint32 {
 
 // restoreNew mirrors etcd's restoreIntoIndex for a key not yet in the
 // index: keyIndex.restore for a put, restoreTombstone for a delete.
-func (s *keyState) restoreNew(sh *indexShape, keyLen int, rev Revision, tomb bool, kv *keyValue) {
+// keyAlloc is keyAllocBytes of the key.
+func (s *keyState) restoreNew(sh *indexShape, keyAlloc uint64, rev Revision, tomb bool, kv *keyValue) {
 	sh.keys++
-	if keyLen > 0 {
-		// gogo's Unmarshal copies the key with append to a nil slice.
-		sh.keyAlloc += roundUpSize(uint64(keyLen), true)
-	}
+	sh.keyAlloc += keyAlloc
 	s.modMain = rev.Main
 	// generations = append(nil, g): cap 1; revs = []Revision{modified}: cap 1.
 	s.gens, s.curRevs = 1, 1

@@ -12,6 +12,9 @@ func (sc *scanner) summariseLeases(sum *Summary) {
 	leases := sc.other.leases
 	ls.Count = uint64(len(leases))
 	attached := map[int64]uint64{}
+	if sc.sout != nil {
+		attached = sc.sout.attached
+	}
 	sc.table.each(func(_ int, s *keyState) {
 		if s.live && s.lease != 0 {
 			attached[s.lease]++

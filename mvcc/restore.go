@@ -61,7 +61,7 @@ func (ix *restoreIndex) apply(k, v []byte) restoredEntry {
 	e.indexed = true
 	if !found {
 		idx = ix.table.insert(kv.Key, idx)
-		ix.table.state(idx).restoreNew(&ix.shape, len(kv.Key), rev, tomb, kv)
+		ix.table.state(idx).restoreNew(&ix.shape, keyAllocBytes(len(kv.Key)), rev, tomb, kv)
 	} else if tomb {
 		e.indexed = ix.table.state(idx).tombstone(&ix.shape, rev)
 	} else {

@@ -40,6 +40,10 @@ type scanner struct {
 	whatIf *compactSim
 	rerun  *compactSim
 	kube   *kubeClasses // nil unless Options.K8s with "/" separators
+	// sorted is the sorted key pass (sortpass.go); nil when the key table
+	// restores the index. sout is its result.
+	sorted *sortPass
+	sout   *sortedOut
 
 	crc uint32
 
@@ -67,7 +71,7 @@ type scanner struct {
 // listed in Summary.ReadErrors. It fails only when the bucket list cannot
 // be read or the file has no key bucket.
 func Scan(src KVReader, opts Options) (*Summary, error) {
-	sum, _, err := scan(src, opts)
+	sum, _, err := scanRecording(src, opts, false, nil)
 	return sum, err
 }
 
@@ -90,22 +94,38 @@ func scanWithCompactionKeep(src KVReader, opts Options) (sum *Summary, keep *Com
 // the scan's goroutine, and not at all when the filter would be nil.
 func ScanFiltered(src KVReader, opts Options, ready func(*CompactionFilter)) (*Summary, error) {
 	sum, _, err := scanRecording(src, opts, true, func(sc *scanner) {
-		if len(sc.readErrors) == 0 {
+		switch {
+		case len(sc.readErrors) > 0:
+		case sc.sout != nil:
+			ready(sc.sout.keep)
+		default:
 			ready(keepFilter(sc.whatIf, sc.unrestorable))
 		}
 	})
 	return sum, err
 }
 
+// scan is Scan with the key table, whose scanner can answer lookupKey
+// (tests).
 func scan(src KVReader, opts Options) (*Summary, *scanner, error) {
-	return scanRecording(src, opts, false, nil)
+	return scanMode(src, opts, false, nil, false)
 }
 
 // scanRecording is scan; with record it also keeps what CompactionKeep
 // needs: the revision the what-if keeps per key and the unrestorable ones.
 // read, if not nil, is called once the buckets are read and the what-if
 // is resolved.
+//
+// It takes the sorted key pass unless Options.LiveKeySet asks for key
+// hashes of its own; when the sorted pass cannot hold the db exactly, the
+// key table scans it again.
 func scanRecording(src KVReader, opts Options, record bool, read func(*scanner)) (*Summary, *scanner, error) {
+	return scanMode(src, opts, record, read, !opts.LiveKeySet)
+}
+
+// scanMode is scanRecording with the sorted pass or, sorted false, the
+// key table.
+func scanMode(src KVReader, opts Options, record bool, read func(*scanner), sorted bool) (*Summary, *scanner, error) {
 	opts = opts.withDefaults()
 	names, err := src.BucketNames()
 	if err != nil {
@@ -123,6 +143,9 @@ func scanRecording(src KVReader, opts Options, record bool, read func(*scanner))
 	if opts.K8s && opts.PrefixSeparator == "/" {
 		sc.kube = newKubeClasses()
 	}
+	if sorted {
+		sc.sorted = newSortPass()
+	}
 	if hasMeta {
 		// meta sorts after key but its compaction revisions are needed
 		// while the key bucket streams, so it is read first.
@@ -138,6 +161,12 @@ func scanRecording(src KVReader, opts Options, record bool, read func(*scanner))
 	}
 	for _, name := range names {
 		sc.scanBucket(src, name)
+	}
+	if sc.sorted != nil {
+		sc.sortedPrepare(src)
+		if sc.sorted.abort != "" {
+			return scanMode(src, opts, record, read, false)
+		}
 	}
 	sc.locateMalformed(src)
 	return sc.finish(read), sc, nil
@@ -210,7 +239,12 @@ func (sc *scanner) scanBucket(src KVReader, name string) {
 func (sc *scanner) keyEntry(k, v []byte) {
 	pos := sc.entries
 	sc.entries++
-	e := sc.apply(k, v)
+	var e restoredEntry
+	if sc.sorted != nil {
+		e = sc.sortedApply(k, v)
+	} else {
+		e = sc.apply(k, v)
+	}
 	switch e.fault {
 	case entryBadKey:
 		sc.bad(pos, k, e.err.Error()+" (etcd 3.6 panics on it at startup)")
@@ -243,7 +277,7 @@ func (sc *scanner) keyEntry(k, v []byte) {
 	rev, tomb := e.bk.Revision, e.bk.Tombstone
 	if tomb {
 		sc.tombstones++
-	} else if sc.kube != nil && bytes.HasPrefix(kv.Key, registryRoot) {
+	} else if sc.kube != nil && sc.sorted == nil && bytes.HasPrefix(kv.Key, registryRoot) {
 		sc.table.state(e.idx).class = sc.kube.id(kv.Value)
 	}
 	sc.restoredMain = rev.Main
@@ -252,6 +286,9 @@ func (sc *scanner) keyEntry(k, v []byte) {
 	sc.valueBytes += uint64(len(kv.Value))
 	sc.largestValue = max(sc.largestValue, uint64(len(kv.Value)))
 	sc.raft.add(rev.Main, uint64(len(kv.Key)+len(kv.Value)))
+	if sc.sorted != nil {
+		return // the replay of the key's run takes it to the simulations
+	}
 	sc.whatIf.observe(e.idx, rev, tomb, e.indexed, e.entryBytes)
 	if sc.rerun != nil {
 		sc.rerun.observe(e.idx, rev, tomb, e.indexed, e.entryBytes)

@@ -1,0 +1,852 @@
+package mvcc
+
+import (
+	"cmp"
+	"container/heap"
+	"errors"
+	"hash/maphash"
+	"slices"
+	"sort"
+	"strings"
+	"unsafe"
+)
+
+// The sorted key pass ("sort, don't hash", issue 16) is how Scan restores
+// the index of a db with many keys. The key table (keytable.go) holds a
+// state and the name of every key in a hash table: 80 bytes of state, the
+// name and slots per key, and a cache miss or more per revision. The
+// sorted pass keeps no per-key state while the key bucket streams: it
+// appends one 32-byte record per revision (sortRec) to one of sortParts
+// partitions by the key's hash, then sorts each partition by hash and
+// revision and replays each key's run of revisions in one sequential pass,
+// with the same keyState methods the table uses, so every figure follows
+// the same rules. Key names are not kept at all: the prefix rows are found
+// while the bucket streams (a small table of prefixes), and the names of
+// the top-keys lists are read again from the file, at each listed key's
+// first revision (sortPass.names), after a first ranking by score.
+//
+// Keys are told apart by a 64-bit seeded hash, checked by a second 16-bit
+// one: a run whose records disagree on the second hash is a collision, and
+// the scan is redone with the key table. Two keys are mistaken for one
+// only when both hashes collide, about n²/2^81 for n keys (1e-12 for 3M).
+// Anything the records cannot hold exactly (a main revision range of 2^32
+// or more, a sub revision of 2^13 or more, two pairs with one revision,
+// read errors, Options.LiveKeySet) also sends the scan to the key table:
+// its figures are the reference the sorted pass is tested against
+// (TestSortedPassMatchesTable).
+
+// sortRec is one restored revision of the key bucket. It holds no
+// pointers: the garbage collector never scans the records.
+type sortRec struct {
+	h     uint64 // the key's hash (sortPass.seed)
+	main  uint32 // main revision - sortPass.base
+	bytes uint32 // bucket key + value bytes
+	vsize uint32 // value bytes of a put
+	row   uint32 // the key's prefix rows (sortPass.rows); 0: outside Options.Filter
+	class uint16 // Kubernetes value class of a put (kube.go)
+	h2    uint16 // a second hash of the key, to catch collisions of h
+	sub   uint16 // sub revision | recTomb | recLeased
+	alloc uint8  // the key's allocation, as a size class (allocOf)
+	_     uint8
+}
+
+const (
+	recTomb    = 1 << 15
+	recLeased  = 1 << 14
+	recSubMask = 1<<13 - 1
+
+	// sortPartBits splits the records by the top bits of their hash, so
+	// that each partition is sorted with a buffer of its own size.
+	sortPartBits = 6
+	sortParts    = 1 << sortPartBits
+	// Records are appended in chunks growing from sortChunkMin to
+	// sortChunkMax records (128 KiB) per partition.
+	sortChunkMin = 256
+	sortChunkMax = 4096
+
+	allocLarge = 255 // the allocation is in sortPass.large
+)
+
+// allocClass maps key lengths up to allocTableLen to their size class
+// index + 1 (allocOf), so the hot path does no search.
+const allocTableLen = 1024
+
+var allocClass = func() (t [allocTableLen + 1]uint8) {
+	for n := 1; n <= allocTableLen; n++ {
+		a := roundUpSize(uint64(n), true)
+		t[n] = uint8(sort.Search(len(goSizeClasses), func(i int) bool { return goSizeClasses[i] >= a }) + 1)
+	}
+	return t
+}()
+
+// keyRow is the prefix rows a key counts under: rp in Summary.Prefixes,
+// np (nil when none) in PrefixesByNamespace; k8s when both come from a
+// Kubernetes key, whose live objects are also tallied by value class.
+type keyRow struct {
+	rp, np *PrefixStat
+	k8s    bool
+}
+
+// putLease is the lease of one leased put, in bucket order.
+type putLease struct {
+	main  uint32
+	sub   uint16
+	lease int64
+}
+
+// sortPass is the state of the sorted pass while the key bucket streams.
+type sortPass struct {
+	seed  maphash.Seed
+	seed2 maphash.Seed
+	base  int64 // main revision of the first restored pair
+	last  Revision
+	n     int // records
+	parts [sortParts][][]sortRec
+	// abort, once set, says why the key table must redo the scan.
+	abort string
+
+	rows       []keyRow
+	top, ns    map[string]uint32 // prefix label -> row
+	byPrefix   prefixAgg
+	byNs       prefixAgg
+	leases     []putLease
+	large      map[uint64]uint64 // key hash -> allocation, for keys over allocTableLen
+	buf, spare []sortRec
+}
+
+func newSortPass() *sortPass {
+	return &sortPass{
+		seed: maphash.MakeSeed(), seed2: maphash.MakeSeed(),
+		rows: []keyRow{{}}, top: map[string]uint32{}, ns: map[string]uint32{},
+		byPrefix: prefixAgg{stats: map[string]*PrefixStat{}}, byNs: prefixAgg{stats: map[string]*PrefixStat{}},
+	}
+}
+
+func (p *sortPass) fail(why string) {
+	if p.abort == "" {
+		p.abort = why
+	}
+}
+
+// errSortedAbort stops a read the sorted pass cannot use.
+var errSortedAbort = errors.New("sorted pass aborted")
+
+// add appends the record of one restored pair (key decoded in kv).
+func (sc *scanner) sortedAdd(bk BucketKey, kv *keyValue, entryBytes uint32) {
+	p := sc.sorted
+	if p.abort != "" {
+		return
+	}
+	rev := bk.Revision
+	if p.n == 0 {
+		p.base = rev.Main
+	} else if rev == p.last {
+		p.fail("two pairs hold one revision")
+		return
+	}
+	p.last = rev
+	if d := rev.Main - p.base; d < 0 || d > 1<<32-1 {
+		p.fail("main revisions span 2^32 or more")
+		return
+	}
+	if rev.Sub > recSubMask {
+		p.fail("a sub revision of 2^13 or more")
+		return
+	}
+	key := kv.Key
+	h := maphash.Bytes(p.seed, key)
+	r := sortRec{
+		h:     h,
+		main:  uint32(rev.Main - p.base),
+		bytes: entryBytes,
+		h2:    uint16(maphash.Bytes(p.seed2, key)),
+		sub:   uint16(rev.Sub),
+		row:   sc.rowOf(key),
+	}
+	switch n := len(key); {
+	case n <= allocTableLen:
+		r.alloc = allocClass[n]
+	default:
+		r.alloc = allocLarge
+		if p.large == nil {
+			p.large = map[uint64]uint64{}
+		}
+		p.large[h] = keyAllocBytes(n)
+	}
+	if bk.Tombstone {
+		r.sub |= recTomb
+	} else {
+		r.vsize = clamp32(uint64(len(kv.Value)))
+		if kv.Lease != 0 {
+			r.sub |= recLeased
+			p.leases = append(p.leases, putLease{main: r.main, sub: uint16(rev.Sub), lease: kv.Lease})
+		}
+		if sc.kube != nil && hasRegistryRoot(key) {
+			r.class = sc.kube.id(kv.Value)
+		}
+	}
+	part := &p.parts[h>>(64-sortPartBits)]
+	if len(*part) == 0 || len((*part)[len(*part)-1]) == cap((*part)[len(*part)-1]) {
+		c := sortChunkMin
+		if len(*part) > 0 {
+			c = min(2*cap((*part)[len(*part)-1]), sortChunkMax)
+		}
+		*part = append(*part, make([]sortRec, 0, c))
+	}
+	last := &(*part)[len(*part)-1]
+	*last = append(*last, r)
+	p.n++
+}
+
+func hasRegistryRoot(key []byte) bool {
+	return len(key) >= len(k8sRoot) && string(key[:len(k8sRoot)]) == k8sRoot
+}
+
+// allocOf is the key allocation of the key of r.
+func (p *sortPass) allocOf(r *sortRec) uint64 {
+	switch r.alloc {
+	case 0:
+		return 0
+	case allocLarge:
+		return p.large[r.h]
+	}
+	return goSizeClasses[r.alloc-1]
+}
+
+// rowOf finds (or makes) the prefix rows of a key, by the rules of the
+// per-key pass (finish.go); 0 when Options.Filter leaves the key out.
+func (sc *scanner) rowOf(keyb []byte) uint32 {
+	p, o := sc.sorted, sc.opts
+	key := unsafe.String(unsafe.SliceData(keyb), len(keyb))
+	if o.Filter.on() && !o.Filter.match(key) {
+		return 0
+	}
+	if kp, ok := parseK8sKey(key); ok && o.K8s && o.PrefixSeparator == "/" {
+		if kp.namespaceEnd > 0 {
+			if id, ok := p.ns[key[:kp.namespaceEnd]]; ok {
+				return id
+			}
+		} else if id, ok := p.top[key[:kp.resourceEnd]]; ok {
+			return id
+		}
+		key = strings.Clone(key)
+		resource := key[len(k8sRoot):max(kp.resourceEnd-1, len(k8sRoot))]
+		row := keyRow{rp: p.byPrefix.row(key[:kp.resourceEnd], resource, ""), k8s: true}
+		if kp.namespaceEnd > 0 {
+			row.np = p.byNs.row(key[:kp.namespaceEnd], resource, key[kp.resourceEnd:kp.namespaceEnd-1])
+			return p.newRow(p.ns, key[:kp.namespaceEnd], row)
+		}
+		return p.newRow(p.top, key[:kp.resourceEnd], row)
+	}
+	label := prefixLabel(key, o.PrefixSeparator, o.PrefixDepth)
+	if id, ok := p.top[label]; ok {
+		return id
+	}
+	label = strings.Clone(label)
+	return p.newRow(p.top, label, keyRow{rp: p.byPrefix.row(label, "", "")})
+}
+
+func (p *sortPass) newRow(m map[string]uint32, label string, row keyRow) uint32 {
+	if len(p.rows) == 1<<32-1 {
+		p.fail("too many prefix rows")
+		return 0
+	}
+	id := uint32(len(p.rows))
+	p.rows = append(p.rows, row)
+	m[label] = id
+	return id
+}
+
+// row is the row of label, made empty if new.
+func (a *prefixAgg) row(label, resource, namespace string) *PrefixStat {
+	if s := a.stats[label]; s != nil {
+		return s
+	}
+	s := &PrefixStat{Prefix: label, Resource: resource, Namespace: namespace}
+	a.stats[label] = s
+	return s
+}
+
+// count adds one key to a row (prefixAgg.add without the lookup).
+func (ps *PrefixStat) count(s *keyState) {
+	ps.Keys++
+	ps.Revisions += uint64(s.revs)
+	live := liveBytes(s)
+	ps.LiveBytes += live
+	ps.HistoryBytes += s.totalBytes - live
+	if s.live {
+		ps.LiveKeys++
+	}
+}
+
+// partition gathers partition i into p.buf (contiguous, for sorting and
+// searching).
+func (p *sortPass) partition(i int) []sortRec {
+	n := 0
+	for _, c := range p.parts[i] {
+		n += len(c)
+	}
+	if cap(p.buf) < n {
+		p.buf = make([]sortRec, 0, n+n/8)
+	}
+	buf := p.buf[:0]
+	for _, c := range p.parts[i] {
+		buf = append(buf, c...)
+	}
+	p.buf = buf
+	return buf
+}
+
+// writeBack copies the sorted buffer back into partition i's chunks.
+func (p *sortPass) writeBack(i int, buf []sortRec) {
+	for _, c := range p.parts[i] {
+		buf = buf[copy(c, buf):]
+	}
+}
+
+func compareRecs(a, b sortRec) int {
+	if c := cmp.Compare(a.h, b.h); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.main, b.main); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.sub&recSubMask, b.sub&recSubMask)
+}
+
+// sortPartition sorts partition i's records by hash, then revision: a
+// key's revisions stay in bucket order. It is a radix sort on the hash
+// bits below the partition's (stable, so the revisions keep their order
+// within a key) with p.spare as the second buffer.
+func (p *sortPass) sortPartition(buf []sortRec) {
+	if len(buf) < 256 {
+		slices.SortFunc(buf, compareRecs)
+		return
+	}
+	if cap(p.spare) < len(buf) {
+		p.spare = make([]sortRec, len(buf), cap(p.buf))
+	}
+	src, dst := buf, p.spare[:len(buf)]
+	const digit = 11
+	var count [1 << digit]int
+	for shift := 0; shift < 64-sortPartBits; shift += digit {
+		clear(count[:])
+		for i := range src {
+			count[(src[i].h>>shift)&(1<<digit-1)]++
+		}
+		sum := 0
+		for d, c := range count {
+			count[d] = sum
+			sum += c
+		}
+		for i := range src {
+			d := (src[i].h >> shift) & (1<<digit - 1)
+			dst[count[d]] = src[i]
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &buf[0] {
+		copy(buf, src)
+	}
+}
+
+// replay restores one key's run of revisions into s, with the keyState
+// methods apply uses. sh receives the index shape (nil: not counted); kv1,
+// when known, is the value of the key's first revision (its create
+// revision and version). sims, when not nil, take each revision as
+// compactSim.observe would, and their kept revisions go to keep.
+func (p *sortPass) replay(run []sortRec, sh *indexShape, kv1 *keyValue, sims *runSims) (s keyState, ignored uint64) {
+	var scratch indexShape
+	if sh == nil {
+		sh = &scratch
+	}
+	for i := range run {
+		r := &run[i]
+		rev := Revision{Main: p.base + int64(r.main), Sub: int64(r.sub & recSubMask)}
+		tomb := r.sub&recTomb != 0
+		indexed := true
+		switch {
+		case i == 0:
+			var kv keyValue
+			if kv1 != nil {
+				kv.CreateRevision, kv.Version = kv1.CreateRevision, kv1.Version
+			}
+			s.restoreNew(sh, p.allocOf(r), rev, tomb, &kv)
+		case tomb:
+			indexed = s.tombstone(sh, rev)
+		default:
+			s.put(sh, rev)
+		}
+		if !indexed {
+			ignored++
+		}
+		s.revs++
+		s.totalBytes += uint64(r.bytes)
+		s.lastBytes = r.bytes
+		s.lastTomb = tomb
+		if tomb {
+			s.valueSize = 0
+		} else {
+			s.valueSize = r.vsize
+			s.class = r.class
+		}
+		if sims != nil {
+			sims.step(rev, tomb, indexed, r.bytes)
+		}
+	}
+	if last := &run[len(run)-1]; last.sub&recLeased != 0 && last.sub&recTomb == 0 {
+		s.lease = p.leaseOf(last)
+	}
+	if sims != nil {
+		sims.end()
+	}
+	return s, ignored
+}
+
+// leaseOf is the lease of a leased put.
+func (p *sortPass) leaseOf(r *sortRec) int64 {
+	i, ok := slices.BinarySearchFunc(p.leases, r, func(l putLease, r *sortRec) int {
+		if c := cmp.Compare(l.main, r.main); c != 0 {
+			return c
+		}
+		return cmp.Compare(l.sub, r.sub&recSubMask)
+	})
+	if !ok {
+		return 0
+	}
+	return p.leases[i].lease
+}
+
+// runSims replays the compaction what-if (and the rerun of an unfinished
+// compaction) key by key; keep collects the what-if's kept revisions for
+// the compaction filter.
+type runSims struct {
+	whatIf, rerun *compactSim
+	keep          *keptBuilder
+	cand, cand2   uint32
+	kept          Revision
+}
+
+func (r *runSims) step(rev Revision, tomb, indexed bool, b uint32) {
+	if r.whatIf.step(&r.cand, rev, tomb, indexed, b) {
+		r.kept = rev
+	}
+	if r.rerun != nil {
+		r.rerun.step(&r.cand2, rev, tomb, indexed, b)
+	}
+}
+
+func (r *runSims) end() {
+	if r.keep != nil && r.cand != 0 {
+		r.keep.add(r.kept)
+	}
+	r.cand, r.cand2 = 0, 0
+}
+
+// keptBuilder builds a CompactionFilter's sets from the kept revisions:
+// those of sub revision 0 as bits over the main revisions when they are
+// dense enough, the others in a list.
+type keptBuilder struct {
+	lo   int64
+	bits []uint64
+	kept []Revision
+}
+
+func newKeptBuilder(lo, hi int64, n int) *keptBuilder {
+	b := &keptBuilder{}
+	if n > 0 && hi >= lo && uint64(hi-lo) < uint64(n)*maxBitsPerKept {
+		b.lo, b.bits = lo, make([]uint64, uint64(hi-lo)/64+1)
+	}
+	return b
+}
+
+func (b *keptBuilder) add(r Revision) {
+	if r.Sub == 0 && b.bits != nil {
+		d := uint64(r.Main - b.lo)
+		b.bits[d/64] |= 1 << (d % 64)
+		return
+	}
+	b.kept = append(b.kept, r)
+}
+
+// filter is the CompactionFilter at at, with the unrestorable revisions
+// kept too.
+func (b *keptBuilder) filter(at int64, unrestorable []Revision) *CompactionFilter {
+	kept := append(b.kept, unrestorable...)
+	slices.SortFunc(kept, compareRevisions)
+	f := &CompactionFilter{at: at, lo: b.lo, bits: b.bits, kept: slices.Compact(kept)}
+	f.once.Do(func() {}) // built
+	return f
+}
+
+// scoreHeap keeps the n largest scores (a min-heap), to find each top
+// list's threshold.
+type scoreHeap struct {
+	n int
+	h []uint64
+}
+
+func (s *scoreHeap) offer(x uint64) {
+	if len(s.h) < s.n {
+		s.h = pushTop(s.h, x, s.n)
+		return
+	}
+	if x > s.h[0] {
+		s.h = pushTop(s.h, x, s.n)
+	}
+}
+
+// full is true when n scores were offered; then min is the n-th largest.
+func (s *scoreHeap) full() bool { return s.n > 0 && len(s.h) == s.n }
+
+// topCand is a key that may belong in a top list: its score, its hash
+// and its first revision (where the re-read finds its name).
+type topCand struct {
+	score uint64
+	h     uint64
+	main  uint32
+	sub   uint16
+	list  uint8
+}
+
+// sortedTops ranks keys for the four top lists as topHeap does (score,
+// then name), without names while ranking: the scores pick every key that
+// can be listed (above the n-th best score, or tied with it); the re-read
+// of their names then breaks the ties.
+type sortedTops struct {
+	n      int
+	scores [4]scoreHeap
+	cands  []topCand
+	pruned int // len(cands) at the last prune
+}
+
+func newSortedTops(n int) *sortedTops {
+	t := &sortedTops{n: n}
+	for i := range t.scores {
+		t.scores[i].n = n
+	}
+	return t
+}
+
+func (t *sortedTops) offer(list int, score uint64, r *sortRec) {
+	if score == 0 || t.n <= 0 {
+		return
+	}
+	s := &t.scores[list]
+	if s.full() && score < s.h[0] {
+		return
+	}
+	s.offer(score)
+	t.cands = append(t.cands, topCand{score: score, h: r.h, main: r.main, sub: r.sub & recSubMask, list: uint8(list)})
+	if len(t.cands) > 4*t.n+2*t.pruned+1024 {
+		t.prune()
+	}
+}
+
+// prune drops the candidates below their list's threshold.
+func (t *sortedTops) prune() {
+	out := t.cands[:0]
+	for _, c := range t.cands {
+		if s := &t.scores[c.list]; !s.full() || c.score >= s.h[0] {
+			out = append(out, c)
+		}
+	}
+	t.cands = out
+	t.pruned = len(out)
+}
+
+// named is a listed key once its name is read.
+type named struct {
+	score uint64
+	name  string
+	h     uint64
+	kv1   keyValue // create revision and version of its first revision
+}
+
+// nameHeap keeps the n smallest names of tied keys (a max-heap by name).
+type nameHeap []named
+
+func (h nameHeap) Len() int           { return len(h) }
+func (h nameHeap) Less(i, j int) bool { return h[i].name > h[j].name }
+func (h nameHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *nameHeap) Push(x any)        { *h = append(*h, x.(named)) }
+func (h *nameHeap) Pop() any {
+	x := (*h)[len(*h)-1]
+	*h = (*h)[:len(*h)-1]
+	return x
+}
+
+// names reads the key bucket again and returns, per list, the listed keys
+// best first, with their names. ok is false when a candidate could not be
+// found again (the file changed, or a read failed).
+func (t *sortedTops) names(src KVReader, p *sortPass) (lists [4][]named, ok bool) {
+	t.prune()
+	var above [4]int // candidates strictly above the threshold, per list
+	for _, c := range t.cands {
+		if s := &t.scores[c.list]; s.full() && c.score > s.h[0] {
+			above[c.list]++
+		}
+	}
+	ties := [4]*nameHeap{{}, {}, {}, {}}
+	cands := t.cands
+	slices.SortFunc(cands, func(a, b topCand) int {
+		if c := cmp.Compare(a.main, b.main); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.sub, b.sub)
+	})
+	j := 0
+	var kv keyValue
+	err := src.ForEach("key", func(k, v []byte) error {
+		if j == len(cands) {
+			return errSortedAbort
+		}
+		bk, err := ParseBucketKey(k)
+		if err != nil || bk.Main < p.base {
+			return nil
+		}
+		d := bk.Main - p.base
+		if d > int64(cands[j].main) || d == int64(cands[j].main) && bk.Sub > int64(cands[j].sub) {
+			return errSortedAbort // a candidate was passed: the file changed
+		}
+		if d != int64(cands[j].main) || bk.Sub != int64(cands[j].sub) {
+			return nil
+		}
+		if decodeKeyValue(v, &kv) != nil {
+			return errSortedAbort
+		}
+		var name string
+		for ; j < len(cands) && int64(cands[j].main) == d && int64(cands[j].sub) == bk.Sub; j++ {
+			c := cands[j]
+			if maphash.Bytes(p.seed, kv.Key) != c.h {
+				return errSortedAbort
+			}
+			if name == "" {
+				name = string(kv.Key)
+			}
+			x := named{score: c.score, name: name, h: c.h, kv1: keyValue{CreateRevision: kv.CreateRevision, Version: kv.Version}}
+			s := &t.scores[c.list]
+			if !s.full() || c.score > s.h[0] {
+				lists[c.list] = append(lists[c.list], x)
+				continue
+			}
+			need := t.n - above[c.list]
+			th := ties[c.list]
+			if th.Len() < need {
+				heap.Push(th, x)
+			} else if x.name < (*th)[0].name {
+				(*th)[0] = x
+				heap.Fix(th, 0)
+			}
+		}
+		return nil
+	})
+	if j != len(cands) || err != nil && !errors.Is(err, errSortedAbort) {
+		return lists, false
+	}
+	for i := range lists {
+		lists[i] = append(lists[i], *ties[i]...)
+		slices.SortFunc(lists[i], func(a, b named) int {
+			if a.score != b.score {
+				return cmp.Compare(b.score, a.score)
+			}
+			return strings.Compare(a.name, b.name)
+		})
+	}
+	return lists, true
+}
+
+// run finds the run of key hash h (sorted partitions).
+func (p *sortPass) run(h uint64) []sortRec {
+	buf := p.partition(int(h >> (64 - sortPartBits)))
+	i, _ := slices.BinarySearchFunc(buf, h, func(r sortRec, h uint64) int { return cmp.Compare(r.h, h) })
+	j := i
+	for j < len(buf) && buf[j].h == h {
+		j++
+	}
+	return buf[i:j]
+}
+
+// sortedOut is what the sorted pass's aggregation found, for finish.
+type sortedOut struct {
+	liveKeys, deletedKeys, multiGen, leased, totalKeys uint64
+	keyBucketBytes, liveBytes, historyBytes            uint64
+	revCounts                                          []uint32
+	hist                                               revisionHistogram
+	filter                                             *FilterStat
+	kube                                               *kubeAgg
+	attached                                           map[int64]uint64
+	keep                                               *CompactionFilter
+	tops                                               [4][]KeyStat
+}
+
+// sortedApply is apply for the sorted pass: the pair is checked and
+// decoded as apply does, and its record appended. Whether a delete was
+// indexed is known only once the key's run is replayed: indexed is true
+// here and Summary.Restore.IgnoredTombstones comes from the replay.
+func (sc *scanner) sortedApply(k, v []byte) restoredEntry {
+	e := restoredEntry{entryBytes: clamp32(uint64(len(k) + len(v))), indexed: true}
+	bk, err := ParseBucketKey(k)
+	if err != nil {
+		e.fault, e.err = entryBadKey, err
+		return e
+	}
+	e.bk = bk
+	if bk.Main < 1 {
+		e.fault = entryBelowRestore
+		return e
+	}
+	if err := decodeKeyValue(v, &sc.kv); err != nil {
+		e.fault, e.err = entryBadValue, err
+		return e
+	}
+	sc.sortedAdd(bk, &sc.kv, e.entryBytes)
+	return e
+}
+
+// currentRevision is kvstore.go restore's currentRev: 1, then the last
+// restored revision, raised to the finished and scheduled compactions.
+func (sc *scanner) currentRevision() int64 {
+	return max(int64(1), sc.restoredMain, sc.meta.FinishedCompactRevision, sc.meta.ScheduledCompactRevision)
+}
+
+// sortedPrepare sorts the records, replays every key and reads the names
+// of the listed keys: everything the sorted pass does before finish. On
+// return sc.sorted.abort says whether the key table must redo the scan.
+func (sc *scanner) sortedPrepare(src KVReader) {
+	p, o := sc.sorted, sc.opts
+	if len(sc.readErrors) > 0 {
+		p.fail("read errors")
+	}
+	if p.abort != "" {
+		return
+	}
+	sc.whatIf.resolve(sc.currentRevision())
+	out := &sortedOut{attached: map[int64]uint64{}}
+	if o.Filter.on() {
+		out.filter = &FilterStat{Prefix: o.Filter.Prefix, Namespace: o.Filter.Namespace}
+	}
+	if sc.kube != nil {
+		out.kube = newKubeAgg(sc.kube, o.TopN)
+	}
+	tops := newSortedTops(o.TopN)
+	sims := &runSims{whatIf: sc.whatIf, rerun: sc.rerun}
+	if sc.whatIf.record {
+		sims.keep = newKeptBuilder(p.base, p.last.Main, p.n)
+	}
+	for i := range p.parts {
+		buf := p.partition(i)
+		p.sortPartition(buf)
+		p.writeBack(i, buf)
+		for len(buf) > 0 {
+			j := 1
+			for j < len(buf) && buf[j].h == buf[0].h {
+				if buf[j].h2 != buf[0].h2 {
+					p.fail("two keys share a hash")
+					return
+				}
+				j++
+			}
+			run := buf[:j]
+			buf = buf[j:]
+			s, ignored := p.replay(run, &sc.shape, nil, sims)
+			sc.ignoredTombs += ignored
+			s.finishShape(&sc.shape)
+			out.key(&s, &run[0], p, tops)
+		}
+	}
+	if sims.keep != nil {
+		out.keep = sims.keep.filter(sc.whatIf.at, sc.unrestorable)
+	}
+	lists, ok := tops.names(src, p)
+	if !ok {
+		p.fail("the listed keys could not be read again")
+		return
+	}
+	red := sc.redactor()
+	for i, l := range lists {
+		out.tops[i] = make([]KeyStat, 0, len(l))
+		for _, x := range l {
+			s, _ := p.replay(p.run(x.h), nil, &x.kv1, nil)
+			out.tops[i] = append(out.tops[i], keyStatOf(&s, x.name, red))
+		}
+	}
+	// The records are spent.
+	p.parts, p.buf, p.spare, p.leases, p.large = [sortParts][][]sortRec{}, nil, nil, nil, nil
+	sc.sout = out
+}
+
+// key counts one key, as perKey, etcdutl and summariseLeases do.
+func (out *sortedOut) key(s *keyState, first *sortRec, p *sortPass, tops *sortedTops) {
+	out.revCounts = append(out.revCounts, s.revs)
+	out.hist.add(s.revs)
+	live := liveBytes(s)
+	out.keyBucketBytes += s.totalBytes
+	out.liveBytes += live
+	out.historyBytes += s.totalBytes - live
+	nonEmptyGens := s.gens
+	if s.live {
+		out.liveKeys++
+		if s.lease != 0 {
+			out.leased++
+			out.attached[s.lease]++
+		}
+	} else {
+		out.deletedKeys++
+		nonEmptyGens--
+	}
+	if nonEmptyGens >= 2 {
+		out.multiGen++
+	}
+	if s.revs > 0 && !s.lastTomb {
+		out.totalKeys++
+	}
+	if first.row == 0 {
+		return // outside the filter: the totals above count it; no table lists it
+	}
+	if out.filter != nil {
+		out.filter.add(s, live)
+	}
+	tops.offer(0, uint64(s.revs), first)
+	tops.offer(1, s.totalBytes-live, first)
+	if s.live {
+		tops.offer(2, uint64(s.valueSize), first)
+		tops.offer(3, saturatingMul(uint64(s.valueSize), uint64(s.revs)), first)
+	}
+	row := &p.rows[first.row]
+	row.rp.count(s)
+	if row.np != nil {
+		row.np.count(s)
+	}
+	if row.k8s && out.kube != nil && s.live && s.class != classNone {
+		out.kube.add(row.rp, row.np, s.class, uint64(s.valueSize), s.modMain)
+	}
+}
+
+// sortedPerKey is perKey from the sorted pass's results.
+func (sc *scanner) sortedPerKey(sum *Summary) {
+	o, out, p := sc.opts, sc.sout, sc.sorted
+	sum.KeyBucketBytes, sum.LiveBytes, sum.HistoryBytes = out.keyBucketBytes, out.liveBytes, out.historyBytes
+	sum.LiveKeys, sum.DeletedKeys, sum.MultiGenerationKeys = out.liveKeys, out.deletedKeys, out.multiGen
+	sum.Restore.LeasedKeys = out.leased
+	sum.RevisionsPerKey = distribution32(out.revCounts)
+	sum.RevisionsPerKeyHistogram = out.hist.buckets()
+	red := sc.redactor()
+	if out.filter != nil {
+		out.filter.finish(sum, red)
+	}
+	sum.TopKeys = TopKeys{
+		ByRevisions:           out.tops[0],
+		ByHistoryBytes:        out.tops[1],
+		ByValueBytes:          out.tops[2],
+		ByValueTimesRevisions: out.tops[3],
+	}
+	sum.Prefixes = redactPrefixes(p.byPrefix.list(o.MaxPrefixes, sum.KeyBucketBytes, o.DataSize), red)
+	if len(p.byNs.stats) > 0 {
+		sum.PrefixesByNamespace = redactPrefixes(p.byNs.list(o.MaxPrefixes, sum.KeyBucketBytes, o.DataSize), red)
+	}
+	if out.kube != nil {
+		sum.Kube = out.kube.summary(sum.Prefixes, sum.PrefixesByNamespace, red)
+	}
+}
