@@ -217,7 +217,18 @@ type docPrediction struct {
 	Calibration            string                 `json:"calibration"`
 	LowerBound             bool                   `json:"lower_bound,omitempty"`
 	VersionAssumed         bool                   `json:"version_assumed,omitempty"`
+	MemoryNotIncluded      []docNotIncluded       `json:"memory_not_included"`
 }
+
+// docNotIncluded is predict.NotIncluded as the JSON report writes it.
+type docNotIncluded struct {
+	Part    string   `json:"part"`
+	Why     string   `json:"why"`
+	Metrics []string `json:"metrics"`
+	Command string   `json:"command"`
+}
+
+func toNotIncluded(v predict.NotIncluded) docNotIncluded { return docNotIncluded(v) }
 
 // docExactResult is defrag.ExactResult as the JSON report writes it.
 type docExactResult struct {
@@ -843,6 +854,7 @@ func toPrediction(v predict.Prediction) docPrediction {
 		Calibration:            v.Calibration,
 		LowerBound:             v.LowerBound,
 		VersionAssumed:         v.VersionAssumed,
+		MemoryNotIncluded:      docSlice(v.MemoryNotIncluded, toNotIncluded),
 	}
 }
 

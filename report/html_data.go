@@ -68,6 +68,9 @@ func (r *Report) htmlPageData() html.Data {
 				{Label: "file resident", Value: float64(m.FileResidentBytes)}, {Label: "Go heap (index, leases, runtime)", Value: float64(m.HeapBytes)}, {Label: "raft log", Value: float64(m.RaftLogBytes)},
 			}})
 		}
+		if len(p.MemoryNotIncluded) > 0 {
+			d.Tables = append(d.Tables, notIncludedHTMLTable(p.MemoryNotIncluded))
+		}
 	}
 	d.Tables = append(d.Tables, memberHTMLTables(r)...)
 	d.Tables = append(d.Tables, bucketTable(r))

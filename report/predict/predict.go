@@ -87,6 +87,10 @@ type Prediction struct {
 	// top-level figures are then Version's, the first modelled one, not
 	// the file's.
 	VersionAssumed bool `json:"version_assumed,omitempty"`
+	// MemoryNotIncluded is what a live member holds that the file cannot
+	// tell (watchers, connections, requests), with the metrics that
+	// measure it.
+	MemoryNotIncluded []NotIncluded `json:"memory_not_included"`
 }
 
 // VersionPrediction holds what differs between etcd minors.
@@ -122,7 +126,7 @@ func etcdMinor(v string) string {
 // Run computes every prediction. It never fails: missing inputs give
 // zero figures and say so in the model assumptions.
 func Run(in Inputs, cal calibrate.Calibration) Prediction {
-	p := Prediction{Calibration: cal.Source}
+	p := Prediction{Calibration: cal.Source, MemoryNotIncluded: MemoryNotIncluded()}
 	versions := in.Versions
 	if len(versions) == 0 {
 		versions = []string{"3.5", "3.6", "3.7"}
