@@ -33,6 +33,9 @@ func (sc *scanner) finish(read func(*scanner)) *Summary {
 		Options:                  o,
 		RaftTail:                 sc.raft.windows(),
 	}
+	if sc.order != nil {
+		sum.RestoreOrder = sc.order.order()
+	}
 
 	// kvstore.go restore: currentRev starts at 1, follows the last restored
 	// revision, then is raised to the finished and scheduled compactions.

@@ -35,6 +35,10 @@ type Options struct {
 	LiveKeySet bool
 	// Filter limits the key tables to some keys ('keys --prefix').
 	Filter KeyFilter
+	// RestoreOrder asks for Summary.RestoreOrder, the keys of the restored
+	// revisions in restore order (restoreorder.go): 4 bytes a revision
+	// and, while the key bucket streams, a name and ~20 bytes a key.
+	RestoreOrder bool
 }
 
 // DefaultOptions are the CLI's defaults: top 10, "/" depth 2, Kubernetes

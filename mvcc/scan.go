@@ -44,6 +44,9 @@ type scanner struct {
 	// restores the index. sout is its result.
 	sorted *sortPass
 	sout   *sortedOut
+	// order records the restore order (restoreorder.go); nil unless
+	// Options.RestoreOrder.
+	order *orderRecorder
 
 	crc uint32
 
@@ -145,6 +148,9 @@ func scanMode(src KVReader, opts Options, record bool, read func(*scanner), sort
 	}
 	if sorted {
 		sc.sorted = newSortPass()
+	}
+	if opts.RestoreOrder {
+		sc.order = newOrderRecorder()
 	}
 	if hasMeta {
 		// meta sorts after key but its compaction revisions are needed
@@ -267,6 +273,9 @@ func (sc *scanner) keyEntry(k, v []byte) {
 		return
 	}
 	sc.lastStoredMain = e.bk.Main
+	if sc.order != nil {
+		sc.order.add(sc.kv.Key)
+	}
 	if len(k) == markedRevBytesLen && !e.bk.Tombstone {
 		sc.unmarkedLong++
 	}

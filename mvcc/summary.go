@@ -69,6 +69,9 @@ type Summary struct {
 	// written out (it holds key hashes, for comparing two scans in one
 	// process).
 	LiveKeySet *LiveKeySet `json:"-"`
+	// RestoreOrder is set when Options.RestoreOrder asks for it (and the
+	// order could be held); it is never written out.
+	RestoreOrder *RestoreOrder `json:"-"`
 }
 
 // Distribution is a nearest-rank percentile summary.
