@@ -6,7 +6,6 @@ import (
 	"io"
 	"math"
 
-	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/raft/v3/raftpb"
 )
 
@@ -132,15 +131,13 @@ func classify(typ raftpb.EntryType, data []byte) (Kind, uint32) {
 		if len(data) == 0 {
 			return KindNoop, 0
 		}
-		var r pb.InternalRaftRequest
-		if err := r.Unmarshal(data); err == nil {
-			if r.Txn != nil {
-				return KindTxn, uint32(len(r.Txn.Success))
+		if r, err := decodeIRR(data); err == nil {
+			if k := r.kind(); k != KindTxn {
+				return k, 1
 			}
-			return irrKind(&r), 1
+			return KindTxn, r.ops
 		}
-		var v2 pb.Request
-		if err := v2.Unmarshal(data); err == nil {
+		if decodeProto(data, msgV2Request, nil) == nil {
 			return KindV2Request, 1
 		}
 		return KindUndecodable, 0
@@ -164,46 +161,6 @@ func classify(typ raftpb.EntryType, data []byte) (Kind, uint32) {
 		return KindConfChangeV2, 1
 	}
 	return KindUnknownType, 0
-}
-
-func irrKind(r *pb.InternalRaftRequest) Kind {
-	switch {
-	case r.Put != nil:
-		return KindPut
-	case r.Txn != nil:
-		return KindTxn
-	case r.DeleteRange != nil:
-		return KindDeleteRange
-	case r.Compaction != nil:
-		return KindCompaction
-	case r.Range != nil:
-		return KindRange
-	case r.LeaseGrant != nil:
-		return KindLeaseGrant
-	case r.LeaseRevoke != nil:
-		return KindLeaseRevoke
-	case r.LeaseCheckpoint != nil:
-		return KindLeaseCheckpoint
-	case r.Alarm != nil:
-		return KindAlarm
-	case r.ClusterVersionSet != nil:
-		return KindClusterVersionSet
-	case r.ClusterMemberAttrSet != nil:
-		return KindMemberAttrSet
-	case r.DowngradeInfoSet != nil:
-		return KindDowngradeInfoSet
-	case r.DowngradeVersionTest != nil:
-		return KindDowngradeTest
-	case r.V2 != nil:
-		return KindIRRv2
-	case r.AuthEnable != nil, r.AuthDisable != nil, r.AuthStatus != nil, r.Authenticate != nil,
-		r.AuthUserAdd != nil, r.AuthUserDelete != nil, r.AuthUserGet != nil, r.AuthUserChangePassword != nil,
-		r.AuthUserGrantRole != nil, r.AuthUserRevokeRole != nil, r.AuthUserList != nil, r.AuthRoleList != nil,
-		r.AuthRoleAdd != nil, r.AuthRoleDelete != nil, r.AuthRoleGet != nil, r.AuthRoleGrantPermission != nil,
-		r.AuthRoleRevokePermission != nil:
-		return KindAuth
-	}
-	return KindIRREmpty
 }
 
 // classifyStream names a payload too large to buffer by the first request

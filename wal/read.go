@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strings"
 
-	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/raft/v3/raftpb"
 )
 
@@ -336,12 +335,12 @@ func (r *reader) apply(i int, off int64, rec *record) bool {
 		}
 		if r.metadata == nil {
 			r.metadata = append([]byte{}, rec.data...)
-			var m pb.Metadata
-			if err := m.Unmarshal(rec.data); err != nil {
+			m, err := decodeMetadata(rec.data)
+			if err != nil {
 				r.problem(i, ProblemBadPayload, off, "a metadata record that is not an etcdserverpb.Metadata (etcd panics): %v", err)
 				return false
 			}
-			l.Metadata = &Metadata{NodeID: m.NodeID, ClusterID: m.ClusterID}
+			l.Metadata = &m
 		}
 	case CrcType:
 		if r.running != 0 && rec.crc != r.running {
