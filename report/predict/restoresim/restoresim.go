@@ -1,0 +1,211 @@
+// Package restoresim replays etcd's restoreIntoIndex (server/storage/mvcc
+// kvstore.go, the same loop in 3.5, 3.6 and 3.7) on the order in which a
+// db's revisions are restored (mvcc.RestoreOrder), and counts what the
+// startup costs are made of: key-cache hits and misses, the treeIndex Gets
+// (one per miss), the inserts of new keys, the cache evictions, and where
+// each Get lands in key order relative to the Gets just before it (near:
+// its B-tree path is in the CPU caches; far: it is not).
+//
+// restoreIntoIndex, per restored revision of key k:
+//
+//	ki, ok := kiCache[k]
+//	if !ok && len(kiCache) >= restoreChunkKeys (10,000) { delete 10 entries in map order }
+//	if !ok { if ki = idx.KeyIndex(k) (a Get); found { kiCache[k] = ki; ok = true } }
+//	if !ok { ...; idx.Insert(ki); kiCache[k] = ki }
+//
+// Go's map order starts at a random place of a hash-ordered table, so the
+// 10 entries deleted are arbitrary keys: the simulation deletes 10 chosen
+// at random with a fixed seed, so its counts are reproducible. Once full,
+// the cache drops to 9,991 keys on a miss and fills up again on the next 9
+// misses: one eviction every 10 misses.
+//
+// It is a pure function of the order: no file, no clock.
+package restoresim
+
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+	"math/rand/v2"
+)
+
+const (
+	// CacheKeys is restoreChunkKeys, the key cache's size.
+	CacheKeys = 10000
+	// EvictPerRound is how many entries a full cache drops on a miss.
+	EvictPerRound = 10
+	// DefaultRecent is how many recent tree accesses a Get is compared with.
+	DefaultRecent = 16
+	// DefaultNear is the distance in key rank, in the tree as it is when
+	// the Get runs, within which a Get counts as near: etcd's treeIndex is
+	// a google/btree of degree 32 (31 to 63 keys a node), so a key within
+	// 64 of a key just looked up shares its leaf or its leaf's parent.
+	DefaultNear = 64
+	// SizeBuckets bounds the tree sizes Gets are grouped by (log2).
+	SizeBuckets = 33
+)
+
+// Options tunes the locality classes and the eviction's random choice.
+type Options struct {
+	Recent int    // recent tree accesses compared (default DefaultRecent)
+	Near   uint64 // near distance in current key rank (default DefaultNear)
+	Seed   uint64 // seed of the eviction choice
+}
+
+// Class is where a Get lands.
+type Class int
+
+const (
+	Near Class = iota
+	Far
+	classes
+)
+
+// Counts is what the replay counted.
+type Counts struct {
+	Revisions uint64 // restored revisions replayed
+	Keys      uint64 // distinct keys (inserts)
+	Hits      uint64 // revisions whose key was in the cache
+	Misses    uint64 // the others: each one a treeIndex Get
+	// GetsFound are Gets of a key already in the tree (a later revision
+	// whose key had been evicted); the other misses are a key's first
+	// revision, whose Get finds nothing and which is then inserted.
+	GetsFound uint64
+	// EvictionRounds are misses on a full cache, each deleting
+	// EvictPerRound entries.
+	EvictionRounds uint64
+	Near, Far      uint64 // Gets by Class
+	// BySize[c][b] counts the Gets of class c run in a tree of 2^b to
+	// 2^(b+1)-1 keys (b = 0 for an empty tree).
+	BySize [classes][SizeBuckets]uint64
+}
+
+// Gets is the number of treeIndex Gets (one per cache miss).
+func (c Counts) Gets() uint64 { return c.Misses }
+
+// ErrBadOrder is returned when the order is not one mvcc.RestoreOrder
+// could have made.
+var ErrBadOrder = errors.New("restore order is inconsistent")
+
+// cache is the key cache: the keys in it, and each key's place in keys
+// (-1 when out).
+type cache struct {
+	keys []uint32
+	pos  []int32
+}
+
+func (c *cache) add(k uint32) {
+	c.pos[k] = int32(len(c.keys))
+	c.keys = append(c.keys, k)
+}
+
+// drop removes the key at place i.
+func (c *cache) drop(i int) {
+	k := c.keys[i]
+	last := c.keys[len(c.keys)-1]
+	c.keys[i] = last
+	c.pos[last] = int32(i)
+	c.keys = c.keys[:len(c.keys)-1]
+	c.pos[k] = -1
+}
+
+// Simulate replays keys (the key id of every restored revision, ids
+// numbered by first appearance) with ranks (each key's place in key
+// order). It fails with ErrBadOrder when a key id skips ahead of the
+// next new one or has no rank.
+func Simulate(keys, ranks []uint32, opt Options) (Counts, error) {
+	if opt.Recent <= 0 {
+		opt.Recent = DefaultRecent
+	}
+	if opt.Near == 0 {
+		opt.Near = DefaultNear
+	}
+	var c Counts
+	n := uint64(len(ranks))
+	ca := cache{keys: make([]uint32, 0, CacheKeys), pos: make([]int32, len(ranks))}
+	for i := range ca.pos {
+		ca.pos[i] = -1
+	}
+	rng := rand.New(rand.NewPCG(opt.Seed, 0x5eed))
+	recent := make([]uint32, 0, opt.Recent)
+	next := 0 // the oldest entry of recent once it is full
+	var inTree uint64
+	for i, k := range keys {
+		if uint64(k) > inTree || uint64(k) >= n {
+			return c, fmt.Errorf("%w: revision %d has key %d with %d keys seen and %d ranked", ErrBadOrder, i, k, inTree, n)
+		}
+		c.Revisions++
+		if ca.pos[k] >= 0 {
+			c.Hits++
+			continue
+		}
+		c.Misses++
+		if len(ca.keys) >= CacheKeys {
+			c.EvictionRounds++
+			for range EvictPerRound {
+				ca.drop(rng.IntN(len(ca.keys)))
+			}
+		}
+		r := ranks[k]
+		cl := classify(recent, r, inTree, n, opt.Near)
+		c.BySize[cl][sizeBucket(inTree)]++
+		if cl == Near {
+			c.Near++
+		} else {
+			c.Far++
+		}
+		if len(recent) < opt.Recent {
+			recent = append(recent, r)
+		} else {
+			recent[next] = r
+			next = (next + 1) % opt.Recent
+		}
+		if uint64(k) < inTree {
+			c.GetsFound++
+		} else {
+			inTree++
+			c.Keys++
+		}
+		ca.add(k)
+	}
+	return c, nil
+}
+
+// classify is Near when a recent access is within near keys of rank r in
+// the tree as it is now: final ranks are scaled by the share of the keys
+// already in it (inTree of n).
+func classify(recent []uint32, r uint32, inTree, n, near uint64) Class {
+	if len(recent) == 0 || n == 0 {
+		return Far
+	}
+	best := uint64(1<<64 - 1)
+	for _, x := range recent {
+		d := uint64(r) - uint64(x)
+		if x > r {
+			d = uint64(x) - uint64(r)
+		}
+		best = min(best, d)
+	}
+	// best x inTree / n <= near, without overflow.
+	if best <= near || float64(best)*float64(inTree)/float64(n) <= float64(near) {
+		return Near
+	}
+	return Far
+}
+
+// sizeBucket is floor(log2 n), 0 for n < 2.
+func sizeBucket(n uint64) int {
+	if n < 2 {
+		return 0
+	}
+	return min(bits.Len64(n)-1, SizeBuckets-1)
+}
+
+// BucketKeys is the tree size a bucket stands for: the geometric middle
+// of 2^b and 2^(b+1).
+func BucketKeys(b int) float64 {
+	if b == 0 {
+		return 1
+	}
+	return float64(uint64(1)<<b) * 1.4142135623730951
+}

@@ -1,0 +1,194 @@
+package restoresim
+
+import (
+	"errors"
+	"math/rand/v2"
+	"testing"
+)
+
+func seq(lo, hi uint32) []uint32 {
+	var s []uint32
+	for k := lo; k < hi; k++ {
+		s = append(s, k)
+	}
+	return s
+}
+
+// identity ranks: key id order is key order.
+func identity(n int) []uint32 { return seq(0, uint32(n)) }
+
+func TestSimulateHandSequences(t *testing.T) {
+	type want struct {
+		hits, misses, found, keys, rounds, near, far uint64
+	}
+	bursts := make([]uint32, 100) // key 0, 100 times
+	cases := []struct {
+		name  string
+		keys  []uint32
+		ranks []uint32
+		want  want
+		size  map[[2]int]uint64 // {class, bucket} -> Gets
+	}{
+		{
+			// 0 new (far: nothing before), 1 new (1 from 0: near), 0 hit, 2 new (near).
+			name: "small", keys: []uint32{0, 1, 0, 2}, ranks: identity(3),
+			want: want{hits: 1, misses: 3, keys: 3, near: 2, far: 1},
+			size: map[[2]int]uint64{{int(Far), 0}: 1, {int(Near), 0}: 1, {int(Near), 1}: 1},
+		},
+		{
+			// ranks 0, 1000, 1: the second Get is 1000 from the first in a
+			// tree of 1 key of 1001: scaled 0.99, near; so is the third.
+			name: "scaled", keys: []uint32{0, 1, 2}, ranks: append([]uint32{0, 1000, 1}, seq(2, 1000)...),
+			want: want{misses: 3, keys: 3, near: 2, far: 1},
+		},
+		{
+			name: "burst", keys: bursts, ranks: identity(1),
+			want: want{hits: 99, misses: 1, keys: 1, far: 1},
+		},
+		{
+			// 10,011 new keys: the cache fills at 10,000; the 10,001st evicts
+			// (9,991 left, then 9,992), the next 9 fill it, the 10,011th evicts.
+			name: "fill and evict", keys: seq(0, 10011), ranks: identity(10011),
+			want: want{misses: 10011, keys: 10011, rounds: 2, near: 10010, far: 1},
+		},
+		{
+			// descending key order is as near as ascending.
+			name: "descending", keys: seq(0, 500), ranks: func() []uint32 {
+				r := make([]uint32, 500)
+				for i := range r {
+					r[i] = uint32(499 - i)
+				}
+				return r
+			}(),
+			want: want{misses: 500, keys: 500, near: 499, far: 1},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Simulate(tc.keys, tc.ranks, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := want{c.Hits, c.Misses, c.GetsFound, c.Keys, c.EvictionRounds, c.Near, c.Far}
+			if got != tc.want {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+			if c.Revisions != uint64(len(tc.keys)) || c.Hits+c.Misses != c.Revisions || c.Near+c.Far != c.Gets() {
+				t.Errorf("counts do not add up: %+v", c)
+			}
+			for k, n := range tc.size {
+				if c.BySize[k[0]][k[1]] != n {
+					t.Errorf("class %d bucket %d: %d Gets, want %d", k[0], k[1], c.BySize[k[0]][k[1]], n)
+				}
+			}
+		})
+	}
+}
+
+// After the cache is full, every key once more: exactly 9,991 of the
+// 10,000 old keys are still cached when the second pass starts (one
+// eviction by key 10,000); each miss of the second pass is a Get that
+// finds its key.
+func TestSimulateSecondPass(t *testing.T) {
+	keys := append(seq(0, 10001), seq(0, 10000)...)
+	c, err := Simulate(keys, identity(10001), Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Keys != 10001 || c.GetsFound != c.Misses-10001 {
+		t.Fatalf("%+v", c)
+	}
+	// The second pass misses at least the 10 evicted keys; each miss
+	// adds a key, and every 10th on a full cache evicts 10 more, some of
+	// them keys not yet revisited: the misses stay a small share.
+	if c.GetsFound < 10 || c.GetsFound > 200 {
+		t.Errorf("second pass: %d misses, want 10..200", c.GetsFound)
+	}
+	if c.Hits != 20001-c.Misses {
+		t.Errorf("hits %d, misses %d", c.Hits, c.Misses)
+	}
+}
+
+// Uniform random rewrites of 100,000 keys: the cache holds ~10,000 of
+// them, so a rewrite hits with probability ~0.1; Gets are far but for
+// chance neighbours (16 recent keys x 128 of 100,000: 2%) and the small
+// tree of the first inserts.
+func TestSimulateUniform(t *testing.T) {
+	const n = 100000
+	rng := rand.New(rand.NewPCG(1, 2))
+	perm := rng.Perm(n)
+	ranks := make([]uint32, n)
+	for i, p := range perm {
+		ranks[i] = uint32(p)
+	}
+	keys := seq(0, n)
+	for range 4 * n {
+		keys = append(keys, uint32(rng.IntN(n)))
+	}
+	c, err := Simulate(keys, ranks, Options{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := uint64(4 * n)
+	rate := float64(later-c.GetsFound) / float64(later)
+	if rate < 0.09 || rate > 0.11 {
+		t.Errorf("rewrite hit rate %.3f, want ~0.1", rate)
+	}
+	if share := float64(c.Near) / float64(c.Gets()); share > 0.05 {
+		t.Errorf("near share %.3f on uniform random keys", share)
+	}
+	again, _ := Simulate(keys, ranks, Options{Seed: 3})
+	if again != c {
+		t.Error("same seed, different counts")
+	}
+}
+
+// Interleaved ascending streams: with as many streams as recent accesses
+// every Get is near a recent one; with many more streams, the keys of a
+// stream are far apart in the tree once it holds many keys of each.
+func TestSimulateInterleaved(t *testing.T) {
+	for _, tc := range []struct {
+		streams, per int
+		nearMin      float64
+		nearMax      float64
+	}{
+		{8, 5000, 0.99, 1},
+		{200, 2000, 0, 0.1},
+	} {
+		n := tc.streams * tc.per
+		ranks := make([]uint32, n)
+		var keys []uint32
+		for j := range tc.per {
+			for s := range tc.streams {
+				id := uint32(len(keys))
+				ranks[id] = uint32(s*tc.per + j)
+				keys = append(keys, id)
+			}
+		}
+		c, err := Simulate(keys, ranks, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		share := float64(c.Near) / float64(c.Gets())
+		if share < tc.nearMin || share > tc.nearMax {
+			t.Errorf("%d streams: near share %.3f, want %.2f..%.2f", tc.streams, share, tc.nearMin, tc.nearMax)
+		}
+	}
+}
+
+func TestSimulateBadOrder(t *testing.T) {
+	for _, tc := range []struct {
+		keys, ranks []uint32
+	}{
+		{[]uint32{1}, identity(2)},    // skips key 0
+		{[]uint32{0, 1}, identity(1)}, // no rank for key 1
+		{[]uint32{0, 2}, identity(3)},
+	} {
+		if _, err := Simulate(tc.keys, tc.ranks, Options{}); !errors.Is(err, ErrBadOrder) {
+			t.Errorf("%v: err %v, want ErrBadOrder", tc.keys, err)
+		}
+	}
+	if c, err := Simulate(nil, nil, Options{}); err != nil || c != (Counts{}) {
+		t.Errorf("empty: %+v %v", c, err)
+	}
+}
