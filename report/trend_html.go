@@ -39,6 +39,9 @@ func WriteTrendHTML(w io.Writer, t *trend.Trend) error {
 		html.KV{Label: "live keys", Value: signed(count(o.LiveKeysDelta), o.LiveKeysDelta)},
 		html.KV{Label: "compactions, defrags", Value: fmt.Sprintf("%d, %d", o.Compactions, o.Defrags)},
 	)
+	if t.Options.QuotaDisabled {
+		v.Summary = append(v.Summary, html.KV{Label: "quota", Value: trendQuotaDisabled})
+	}
 	for _, p := range t.Project {
 		label := "quota " + ibytes(p.TargetBytes)
 		if p.Target != "quota" {

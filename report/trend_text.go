@@ -128,6 +128,9 @@ func WriteTrendText(w io.Writer, t *trend.Trend, color bool) error {
 	trendPrefixTable(tw, "Top growing prefixes by live keys", t.Prefixes.ByKeys)
 
 	tw.heading("Projection (db size, the size etcd checks against the quota)")
+	if t.Options.QuotaDisabled {
+		tw.printf("  %s\n", trendQuotaDisabled)
+	}
 	if len(t.Project) == 0 {
 		tw.printf("  none\n")
 	}
@@ -213,3 +216,6 @@ func trendPrefixTable(tw *textWriter, title string, ps []trend.PrefixTrend) {
 	}
 	tw.table(tb)
 }
+
+// trendQuotaDisabled says what a negative --quota-backend-bytes does.
+const trendQuotaDisabled = "quota disabled (a negative --quota-backend-bytes, as etcd takes it): projected to 8 GiB only"

@@ -59,7 +59,7 @@ func newReportInputs() reportInputs {
 		out:     newOutputFlags(true),
 		keys:    newKeyFlags(),
 		frag:    newFragFlags(),
-		quota:   newQuotaFlag("etcd's --quota-backend-bytes to measure headroom against: bytes as etcd takes them, or with a unit (8GiB, 8GB); 0 or not given: etcd's default 2 GiB; -1: disabled"),
+		quota:   newQuotaFlag("etcd's --quota-backend-bytes to measure headroom against: bytes as etcd takes them, or with a unit (8GiB, 8GB); 0 or not given: etcd's default 2 GiB; negative (-1): disabled, as in etcd"),
 		predict: newPredictFlags(),
 	}
 }

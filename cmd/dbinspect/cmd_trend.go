@@ -85,7 +85,7 @@ func trendCommand() *command {
 		out:    newOutputFlags(true),
 		keys:   newKeyFlags(),
 		series: newSeriesFlags(),
-		quota:  newQuotaFlag("etcd's --quota-backend-bytes to project the growth to"),
+		quota:  newQuotaFlag("etcd's --quota-backend-bytes to project the growth to (0 or not given: etcd's default 2 GiB; negative (-1): disabled, as in etcd: projected to 8 GiB only)"),
 	}
 	return &command{
 		name:    "trend",

@@ -112,7 +112,7 @@ func TestBadFlagValuesRejectedPerCommand(t *testing.T) {
 		"prefix-separator":    {{"", "--prefix-separator must not be empty"}, {"\t", "must not be empty"}},
 		"write-bytes":         {{"-5", `size "-5": want bytes or a size like 8GiB`}, {"-1", `size "-1"`}, {"lots", `size "lots"`}},
 		"seeds":               {{"0", "--seeds 0: want a number from 1 to 1000"}, {"1001", "--seeds 1001"}},
-		"quota-backend-bytes": {{"-2", "-1 to disable"}, {"8 parsecs", `size "8 parsecs"`}},
+		"quota-backend-bytes": {{"-2GiB", "a negative number (-1) to disable"}, {"-x", `size "-x"`}, {"8 parsecs", `size "8 parsecs"`}},
 		"disk-read-mbps":      {{"0.5", "--disk-read-mbps 0.5: want 0 (not given) or a number from 1 to 100000"}, {"NaN", "--disk-read-mbps NaN"}, {"-200", "--disk-read-mbps -200"}, {"1e9", "--disk-read-mbps 1e+09"}},
 		"etcd-version":        {{"3.3", `--etcd-version "3.3": want 3.4, 3.5, 3.6 or 3.7`}, {"v3.5", `--etcd-version "v3.5"`}},
 		"compact-at":          {{"latest", "invalid argument"}},

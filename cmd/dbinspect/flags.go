@@ -156,7 +156,9 @@ func (o *fragFlags) validate() error {
 func (o fragFlags) applyTo(r *report.Options) { r.WriteBytes, r.Seeds = int64(o.writeBytes), o.seeds }
 
 // quotaFlag is --quota-backend-bytes: etcd's flag, in bytes. 0 (not
-// given) is etcd's default of 2 GiB, -1 disables the quota. A value with a
+// given) is etcd's default of 2 GiB; any negative number disables the
+// quota, as in etcd (NewBackendQuota returns its passthroughQuota for
+// every quotaBackendBytesCfg < 0). A value with a
 // unit is told back in bytes (takenNote), since etcd itself takes only
 // bytes and "8G" is 8,000,000,000 of them, not 8 GiB. usage differs by
 // command: predict measures headroom, trend projects growth.
@@ -171,12 +173,8 @@ func (o *quotaFlag) register(fs *pflag.FlagSet) {
 	fs.Var(&o.quota, "quota-backend-bytes", o.usage)
 }
 
-func (o *quotaFlag) validate() error {
-	if o.quota.byteSize < -1 {
-		return usageError{"--quota-backend-bytes: want bytes, a size like 8GiB, 0 for etcd's default or -1 to disable it"}
-	}
-	return nil
-}
+// validate has nothing to check: Set refuses what etcd would not take.
+func (o *quotaFlag) validate() error { return nil }
 
 func (o quotaFlag) applyTo(r *report.Options) { r.QuotaBytes = o.bytes() }
 
@@ -185,8 +183,8 @@ func (o *quotaFlag) bytes() int64 { return int64(o.quota.byteSize) }
 // takenNote says what a quota with a unit was taken as, or "".
 func (o *quotaFlag) takenNote() string { return o.quota.takenNote() }
 
-// quotaValue is the value of --quota-backend-bytes: a size that may be
-// -1, remembering how it was given.
+// quotaValue is the value of --quota-backend-bytes: a size, or a negative
+// number of bytes (the quota disabled), remembering how it was given.
 type quotaValue struct {
 	byteSize
 	given string
@@ -194,12 +192,15 @@ type quotaValue struct {
 
 func (q *quotaValue) Set(s string) error {
 	s = strings.TrimSpace(s)
-	if s == "-1" {
-		q.byteSize, q.given = -1, s
-		return nil
-	}
 	if strings.HasPrefix(s, "-") {
-		return fmt.Errorf("size %q: want bytes, a size like 8GiB, 0 for the default or -1 to disable", s)
+		// etcd takes an int64 of bytes: any negative one disables the
+		// quota. A negative size with a unit is no number etcd takes.
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n >= 0 {
+			return fmt.Errorf("size %q: want bytes, a size like 8GiB, 0 for the default or a negative number (-1) to disable", s)
+		}
+		q.byteSize, q.given = byteSize(n), s
+		return nil
 	}
 	if err := q.byteSize.Set(s); err != nil {
 		return err
@@ -274,7 +275,7 @@ func (o *failOnFlag) validate() error {
 // byteSize is a flag taking sizes like 2GiB, 8G or 2147483648. A plain
 // number is bytes, as etcd takes it; units are decimal (GB, G, MB) or
 // binary (GiB, Gi, MiB), as humanize reads them. Negative sizes are
-// refused (quotaValue alone takes -1, for "disabled").
+// refused (quotaValue alone takes negative numbers, for "disabled").
 type byteSize int64
 
 func (b *byteSize) String() string {

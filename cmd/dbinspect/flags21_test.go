@@ -30,9 +30,16 @@ func TestFlagsAsEtcdTakesThem(t *testing.T) {
 			t.Errorf("no flag: quota %v, want default true and 2 GiB", q)
 		}
 	})
-	t.Run("quota -1 disables", func(t *testing.T) {
-		if q := quota(t, "--quota-backend-bytes", "-1"); q["disabled"] != true || q["default"] != false {
-			t.Errorf("-1: quota %v, want disabled", q)
+	// etcd disables the quota for any negative value (NewBackendQuota's
+	// passthroughQuota), not only -1.
+	t.Run("any negative quota disables", func(t *testing.T) {
+		for _, v := range []string{"-1", "-2", "-1073741824", "-9223372036854775808"} {
+			if q := quota(t, "--quota-backend-bytes", v); q["disabled"] != true || q["default"] != false || q["quota_bytes"].(float64) != 0 {
+				t.Errorf("%s: quota %v, want disabled", v, q)
+			}
+			if q := quota(t, "--quota-backend-bytes="+v); q["disabled"] != true {
+				t.Errorf("=%s: quota %v, want disabled", v, q)
+			}
 		}
 	})
 	t.Run("quota bytes and units", func(t *testing.T) {
@@ -87,7 +94,8 @@ func TestFlagsAsEtcdTakesThem(t *testing.T) {
 			{[]string{"predict", "--compact-at", fmt.Sprint(rev + 1), db}, exitUsage, fmt.Sprintf("beyond the db's current revision %d", rev)},
 			{[]string{"predict", "--compact-at", fmt.Sprint(rev), db}, 0, ""},
 			{[]string{"predict", "--compact-at", fmt.Sprint(comp - 1), db}, 0, fmt.Sprintf("already compacted at revision %d", comp)},
-			{[]string{"predict", "--quota-backend-bytes", "-2", db}, exitUsage, "-1 to disable"},
+			{[]string{"predict", "--quota-backend-bytes", "-2GiB", db}, exitUsage, "a negative number (-1) to disable"},
+			{[]string{"predict", "--quota-backend-bytes", "-0", db}, exitUsage, "a negative number (-1) to disable"},
 		} {
 			code, out, errs := runCLI(t, append([]string{tc.args[0], "-q"}, tc.args[1:]...)...)
 			if tc.args[0] == "help" {

@@ -342,3 +342,45 @@ func TestBudget(t *testing.T) {
 		t.Errorf("used %d after releasing everything", b.used)
 	}
 }
+
+// etcd disables the quota for any negative --quota-backend-bytes: trend
+// then projects to 8 GiB only and says so in text, JSON and HTML; report
+// says the quota is disabled.
+func TestTrendQuotaDisabled(t *testing.T) {
+	series := filepath.Join(trendDir, "trend-a-*.db.gz")
+	for _, v := range []string{"-1", "-2", "-9223372036854775808"} {
+		d := runTrendJSON(t, "--quota-backend-bytes", v, series)
+		if !d.Options.QuotaDisabled || d.Options.QuotaBytes != 0 {
+			t.Errorf("%s: options %+v, want quota_disabled", v, d.Options)
+		}
+		if len(d.Project) != 1 || d.Project[0].Target != "8GiB" || d.Project[0].TargetBytes != 8<<30 {
+			t.Errorf("%s: projections %+v, want only 8 GiB", v, d.Project)
+		}
+		if hasFinding(d, "growth_toward_quota") {
+			t.Errorf("%s: growth_toward_quota with no quota: %+v", v, d.Findings)
+		}
+	}
+	d := runTrendJSON(t, series)
+	if d.Options.QuotaDisabled || d.Options.QuotaBytes != 2<<30 || len(d.Project) != 2 {
+		t.Errorf("no flag: options %+v, %d projections; want the 2 GiB default and two", d.Options, len(d.Project))
+	}
+	for _, o := range []string{"text", "html"} {
+		code, out, errs := runCLI(t, "trend", "-o", o, "--quota-backend-bytes", "-5", series)
+		if code != 0 || !strings.Contains(out, "quota disabled") || strings.Contains(out, "quota 2.0 GiB") {
+			t.Errorf("-o %s: exit %d, want it to say the quota is disabled and project no 2 GiB quota; stderr %s", o, code, errs)
+		}
+	}
+	db := filepath.Join(trendDir, "trend-a-2026-11-07T00-00-00Z.db.gz")
+	code, out, errs := runCLI(t, "predict", "-q", "--quota-backend-bytes", "-3", db)
+	if code != 0 || !strings.Contains(out, "quota") || !strings.Contains(out, "disabled") {
+		t.Errorf("predict --quota-backend-bytes -3: exit %d, no 'quota ... disabled' in the text; stderr %s", code, errs)
+	}
+	code, out, errs = runCLI(t, "report", "-q", "-o", "json", "--quota-backend-bytes", "-3", db)
+	var doc map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &doc) != nil {
+		t.Fatalf("report -o json: exit %d: %s", code, errs)
+	}
+	if q := jsonPath(doc, "predict", "quota").(map[string]any); q["disabled"] != true {
+		t.Errorf("report --quota-backend-bytes -3: predict.quota %v, want disabled", q)
+	}
+}

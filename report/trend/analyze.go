@@ -11,14 +11,18 @@ import (
 // are excluded and listed; damaged (Partial) members join the failed files,
 // which are carried through as given.
 func Analyze(members []Summary, failed []Failure, o Options) *Trend {
-	if o.QuotaBytes <= 0 {
+	disabled := o.QuotaBytes < 0
+	switch {
+	case disabled:
+		o.QuotaBytes = 0
+	case o.QuotaBytes == 0:
 		o.QuotaBytes = DefaultQuotaBytes
 	}
 	if o.TopN <= 0 {
 		o.TopN = 10
 	}
 	t := &Trend{Failed: append([]Failure{}, failed...), Excluded: []Failure{}, Steps: []Step{}, Events: []Event{},
-		Project: []Projection{}, Findings: []Finding{}, Options: OptionsEchoed{QuotaBytes: o.QuotaBytes}}
+		Project: []Projection{}, Findings: []Finding{}, Options: OptionsEchoed{QuotaBytes: o.QuotaBytes, QuotaDisabled: disabled}}
 	// A damaged file's figures cover only what could be read: they would
 	// bend the lines, so it is listed, not trended.
 	var whole []Summary
@@ -221,7 +225,8 @@ func (t *Trend) prefixes(topN int) {
 
 // projections fit the db size (what etcd checks the quota against) over
 // the members since the last defrag: a defrag starts a new line, and the
-// current growth is the last line's.
+// current growth is the last line's. quota 0 is no quota: the line is
+// projected to 8 GiB only.
 func (t *Trend) projections(quota int64) {
 	if len(t.Members) == 0 {
 		return
@@ -254,7 +259,9 @@ func (t *Trend) projections(quota int64) {
 	}
 	f.From = t0
 	last := x[len(x)-1]
-	t.Project = append(t.Project, project(f, last, quota, "db_size", "quota"))
+	if quota > 0 {
+		t.Project = append(t.Project, project(f, last, quota, "db_size", "quota"))
+	}
 	if quota != AdvisedMaxBytes {
 		t.Project = append(t.Project, project(f, last, AdvisedMaxBytes, "db_size", "8GiB"))
 	}

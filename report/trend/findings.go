@@ -22,6 +22,10 @@ const (
 	// the series' byte growth is at least half and at least this many
 	// times its share of the bytes at the start.
 	fasterFactor = 2
+	// growth8GiBWarnDays and growth8GiBInfoDays: growth_toward_8gib is a
+	// warning when 8 GiB is that near (or reached), info within a year.
+	growth8GiBWarnDays = 90
+	growth8GiBInfoDays = 365
 )
 
 func (t *Trend) add(sev, code, msg, advice string, ev map[string]any) {
@@ -45,31 +49,56 @@ func (t *Trend) findings(quota int64) {
 		}
 	}
 	t.growthFinding(quota)
+	t.growth8GiBFinding(quota)
 	t.prefixFinding()
 	t.compactionFinding()
 	t.defragFinding()
 }
 
-func (t *Trend) growthFinding(quota int64) {
-	if len(t.Project) == 0 {
-		return
+// projection is the projection to target ("quota" or "8GiB"), or nil.
+func (t *Trend) projection(target string) *Projection {
+	for i := range t.Project {
+		if t.Project[i].Target == target {
+			return &t.Project[i]
+		}
 	}
-	p := t.Project[0]
+	return nil
+}
+
+// steadyDays is, for a projection of steady growth (at least 3 points, a
+// growing slope, R² at least steadyR2), the days from the last member to
+// the target (0 when reached); ok is false when the growth is not steady
+// or the line never reaches it.
+func (t *Trend) steadyDays(p *Projection) (days float64, ok bool) {
+	if p == nil {
+		return 0, false
+	}
 	f := p.Fit
 	if f.Points < 3 || !(f.Slope > 0) || f.R2 < steadyR2 {
+		return 0, false
+	}
+	if p.Reached {
+		return 0, true
+	}
+	if p.At == nil {
+		return 0, false
+	}
+	return p.At.Sub(t.Members[len(t.Members)-1].Time).Hours() / 24, true
+}
+
+func (t *Trend) growthFinding(quota int64) {
+	p := t.projection("quota")
+	in, ok := t.steadyDays(p)
+	if !ok {
 		return
 	}
-	last := t.Members[len(t.Members)-1]
+	f := p.Fit
 	ev := map[string]any{"slope_bytes_per_day": f.Slope, "slope_standard_error": f.SlopeSE, "r2": f.R2, "quota_bytes": quota}
 	advice := "find what grows (the prefixes above), compact and defragment, or raise --quota-backend-bytes before it is reached (etcd refuses writes at the quota: NOSPACE)"
 	if p.Reached {
 		t.add("critical", "growth_toward_quota", fmt.Sprintf("db size grows steadily (%s a day, R² %.2f) and the fitted size is at the quota (%s)", ibytesf(f.Slope), f.R2, humanize.IBytes(uint64(quota))), advice, ev)
 		return
 	}
-	if p.At == nil {
-		return
-	}
-	in := p.At.Sub(last.Time).Hours() / 24
 	sev := ""
 	switch {
 	case in <= 30:
@@ -83,7 +112,45 @@ func (t *Trend) growthFinding(quota int64) {
 	}
 	ev["days_to_quota"] = in
 	t.add(sev, "growth_toward_quota", fmt.Sprintf("db size grows steadily (%s a day ± %s, R² %.2f): the quota (%s) is reached around %s (%s), %.0f days after the last file",
-		ibytesf(f.Slope), ibytesf(f.SlopeSE), f.R2, humanize.IBytes(uint64(quota)), p.At.Format("2006-01-02"), rangeText(p), in), advice, ev)
+		ibytesf(f.Slope), ibytesf(f.SlopeSE), f.R2, humanize.IBytes(uint64(quota)), p.At.Format("2006-01-02"), rangeText(*p), in), advice, ev)
+}
+
+// growth8GiBFinding is growth_toward_8gib: steady growth toward the 8 GiB
+// etcd advises not to exceed, when no quota stops the db first (the quota
+// is disabled or above 8 GiB; else growth_toward_quota speaks). 8 GiB is
+// advice, not a limit etcd enforces: at most a warning.
+func (t *Trend) growth8GiBFinding(quota int64) {
+	if quota > 0 && quota <= AdvisedMaxBytes {
+		return
+	}
+	p := t.projection("8GiB")
+	in, ok := t.steadyDays(p)
+	if !ok {
+		return
+	}
+	f := p.Fit
+	ev := map[string]any{"slope_bytes_per_day": f.Slope, "slope_standard_error": f.SlopeSE, "r2": f.R2, "target_bytes": int64(AdvisedMaxBytes), "quota_bytes": quota}
+	why := "with the quota disabled nothing stops it"
+	if quota > 0 {
+		why = fmt.Sprintf("the %s quota is above it", humanize.IBytes(uint64(quota)))
+	}
+	advice := "find what grows (the prefixes above), compact and defragment: past 8 GiB etcd's startup, defrag and snapshot times grow with the db, and " + why
+	if p.Reached {
+		t.add("warning", "growth_toward_8gib", fmt.Sprintf("db size grows steadily (%s a day, R² %.2f) and the fitted size is past the 8 GiB etcd advises; %s", ibytesf(f.Slope), f.R2, why), advice, ev)
+		return
+	}
+	sev := ""
+	switch {
+	case in <= growth8GiBWarnDays:
+		sev = "warning"
+	case in <= growth8GiBInfoDays:
+		sev = "info"
+	default:
+		return
+	}
+	ev["days_to_8gib"] = in
+	t.add(sev, "growth_toward_8gib", fmt.Sprintf("db size grows steadily (%s a day ± %s, R² %.2f): 8 GiB, the size etcd advises not to exceed, is reached around %s (%s), %.0f days after the last file; %s",
+		ibytesf(f.Slope), ibytesf(f.SlopeSE), f.R2, p.At.Format("2006-01-02"), rangeText(*p), in, why), advice, ev)
 }
 
 // rangeText is the projection's date range in words.

@@ -48,7 +48,8 @@ type Failure struct {
 
 // Options tune Analyze.
 type Options struct {
-	// QuotaBytes is etcd's --quota-backend-bytes (0: etcd's 2 GiB default).
+	// QuotaBytes is etcd's --quota-backend-bytes (0: etcd's 2 GiB default;
+	// negative: no quota, as etcd takes any negative value).
 	QuotaBytes int64
 	// TopN bounds each list of top-growing prefixes (default 10).
 	TopN int
@@ -86,7 +87,9 @@ type Trend struct {
 
 // OptionsEchoed are the options the figures depend on.
 type OptionsEchoed struct {
-	QuotaBytes int64 `json:"quota_bytes"`
+	// QuotaBytes is the quota projected to: 0 when QuotaDisabled.
+	QuotaBytes    int64 `json:"quota_bytes"`
+	QuotaDisabled bool  `json:"quota_disabled"`
 }
 
 // ClusterCount is one cluster ID and how many files of the series it has.

@@ -313,3 +313,60 @@ func FuzzTimeFromName(f *testing.F) {
 		}
 	})
 }
+
+func TestAnalyzeQuotaDisabled(t *testing.T) {
+	const gib = 1 << 30
+	// Four daily files from 1 GiB, growing by slope a day exactly (R² 1):
+	// 8 GiB is (7 GiB - 3 slope) / slope days after the last file.
+	series := func(slope int64) []Summary {
+		var ms []Summary
+		for d := int64(0); d < 4; d++ {
+			ms = append(ms, member(string(rune('a'+d)), float64(d), 100+100*d, 0, gib+slope*d, gib+slope*d))
+		}
+		return ms
+	}
+	for _, tc := range []struct {
+		name      string
+		quota     int64
+		slope     int64
+		targets   string // projections, in order
+		quotaSev  string // growth_toward_quota's severity, "" for none
+		gib8Sev   string // growth_toward_8gib's
+		echoBytes int64
+	}{
+		// 7 GiB at 1 GiB a day: 8 GiB 4 days after the last file.
+		{"disabled by -1, 8 GiB near", -1, gib, "8GiB", "", "warning", 0},
+		{"disabled by any negative", -2, gib, "8GiB", "", "warning", 0},
+		{"disabled, 8 GiB 197 days on", -1 << 40, 7 * gib / 200, "8GiB", "", "info", 0},
+		{"disabled, 8 GiB past a year", -1, 7 * gib / 1000, "8GiB", "", "", 0},
+		{"disabled, 8 GiB passed", -1, 3 * gib, "8GiB", "", "warning", 0},
+		// A quota above 8 GiB is reached after it: both speak.
+		{"quota 16 GiB", 16 * gib, gib, "quota 8GiB", "critical", "warning", 16 * gib},
+		// The default quota is reached first: only the quota's finding.
+		{"default quota", 0, gib, "quota 8GiB", "critical", "", DefaultQuotaBytes},
+		{"quota 8 GiB", 8 * gib, gib, "quota", "critical", "", 8 * gib},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := Analyze(series(tc.slope), nil, Options{QuotaBytes: tc.quota})
+			var targets []string
+			for _, p := range tr.Project {
+				targets = append(targets, p.Target)
+			}
+			if join(targets) != tc.targets {
+				t.Errorf("projections %v, want %s", targets, tc.targets)
+			}
+			if tr.Options.QuotaDisabled != (tc.quota < 0) || tr.Options.QuotaBytes != tc.echoBytes {
+				t.Errorf("options %+v, want disabled %v and %d bytes", tr.Options, tc.quota < 0, tc.echoBytes)
+			}
+			got := codes(tr.Findings)
+			if got["growth_toward_quota"] != tc.quotaSev || got["growth_toward_8gib"] != tc.gib8Sev {
+				t.Errorf("findings %v, want growth_toward_quota %q and growth_toward_8gib %q", got, tc.quotaSev, tc.gib8Sev)
+			}
+			for _, f := range tr.Findings {
+				if f.Code == "growth_toward_8gib" && f.Evidence["target_bytes"] != int64(AdvisedMaxBytes) {
+					t.Errorf("evidence %v", f.Evidence)
+				}
+			}
+		})
+	}
+}
