@@ -5,6 +5,7 @@ import (
 	"container/heap"
 	"errors"
 	"hash/maphash"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -105,19 +106,28 @@ type sortPass struct {
 	// abort, once set, says why the key table must redo the scan.
 	abort string
 
-	rows       []keyRow
-	top, ns    map[string]uint32 // prefix label -> row
-	byPrefix   prefixAgg
-	byNs       prefixAgg
-	leases     []putLease
-	large      map[uint64]uint64 // key hash -> allocation, for keys over allocTableLen
-	buf, spare []sortRec
+	rows   []keyRow
+	counts []rowCount // by row
+	// Rows by Kubernetes resource and namespace (rowOf), and by label.
+	res, nsNames, labels labelTable
+	resRows              []resRows
+	sparse               map[uint64]uint32
+	dense                int // entries of all resRows.byNs
+	labelRows            []uint32
+	byPrefix             prefixAgg
+	byNs                 prefixAgg
+	leases               [][]putLease // in chunks of leaseChunk
+	nLeases              int
+	largest              [][]uint64        // per Kubernetes class, the largest live sizes (a min-heap)
+	leaseDir             []uint32          // indexLeases
+	large                map[uint64]uint64 // key hash -> allocation, for keys over allocTableLen
+	buf, spare           []sortRec
 }
 
 func newSortPass() *sortPass {
 	return &sortPass{
 		seed: maphash.MakeSeed(), seed2: maphash.MakeSeed(),
-		rows: []keyRow{{}}, top: map[string]uint32{}, ns: map[string]uint32{},
+		rows: []keyRow{{}}, counts: []rowCount{{}}, res: newLabelTable(), nsNames: newLabelTable(), labels: newLabelTable(),
 		byPrefix: prefixAgg{stats: map[string]*PrefixStat{}}, byNs: prefixAgg{stats: map[string]*PrefixStat{}},
 	}
 }
@@ -179,7 +189,12 @@ func (sc *scanner) sortedAdd(bk BucketKey, kv *keyValue, entryBytes uint32) {
 		r.vsize = clamp32(uint64(len(kv.Value)))
 		if kv.Lease != 0 {
 			r.sub |= recLeased
-			p.leases = append(p.leases, putLease{main: r.main, sub: uint16(rev.Sub), lease: kv.Lease})
+			if p.nLeases%leaseChunk == 0 {
+				p.leases = append(p.leases, make([]putLease, 0, leaseChunk))
+			}
+			c := &p.leases[len(p.leases)-1]
+			*c = append(*c, putLease{main: r.main, sub: uint16(rev.Sub), lease: kv.Lease})
+			p.nLeases++
 		}
 		if sc.kube != nil && hasRegistryRoot(key) {
 			r.class = sc.kube.id(kv.Value)
@@ -215,6 +230,10 @@ func (p *sortPass) allocOf(r *sortRec) uint64 {
 
 // rowOf finds (or makes) the prefix rows of a key, by the rules of the
 // per-key pass (finish.go); 0 when Options.Filter leaves the key out.
+// It runs once per revision. A Kubernetes key's rows are found from two
+// small tables, of resources and of namespace names (a cluster has few of
+// each: they stay in the CPU caches), then by resource and namespace id;
+// other keys' from a table of their prefix labels.
 func (sc *scanner) rowOf(keyb []byte) uint32 {
 	p, o := sc.sorted, sc.opts
 	key := unsafe.String(unsafe.SliceData(keyb), len(keyb))
@@ -222,39 +241,241 @@ func (sc *scanner) rowOf(keyb []byte) uint32 {
 		return 0
 	}
 	if kp, ok := parseK8sKey(key); ok && o.K8s && o.PrefixSeparator == "/" {
-		if kp.namespaceEnd > 0 {
-			if id, ok := p.ns[key[:kp.namespaceEnd]]; ok {
-				return id
+		rid := p.res.id(key[:kp.resourceEnd])
+		if int(rid) == len(p.resRows) {
+			p.resRows = append(p.resRows, resRows{})
+		}
+		r := &p.resRows[rid]
+		if kp.namespaceEnd == 0 {
+			if r.cluster == 0 {
+				r.cluster = p.newK8sRow(key, kp)
 			}
-		} else if id, ok := p.top[key[:kp.resourceEnd]]; ok {
-			return id
+			return r.cluster
 		}
-		key = strings.Clone(key)
-		resource := key[len(k8sRoot):max(kp.resourceEnd-1, len(k8sRoot))]
-		row := keyRow{rp: p.byPrefix.row(key[:kp.resourceEnd], resource, ""), k8s: true}
-		if kp.namespaceEnd > 0 {
-			row.np = p.byNs.row(key[:kp.namespaceEnd], resource, key[kp.resourceEnd:kp.namespaceEnd-1])
-			return p.newRow(p.ns, key[:kp.namespaceEnd], row)
+		nid := p.nsNames.id(key[kp.resourceEnd : kp.namespaceEnd-1])
+		if int(nid) < len(r.byNs) {
+			if row := r.byNs[nid]; row != 0 {
+				return row
+			}
+		} else if row, ok := p.sparse[uint64(rid)<<32|uint64(nid)]; ok {
+			return row
 		}
-		return p.newRow(p.top, key[:kp.resourceEnd], row)
+		row := p.newK8sRow(key, kp)
+		switch {
+		case int(nid) < len(r.byNs):
+			r.byNs[nid] = row
+		case int(nid) < 2*len(r.byNs)+64 && p.dense < 1<<22:
+			// Dense while it stays small: ns ids are shared by all resources.
+			n := len(r.byNs)
+			r.byNs = append(r.byNs, make([]uint32, int(nid)+1-n)...)
+			p.dense += len(r.byNs) - n
+			r.byNs[nid] = row
+		default:
+			if p.sparse == nil {
+				p.sparse = map[uint64]uint32{}
+			}
+			p.sparse[uint64(rid)<<32|uint64(nid)] = row
+		}
+		return row
 	}
 	label := prefixLabel(key, o.PrefixSeparator, o.PrefixDepth)
-	if id, ok := p.top[label]; ok {
-		return id
+	lid := p.labels.id(label)
+	if int(lid) < len(p.labelRows) {
+		return p.labelRows[lid]
 	}
-	label = strings.Clone(label)
-	return p.newRow(p.top, label, keyRow{rp: p.byPrefix.row(label, "", "")})
+	label = strings.Clone(label) // label aliases the page
+	row := p.newRow(keyRow{rp: p.byPrefix.row(label, "", "")})
+	p.labelRows = append(p.labelRows, row)
+	return row
 }
 
-func (p *sortPass) newRow(m map[string]uint32, label string, row keyRow) uint32 {
+// resRows is a Kubernetes resource's rows: of its cluster-scoped keys,
+// and per namespace id (0: none yet; ids past byNs in sortPass.sparse).
+type resRows struct {
+	cluster uint32
+	byNs    []uint32
+}
+
+// newK8sRow makes the rows of a Kubernetes key.
+func (p *sortPass) newK8sRow(key string, kp k8sKey) uint32 {
+	key = strings.Clone(key[:max(kp.resourceEnd, kp.namespaceEnd)]) // key aliases the page
+	resource := key[len(k8sRoot):max(kp.resourceEnd-1, len(k8sRoot))]
+	row := keyRow{rp: p.byPrefix.row(key[:kp.resourceEnd], resource, ""), k8s: true}
+	if kp.namespaceEnd > 0 {
+		row.np = p.byNs.row(key[:kp.namespaceEnd], resource, key[kp.resourceEnd:kp.namespaceEnd-1])
+	}
+	return p.newRow(row)
+}
+
+func (p *sortPass) newRow(row keyRow) uint32 {
 	if len(p.rows) == 1<<32-1 {
 		p.fail("too many prefix rows")
 		return 0
 	}
 	id := uint32(len(p.rows))
 	p.rows = append(p.rows, row)
-	m[label] = id
+	p.counts = append(p.counts, rowCount{})
 	return id
+}
+
+// labelTable numbers strings 0, 1, 2, ... in order of first sight. It is
+// built for a lookup per revision: open addressing over the strings'
+// 64-bit hashes (tag in the high 32 bits of a slot, id+1 in the low), the
+// strings in one arena, so a lookup reads one slot and one string.
+type labelTable struct {
+	seed   maphash.Seed
+	slots  []uint64
+	labels []labelRef // by id
+	arena  []byte
+}
+
+type labelRef struct{ off, n uint32 }
+
+func newLabelTable() labelTable {
+	return labelTable{seed: maphash.MakeSeed(), slots: make([]uint64, 64)}
+}
+
+// id is the number of label, given it if new.
+func (t *labelTable) id(label string) uint32 {
+	h := maphash.String(t.seed, label)
+	mask := uint64(len(t.slots) - 1)
+	tag := h >> 32
+	for i := h & mask; ; i = (i + 1) & mask {
+		s := t.slots[i]
+		if s == 0 {
+			break
+		}
+		if s>>32 == tag {
+			id := uint32(s) - 1
+			if r := t.labels[id]; int(r.n) == len(label) && string(t.arena[r.off:r.off+r.n]) == label {
+				return id
+			}
+		}
+	}
+	id := uint32(len(t.labels))
+	t.labels = append(t.labels, labelRef{off: uint32(len(t.arena)), n: uint32(len(label))})
+	t.arena = append(t.arena, label...)
+	if len(t.labels)*2 > len(t.slots) {
+		t.grow()
+	}
+	t.place(tag<<32|uint64(id+1), h)
+	return id
+}
+
+func (t *labelTable) place(slot, h uint64) {
+	mask := uint64(len(t.slots) - 1)
+	i := h & mask
+	for t.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	t.slots[i] = slot
+}
+
+func (t *labelTable) grow() {
+	old := t.slots
+	t.slots = make([]uint64, 2*len(old))
+	for _, s := range old {
+		if s != 0 {
+			r := t.labels[uint32(s)-1]
+			t.place(s, maphash.String(t.seed, string(t.arena[r.off:r.off+r.n])))
+		}
+	}
+}
+
+// rowCount is a row's counts, kept flat by row id during the replay (the
+// rows themselves are folded in at the end: rowCount.fold).
+type rowCount struct {
+	keys, liveKeys, revisions, liveBytes, historyBytes uint64
+	kube                                               kubeTally
+}
+
+// foldRows adds the rows' counts to their PrefixStat rows, and the
+// largest sizes by class to kube's by kind.
+func (p *sortPass) foldRows(kube *kubeAgg) {
+	for i := 1; i < len(p.rows); i++ {
+		c, r := &p.counts[i], &p.rows[i]
+		c.fold(r.rp)
+		r.rp.kube.merge(c.kube)
+		if r.np != nil {
+			c.fold(r.np)
+			r.np.kube.merge(c.kube)
+		}
+	}
+	if kube == nil {
+		return
+	}
+	for id, top := range p.largest {
+		if len(top) == 0 {
+			continue
+		}
+		kk := kube.classes.list[id].kindKey()
+		for _, x := range top {
+			kube.largest[kk] = pushTop(kube.largest[kk], x, kube.topN)
+		}
+	}
+}
+
+// countDist is the multiset of the keys' revision counts, for their
+// percentiles: counts of each small value, larger values listed.
+type countDist struct {
+	small []uint64 // by value, below countDistSmall
+	big   []uint32
+	n     uint64
+}
+
+const countDistSmall = 1 << 12
+
+func (d *countDist) add(v uint32) {
+	d.n++
+	if v >= countDistSmall {
+		d.big = append(d.big, v)
+		return
+	}
+	for int(v) >= len(d.small) {
+		d.small = append(d.small, 0)
+	}
+	d.small[v]++
+}
+
+// distribution is distribution32 of the values.
+func (d *countDist) distribution() Distribution {
+	if d.n == 0 {
+		return Distribution{}
+	}
+	slices.Sort(d.big)
+	at := func(i uint64) uint64 { // the i-th smallest value
+		for v, c := range d.small {
+			if i < c {
+				return uint64(v)
+			}
+			i -= c
+		}
+		return uint64(d.big[i])
+	}
+	rank := func(p float64) uint64 {
+		i := int(math.Ceil(p*float64(d.n))) - 1
+		return at(uint64(max(i, 0)))
+	}
+	return Distribution{P50: rank(0.50), P90: rank(0.90), P99: rank(0.99), Max: at(d.n - 1)}
+}
+
+func (c *rowCount) count(s *keyState) {
+	c.keys++
+	c.revisions += uint64(s.revs)
+	live := liveBytes(s)
+	c.liveBytes += live
+	c.historyBytes += s.totalBytes - live
+	if s.live {
+		c.liveKeys++
+	}
+}
+
+func (c *rowCount) fold(ps *PrefixStat) {
+	ps.Keys += c.keys
+	ps.LiveKeys += c.liveKeys
+	ps.Revisions += c.revisions
+	ps.LiveBytes += c.liveBytes
+	ps.HistoryBytes += c.historyBytes
 }
 
 // row is the row of label, made empty if new.
@@ -265,18 +486,6 @@ func (a *prefixAgg) row(label, resource, namespace string) *PrefixStat {
 	s := &PrefixStat{Prefix: label, Resource: resource, Namespace: namespace}
 	a.stats[label] = s
 	return s
-}
-
-// count adds one key to a row (prefixAgg.add without the lookup).
-func (ps *PrefixStat) count(s *keyState) {
-	ps.Keys++
-	ps.Revisions += uint64(s.revs)
-	live := liveBytes(s)
-	ps.LiveBytes += live
-	ps.HistoryBytes += s.totalBytes - live
-	if s.live {
-		ps.LiveKeys++
-	}
 }
 
 // partition gathers partition i into p.buf (contiguous, for sorting and
@@ -404,18 +613,43 @@ func (p *sortPass) replay(run []sortRec, sh *indexShape, kv1 *keyValue, sims *ru
 	return s, ignored
 }
 
-// leaseOf is the lease of a leased put.
+// leaseOf is the lease of a leased put: a short scan of the leases from
+// the directory entry of its main revision.
 func (p *sortPass) leaseOf(r *sortRec) int64 {
-	i, ok := slices.BinarySearchFunc(p.leases, r, func(l putLease, r *sortRec) int {
-		if c := cmp.Compare(l.main, r.main); c != 0 {
-			return c
+	b := r.main >> leaseDirBits
+	sub := r.sub & recSubMask
+	for i, end := p.leaseDir[b], p.leaseDir[b+1]; i < end; i++ {
+		if l := p.lease(int(i)); l.main == r.main && l.sub == sub {
+			return l.lease
 		}
-		return cmp.Compare(l.sub, r.sub&recSubMask)
-	})
-	if !ok {
-		return 0
 	}
-	return p.leases[i].lease
+	return 0
+}
+
+const leaseChunk = 1 << 12
+
+func (p *sortPass) lease(i int) *putLease { return &p.leases[i/leaseChunk][i%leaseChunk] }
+
+// leaseDirBits sizes the directory of the leases: one entry per 32 main
+// revisions.
+const leaseDirBits = 5
+
+// indexLeases builds p.leaseDir: entry b is the first lease whose main
+// revision is at or past b << leaseDirBits.
+func (p *sortPass) indexLeases() {
+	n := int(uint32(p.last.Main-p.base)>>leaseDirBits) + 2
+	if p.n == 0 {
+		n = 2
+	}
+	dir := make([]uint32, n)
+	i := 0
+	for b := range dir {
+		for i < p.nLeases && int(p.lease(i).main>>leaseDirBits) < b {
+			i++
+		}
+		dir[b] = uint32(i)
+	}
+	p.leaseDir = dir
 }
 
 // runSims replays the compaction what-if (and the rerun of an unfinished
@@ -672,7 +906,7 @@ func (p *sortPass) run(h uint64) []sortRec {
 type sortedOut struct {
 	liveKeys, deletedKeys, multiGen, leased, totalKeys uint64
 	keyBucketBytes, liveBytes, historyBytes            uint64
-	revCounts                                          []uint32
+	revCounts                                          countDist
 	hist                                               revisionHistogram
 	filter                                             *FilterStat
 	kube                                               *kubeAgg
@@ -723,6 +957,7 @@ func (sc *scanner) sortedPrepare(src KVReader) {
 		return
 	}
 	sc.whatIf.resolve(sc.currentRevision())
+	p.indexLeases()
 	out := &sortedOut{attached: map[int64]uint64{}}
 	if o.Filter.on() {
 		out.filter = &FilterStat{Prefix: o.Filter.Prefix, Namespace: o.Filter.Namespace}
@@ -756,6 +991,7 @@ func (sc *scanner) sortedPrepare(src KVReader) {
 			out.key(&s, &run[0], p, tops)
 		}
 	}
+	p.foldRows(out.kube)
 	if sims.keep != nil {
 		out.keep = sims.keep.filter(sc.whatIf.at, sc.unrestorable)
 	}
@@ -773,13 +1009,13 @@ func (sc *scanner) sortedPrepare(src KVReader) {
 		}
 	}
 	// The records are spent.
-	p.parts, p.buf, p.spare, p.leases, p.large = [sortParts][][]sortRec{}, nil, nil, nil, nil
+	p.parts, p.buf, p.spare, p.leases, p.leaseDir, p.large = [sortParts][][]sortRec{}, nil, nil, nil, nil, nil
 	sc.sout = out
 }
 
 // key counts one key, as perKey, etcdutl and summariseLeases do.
 func (out *sortedOut) key(s *keyState, first *sortRec, p *sortPass, tops *sortedTops) {
-	out.revCounts = append(out.revCounts, s.revs)
+	out.revCounts.add(s.revs)
 	out.hist.add(s.revs)
 	live := liveBytes(s)
 	out.keyBucketBytes += s.totalBytes
@@ -814,13 +1050,18 @@ func (out *sortedOut) key(s *keyState, first *sortRec, p *sortPass, tops *sorted
 		tops.offer(2, uint64(s.valueSize), first)
 		tops.offer(3, saturatingMul(uint64(s.valueSize), uint64(s.revs)), first)
 	}
+	p.counts[first.row].count(s)
 	row := &p.rows[first.row]
-	row.rp.count(s)
-	if row.np != nil {
-		row.np.count(s)
-	}
 	if row.k8s && out.kube != nil && s.live && s.class != classNone {
-		out.kube.add(row.rp, row.np, s.class, uint64(s.valueSize), s.modMain)
+		// kubeAgg.add, with the row tallies kept flat by row id and the
+		// largest sizes by class until the end (sortPass.foldRows).
+		size := uint64(s.valueSize)
+		out.kube.all.add(s.class, size, s.modMain)
+		p.counts[first.row].kube.add(s.class, size, s.modMain)
+		for int(s.class) >= len(p.largest) {
+			p.largest = append(p.largest, nil)
+		}
+		p.largest[s.class] = pushTop(p.largest[s.class], size, out.kube.topN)
 	}
 }
 
@@ -830,7 +1071,7 @@ func (sc *scanner) sortedPerKey(sum *Summary) {
 	sum.KeyBucketBytes, sum.LiveBytes, sum.HistoryBytes = out.keyBucketBytes, out.liveBytes, out.historyBytes
 	sum.LiveKeys, sum.DeletedKeys, sum.MultiGenerationKeys = out.liveKeys, out.deletedKeys, out.multiGen
 	sum.Restore.LeasedKeys = out.leased
-	sum.RevisionsPerKey = distribution32(out.revCounts)
+	sum.RevisionsPerKey = out.revCounts.distribution()
 	sum.RevisionsPerKeyHistogram = out.hist.buckets()
 	red := sc.redactor()
 	if out.filter != nil {

@@ -181,3 +181,27 @@ func encodeKV(t *testing.T, key string, create, ver int64) []byte {
 	}
 	return v
 }
+
+// Ensure that countDist's percentiles are distribution32's, with values
+// on both sides of countDistSmall.
+func TestCountDistMatchesDistribution32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{0, 1, 2, 3, 10, 99, 100, 101, 1000, 5000} {
+		var d countDist
+		xs := make([]uint32, 0, n)
+		for range n {
+			v := uint32(1 + rng.IntN(8))
+			if rng.IntN(10) == 0 {
+				v = uint32(countDistSmall - 2 + rng.IntN(5))
+			}
+			if rng.IntN(50) == 0 {
+				v = uint32(rng.IntN(1 << 20))
+			}
+			d.add(v)
+			xs = append(xs, v)
+		}
+		if got, want := d.distribution(), distribution32(xs); got != want {
+			t.Errorf("n=%d: %+v, want %+v", n, got, want)
+		}
+	}
+}
