@@ -36,37 +36,84 @@ import (
 // its figures are the reference the sorted pass is tested against
 // (TestSortedPassMatchesTable).
 
-// sortRec is one restored revision of the key bucket. It holds no
-// pointers: the garbage collector never scans the records.
+// sortRec is one restored revision of the key bucket, in 24 bytes. It
+// holds no pointers: the garbage collector never scans the records. What
+// rarely needs more bits than it has goes to side maps by (main, key
+// hash), which identifies a revision: a sub revision other than 0, sizes
+// of 16 MiB or more, Kubernetes classes past the 254th, keys over 1 KiB.
 type sortRec struct {
-	h     uint64 // the key's hash (sortPass.seed)
-	main  uint32 // main revision - sortPass.base
-	bytes uint32 // bucket key + value bytes
-	vsize uint32 // value bytes of a put
-	row   uint32 // the key's prefix rows (sortPass.rows); 0: outside Options.Filter
-	class uint16 // Kubernetes value class of a put (kube.go)
-	h2    uint16 // a second hash of the key, to catch collisions of h
-	sub   uint16 // sub revision | recTomb | recLeased
-	alloc uint8  // the key's allocation, as a size class (allocOf)
-	_     uint8
+	h    uint64 // the key's hash (sortPass.seed)
+	main uint32 // main revision - sortPass.base
+	bw   uint32 // bucket key + value bytes (low 24 bits; recBig: sortPass.big) | 8 bits of h2
+	vw   uint32 // value bytes of a put (low 24; recBig: sortPass.big) | Kubernetes class (high 8; recClassBig: sortPass.classes)
+	meta uint32 // prefix rows (low 20 bits; 0: outside Options.Filter) | alloc | flags | 2 bits of h2
 }
 
 const (
-	recTomb    = 1 << 15
-	recLeased  = 1 << 14
-	recSubMask = 1<<13 - 1
+	recBig      = 1<<24 - 1
+	recClassBig = 1<<8 - 1
+
+	metaRowBits  = 20
+	metaRowMask  = 1<<metaRowBits - 1
+	metaAllocPos = metaRowBits // 7 bits: the key's allocation as a size class (allocOf)
+	metaTomb     = 1 << 27
+	metaLeased   = 1 << 28
+	metaSub      = 1 << 29 // the sub revision is not 0: sortPass.subs
+	metaH2Pos    = 30      // 2 bits of h2
 
 	// sortPartBits splits the records by the top bits of their hash, so
 	// that each partition is sorted with a buffer of its own size.
 	sortPartBits = 6
 	sortParts    = 1 << sortPartBits
 	// Records are appended in chunks growing from sortChunkMin to
-	// sortChunkMax records (128 KiB) per partition.
+	// sortChunkMax records (96 KiB) per partition.
 	sortChunkMin = 256
 	sortChunkMax = 4096
 
-	allocLarge = 255 // the allocation is in sortPass.large
+	allocLarge = 127 // the allocation is in sortPass.large
 )
+
+// recKey identifies a revision in the side maps.
+type recKey struct {
+	main uint32
+	h    uint64
+}
+
+func (r *sortRec) row() uint32   { return r.meta & metaRowMask }
+func (r *sortRec) tomb() bool    { return r.meta&metaTomb != 0 }
+func (r *sortRec) leased() bool  { return r.meta&metaLeased != 0 }
+func (r *sortRec) alloc() uint32 { return r.meta >> metaAllocPos & 127 }
+
+// h2 is a second hash of the key (10 bits), to catch collisions of h.
+func (r *sortRec) h2() uint32 { return r.bw>>24 | r.meta>>metaH2Pos<<8 }
+
+func (p *sortPass) bytesOf(r *sortRec) uint32 {
+	if b := r.bw & recBig; b != recBig {
+		return b
+	}
+	return p.big[recKey{r.main, r.h}][0]
+}
+
+func (p *sortPass) vsizeOf(r *sortRec) uint32 {
+	if b := r.vw & recBig; b != recBig {
+		return b
+	}
+	return p.big[recKey{r.main, r.h}][1]
+}
+
+func (p *sortPass) classOf(r *sortRec) uint16 {
+	if c := r.vw >> 24; c != recClassBig {
+		return uint16(c)
+	}
+	return p.classes[recKey{r.main, r.h}]
+}
+
+func (p *sortPass) subOf(r *sortRec) int64 {
+	if r.meta&metaSub == 0 {
+		return 0
+	}
+	return p.subs[recKey{r.main, r.h}]
+}
 
 // allocClass maps key lengths up to allocTableLen to their size class
 // index + 1 (allocOf), so the hot path does no search.
@@ -91,8 +138,8 @@ type keyRow struct {
 // putLease is the lease of one leased put, in bucket order.
 type putLease struct {
 	main  uint32
-	sub   uint16
-	lease int64
+	lease uint32 // index in sortPass.leaseIDs
+	h     uint64
 }
 
 // sortPass is the state of the sorted pass while the key bucket streams.
@@ -118,7 +165,12 @@ type sortPass struct {
 	byNs                 prefixAgg
 	leases               [][]putLease // in chunks of leaseChunk
 	nLeases              int
-	largest              [][]uint64        // per Kubernetes class, the largest live sizes (a min-heap)
+	largest              [][]uint64       // per Kubernetes class, the largest live sizes (a min-heap)
+	leaseIDs             []int64          // distinct leases of puts
+	leaseIdx             map[int64]uint32 // their indexes
+	subs                 map[recKey]int64
+	big                  map[recKey][2]uint32
+	classes              map[recKey]uint16
 	leaseDir             []uint32          // indexLeases
 	large                map[uint64]uint64 // key hash -> allocation, for keys over allocTableLen
 	buf, spare           []sortRec
@@ -127,7 +179,7 @@ type sortPass struct {
 func newSortPass() *sortPass {
 	return &sortPass{
 		seed: maphash.MakeSeed(), seed2: maphash.MakeSeed(),
-		rows: []keyRow{{}}, counts: []rowCount{{}}, res: newLabelTable(), nsNames: newLabelTable(), labels: newLabelTable(),
+		leaseIdx: map[int64]uint32{}, rows: []keyRow{{}}, counts: []rowCount{{}}, res: newLabelTable(), nsNames: newLabelTable(), labels: newLabelTable(),
 		byPrefix: prefixAgg{stats: map[string]*PrefixStat{}}, byNs: prefixAgg{stats: map[string]*PrefixStat{}},
 	}
 }
@@ -159,47 +211,76 @@ func (sc *scanner) sortedAdd(bk BucketKey, kv *keyValue, entryBytes uint32) {
 		p.fail("main revisions span 2^32 or more")
 		return
 	}
-	if rev.Sub > recSubMask {
-		p.fail("a sub revision of 2^13 or more")
-		return
-	}
 	key := kv.Key
 	h := maphash.Bytes(p.seed, key)
-	r := sortRec{
-		h:     h,
-		main:  uint32(rev.Main - p.base),
-		bytes: entryBytes,
-		h2:    uint16(maphash.Bytes(p.seed2, key)),
-		sub:   uint16(rev.Sub),
-		row:   sc.rowOf(key),
+	h2 := uint32(maphash.Bytes(p.seed2, key))
+	row := sc.rowOf(key)
+	if row > metaRowMask {
+		p.fail("more than 2^20 prefix rows")
+		return
 	}
+	r := sortRec{h: h, main: uint32(rev.Main - p.base), bw: h2 << 24, meta: row | (h2>>8&3)<<metaH2Pos}
+	rk := recKey{r.main, h}
+	var alloc uint32
 	switch n := len(key); {
 	case n <= allocTableLen:
-		r.alloc = allocClass[n]
+		alloc = uint32(allocClass[n])
 	default:
-		r.alloc = allocLarge
+		alloc = allocLarge
 		if p.large == nil {
 			p.large = map[uint64]uint64{}
 		}
 		p.large[h] = keyAllocBytes(n)
 	}
+	r.meta |= alloc << metaAllocPos
+	if rev.Sub != 0 {
+		r.meta |= metaSub
+		if p.subs == nil {
+			p.subs = map[recKey]int64{}
+		}
+		p.subs[rk] = rev.Sub
+	}
+	var vsize uint32
 	if bk.Tombstone {
-		r.sub |= recTomb
+		r.meta |= metaTomb
 	} else {
-		r.vsize = clamp32(uint64(len(kv.Value)))
+		vsize = clamp32(uint64(len(kv.Value)))
 		if kv.Lease != 0 {
-			r.sub |= recLeased
+			r.meta |= metaLeased
 			if p.nLeases%leaseChunk == 0 {
 				p.leases = append(p.leases, make([]putLease, 0, leaseChunk))
 			}
 			c := &p.leases[len(p.leases)-1]
-			*c = append(*c, putLease{main: r.main, sub: uint16(rev.Sub), lease: kv.Lease})
+			id, ok := p.leaseIdx[kv.Lease]
+			if !ok {
+				id = uint32(len(p.leaseIDs))
+				p.leaseIDs = append(p.leaseIDs, kv.Lease)
+				p.leaseIdx[kv.Lease] = id
+			}
+			*c = append(*c, putLease{main: r.main, h: h, lease: id})
 			p.nLeases++
 		}
 		if sc.kube != nil && hasRegistryRoot(key) {
-			r.class = sc.kube.id(kv.Value)
+			class := sc.kube.id(kv.Value)
+			if class >= recClassBig {
+				if p.classes == nil {
+					p.classes = map[recKey]uint16{}
+				}
+				p.classes[rk] = class
+				class = recClassBig
+			}
+			r.vw = uint32(class) << 24
 		}
 	}
+	if entryBytes >= recBig || vsize >= recBig {
+		if p.big == nil {
+			p.big = map[recKey][2]uint32{}
+		}
+		p.big[rk] = [2]uint32{entryBytes, vsize}
+		entryBytes, vsize = recBig, recBig
+	}
+	r.bw |= entryBytes
+	r.vw |= vsize
 	part := &p.parts[h>>(64-sortPartBits)]
 	if len(*part) == 0 || len((*part)[len(*part)-1]) == cap((*part)[len(*part)-1]) {
 		c := sortChunkMin
@@ -219,13 +300,14 @@ func hasRegistryRoot(key []byte) bool {
 
 // allocOf is the key allocation of the key of r.
 func (p *sortPass) allocOf(r *sortRec) uint64 {
-	switch r.alloc {
+	switch a := r.alloc(); a {
 	case 0:
 		return 0
 	case allocLarge:
 		return p.large[r.h]
+	default:
+		return goSizeClasses[a-1]
 	}
-	return goSizeClasses[r.alloc-1]
 }
 
 // rowOf finds (or makes) the prefix rows of a key, by the rules of the
@@ -520,7 +602,7 @@ func compareRecs(a, b sortRec) int {
 	if c := cmp.Compare(a.main, b.main); c != 0 {
 		return c
 	}
-	return cmp.Compare(a.sub&recSubMask, b.sub&recSubMask)
+	return 0 // a key has one revision per main revision
 }
 
 // sortPartition sorts partition i's records by hash, then revision: a
@@ -572,8 +654,9 @@ func (p *sortPass) replay(run []sortRec, sh *indexShape, kv1 *keyValue, sims *ru
 	}
 	for i := range run {
 		r := &run[i]
-		rev := Revision{Main: p.base + int64(r.main), Sub: int64(r.sub & recSubMask)}
-		tomb := r.sub&recTomb != 0
+		rev := Revision{Main: p.base + int64(r.main), Sub: p.subOf(r)}
+		tomb := r.tomb()
+		b := p.bytesOf(r)
 		indexed := true
 		switch {
 		case i == 0:
@@ -591,20 +674,20 @@ func (p *sortPass) replay(run []sortRec, sh *indexShape, kv1 *keyValue, sims *ru
 			ignored++
 		}
 		s.revs++
-		s.totalBytes += uint64(r.bytes)
-		s.lastBytes = r.bytes
+		s.totalBytes += uint64(b)
+		s.lastBytes = b
 		s.lastTomb = tomb
 		if tomb {
 			s.valueSize = 0
 		} else {
-			s.valueSize = r.vsize
-			s.class = r.class
+			s.valueSize = p.vsizeOf(r)
+			s.class = p.classOf(r)
 		}
 		if sims != nil {
-			sims.step(rev, tomb, indexed, r.bytes)
+			sims.step(rev, tomb, indexed, b)
 		}
 	}
-	if last := &run[len(run)-1]; last.sub&recLeased != 0 && last.sub&recTomb == 0 {
+	if last := &run[len(run)-1]; last.leased() && !last.tomb() {
 		s.lease = p.leaseOf(last)
 	}
 	if sims != nil {
@@ -617,10 +700,9 @@ func (p *sortPass) replay(run []sortRec, sh *indexShape, kv1 *keyValue, sims *ru
 // the directory entry of its main revision.
 func (p *sortPass) leaseOf(r *sortRec) int64 {
 	b := r.main >> leaseDirBits
-	sub := r.sub & recSubMask
 	for i, end := p.leaseDir[b], p.leaseDir[b+1]; i < end; i++ {
-		if l := p.lease(int(i)); l.main == r.main && l.sub == sub {
-			return l.lease
+		if l := p.lease(int(i)); l.main == r.main && l.h == r.h {
+			return p.leaseIDs[l.lease]
 		}
 	}
 	return 0
@@ -740,7 +822,7 @@ type topCand struct {
 	score uint64
 	h     uint64
 	main  uint32
-	sub   uint16
+	sub   int64
 	list  uint8
 }
 
@@ -763,7 +845,7 @@ func newSortedTops(n int) *sortedTops {
 	return t
 }
 
-func (t *sortedTops) offer(list int, score uint64, r *sortRec) {
+func (t *sortedTops) offer(list int, score uint64, r *sortRec, sub int64) {
 	if score == 0 || t.n <= 0 {
 		return
 	}
@@ -772,7 +854,7 @@ func (t *sortedTops) offer(list int, score uint64, r *sortRec) {
 		return
 	}
 	s.offer(score)
-	t.cands = append(t.cands, topCand{score: score, h: r.h, main: r.main, sub: r.sub & recSubMask, list: uint8(list)})
+	t.cands = append(t.cands, topCand{score: score, h: r.h, main: r.main, sub: sub, list: uint8(list)})
 	if len(t.cands) > 4*t.n+2*t.pruned+1024 {
 		t.prune()
 	}
@@ -977,7 +1059,7 @@ func (sc *scanner) sortedPrepare(src KVReader) {
 		for len(buf) > 0 {
 			j := 1
 			for j < len(buf) && buf[j].h == buf[0].h {
-				if buf[j].h2 != buf[0].h2 {
+				if buf[j].h2() != buf[0].h2() {
 					p.fail("two keys share a hash")
 					return
 				}
@@ -1038,26 +1120,27 @@ func (out *sortedOut) key(s *keyState, first *sortRec, p *sortPass, tops *sorted
 	if s.revs > 0 && !s.lastTomb {
 		out.totalKeys++
 	}
-	if first.row == 0 {
+	if first.row() == 0 {
 		return // outside the filter: the totals above count it; no table lists it
 	}
 	if out.filter != nil {
 		out.filter.add(s, live)
 	}
-	tops.offer(0, uint64(s.revs), first)
-	tops.offer(1, s.totalBytes-live, first)
+	sub := p.subOf(first)
+	tops.offer(0, uint64(s.revs), first, sub)
+	tops.offer(1, s.totalBytes-live, first, sub)
 	if s.live {
-		tops.offer(2, uint64(s.valueSize), first)
-		tops.offer(3, saturatingMul(uint64(s.valueSize), uint64(s.revs)), first)
+		tops.offer(2, uint64(s.valueSize), first, sub)
+		tops.offer(3, saturatingMul(uint64(s.valueSize), uint64(s.revs)), first, sub)
 	}
-	p.counts[first.row].count(s)
-	row := &p.rows[first.row]
+	p.counts[first.row()].count(s)
+	row := &p.rows[first.row()]
 	if row.k8s && out.kube != nil && s.live && s.class != classNone {
 		// kubeAgg.add, with the row tallies kept flat by row id and the
 		// largest sizes by class until the end (sortPass.foldRows).
 		size := uint64(s.valueSize)
 		out.kube.all.add(s.class, size, s.modMain)
-		p.counts[first.row].kube.add(s.class, size, s.modMain)
+		p.counts[first.row()].kube.add(s.class, size, s.modMain)
 		for int(s.class) >= len(p.largest) {
 			p.largest = append(p.largest, nil)
 		}

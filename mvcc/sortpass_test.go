@@ -3,7 +3,9 @@ package mvcc
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/dbinspect/dbinspect/internal/fixtures"
@@ -143,32 +145,66 @@ func TestSortedPassMatchesTableModels(t *testing.T) {
 }
 
 // Ensure that what the sorted pass cannot hold exactly goes to the key
-// table with the same result: two pairs with one revision, a large sub
-// revision, a huge main revision range.
+// table with the same result (two pairs with one revision, a huge main
+// revision range), and that what its records hold only in side maps
+// gives the key table's figures (sub revisions, a value of 16 MiB, keys
+// over 1 KiB).
 func TestSortedPassFallsBack(t *testing.T) {
 	val := func(key string, create, ver int64) []byte {
 		return encodeKV(t, key, create, ver)
 	}
-	cases := map[string][][2][]byte{
-		"duplicate revision": {
-			{appendBucketKey(nil, BucketKey{Revision: Revision{Main: 2}}), val("/a", 2, 1)},
-			{appendBucketKey(nil, BucketKey{Revision: Revision{Main: 2}, Tombstone: true}), val("/a", 0, 0)},
-		},
-		"large sub": {
-			{appendBucketKey(nil, BucketKey{Revision: Revision{Main: 2, Sub: 1 << 13}}), val("/a", 2, 1)},
-		},
-		"main range": {
-			{appendBucketKey(nil, BucketKey{Revision: Revision{Main: 2}}), val("/a", 2, 1)},
-			{appendBucketKey(nil, BucketKey{Revision: Revision{Main: 2 + 1<<32}}), val("/b", 2+1<<32, 1)},
-		},
+	bk := func(main, sub int64, tomb bool) []byte {
+		return appendBucketKey(nil, BucketKey{Revision: Revision{Main: main, Sub: sub}, Tombstone: tomb})
 	}
-	for name, pairs := range cases {
+	big, err := (&mvccpb.KeyValue{Key: []byte("/big"), CreateRevision: 3, ModRevision: 3, Version: 1, Value: make([]byte, 17<<20), Lease: 9}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := "/long/" + strings.Repeat("k", 40000)
+	cases := []struct {
+		name   string
+		pairs  [][2][]byte
+		sorted bool
+	}{
+		{"duplicate revision", [][2][]byte{{bk(2, 0, false), val("/a", 2, 1)}, {bk(2, 0, true), val("/a", 0, 0)}}, false},
+		{"main range", [][2][]byte{{bk(2, 0, false), val("/a", 2, 1)}, {bk(2+1<<32, 0, false), val("/b", 2+1<<32, 1)}}, false},
+		{"sub revisions", [][2][]byte{{bk(2, 0, false), val("/a", 2, 1)}, {bk(2, 1<<20, false), val("/b", 2, 1)}, {bk(3, 7, true), val("/b", 0, 0)}, {bk(4, 1<<40, false), val("/b", 4, 1)}}, true},
+		{"big value", [][2][]byte{{bk(2, 0, false), val("/a", 2, 1)}, {bk(3, 0, false), big}, {bk(4, 0, false), val("/big", 3, 2)}}, true},
+		{"long key", [][2][]byte{{bk(2, 0, false), val(long, 2, 1)}, {bk(3, 0, false), val(long, 2, 2)}, {bk(4, 0, true), val(long, 0, 0)}}, true},
+	}
+	// 300 Kubernetes kinds: class ids past the record's 8 bits.
+	var kinds [][2][]byte
+	for i := range 300 {
+		kind := fmt.Sprintf("Kind%03d", i)
+		tm := append([]byte{0x0a, 2, 'v', '1', 0x12, byte(len(kind))}, kind...)
+		v := append(append([]byte("k8s\x00\x0a"), byte(len(tm))), tm...)
+		v = append(v, 0x12, 1, 'x')
+		key := fmt.Sprintf("/registry/things/ns%d/k%03d", i%7, i)
+		kv, err := (&mvccpb.KeyValue{Key: []byte(key), CreateRevision: int64(2 + i), ModRevision: int64(2 + i), Version: 1, Value: v}).Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds = append(kinds, [2][]byte{bk(int64(2+i), 0, false), kv})
+	}
+	cases = append(cases, struct {
+		name   string
+		pairs  [][2][]byte
+		sorted bool
+	}{"many kinds", kinds, true})
+	for _, c := range cases {
 		kv := newMemKV()
-		for _, p := range pairs {
+		for _, p := range c.pairs {
 			kv.put("key", p[0], p[1])
 		}
-		if sortedVsTable(t, kv, DefaultOptions()) {
-			t.Errorf("%s: the sorted pass kept it", name)
+		if c.name == "many kinds" {
+			if sum, err := Scan(kv, DefaultOptions()); err != nil || sum.Kube == nil || len(sum.Kube.Kinds) != 300 {
+				t.Fatalf("many kinds: the fixture does not hold 300 kinds (%v)", err)
+			}
+		}
+		for name, opts := range sortedOptions() {
+			if got := sortedVsTable(t, kv, opts); got != c.sorted {
+				t.Errorf("%s %s: sorted pass held it: %v, want %v", c.name, name, got, c.sorted)
+			}
 		}
 	}
 }
