@@ -6,6 +6,7 @@ import (
 	"errors"
 	"hash/maphash"
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 	"strings"
@@ -17,22 +18,23 @@ import (
 // state and the name of every key in a hash table: 80 bytes of state, the
 // name and slots per key, and a cache miss or more per revision. The
 // sorted pass keeps no per-key state while the key bucket streams: it
-// appends one 32-byte record per revision (sortRec) to one of sortParts
-// partitions by the key's hash, then sorts each partition by hash and
-// revision and replays each key's run of revisions in one sequential pass,
-// with the same keyState methods the table uses, so every figure follows
-// the same rules. Key names are not kept at all: the prefix rows are found
+// appends one 24-byte record per revision (sortRec) to one of sortParts
+// partitions by the key's hash, then sorts each partition by prefix row,
+// key hash and revision, and replays each key's run of revisions in one
+// sequential pass, with the same keyState methods the table uses, so every
+// figure follows the same rules. Key names are not kept at all: the prefix rows are found
 // while the bucket streams (a small table of prefixes), and the names of
 // the top-keys lists are read again from the file, at each listed key's
 // first revision (sortPass.names), after a first ranking by score.
 //
-// Keys are told apart by a 64-bit seeded hash, checked by a second 16-bit
-// one: a run whose records disagree on the second hash is a collision, and
-// the scan is redone with the key table. Two keys are mistaken for one
-// only when both hashes collide, about n²/2^81 for n keys (1e-12 for 3M).
-// Anything the records cannot hold exactly (a main revision range of 2^32
-// or more, a sub revision of 2^13 or more, two pairs with one revision,
-// read errors, Options.LiveKeySet) also sends the scan to the key table:
+// Keys are told apart by their prefix row and a 64-bit seeded hash,
+// checked by a second 10-bit one: a run whose records disagree on the
+// second hash is a collision, and the scan is redone with the key table.
+// Two keys are mistaken for one only when they share a prefix row and both
+// hashes collide, at most n²/2^75 for n keys (2e-10 for 3M). Anything the
+// records cannot hold exactly (a main revision range of 2^32 or more, more
+// than 2^20 prefix rows, two pairs with one revision, read errors,
+// Options.LiveKeySet) also sends the scan to the key table:
 // its figures are the reference the sorted pass is tested against
 // (TestSortedPassMatchesTable).
 
@@ -335,11 +337,11 @@ func (sc *scanner) rowOf(keyb []byte) uint32 {
 			return r.cluster
 		}
 		nid := p.nsNames.id(key[kp.resourceEnd : kp.namespaceEnd-1])
-		if int(nid) < len(r.byNs) {
-			if row := r.byNs[nid]; row != 0 {
-				return row
-			}
-		} else if row, ok := p.sparse[uint64(rid)<<32|uint64(nid)]; ok {
+		if int(nid) < len(r.byNs) && r.byNs[nid] != 0 {
+			return r.byNs[nid]
+		}
+		// Rows made while nid was past byNs stay in sparse.
+		if row, ok := p.sparse[uint64(rid)<<32|uint64(nid)]; ok {
 			return row
 		}
 		row := p.newK8sRow(key, kp)
@@ -596,6 +598,9 @@ func (p *sortPass) writeBack(i int, buf []sortRec) {
 }
 
 func compareRecs(a, b sortRec) int {
+	if c := cmp.Compare(a.row(), b.row()); c != 0 {
+		return c
+	}
 	if c := cmp.Compare(a.h, b.h); c != 0 {
 		return c
 	}
@@ -605,10 +610,11 @@ func compareRecs(a, b sortRec) int {
 	return 0 // a key has one revision per main revision
 }
 
-// sortPartition sorts partition i's records by hash, then revision: a
-// key's revisions stay in bucket order. It is a radix sort on the hash
-// bits below the partition's (stable, so the revisions keep their order
-// within a key) with p.spare as the second buffer.
+// sortPartition sorts a partition's records by prefix row, key hash and
+// revision: a key's revisions stay in bucket order, and the replay visits
+// the rows' counters in order. It is a radix sort (stable, so revisions
+// keep their order within a key): 6 passes of 11 bits over the hash, then
+// up to 3 of 7 bits over the row, with p.spare as the second buffer.
 func (p *sortPass) sortPartition(buf []sortRec) {
 	if len(buf) < 256 {
 		slices.SortFunc(buf, compareRecs)
@@ -618,24 +624,29 @@ func (p *sortPass) sortPartition(buf []sortRec) {
 		p.spare = make([]sortRec, len(buf), cap(p.buf))
 	}
 	src, dst := buf, p.spare[:len(buf)]
-	const digit = 11
-	var count [1 << digit]int
-	for shift := 0; shift < 64-sortPartBits; shift += digit {
-		clear(count[:])
+	var count [1 << 11]int
+	pass := func(digit func(r *sortRec) uint32, n int) {
+		clear(count[:n])
 		for i := range src {
-			count[(src[i].h>>shift)&(1<<digit-1)]++
+			count[digit(&src[i])]++
 		}
 		sum := 0
-		for d, c := range count {
+		for d, c := range count[:n] {
 			count[d] = sum
 			sum += c
 		}
 		for i := range src {
-			d := (src[i].h >> shift) & (1<<digit - 1)
+			d := digit(&src[i])
 			dst[count[d]] = src[i]
 			count[d]++
 		}
 		src, dst = dst, src
+	}
+	for shift := 0; shift < 64; shift += 11 {
+		pass(func(r *sortRec) uint32 { return uint32(r.h>>shift) & (1<<11 - 1) }, 1<<11)
+	}
+	for shift := 0; shift < bits.Len(uint(len(p.rows)-1)); shift += 7 {
+		pass(func(r *sortRec) uint32 { return r.row() >> shift & (1<<7 - 1) }, 1<<7)
 	}
 	if &src[0] != &buf[0] {
 		copy(buf, src)
@@ -823,6 +834,7 @@ type topCand struct {
 	h     uint64
 	main  uint32
 	sub   int64
+	row   uint32
 	list  uint8
 }
 
@@ -854,7 +866,7 @@ func (t *sortedTops) offer(list int, score uint64, r *sortRec, sub int64) {
 		return
 	}
 	s.offer(score)
-	t.cands = append(t.cands, topCand{score: score, h: r.h, main: r.main, sub: sub, list: uint8(list)})
+	t.cands = append(t.cands, topCand{score: score, h: r.h, main: r.main, sub: sub, row: r.row(), list: uint8(list)})
 	if len(t.cands) > 4*t.n+2*t.pruned+1024 {
 		t.prune()
 	}
@@ -877,6 +889,7 @@ type named struct {
 	score uint64
 	name  string
 	h     uint64
+	row   uint32
 	kv1   keyValue // create revision and version of its first revision
 }
 
@@ -941,7 +954,7 @@ func (t *sortedTops) names(src KVReader, p *sortPass) (lists [4][]named, ok bool
 			if name == "" {
 				name = string(kv.Key)
 			}
-			x := named{score: c.score, name: name, h: c.h, kv1: keyValue{CreateRevision: kv.CreateRevision, Version: kv.Version}}
+			x := named{score: c.score, name: name, h: c.h, row: c.row, kv1: keyValue{CreateRevision: kv.CreateRevision, Version: kv.Version}}
 			s := &t.scores[c.list]
 			if !s.full() || c.score > s.h[0] {
 				lists[c.list] = append(lists[c.list], x)
@@ -974,11 +987,17 @@ func (t *sortedTops) names(src KVReader, p *sortPass) (lists [4][]named, ok bool
 }
 
 // run finds the run of key hash h (sorted partitions).
-func (p *sortPass) run(h uint64) []sortRec {
+func (p *sortPass) run(row uint32, h uint64) []sortRec {
 	buf := p.partition(int(h >> (64 - sortPartBits)))
-	i, _ := slices.BinarySearchFunc(buf, h, func(r sortRec, h uint64) int { return cmp.Compare(r.h, h) })
+	at := func(r sortRec, _ uint64) int {
+		if c := cmp.Compare(r.row(), row); c != 0 {
+			return c
+		}
+		return cmp.Compare(r.h, h)
+	}
+	i, _ := slices.BinarySearchFunc(buf, h, at)
 	j := i
-	for j < len(buf) && buf[j].h == h {
+	for j < len(buf) && at(buf[j], h) == 0 {
 		j++
 	}
 	return buf[i:j]
@@ -1058,7 +1077,7 @@ func (sc *scanner) sortedPrepare(src KVReader) {
 		p.writeBack(i, buf)
 		for len(buf) > 0 {
 			j := 1
-			for j < len(buf) && buf[j].h == buf[0].h {
+			for j < len(buf) && buf[j].h == buf[0].h && buf[j].row() == buf[0].row() {
 				if buf[j].h2() != buf[0].h2() {
 					p.fail("two keys share a hash")
 					return
@@ -1086,7 +1105,7 @@ func (sc *scanner) sortedPrepare(src KVReader) {
 	for i, l := range lists {
 		out.tops[i] = make([]KeyStat, 0, len(l))
 		for _, x := range l {
-			s, _ := p.replay(p.run(x.h), nil, &x.kv1, nil)
+			s, _ := p.replay(p.run(x.row, x.h), nil, &x.kv1, nil)
 			out.tops[i] = append(out.tops[i], keyStatOf(&s, x.name, red))
 		}
 	}

@@ -241,3 +241,46 @@ func TestCountDistMatchesDistribution32(t *testing.T) {
 		}
 	}
 }
+
+// Ensure that a Kubernetes key keeps its prefix rows however the
+// resources and namespaces come (the rows by namespace id grow densely,
+// or go to a map when ids come far apart).
+func TestSortedPassManyNamespaces(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	kv := newMemKV()
+	type st struct{ create, ver int64 }
+	state := map[string]*st{}
+	// First a deterministic order: namespace ids 0-499 from resource a,
+	// then resource b meets ns400 before its rows by id reach it.
+	rev := int64(2)
+	put := func(k string) {
+		s := state[k]
+		if s == nil {
+			s = &st{create: rev}
+			state[k] = s
+		}
+		s.ver++
+		v, err := (&mvccpb.KeyValue{Key: []byte(k), CreateRevision: s.create, ModRevision: rev, Version: s.ver, Value: []byte("k8s\x00x")}).Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		kv.put("key", appendBucketKey(nil, BucketKey{Revision: Revision{Main: rev}}), v)
+		rev++
+	}
+	for i := range 500 {
+		put(fmt.Sprintf("/registry/a/ns%d/x", i))
+	}
+	for _, ns := range []int{400, 10, 70, 200, 390, 399, 400} {
+		put(fmt.Sprintf("/registry/b/ns%d/x", ns))
+	}
+	var keys []string
+	for i := range 3000 {
+		keys = append(keys, fmt.Sprintf("/registry/r%d/ns%d/k%d", rng.IntN(12), rng.IntN(900)*rng.IntN(3), i))
+	}
+	for range 9000 {
+		put(keys[rng.IntN(len(keys))])
+	}
+	if !sortedVsTable(t, kv, DefaultOptions()) {
+		t.Error("handed to the key table")
+	}
+}
