@@ -51,7 +51,7 @@ func WriteTrendHTML(w io.Writer, t *trend.Trend) error {
 		switch {
 		case p.Reached:
 		case p.At == nil:
-			text = "not reached at the fitted slope"
+			text = "not reached (" + p.Note + ")"
 		case p.Fit.Points < 3:
 			text = "around " + trendDate(p.At) + " (" + p.Note + ")"
 		default:
@@ -96,6 +96,7 @@ func WriteTrendHTML(w io.Writer, t *trend.Trend) error {
 	}
 	v.Tables = append(v.Tables, series, trendPrefixHTMLTable("table-trend-bytes", "Top growing prefixes by bytes", t.Prefixes.ByBytes),
 		trendPrefixHTMLTable("table-trend-keys", "Top growing prefixes by live keys", t.Prefixes.ByKeys))
+	kubeTrendHTML(&v, t)
 	if len(t.Failed)+len(t.Excluded) > 0 {
 		nt := html.Table{ID: "table-not-trended", Caption: "Not trended", Header: []string{"file", "why"}}
 		for _, f := range append(append([]trend.Failure{}, t.Failed...), t.Excluded...) {

@@ -126,6 +126,7 @@ func WriteTrendText(w io.Writer, t *trend.Trend, color bool) error {
 
 	trendPrefixTable(tw, "Top growing prefixes by bytes (live + history, first file to last)", t.Prefixes.ByBytes)
 	trendPrefixTable(tw, "Top growing prefixes by live keys", t.Prefixes.ByKeys)
+	kubeTrendText(tw, t.Kube)
 
 	tw.heading("Projection (db size, the size etcd checks against the quota)")
 	if t.Options.QuotaDisabled {
@@ -148,7 +149,7 @@ func WriteTrendText(w io.Writer, t *trend.Trend, color bool) error {
 		case p.Reached:
 			tw.printf("  %s: reached\n", name)
 		case p.At == nil:
-			tw.printf("  %s: not reached at the fitted slope (%s)\n", name, p.Note)
+			tw.printf("  %s: not reached (%s)\n", name, p.Note)
 		case p.Fit.Points < 3:
 			tw.printf("  %s: around %s (%s)\n", name, trendDate(p.At), p.Note)
 		default:

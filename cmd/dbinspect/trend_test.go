@@ -290,6 +290,7 @@ func TestTrendGolden(t *testing.T) {
 	}{
 		{[]string{"trend", filepath.Join(trendDir, "trend-a-*.db.gz")}, "trend-a.trend.txt"},
 		{[]string{"trend", "-o", "json", trendDir}, "trend-mixed.trend.json"},
+		{[]string{"trend", "../../testdata/fixtures/k8s-trend"}, "k8s-trend.trend.txt"},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
 			code, out, errOut := runCLI(t, tc.args...)

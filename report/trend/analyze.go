@@ -47,6 +47,7 @@ func Analyze(members []Summary, failed []Failure, o Options) *Trend {
 	t.steps()
 	t.overall()
 	t.prefixes(o.TopN)
+	t.kube()
 	t.projections(o.QuotaBytes)
 	t.findings(o.QuotaBytes)
 	return t

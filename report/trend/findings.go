@@ -53,6 +53,7 @@ func (t *Trend) findings(quota int64) {
 	t.prefixFinding()
 	t.compactionFinding()
 	t.defragFinding()
+	t.kubeFindings()
 }
 
 // projection is the projection to target ("quota" or "8GiB"), or nil.

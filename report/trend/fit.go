@@ -86,7 +86,10 @@ func project(f LineFit, lastX float64, target int64, metric, name string) Projec
 		p.Latest = at(f.Slope - 2*f.SlopeSE)
 		p.Note = "range: the fitted slope plus and minus two standard errors"
 	}
-	if p.At == nil {
+	switch {
+	case p.At == nil && f.Slope > 0:
+		p.Note = "more than a century away at the fitted slope: " + p.Note
+	case p.At == nil:
 		p.Note = "not growing at the fitted slope: " + p.Note
 	}
 	return p

@@ -27,6 +27,8 @@ type Summary struct {
 	// Prefixes are the scan's prefixes (bounded by its MaxPrefixes, the
 	// rest folded into "(other)").
 	Prefixes []PrefixSummary `json:"-"`
+	// Kube is the file's Kubernetes objects, nil when it has none.
+	Kube *KubeSummary `json:"-"`
 	// Partial, when set, says the file was read only in part (damage):
 	// its figures cover what could be read, so Analyze lists it in
 	// Trend.Failed instead of trending it.
@@ -75,14 +77,17 @@ type Trend struct {
 	Mixed    bool           `json:"mixed_clusters"`
 	Excluded []Failure      `json:"excluded"`
 
-	Steps    []Step        `json:"steps"`
-	Overall  Overall       `json:"overall"`
-	Prefixes PrefixGrowth  `json:"prefixes"`
-	Events   []Event       `json:"events"`
-	Project  []Projection  `json:"projections"`
-	Findings []Finding     `json:"findings"`
-	Notes    []string      `json:"notes,omitempty"`
-	Options  OptionsEchoed `json:"options"`
+	Steps    []Step       `json:"steps"`
+	Overall  Overall      `json:"overall"`
+	Prefixes PrefixGrowth `json:"prefixes"`
+	Events   []Event      `json:"events"`
+	Project  []Projection `json:"projections"`
+	Findings []Finding    `json:"findings"`
+	// Kube is the members' Kubernetes objects by kind and resource, nil
+	// when no member has any.
+	Kube    *KubeTrend    `json:"kubernetes,omitempty"`
+	Notes   []string      `json:"notes,omitempty"`
+	Options OptionsEchoed `json:"options"`
 }
 
 // OptionsEchoed are the options the figures depend on.

@@ -3,6 +3,8 @@ package trend
 import (
 	"math"
 	"regexp"
+	"sort"
+	"strings"
 	"testing"
 	"time"
 )
@@ -368,5 +370,99 @@ func TestAnalyzeQuotaDisabled(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// kubeMember is a member with one resource: plain objects and objects per
+// key ("provider:version:name" -> objects).
+func kubeMember(name string, d float64, resource string, plain int64, keys map[string]int64) Summary {
+	s := member(name, d, int64(100+100*d), 0, 4000, 4000)
+	r := KubeResourceCount{Resource: resource, Plain: plain}
+	var names []string
+	for k := range keys {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		p := strings.SplitN(k, ":", 3)
+		r.Keys = append(r.Keys, KubeKeyCount{Provider: p[0], Version: p[1], KeyName: p[2], Objects: keys[k]})
+		r.Encrypted += keys[k]
+	}
+	r.Objects = r.Plain + r.Encrypted
+	s.Kube = &KubeSummary{Resources: []KubeResourceCount{r},
+		Kinds: []KubeKindCount{{APIVersion: "v1", Kind: "Secret", Objects: plain, ValueBytes: 100 * plain}, {Hidden: "encrypted", Objects: r.Encrypted, ValueBytes: 100 * r.Encrypted}}}
+	return s
+}
+
+func TestAnalyzeKube(t *testing.T) {
+	type keys = map[string]int64
+	const k1, k2 = "aescbc:v1:key1", "aescbc:v1:key2"
+	for _, tc := range []struct {
+		name     string
+		members  []Summary
+		findings map[string]int64 // code -> evidence figure (plain_now or left_on_old_key)
+	}{
+		{"all encrypted, then plain ones", []Summary{
+			kubeMember("a", 0, "secrets", 0, keys{k1: 5}), kubeMember("b", 1, "secrets", 2, keys{k1: 5}),
+		}, map[string]int64{"k8s_became_unencrypted": 2}},
+		{"plain from the start is not a change", []Summary{
+			kubeMember("a", 0, "secrets", 1, keys{k1: 5}), kubeMember("b", 1, "secrets", 2, keys{k1: 5}),
+		}, map[string]int64{}},
+		{"rotation that left objects over two steps", []Summary{
+			kubeMember("a", 0, "secrets", 0, keys{k1: 10}), kubeMember("b", 1, "secrets", 0, keys{k1: 6, k2: 6}),
+			kubeMember("c", 2, "secrets", 0, keys{k1: 3, k2: 9}),
+		}, map[string]int64{"k8s_rotation_left_objects": 3}},
+		{"rotation that finished", []Summary{
+			kubeMember("a", 0, "secrets", 0, keys{k1: 10}), kubeMember("b", 1, "secrets", 0, keys{k1: 6, k2: 6}),
+			kubeMember("c", 2, "secrets", 0, keys{k2: 12}),
+		}, map[string]int64{}},
+		{"new key only in the last file: no step to finish yet", []Summary{
+			kubeMember("a", 0, "secrets", 0, keys{k1: 10}), kubeMember("b", 1, "secrets", 0, keys{k1: 6, k2: 6}),
+		}, map[string]int64{}},
+		{"two keys from the start: no rotation seen", []Summary{
+			kubeMember("a", 0, "secrets", 0, keys{k1: 5, k2: 5}), kubeMember("b", 1, "secrets", 0, keys{k1: 5, k2: 6}),
+			kubeMember("c", 2, "secrets", 0, keys{k1: 5, k2: 7}),
+		}, map[string]int64{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := Analyze(tc.members, nil, Options{})
+			got := map[string]int64{}
+			for _, f := range tr.Findings {
+				switch f.Code {
+				case "k8s_became_unencrypted":
+					got[f.Code] = f.Evidence["plain_now"].(int64)
+				case "k8s_rotation_left_objects":
+					got[f.Code] = f.Evidence["left_on_old_key"].(int64)
+				}
+			}
+			if len(got) != len(tc.findings) {
+				t.Errorf("findings %v, want %v", got, tc.findings)
+			}
+			for c, v := range tc.findings {
+				if got[c] != v {
+					t.Errorf("%s: %d, want %d", c, got[c], v)
+				}
+			}
+			// Every list has one figure per member.
+			n := len(tc.members)
+			for _, k := range tr.Kube.Kinds {
+				if len(k.Objects) != n || len(k.ValueBytes) != n || k.ObjectsDelta != k.Objects[n-1]-k.Objects[0] {
+					t.Errorf("kind %+v", k)
+				}
+			}
+			r := tr.Kube.Resources[0]
+			for i := range tc.members {
+				var sum int64
+				for _, k := range r.Keys {
+					sum += k.Objects[i]
+				}
+				if sum != r.Encrypted[i] || r.Plain[i]+r.Encrypted[i] != r.Objects[i] {
+					t.Errorf("member %d: keys %d, encrypted %d, plain %d, objects %d", i, sum, r.Encrypted[i], r.Plain[i], r.Objects[i])
+				}
+			}
+		})
+	}
+	if tr := Analyze([]Summary{member("a", 0, 100, 0, 1, 1), member("b", 1, 200, 0, 1, 1)}, nil, Options{}); tr.Kube != nil {
+		t.Errorf("kube %+v for a series without Kubernetes objects", tr.Kube)
 	}
 }

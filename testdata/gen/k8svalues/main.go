@@ -37,7 +37,14 @@ func main() {
 	out := flag.String("out", "", "directory for the .db.gz and its manifest (e.g. ../../fixtures)")
 	seed := flag.Int64("seed", 1, "seed of the workload")
 	workRoot := flag.String("work", "", "where to put the work directory (default: the system temp dir); /dev/shm makes fsyncs free")
+	series := flag.String("trend", "", "instead, write the k8s-trend series (four snapshots and manifest.json) in this directory (e.g. ../../fixtures/k8s-trend)")
 	flag.Parse()
+	if *series != "" {
+		if err := runSeries(*series, *workRoot, *seed); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 	if *out == "" {
 		log.Fatal("-out is required, e.g. go run . -out ../../fixtures")
 	}

@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"crypto/aes"
+	"crypto/cipher"
 	"crypto/sha256"
 	"fmt"
 	"time"
 
 	"k8s.io/apiserver/pkg/storage/value"
 	aestransformer "k8s.io/apiserver/pkg/storage/value/encrypt/aes"
+	"k8s.io/apiserver/pkg/storage/value/encrypt/envelope"
 	"k8s.io/apiserver/pkg/storage/value/encrypt/envelope/kmsv2"
 	"k8s.io/apiserver/pkg/storage/value/encrypt/secretbox"
 	kmsservice "k8s.io/kms/pkg/service"
@@ -108,4 +110,22 @@ func kmsV2(ctx context.Context, name string) (*transformer, error) {
 	}
 	env := kmsv2.NewEnvelopeTransformer(svc, name, func() (kmsv2.State, error) { return state, nil }, "fixture-apiserver")
 	return prefixed("kms", "v2", name, env), nil
+}
+
+// fakeKMSv1 is an in-process KMS v1 plugin (envelope.Service): it "wraps"
+// DEKs by XOR with a fixed key.
+type fakeKMSv1 struct{ fakeKMS }
+
+func (f *fakeKMSv1) Encrypt(data []byte) ([]byte, error) { return f.xor(data), nil }
+func (f *fakeKMSv1) Decrypt(data []byte) ([]byte, error) { return f.xor(data), nil }
+
+// kmsV1 builds the KMS v1 envelope transformer as kube-apiserver's
+// encryption config does (envelopePrefixTransformer in
+// k8s.io/apiserver/pkg/server/options/encryptionconfig): DEKs wrapped by
+// the plugin, data sealed with AES-GCM (the first of its union, the one it
+// writes with), behind "k8s:enc:kms:v1:<name>:".
+func kmsV1(name string) *transformer {
+	svc := &fakeKMSv1{fakeKMS{keyID: "fake-kek-v1"}}
+	base := func(block cipher.Block) (value.Transformer, error) { return aestransformer.NewGCMTransformer(block) }
+	return prefixed("kms", "v1", name, envelope.NewEnvelopeTransformer(svc, 100, base))
 }

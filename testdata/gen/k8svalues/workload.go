@@ -229,7 +229,7 @@ func (w *writer) widget(ns, name string) *unstructured.Unstructured {
 // then with aescbc key1 (a storage migration that missed some), then a
 // rotation to aescbc key2 that rewrote only part of them, apps/v1
 // Deployments, Events under aesgcm, ServiceAccounts under secretbox, custom resources as JSON (CronTabs, large) and under
-// KMS v2 (Widgets), and a few values no apiserver wrote.
+// KMS v2 (Widgets), PodTemplates under KMS v1, and a few values no apiserver wrote.
 func (w *writer) workload() error {
 	key1, err := aescbc("key1")
 	if err != nil {
@@ -248,6 +248,7 @@ func (w *writer) workload() error {
 	if err != nil {
 		return err
 	}
+	kms1 := kmsV1("legacy-kms")
 	for _, ns := range namespaces {
 		obj := &corev1.Namespace{ObjectMeta: w.meta("", ns), Status: corev1.NamespaceStatus{Phase: corev1.NamespaceActive}}
 		if err := w.store("namespaces", "", ns, obj, false, nil); err != nil {
@@ -364,6 +365,16 @@ func (w *writer) workload() error {
 		ns := namespaces[2+i%2]
 		name := fmt.Sprintf("widget-%02d", i)
 		if err := w.store("example.dbinspect.io/widgets", ns, name, w.widget(ns, name), true, kms); err != nil {
+			return err
+		}
+	}
+	// PodTemplates under KMS v1 (deprecated, still read and written by
+	// clusters that never moved to v2).
+	for i := 0; i < 4; i++ {
+		ns := namespaces[i%len(namespaces)]
+		name := fmt.Sprintf("tmpl-%02d", i)
+		pt := &corev1.PodTemplate{ObjectMeta: w.meta(ns, name), Template: corev1.PodTemplateSpec{Spec: w.pod(ns, name, 0).Spec}}
+		if err := w.store("podtemplates", ns, name, pt, false, kms1); err != nil {
 			return err
 		}
 	}
