@@ -29,6 +29,18 @@ func newRedactor(sep string, k8s bool) *redactor {
 	return &redactor{sep: sep, k8s: k8s, h: redact.New("")}
 }
 
+// KeyRedactor is the redaction rule above with o's separator, Kubernetes
+// awareness, kept namespace and salt, for key names read outside the key
+// scan (a WAL's requests); nil when o does not redact keys.
+func KeyRedactor(o Options) func(key string) string {
+	if !o.RedactKeys {
+		return nil
+	}
+	r := newRedactor(o.PrefixSeparator, o.K8s)
+	r.keepNamespace, r.h = o.RedactKeepNamespace, redact.New(o.RedactSalt)
+	return r.key
+}
+
 // redactKey applies the redaction rule above to one key or prefix.
 func redactKey(key, sep string, k8s bool) string {
 	return newRedactor(sep, k8s).key(key)

@@ -264,6 +264,7 @@ var schemaDocuments = []struct {
 	{"## Report document", reflect.TypeFor[Document]()},
 	{"## Diff document", reflect.TypeFor[Diff]()},
 	{"## Trend document", reflect.TypeFor[TrendDocument]()},
+	{"## WAL listing document", reflect.TypeFor[WALListDocument]()},
 }
 
 func walkSchema(t *testing.T, typ reflect.Type) []schemaField {

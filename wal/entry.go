@@ -194,26 +194,26 @@ func classifyStream(typ raftpb.EntryType, r *limited) (Kind, error) {
 
 // decodeEntry reads a raftpb.Entry of n bytes from r. An entry up to
 // limit is read into *buf and decoded with raftpb's Unmarshal;
-// a larger one field by field, its data streamed. Errors wrapping
-// errMalformed mean the bytes are not an Entry.
-func decodeEntry(r *limited, n int64, buf *[]byte, limit int64) (Entry, error) {
-	var e Entry
+// a larger one field by field, its data streamed. data is the entry's
+// data when it was buffered (nil when streamed), valid until *buf is
+// reused. Errors wrapping errMalformed mean the bytes are not an Entry.
+func decodeEntry(r *limited, n int64, buf *[]byte, limit int64) (e Entry, data []byte, err error) {
 	if n <= limit {
 		if int64(cap(*buf)) < n {
 			*buf = make([]byte, n)
 		}
 		b := (*buf)[:n]
 		if _, err := io.ReadFull(r, b); err != nil {
-			return e, err
+			return e, nil, err
 		}
 		var re raftpb.Entry
 		if err := re.Unmarshal(b); err != nil {
-			return e, fmt.Errorf("%w: entry: %v", errMalformed, err)
+			return e, nil, fmt.Errorf("%w: entry: %v", errMalformed, err)
 		}
 		e.Index, e.Term, e.Type = re.Index, re.Term, re.Type
 		e.Size = saturate(len(re.Data))
 		e.Kind, e.Ops = classify(re.Type, re.Data)
-		return e, nil
+		return e, re.Data, nil
 	}
 	e.Unchecked = true
 	var dataSeen bool
@@ -221,14 +221,14 @@ func decodeEntry(r *limited, n int64, buf *[]byte, limit int64) (Entry, error) {
 	for r.n > 0 {
 		tag, err := readVarint(r)
 		if err != nil {
-			return e, err
+			return e, nil, err
 		}
 		field, wt := tag>>3, tag&7
 		switch {
 		case field <= 3 && field >= 1 && wt == 0:
 			v, err := readVarint(r)
 			if err != nil {
-				return e, err
+				return e, nil, err
 			}
 			switch field {
 			case 1:
@@ -241,7 +241,7 @@ func decodeEntry(r *limited, n int64, buf *[]byte, limit int64) (Entry, error) {
 		case field == 4 && wt == 2:
 			m, err := readLen(r, r.n)
 			if err != nil {
-				return e, err
+				return e, nil, err
 			}
 			dataSeen, dataLen = true, m
 			sub := &limited{r: r, n: m}
@@ -251,20 +251,21 @@ func decodeEntry(r *limited, n int64, buf *[]byte, limit int64) (Entry, error) {
 				}
 				b := (*buf)[:m]
 				if _, err := io.ReadFull(sub, b); err != nil {
-					return e, err
+					return e, nil, err
 				}
 				e.Kind, e.Ops = classify(e.Type, b)
+				data = b
 			} else if e.Kind, err = classifyStream(e.Type, sub); err != nil {
-				return e, err
+				return e, nil, err
 			} else {
 				e.Ops = 1
 			}
 		default:
 			if field == 0 {
-				return e, fmt.Errorf("%w: entry field number 0", errMalformed)
+				return e, nil, fmt.Errorf("%w: entry field number 0", errMalformed)
 			}
 			if err := skipField(r, wt, func() int64 { return r.n }); err != nil {
-				return e, err
+				return e, nil, err
 			}
 		}
 	}
@@ -273,7 +274,7 @@ func decodeEntry(r *limited, n int64, buf *[]byte, limit int64) (Entry, error) {
 	} else {
 		e.Kind, e.Ops = classify(e.Type, nil)
 	}
-	return e, nil
+	return e, data, nil
 }
 
 func saturate(n int) uint32 { return saturate64(int64(n)) }

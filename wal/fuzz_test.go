@@ -55,8 +55,8 @@ func FuzzDecodeEntry(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		n := int64(len(b))
-		eb, errb := decodeEntry(&limited{r: bytes.NewReader(b), n: n}, n, new([]byte), MaxBuffered)
-		es, errs := decodeEntry(&limited{r: bytes.NewReader(b), n: n}, n, new([]byte), 0)
+		eb, _, errb := decodeEntry(&limited{r: bytes.NewReader(b), n: n}, n, new([]byte), MaxBuffered)
+		es, _, errs := decodeEntry(&limited{r: bytes.NewReader(b), n: n}, n, new([]byte), 0)
 		var re raftpb.Entry
 		if (re.Unmarshal(b) == nil) != (errb == nil) {
 			t.Fatalf("buffered decode error %v, raftpb says %v", errb, re.Unmarshal(b))

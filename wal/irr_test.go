@@ -512,7 +512,13 @@ func FuzzClassifyIRR(f *testing.F) {
 	f.Add([]byte{0x32, 0x02, 0x12, 0x00})
 	f.Add([]byte{0xa3, 0x06, 0xa4, 0x06})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		checkClassify(t, "fuzz", raftpb.EntryNormal, b)
+		k := checkClassify(t, "fuzz", raftpb.EntryNormal, b)
+		// The listing's detail decodes any payload without a panic, and
+		// names only bytes of it.
+		d := EntryDetail(Entry{Type: raftpb.EntryNormal, Kind: k, Size: uint32(len(b))}, b)
+		if len(d.Key) > len(b) || len(d.RangeEnd) > len(b) || d.ValueBytes > int64(len(b))*int64(len(b)+1) {
+			t.Fatalf("detail %+v of %d bytes", d, len(b))
+		}
 	})
 }
 

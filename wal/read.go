@@ -147,6 +147,14 @@ func ReadDir(dir string) (*Log, error) {
 // ReadDirFS is ReadDir on the directory dir of fsys: the files of an
 // archive's member held open without a name, as well as a real dir.
 func ReadDirFS(fsys fs.FS, dir string) (*Log, error) {
+	return readDirFS(fsys, dir, nil)
+}
+
+// readDirFS is ReadDirFS calling onEntry (if not nil) on each valid entry
+// record, in file order: i is its position in Log.Entries, data its
+// payload when buffered (nil for one over MaxBuffered), valid only
+// during the call.
+func readDirFS(fsys fs.FS, dir string, onEntry func(i int, e Entry, data []byte)) (*Log, error) {
 	des, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
@@ -172,7 +180,7 @@ func ReadDirFS(fsys fs.FS, dir string) (*Log, error) {
 		}
 		l.Segments = append(l.Segments, s)
 	}
-	r := &reader{log: l, fsys: fsys, dir: dir, scratch: make([]byte, 32<<10)}
+	r := &reader{log: l, fsys: fsys, dir: dir, scratch: make([]byte, 32<<10), onEntry: onEntry}
 	for i := range l.Segments {
 		if !r.readSegment(i) {
 			break
@@ -203,6 +211,7 @@ type reader struct {
 	buf      []byte
 	scratch  []byte
 	metadata []byte
+	onEntry  func(i int, e Entry, data []byte)
 }
 
 func (r *reader) problem(i int, code string, off int64, format string, args ...any) {
@@ -314,6 +323,9 @@ func (r *reader) apply(i int, off int64, rec *record) bool {
 		e := rec.entry
 		e.Segment = int32(i)
 		l.Entries = append(l.Entries, e)
+		if r.onEntry != nil {
+			r.onEntry(len(l.Entries)-1, e, rec.payload)
+		}
 		if s.Entries == 0 {
 			s.FirstIndex = e.Index
 		}

@@ -143,8 +143,9 @@ type record struct {
 	chainCRC uint32 // the running CRC with this record's data added
 	data     []byte // non-entry data, at most MaxBuffered
 	entry    Entry
-	entryErr error // the entry payload does not decode (etcd panics on it)
-	isEntry  bool  // entry was decoded while streaming
+	entryErr error  // the entry payload does not decode (etcd panics on it)
+	payload  []byte // the entry's data when buffered (up to MaxBuffered)
+	isEntry  bool   // entry was decoded while streaming
 }
 
 // decodeRecord reads a walpb.Record from f, whose CRC starts at running.
@@ -180,12 +181,12 @@ func decodeRecord(f *frame, running uint32, buf *[]byte) (record, error) {
 				return rec, err
 			}
 			// A repeated data field: the last one wins, as in gogo's Unmarshal.
-			rec.dataLen, rec.data, rec.isEntry, rec.entryErr = n, nil, false, nil
+			rec.dataLen, rec.data, rec.isEntry, rec.entryErr, rec.payload = n, nil, false, nil, nil
 			f.inData, f.crc = true, running
 			lim := &limited{r: f, n: n}
 			if typeSeen && rec.typ == EntryType {
 				rec.isEntry = true
-				rec.entry, rec.entryErr = decodeEntry(lim, n, buf, MaxBuffered)
+				rec.entry, rec.payload, rec.entryErr = decodeEntry(lim, n, buf, MaxBuffered)
 				if rec.entryErr != nil && !errors.Is(rec.entryErr, errMalformed) {
 					return rec, rec.entryErr // a read error, not a bad entry
 				}
@@ -220,7 +221,7 @@ func decodeRecord(f *frame, running uint32, buf *[]byte) (record, error) {
 	if rec.typ == EntryType && !rec.isEntry && rec.data != nil {
 		// The data came before the type: decode the buffered copy.
 		rec.isEntry = true
-		rec.entry, rec.entryErr = decodeEntry(&limited{r: newBytesSrc(rec.data), n: int64(len(rec.data))}, int64(len(rec.data)), new([]byte), MaxBuffered)
+		rec.entry, rec.payload, rec.entryErr = decodeEntry(&limited{r: newBytesSrc(rec.data), n: int64(len(rec.data))}, int64(len(rec.data)), new([]byte), MaxBuffered)
 		rec.data = nil
 	}
 	return rec, nil

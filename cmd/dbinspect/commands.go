@@ -44,6 +44,7 @@ func commands() []*command {
 		checkCommand(),
 		diffCommand(),
 		trendCommand(),
+		walCommand(),
 		calibrateCommand(),
 		versionCommand(),
 	}

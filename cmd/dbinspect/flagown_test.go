@@ -27,6 +27,7 @@ var (
 		"check":     cat(outputFlagNames, redactFlagNames, []string{"member"}),
 		"diff":      cat(outputFlagNames, redactFlagNames, []string{"member"}, keyFlagNames, []string{"fail-on"}),
 		"trend":     cat(outputFlagNames, redactFlagNames, []string{"member"}, keyFlagNames, []string{"time-from", "time-regexp", "jobs", "memory", "quota-backend-bytes", "fail-on"}),
+		"wal":       cat(outputFlagNames, redactFlagNames, []string{"member", "from", "to", "type", "request"}),
 		"calibrate": {"calibration"},
 		"version":   nil,
 	}
@@ -124,6 +125,10 @@ func TestBadFlagValuesRejectedPerCommand(t *testing.T) {
 		"no-k8s":              {{"maybe", "invalid argument"}},
 		"exact":               {{"maybe", "invalid argument"}},
 		"list":                {{"maybe", "invalid argument"}},
+		"from":                {{"-1", "invalid argument"}, {"first", "invalid argument"}},
+		"to":                  {{"-5", "invalid argument"}, {"1e3", "invalid argument"}},
+		"type":                {{"entry", `--type "entry": want normal, conf_change, conf_change_v2`}, {"snapshot", `--type "snapshot"`}},
+		"request":             {{"get", `--request "get": want one of`}, {"put,watch", `--request "watch"`}},
 	}
 	// Flags any string is good for (a name, a path, a salt, a prefix):
 	// what they name is checked where it is used.
@@ -156,6 +161,8 @@ func TestBadFlagValuesRejectedPerCommand(t *testing.T) {
 		{[]string{"pages", "--list", "-o", "json"}, "--list writes tab-separated text; drop -o json"},
 		{[]string{"trend", "--time-regexp", "x", "--time-from", "mtime"}, "drop --time-from mtime"},
 		{[]string{"keys", "-o", "html"}, "-o html is only for report, predict, pages and trend"},
+		{[]string{"wal", "-o", "html"}, "-o html is only for"},
+		{[]string{"wal", "--from", "10", "--to", "5"}, "--from 10 is above --to 5"},
 		{[]string{"check", "-o", "html"}, "-o html is only for"},
 		{[]string{"diff", "-o", "html"}, "-o html is only for"},
 	} {
