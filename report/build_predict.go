@@ -60,6 +60,7 @@ func predictInputs(r *Report, o Options, sims defragSims) predict.Inputs {
 		if pin.CompactAt == 0 {
 			pin.CompactAt = s.Revision
 		}
+		pin.RangeAll, pin.RangePrefixes, pin.RangeNamespaces = rangeInputs(s)
 	}
 	switch {
 	case !a.Complete:

@@ -68,6 +68,9 @@ func (r *Report) htmlPageData() html.Data {
 				{Label: "file resident", Value: float64(m.FileResidentBytes)}, {Label: "Go heap (index, leases, runtime)", Value: float64(m.HeapBytes)}, {Label: "raft log", Value: float64(m.RaftLogBytes)},
 			}})
 		}
+		if p.Ranges != nil {
+			d.Tables = append(d.Tables, rangeCostsHTMLTable(p.Ranges))
+		}
 		if len(p.MemoryNotIncluded) > 0 {
 			d.Tables = append(d.Tables, notIncludedHTMLTable(p.MemoryNotIncluded))
 		}

@@ -59,6 +59,7 @@ type Document struct {
 	MVCC          *docMVCCSummary    `json:"mvcc,omitempty"`
 	Predict       *docPrediction     `json:"predict,omitempty"`
 	ExactDefrag   *docExactResult    `json:"exact_defrag,omitempty"`
+	Costs         *docCosts          `json:"costs,omitempty"`  // what reads cost (costs.go)
 	Member        *docMemberReport   `json:"member,omitempty"` // data dirs only (member.go)
 	Findings      []findings.Finding `json:"findings"`
 	Certainty     Certainty          `json:"certainty"`
@@ -90,6 +91,7 @@ func document(r *Report) Document {
 		MVCC:          docPtr(r.MVCC, toMVCCSummary),
 		Predict:       docPtr(r.Predict, toPrediction),
 		ExactDefrag:   docPtr(r.ExactDefrag, toExactResult),
+		Costs:         costsDoc(r.Predict),
 		Member:        docPtr(r.Member, toMemberReport),
 		Findings:      r.Findings,
 		Certainty:     r.Certainty,

@@ -118,6 +118,9 @@ func writeText(w io.Writer, r *Report, o RenderOptions) error {
 	if s.Predict && r.Member != nil {
 		t.memberSection(r)
 	}
+	if s.Predict && r.Predict != nil && r.Predict.Ranges != nil {
+		t.costsSection(r)
+	}
 	if s.Findings {
 		t.findingsSection(r.Findings)
 	}

@@ -56,6 +56,19 @@ type Calibration struct {
 	EtcdWorkFactor float64 `json:"etcd_work_factor"`
 	HeapGCFactor   float64 `json:"heap_gc_factor"`  // RSS of the Go heap over its live bytes after restore
 	BaseHeapBytes  int64   `json:"base_heap_bytes"` // etcd's binary, runtime and fixed structures
+	// The range costs (predict.Ranges), fitted to the server CPU time and
+	// allocations of real etcd ranges by testdata/etcdcost on the
+	// reference machine; calibrate keeps them (it does not measure them
+	// yet). RangeWalkSecondsPerKey is the treeIndex
+	// walk of one key in range (a count-only range); RangeSecondsPerKey a
+	// returned key's read (bbolt lookup, unmarshal); RangeSecondsPerByte a
+	// response byte's copy, marshal and send; RangeAllocBytesPerKey what the read path allocates per
+	// returned key besides the copies the model counts (bbolt cursor, read
+	// buffer).
+	RangeWalkSecondsPerKey float64 `json:"range_walk_seconds_per_key"`
+	RangeSecondsPerKey     float64 `json:"range_seconds_per_key"`
+	RangeSecondsPerByte    float64 `json:"range_seconds_per_byte"`
+	RangeAllocBytesPerKey  float64 `json:"range_alloc_bytes_per_key"`
 }
 
 // RestoreKeyCache is the size of restoreIntoIndex's key cache
@@ -98,6 +111,12 @@ var Default = Calibration{
 	EtcdWorkFactor:            1.0,
 	HeapGCFactor:              2.0,
 	BaseHeapBytes:             26 << 20, // smallest fixture's RSS (27 MiB) less its file
+	// fitted to the server CPU time of real etcd 3.5.35 ranges, checked
+	// on 3.6.16 (testdata/etcdcost/README.md)
+	RangeWalkSecondsPerKey: 436e-9,
+	RangeSecondsPerKey:     4.92e-6,
+	RangeSecondsPerByte:    11.4e-9,
+	RangeAllocBytesPerKey:  360,
 }
 
 // DefaultPath is where calibrate saves by default.
@@ -200,6 +219,10 @@ func (c Calibration) WithDefaults() Calibration {
 	f(&c.DefragSecondsPerByte, d.DefragSecondsPerByte)
 	f(&c.HeapGCFactor, d.HeapGCFactor)
 	f(&c.EtcdWorkFactor, d.EtcdWorkFactor)
+	f(&c.RangeWalkSecondsPerKey, d.RangeWalkSecondsPerKey)
+	f(&c.RangeSecondsPerKey, d.RangeSecondsPerKey)
+	f(&c.RangeSecondsPerByte, d.RangeSecondsPerByte)
+	f(&c.RangeAllocBytesPerKey, d.RangeAllocBytesPerKey)
 	if c.BaseHeapBytes <= 0 {
 		c.BaseHeapBytes = d.BaseHeapBytes
 	}

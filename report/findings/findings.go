@@ -83,6 +83,10 @@ const (
 	slowStartupSeconds      = 10
 	uncompactedRevsPerKey   = 10
 	uncompactedMinRevisions = 1000000
+	// An unpaginated range over a prefix is expensive when etcd must
+	// allocate this much to answer it, or return this many keys.
+	expensiveRangeMemoryBytes = 256 << 20
+	expensiveRangeKeys        = 100000
 )
 
 type rule func(in Inputs) *Finding
@@ -106,6 +110,8 @@ var rules = []rule{
 	ruleLeaseManyKeys,
 	ruleSlowStartup,
 	ruleUncompacted,
+	ruleRangeOverGRPCLimit,
+	ruleExpensiveRange,
 }
 
 // Evaluate runs every rule and returns the findings that fired,
@@ -349,4 +355,83 @@ func CountAtLeast(fs []Finding, severity string) int {
 		}
 	}
 	return n
+}
+
+// rangeRows are the prefix and namespace rows of the range costs.
+func rangeRows(in Inputs) []predict.RangeCost {
+	rc := in.Prediction.Ranges
+	if rc == nil {
+		return nil
+	}
+	return append(append([]predict.RangeCost(nil), rc.Prefixes...), rc.Namespaces...)
+}
+
+func ruleExpensiveRange(in Inputs) *Finding {
+	var hit []predict.RangeCost
+	for _, c := range rangeRows(in) {
+		if c.ServerMemoryBytes >= expensiveRangeMemoryBytes || c.Keys >= expensiveRangeKeys {
+			hit = append(hit, c)
+		}
+	}
+	if len(hit) == 0 {
+		return nil
+	}
+	sort.SliceStable(hit, func(i, j int) bool { return hit[i].ServerMemoryBytes > hit[j].ServerMemoryBytes })
+	w := hit[0]
+	var names []string
+	for _, c := range hit {
+		names = append(names, c.Prefix)
+	}
+	msg := fmt.Sprintf("an unpaginated range over %q returns %d keys (%s) and makes etcd allocate about %s to answer it (about %s)", w.Prefix, w.Keys, ibytesOf(w.ResponseBytes), ibytesOf(w.ServerMemoryBytes), secondsOf(w.Seconds))
+	if len(hit) > 1 {
+		msg += fmt.Sprintf("; %d more prefixes or namespaces are expensive to read whole", len(hit)-1)
+	}
+	limit := in.Prediction.Ranges.Limit
+	return &Finding{SeverityWarning, "expensive_unpaginated_range", msg,
+		map[string]any{"prefix": w.Prefix, "keys": w.Keys, "response_bytes": w.ResponseBytes, "server_memory_bytes": w.ServerMemoryBytes, "seconds": w.Seconds, "prefixes": names,
+			"memory_threshold_bytes": int64(expensiveRangeMemoryBytes), "keys_threshold": int64(expensiveRangeKeys)},
+		fmt.Sprintf("read it in pages: etcdctl get PREFIX --prefix --limit %d, continuing from the last key; Kubernetes clients list with limit and continue (kubectl --chunk-size=%d, client-go's pager)", limit, limit)}
+}
+
+func ruleRangeOverGRPCLimit(in Inputs) *Finding {
+	rc := in.Prediction.Ranges
+	if rc == nil {
+		return nil
+	}
+	var over []predict.RangeCost
+	for _, c := range rangeRows(in) {
+		if c.ExceedsGRPCLimit {
+			over = append(over, c)
+		}
+	}
+	sev := SeverityCritical
+	if len(over) == 0 {
+		if !rc.All.ExceedsGRPCLimit {
+			return nil
+		}
+		// Only a range over every key is too large (a backup by get).
+		sev = SeverityWarning
+		over = []predict.RangeCost{rc.All}
+	}
+	sort.SliceStable(over, func(i, j int) bool { return over[i].ResponseBytes > over[j].ResponseBytes })
+	w := over[0]
+	name := w.Prefix
+	if name == "" {
+		name = "every key"
+	}
+	var names []string
+	for _, c := range over {
+		names = append(names, c.Prefix)
+	}
+	limitBytes := min(rc.GRPC[0].ServerSendBytes, rc.GRPC[0].ClientRecvBytes)
+	return &Finding{sev, "range_exceeds_grpc_limit", fmt.Sprintf("an unpaginated range over %q would return %s, over gRPC's %s message limit: it fails (ResourceExhausted)", name, ibytesOf(w.ResponseBytes), ibytesOf(limitBytes)),
+		map[string]any{"prefix": w.Prefix, "response_bytes": w.ResponseBytes, "limit_bytes": limitBytes, "prefixes": names},
+		fmt.Sprintf("only a paginated read can return it: etcdctl get PREFIX --prefix --limit %d, continuing from the last key (kubectl --chunk-size=%d); for a backup use etcdctl snapshot save", rc.Limit, rc.Limit)}
+}
+
+func secondsOf(s float64) string {
+	if s < 1 {
+		return fmt.Sprintf("%.0f ms", s*1e3)
+	}
+	return fmt.Sprintf("%.1f s", s)
 }

@@ -1,6 +1,8 @@
 package predict
 
 import (
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -49,5 +51,29 @@ func TestRunListsMemoryNotIncluded(t *testing.T) {
 	p := Run(Inputs{}, unitCal)
 	if len(p.MemoryNotIncluded) != len(MemoryNotIncluded()) {
 		t.Fatalf("Run lists %d parts not included, want %d", len(p.MemoryNotIncluded), len(MemoryNotIncluded()))
+	}
+}
+
+// TestMemoryNotIncludedMetricsServedByEtcd checks every metric the list
+// names against the names real etcd 3.5.35 and 3.6.16 members served on
+// /metrics after ranges (written by testdata/etcdcost measure
+// -metrics-out).
+func TestMemoryNotIncludedMetricsServedByEtcd(t *testing.T) {
+	for _, v := range []string{"3.5", "3.6"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "etcdcost", "metrics-"+v+".txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		served := map[string]bool{}
+		for _, l := range strings.Split(string(b), "\n") {
+			served[l] = true
+		}
+		for _, n := range MemoryNotIncluded() {
+			for _, m := range n.Metrics {
+				if !served[m] {
+					t.Errorf("etcd %s does not serve %s (%s)", v, m, n.Part)
+				}
+			}
+		}
 	}
 }

@@ -52,6 +52,12 @@ type Inputs struct {
 	QuotaBytes   int64    `json:"quota_backend_bytes"` // 0: etcd's default (2 GiB); negative: no quota
 	DiskReadMBps float64  `json:"disk_read_mbps"`      // 0: the file is in the page cache
 	Versions     []string `json:"versions"`            // etcd minors to predict; empty: 3.5, 3.6, 3.7 (after 3.4 for a file 3.4 wrote)
+
+	// What ranges read: every live key, each top prefix and each
+	// namespace (predict.Ranges); no range costs when RangeAll is empty.
+	RangeAll        RangeInput   `json:"-"`
+	RangePrefixes   []RangeInput `json:"-"`
+	RangeNamespaces []RangeInput `json:"-"`
 }
 
 // Prediction is the 'predict' section: the first version's figures at the
@@ -91,6 +97,9 @@ type Prediction struct {
 	// tell (watchers, connections, requests), with the metrics that
 	// measure it.
 	MemoryNotIncluded []NotIncluded `json:"memory_not_included"`
+	// Ranges are the read costs of the file's prefixes (the report's
+	// costs section); nil without keys.
+	Ranges *RangeCosts `json:"-"`
 }
 
 // VersionPrediction holds what differs between etcd minors.
@@ -160,6 +169,10 @@ func Run(in Inputs, cal calibrate.Calibration) Prediction {
 	p.Quota = predictQuota(in, p.DbSizeBytes, p.DefragSizeBytes)
 	p.Restore = predictRestore(in, p)
 	p.Models = append(p.Models, quotaModel(in))
+	if in.RangeAll.Keys > 0 {
+		rc := Ranges(in, in.RangeAll, in.RangePrefixes, in.RangeNamespaces, cal)
+		p.Ranges = &rc
+	}
 	return p
 }
 

@@ -1,0 +1,91 @@
+package predict
+
+import (
+	"math"
+	"testing"
+
+	"github.com/dbinspect/dbinspect/report/calibrate"
+)
+
+// TestRangeCostsMatchRealEtcd checks the response size and server memory
+// against real etcd 3.6.16 ranges measured by testdata/etcdcost (the
+// prefixes of its 1 GB db, a first 3.6 run; the README's tables are later
+// runs of 3.5 and 3.6, whose allocations agree with it to 0.3%): the
+// response as clientv3 received it (RangeResponse.Size) and the bytes the
+// server's Go runtime allocated during the range (TotalAlloc).
+func TestRangeCostsMatchRealEtcd(t *testing.T) {
+	in := Inputs{Revisions: 760000, KeyBytes: 25580000, CompactAt: 7601, Keys: 760000}
+	cases := []struct {
+		prefix          string
+		keys, bytes     int64
+		response, alloc int64
+	}{
+		{"/registry/pods/", 150000, 316474800, 314374832, 705555984},
+		{"/registry/pods/ns-00/", 7500, 15823740, 15718771, 35125304},
+		{"/registry/configmaps/", 10000, 82600000, 82460031, 169894464},
+		{"/registry/configmaps/ns-00/", 1000, 8260000, 8246031, 17024816},
+		{"/registry/events/", 600000, 218400000, 210000032, 744940928},
+		{"/registry/events/ns-00/", 12000, 4368000, 4200031, 14717808},
+	}
+	var prefixes []RangeInput
+	for _, c := range cases {
+		prefixes = append(prefixes, RangeInput{Prefix: c.prefix, Keys: c.keys, Bytes: c.bytes})
+	}
+	rc := Ranges(in, RangeInput{Keys: 760000, Bytes: 617474800}, prefixes, nil, calibrate.Default)
+	for i, c := range cases {
+		got := rc.Prefixes[i]
+		if d := math.Abs(float64(got.ResponseBytes-c.response)) / float64(c.response); d > 0.001 {
+			t.Errorf("%s: response %d bytes, etcd sent %d (%.2f%% off)", c.prefix, got.ResponseBytes, c.response, 100*d)
+		}
+		if d := math.Abs(float64(got.ServerMemoryBytes-c.alloc)) / float64(c.alloc); d > 0.20 {
+			t.Errorf("%s: server memory %d, etcd allocated %d (%.0f%% off, want within 20%%)", c.prefix, got.ServerMemoryBytes, c.alloc, 100*d)
+		}
+	}
+}
+
+func TestRangeCostShape(t *testing.T) {
+	in := Inputs{Revisions: 1000, KeyBytes: 32000, CompactAt: 1000, Keys: 1000}
+	cases := []struct {
+		name      string
+		keys      int64
+		bytes     int64
+		pages     int64
+		walked    float64 // keys the paged read walks in all
+		overLimit bool
+	}{
+		{"one page", 400, 400 * 1000, 1, 400, false},
+		{"two pages", 1000, 1000 * 1000, 2, 1000 + 500, false},
+		{"ten pages", 5000, 5000 * 100, 10, 5000*10 - 500*45, false},
+		{"over 2 GiB", 3000, 3 << 30, 6, 3000*6 - 500*15, true},
+	}
+	cal := calibrate.Default
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rc := Ranges(in, RangeInput{Keys: tc.keys, Bytes: tc.bytes}, nil, nil, cal)
+			c := rc.All
+			if c.Pages != tc.pages {
+				t.Errorf("pages %d, want %d", c.Pages, tc.pages)
+			}
+			wantPaged := tc.walked*cal.RangeWalkSecondsPerKey + float64(tc.keys)*cal.RangeSecondsPerKey + float64(c.ResponseBytes)*cal.RangeSecondsPerByte
+			if math.Abs(c.PagedSeconds-wantPaged) > 1e-9*wantPaged+1e-12 {
+				t.Errorf("paged %.6f s, want %.6f s", c.PagedSeconds, wantPaged)
+			}
+			if c.ExceedsGRPCLimit != tc.overLimit {
+				t.Errorf("exceeds gRPC limit %v, want %v (response %d bytes)", c.ExceedsGRPCLimit, tc.overLimit, c.ResponseBytes)
+			}
+			if !(c.CountOnlySeconds < c.FirstPageSeconds && c.FirstPageSeconds <= c.Seconds && c.Seconds <= c.PagedSeconds) {
+				t.Errorf("want count-only < first page <= whole <= paged: %+v", c)
+			}
+			if c.ResponseBytes <= tc.bytes-17*tc.keys || c.ServerMemoryBytes <= 2*c.ResponseBytes-2*17*tc.keys {
+				t.Errorf("response %d or memory %d below what the values alone take", c.ResponseBytes, c.ServerMemoryBytes)
+			}
+		})
+	}
+	rc := Ranges(in, RangeInput{}, nil, nil, cal)
+	if len(rc.GRPC) != 3 || rc.GRPC[0].ServerSendBytes != math.MaxInt32 || rc.GRPC[0].ClientRecvBytes != math.MaxInt32 || rc.GRPC[0].ServerRecvBytes != 2<<20 {
+		t.Errorf("gRPC limits %+v", rc.GRPC)
+	}
+	if rc.All.Keys != 0 || rc.All.Seconds != 0 {
+		t.Errorf("an empty range costs %+v", rc.All)
+	}
+}

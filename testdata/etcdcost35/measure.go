@@ -1,0 +1,1 @@
+../etcdcost/measure.go
