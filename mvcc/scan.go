@@ -169,7 +169,10 @@ func scanMode(src KVReader, opts Options, record bool, read func(*scanner), sort
 		sc.scanBucket(src, name)
 	}
 	if sc.sorted != nil {
-		sc.sortedPrepare(src)
+		handed := sc.sortedPrepare(src, read)
+		if handed {
+			read = nil // once only
+		}
 		if sc.sorted.abort != "" {
 			return scanMode(src, opts, record, read, false)
 		}

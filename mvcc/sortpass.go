@@ -403,65 +403,81 @@ func (p *sortPass) newRow(row keyRow) uint32 {
 }
 
 // labelTable numbers strings 0, 1, 2, ... in order of first sight. It is
-// built for a lookup per revision: open addressing over the strings'
-// 64-bit hashes (tag in the high 32 bits of a slot, id+1 in the low), the
-// strings in one arena, so a lookup reads one slot and one string.
+// built for a lookup per revision: open addressing, a slot holding the
+// string's 64-bit hash, its id and length and its first 16 bytes, so that a
+// lookup of a string of up to 16 bytes (a namespace name, most of the
+// time) reads one slot and nothing else; longer strings are compared in an
+// arena.
 type labelTable struct {
-	seed   maphash.Seed
-	slots  []uint64
-	labels []labelRef // by id
-	arena  []byte
+	seed  maphash.Seed
+	slots []labelSlot
+	n     int
+	arena []byte   // strings over 16 bytes, back to back
+	offs  []uint32 // by id: where a long string starts in arena
 }
 
-type labelRef struct{ off, n uint32 }
+type labelSlot struct {
+	h    uint64
+	id1  uint32 // id + 1; 0 is an empty slot
+	n    uint32
+	head [16]byte
+}
 
 func newLabelTable() labelTable {
-	return labelTable{seed: maphash.MakeSeed(), slots: make([]uint64, 64)}
+	return labelTable{seed: maphash.MakeSeed(), slots: make([]labelSlot, 64)}
 }
 
 // id is the number of label, given it if new.
 func (t *labelTable) id(label string) uint32 {
 	h := maphash.String(t.seed, label)
 	mask := uint64(len(t.slots) - 1)
-	tag := h >> 32
 	for i := h & mask; ; i = (i + 1) & mask {
-		s := t.slots[i]
-		if s == 0 {
+		sl := &t.slots[i]
+		if sl.id1 == 0 {
 			break
 		}
-		if s>>32 == tag {
-			id := uint32(s) - 1
-			if r := t.labels[id]; int(r.n) == len(label) && string(t.arena[r.off:r.off+r.n]) == label {
-				return id
-			}
+		if sl.h == h && int(sl.n) == len(label) && t.equal(sl, label) {
+			return sl.id1 - 1
 		}
 	}
-	id := uint32(len(t.labels))
-	t.labels = append(t.labels, labelRef{off: uint32(len(t.arena)), n: uint32(len(label))})
-	t.arena = append(t.arena, label...)
-	if len(t.labels)*2 > len(t.slots) {
+	id := uint32(t.n)
+	t.n++
+	sl := labelSlot{h: h, id1: id + 1, n: uint32(len(label))}
+	copy(sl.head[:], label)
+	t.offs = append(t.offs, uint32(len(t.arena)))
+	if len(label) > len(sl.head) {
+		t.arena = append(t.arena, label...)
+	}
+	if t.n*2 > len(t.slots) {
 		t.grow()
 	}
-	t.place(tag<<32|uint64(id+1), h)
+	t.place(sl)
 	return id
 }
 
-func (t *labelTable) place(slot, h uint64) {
+func (t *labelTable) equal(sl *labelSlot, label string) bool {
+	if len(label) <= len(sl.head) {
+		return string(sl.head[:len(label)]) == label
+	}
+	off := t.offs[sl.id1-1]
+	return string(t.arena[off:off+sl.n]) == label
+}
+
+func (t *labelTable) place(sl labelSlot) {
 	mask := uint64(len(t.slots) - 1)
-	i := h & mask
-	for t.slots[i] != 0 {
+	i := sl.h & mask
+	for t.slots[i].id1 != 0 {
 		i = (i + 1) & mask
 	}
-	t.slots[i] = slot
+	t.slots[i] = sl
 }
 
 func (t *labelTable) grow() {
 	old := t.slots
-	t.slots = make([]uint64, 2*len(old))
-	for _, s := range old {
-		if s != 0 {
-			r := t.labels[uint32(s)-1]
-			t.place(s, maphash.String(t.seed, string(t.arena[r.off:r.off+r.n])))
+	t.slots = make([]labelSlot, 2*len(old))
+	for _, sl := range old {
+		if sl.id1 != 0 {
+			t.place(sl)
 		}
 	}
 }
@@ -1049,13 +1065,18 @@ func (sc *scanner) currentRevision() int64 {
 // sortedPrepare sorts the records, replays every key and reads the names
 // of the listed keys: everything the sorted pass does before finish. On
 // return sc.sorted.abort says whether the key table must redo the scan.
-func (sc *scanner) sortedPrepare(src KVReader) {
+//
+// read, if not nil, is called (handed true) as soon as the compaction
+// filter is built, before the names are read again: the defrag
+// simulations that need it then run beside the rest of the scan. The
+// filter is final even if the key table must redo the scan.
+func (sc *scanner) sortedPrepare(src KVReader, read func(*scanner)) (handed bool) {
 	p, o := sc.sorted, sc.opts
 	if len(sc.readErrors) > 0 {
 		p.fail("read errors")
 	}
 	if p.abort != "" {
-		return
+		return handed
 	}
 	sc.whatIf.resolve(sc.currentRevision())
 	p.indexLeases()
@@ -1080,7 +1101,7 @@ func (sc *scanner) sortedPrepare(src KVReader) {
 			for j < len(buf) && buf[j].h == buf[0].h && buf[j].row() == buf[0].row() {
 				if buf[j].h2() != buf[0].h2() {
 					p.fail("two keys share a hash")
-					return
+					return handed
 				}
 				j++
 			}
@@ -1096,10 +1117,15 @@ func (sc *scanner) sortedPrepare(src KVReader) {
 	if sims.keep != nil {
 		out.keep = sims.keep.filter(sc.whatIf.at, sc.unrestorable)
 	}
+	if read != nil {
+		sc.sout = out
+		read(sc)
+		sc.sout, handed = nil, true
+	}
 	lists, ok := tops.names(src, p)
 	if !ok {
 		p.fail("the listed keys could not be read again")
-		return
+		return handed
 	}
 	red := sc.redactor()
 	for i, l := range lists {
@@ -1112,6 +1138,7 @@ func (sc *scanner) sortedPrepare(src KVReader) {
 	// The records are spent.
 	p.parts, p.buf, p.spare, p.leases, p.leaseDir, p.large = [sortParts][][]sortRec{}, nil, nil, nil, nil, nil
 	sc.sout = out
+	return handed
 }
 
 // key counts one key, as perKey, etcdutl and summariseLeases do.
