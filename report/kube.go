@@ -24,6 +24,9 @@ const (
 	maxTextKubeKinds     = 15
 	// maxHTMLKubeKinds bounds the chart; the JSON report has every kind.
 	maxHTMLKubeKinds = 20
+	// maxHTMLKubeNamespaces bounds the namespaces table (mvcc bounds the
+	// rows too, folding the rest into "(other)").
+	maxHTMLKubeNamespaces = 500
 )
 
 // withKubeFindings adds the Kubernetes rules' findings, most severe first.
@@ -128,6 +131,24 @@ func kubeKindsTable(ks []mvcc.KubeKind, max int) *table {
 	return tb
 }
 
+// kubeNamespacesTable is one row per resource and namespace: objects,
+// value bytes, the kinds (or hidden classes) and the encryption keys.
+func kubeNamespacesTable(gs []mvcc.KubeGroup, max int) *table {
+	tb := newTable("resource", "namespace", ">objects", ">value bytes", "kinds: objects", "encryption key: objects")
+	for i, g := range gs {
+		if i == max {
+			tb.add(fmt.Sprintf("... %d more in the JSON report (mvcc.kubernetes.namespaces)", len(gs)-max))
+			break
+		}
+		kinds := make([]string, 0, len(g.Kinds))
+		for _, k := range g.Kinds {
+			kinds = append(kinds, kindLabel(k)+" "+count(int64(k.Objects)))
+		}
+		tb.add(safeName(g.Resource), safeName(g.Namespace), count(int64(g.Objects)), ibytes(int64(g.ValueBytes)), strings.Join(kinds, ", "), encryptionCell(g))
+	}
+	return tb
+}
+
 // kubeSection is the text report's short Kubernetes table, shown when the
 // db holds /registry/ objects.
 func (t *textWriter) kubeSection(m *mvcc.Summary) {
@@ -140,7 +161,7 @@ func (t *textWriter) kubeSection(m *mvcc.Summary) {
 	t.table(kubeResourcesTable(k.Resources, maxTextKubeResources))
 	t.printf("\n")
 	t.table(kubeKindsTable(k.Kinds, maxTextKubeKinds))
-	t.printf("  largest: value sizes of the largest objects of each kind; namespaces in the JSON report (mvcc.kubernetes.namespaces)\n")
+	t.printf("  largest: value sizes of the largest objects of each kind; namespaces in the HTML report and the JSON report (mvcc.kubernetes.namespaces)\n")
 	if k.Note != "" {
 		t.printf("  note: %s\n", k.Note)
 	}
@@ -163,7 +184,9 @@ func addKube(d *html.Data, m *mvcc.Summary) {
 	rt.ID = "table-kube-resources"
 	kt := htmlTableOf("Kubernetes objects by kind, with the value sizes of the largest", kubeKindsTable(k.Kinds, len(k.Kinds)))
 	kt.ID = "table-kube-kinds"
-	d.Tables = append(d.Tables, rt, kt)
+	nt := htmlTableOf("Kubernetes objects by namespace: kinds and encryption keys (live)", kubeNamespacesTable(k.Namespaces, maxHTMLKubeNamespaces))
+	nt.ID = "table-kube-namespaces"
+	d.Tables = append(d.Tables, rt, kt, nt)
 }
 
 // KindDiff is one kind's change between two reports (mvcc.KubeKind's
