@@ -78,6 +78,10 @@ func TestTrendKubeKinds(t *testing.T) {
 		ev["left_on_old_key"].(float64) != float64(last.Encrypted["aescbc:v1:key1"]) {
 		t.Errorf("k8s_rotation_left_objects %v; want %d secrets left on key1", ev, last.Encrypted["aescbc:v1:key1"])
 	}
+	// The CronTabs are the kind the phases add fastest.
+	if ev := found["k8s_kind_grows_faster"]; ev == nil || ev["kind"] != "stable.example.com/v1/CronTab" {
+		t.Errorf("k8s_kind_grows_faster %v; want the CronTabs", ev)
+	}
 	// Text and HTML carry the same tables; no value byte reaches them.
 	for _, o := range []string{"text", "html", "json"} {
 		code, out, errs := runCLI(t, "trend", "-q", "-o", o, fixtures.KubeTrendDir())

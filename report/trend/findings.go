@@ -18,9 +18,9 @@ const (
 	// defragFreeShare is the share of free pages in the last db that makes
 	// a series without a size drop worth defrag_never_run.
 	defragFreeShare = 0.2
-	// fasterFactor: a prefix grows faster than the rest when its share of
-	// the series' byte growth is at least half and at least this many
-	// times its share of the bytes at the start.
+	// fasterFactor: a prefix (or kind) grows faster than the rest when it
+	// holds at least half of the series' byte growth and its bytes grew by
+	// at least this many times the factor of the rest's (fasterThanRest).
 	fasterFactor = 2
 	// growth8GiBWarnDays and growth8GiBInfoDays: growth_toward_8gib is a
 	// warning when 8 GiB is that near (or reached), info within a year.
@@ -54,6 +54,7 @@ func (t *Trend) findings(quota int64) {
 	t.compactionFinding()
 	t.defragFinding()
 	t.kubeFindings()
+	t.kindFinding()
 }
 
 // projection is the projection to target ("quota" or "8GiB"), or nil.
@@ -175,53 +176,133 @@ func ibytesf(v float64) string {
 	return humanize.IBytes(uint64(v))
 }
 
-func (t *Trend) prefixFinding() {
-	if len(t.Prefixes.ByBytes) == 0 || len(t.Members) < 2 {
-		return
-	}
-	first, last := t.Members[0], t.Members[len(t.Members)-1]
-	// Every prefix's growth, not only the top list's.
-	names := map[string]bool{}
-	var firstBytes int64
-	for _, p := range first.Prefixes {
-		names[p.Prefix] = true
-		firstBytes += p.Bytes
-	}
-	for _, p := range last.Prefixes {
-		names[p.Prefix] = true
-	}
-	var grown int64
-	for name := range names {
-		if d := bytesOf(last, name) - bytesOf(first, name); d > 0 {
-			grown += d
-		}
-	}
-	top := t.Prefixes.ByBytes[0]
-	if len(names) < 2 || grown <= 0 {
-		return
-	}
-	growthShare := float64(top.BytesDelta) / float64(grown)
-	startShare := 0.0
-	if firstBytes > 0 {
-		startShare = float64(top.BytesFirst) / float64(firstBytes)
-	}
-	if growthShare < 0.5 || growthShare < fasterFactor*startShare {
-		return
-	}
-	t.add("info", "prefix_grows_faster", fmt.Sprintf("%q grew by %s, %.0f%% of the growth of all prefixes, from %.0f%% of their bytes at the first file",
-		top.Prefix, humanize.IBytes(uint64(top.BytesDelta)), 100*growthShare, 100*startShare),
-		"this prefix drives the growth: look at who writes it (and, for history, how often it is rewritten)",
-		map[string]any{"prefix": top.Prefix, "bytes_delta": top.BytesDelta, "growth_share": growthShare, "start_share": startShare})
+// faster is the one rule of prefix_grows_faster and k8s_kind_grows_faster:
+// of named byte counts at the first and last member, the one that grew
+// most holds at least half of all the growth (of those that grew), and
+// grew by a factor (last / first) at least fasterFactor times that of the
+// rest taken together. A name absent at first grew infinitely: it counts
+// as faster unless the rest also started from nothing.
+type faster struct {
+	Name                string
+	First, Last, Delta  int64
+	GrowthShare         float64
+	Factor, RestFactor  float64 // last / first; 0 when first is 0
+	RestFirst, RestLast int64
 }
 
-func bytesOf(m Summary, prefix string) int64 {
-	var n int64
-	for _, p := range m.Prefixes {
-		if p.Prefix == prefix {
-			n += p.Bytes
+func fasterThanRest(first, last map[string]int64) (faster, bool) {
+	names := map[string]bool{}
+	var f faster
+	var grown, allFirst, allLast int64
+	for n, v := range first {
+		names[n] = true
+		allFirst += v
+	}
+	for n, v := range last {
+		names[n] = true
+		allLast += v
+	}
+	if len(names) < 2 {
+		return f, false
+	}
+	for n := range names {
+		d := last[n] - first[n]
+		if d > 0 {
+			grown += d
+		}
+		if d > f.Delta || d == f.Delta && d > 0 && n < f.Name {
+			f.Name, f.Delta = n, d
 		}
 	}
-	return n
+	if f.Delta <= 0 {
+		return f, false
+	}
+	f.First, f.Last = first[f.Name], last[f.Name]
+	f.RestFirst, f.RestLast = allFirst-f.First, allLast-f.Last
+	f.GrowthShare = float64(f.Delta) / float64(grown)
+	if f.GrowthShare < 0.5 {
+		return f, false
+	}
+	if f.First > 0 {
+		f.Factor = float64(f.Last) / float64(f.First)
+	}
+	if f.RestFirst > 0 {
+		f.RestFactor = float64(f.RestLast) / float64(f.RestFirst)
+	}
+	switch {
+	case f.RestFirst == 0:
+		return f, false // the rest started from nothing: no factor to beat
+	case f.First == 0:
+		return f, true
+	default:
+		return f, f.Factor >= fasterFactor*f.RestFactor
+	}
+}
+
+// evidence is the rule's figures; a factor is left out when its start was
+// zero (it is infinite).
+func (f faster) evidence(key string) map[string]any {
+	ev := map[string]any{key: f.Name, "bytes_first": f.First, "bytes_last": f.Last, "bytes_delta": f.Delta, "growth_share": f.GrowthShare,
+		"rest_bytes_first": f.RestFirst, "rest_bytes_last": f.RestLast, "rest_growth_factor": f.RestFactor}
+	if f.First > 0 {
+		ev["growth_factor"] = f.Factor
+	}
+	return ev
+}
+
+// factorText is "8.1x" or "from nothing".
+func (f faster) factorText() string {
+	if f.First == 0 {
+		return "from nothing"
+	}
+	return fmt.Sprintf("%.1fx", f.Factor)
+}
+
+func (t *Trend) prefixFinding() {
+	if len(t.Members) < 2 {
+		return
+	}
+	first, last := map[string]int64{}, map[string]int64{}
+	for _, p := range t.Members[0].Prefixes {
+		first[p.Prefix] += p.Bytes
+	}
+	for _, p := range t.Members[len(t.Members)-1].Prefixes {
+		last[p.Prefix] += p.Bytes
+	}
+	f, ok := fasterThanRest(first, last)
+	if !ok {
+		return
+	}
+	t.add("info", "prefix_grows_faster", fmt.Sprintf("%q grew by %s (%s), %.0f%% of the growth of all prefixes, while the rest grew %.1fx",
+		f.Name, humanize.IBytes(uint64(f.Delta)), f.factorText(), 100*f.GrowthShare, f.RestFactor),
+		"this prefix drives the growth: look at who writes it (and, for history, how often it is rewritten)", f.evidence("prefix"))
+}
+
+// kindFinding is k8s_kind_grows_faster: the rule of prefix_grows_faster on
+// the live value bytes of the Kubernetes kinds.
+func (t *Trend) kindFinding() {
+	if t.Kube == nil {
+		return
+	}
+	n := len(t.Members)
+	first, last := map[string]int64{}, map[string]int64{}
+	label := map[string]string{}
+	for _, k := range t.Kube.Kinds {
+		id := k.sortKey()
+		first[id], last[id] = k.ValueBytes[0], k.ValueBytes[n-1]
+		label[id] = k.APIVersion + "/" + k.Kind
+		if k.Kind == "" {
+			label[id] = "(" + k.Hidden + ")"
+		}
+	}
+	f, ok := fasterThanRest(first, last)
+	if !ok {
+		return
+	}
+	f.Name = label[f.Name]
+	t.add("info", "k8s_kind_grows_faster", fmt.Sprintf("Kubernetes kind %s grew by %s of live values (%s), %.0f%% of the growth of all kinds, while the rest grew %.1fx",
+		f.Name, humanize.IBytes(uint64(f.Delta)), f.factorText(), 100*f.GrowthShare, f.RestFactor),
+		"this kind drives the growth: look for the controller or operator that creates its objects, and for oversized objects (the report's largest per kind)", f.evidence("kind"))
 }
 
 func (t *Trend) compactionFinding() {

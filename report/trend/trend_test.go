@@ -466,3 +466,78 @@ func TestAnalyzeKube(t *testing.T) {
 		t.Errorf("kube %+v for a series without Kubernetes objects", tr.Kube)
 	}
 }
+
+func TestFasterThanRest(t *testing.T) {
+	type m = map[string]int64
+	for _, tc := range []struct {
+		name        string
+		first, last m
+		want        string // the name, "" when the rule does not fire
+	}{
+		// /a/ 100 -> 800 (8x), the rest 100 -> 150 (1.5x): 700 of 750.
+		{"grows 8x, rest 1.5x", m{"/a/": 100, "/b/": 100}, m{"/a/": 800, "/b/": 150}, "/a/"},
+		// Half the bytes at the start and 87% of the growth: the old
+		// share rule (twice its start share) missed this one.
+		{"large at the start, still faster", m{"/a/": 270, "/b/": 300}, m{"/a/": 2120, "/b/": 580}, "/a/"},
+		{"from nothing", m{"/b/": 100}, m{"/a/": 300, "/b/": 200}, "/a/"},
+		// 60% of the growth but the same factor as the rest.
+		{"same pace", m{"/a/": 300, "/b/": 200}, m{"/a/": 600, "/b/": 400}, ""},
+		// 2x against 1.25x: faster, but not twice the rest's factor.
+		{"faster, not twice", m{"/a/": 100, "/b/": 400}, m{"/a/": 200, "/b/": 500}, ""},
+		{"under half the growth", m{"/a/": 100, "/b/": 100, "/c/": 100}, m{"/a/": 400, "/b/": 300, "/c/": 300}, ""},
+		{"the rest from nothing", m{"/a/": 100}, m{"/a/": 900, "/b/": 10}, ""},
+		{"one name", m{"/a/": 100}, m{"/a/": 900}, ""},
+		{"nothing grew", m{"/a/": 100, "/b/": 100}, m{"/a/": 90, "/b/": 100}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, ok := fasterThanRest(tc.first, tc.last)
+			if got := map[bool]string{true: f.Name}[ok]; got != tc.want {
+				t.Errorf("got %q (%+v), want %q", got, f, tc.want)
+			}
+			if ok {
+				for k, v := range f.evidence("prefix") {
+					if x, isF := v.(float64); isF && (math.IsInf(x, 0) || math.IsNaN(x)) {
+						t.Errorf("evidence %s is %v: JSON cannot carry it", k, x)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestAnalyzeKindGrowsFaster(t *testing.T) {
+	withKinds := func(s Summary, crons, pods int64) Summary {
+		s.Kube = &KubeSummary{Kinds: []KubeKindCount{
+			{APIVersion: "stable.example.com/v1", Kind: "CronTab", Objects: crons / 1000, ValueBytes: crons},
+			{APIVersion: "v1", Kind: "Pod", Objects: pods / 1000, ValueBytes: pods}}}
+		return s
+	}
+	for _, tc := range []struct {
+		name        string
+		crons, pods [3]int64
+		want        bool
+	}{
+		{"CronTabs 8x, Pods 1.5x", [3]int64{10000, 40000, 80000}, [3]int64{10000, 12000, 15000}, true},
+		{"both 2x", [3]int64{10000, 15000, 20000}, [3]int64{10000, 15000, 20000}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var ms []Summary
+			for i := range 3 {
+				ms = append(ms, withKinds(member(string(rune('a'+i)), float64(i), int64(100*(i+1)), 0, 4000, 4000), tc.crons[i], tc.pods[i]))
+			}
+			tr := Analyze(ms, nil, Options{})
+			got := false
+			for _, f := range tr.Findings {
+				if f.Code == "k8s_kind_grows_faster" {
+					got = true
+					if f.Evidence["kind"] != "stable.example.com/v1/CronTab" || f.Evidence["bytes_delta"] != int64(70000) {
+						t.Errorf("evidence %v", f.Evidence)
+					}
+				}
+			}
+			if got != tc.want {
+				t.Errorf("k8s_kind_grows_faster %v, want %v (%+v)", got, tc.want, tr.Findings)
+			}
+		})
+	}
+}
