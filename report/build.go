@@ -42,6 +42,7 @@ func Build(in Input, o Options) (*Report, error) {
 		}
 		r.member(in, o)
 		redactWALIDs(r.Member, names, o.Redact.IDs)
+		r.followerCosts(in, pin, o)
 	}
 	if o.Sections.Findings {
 		r.Findings = r.withMemberFindings(evaluateFindings(r, pin))

@@ -2,13 +2,19 @@ package report
 
 import (
 	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/dbinspect/dbinspect/internal/english"
 	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/report/html"
 	"github.com/dbinspect/dbinspect/report/predict"
+	"github.com/dbinspect/dbinspect/wal"
 )
 
 // rangeInputs are the ranges the costs section prices: every live key,
@@ -28,9 +34,113 @@ func rangeInputs(s *mvcc.Summary) (all predict.RangeInput, prefixes, namespaces 
 	return all, conv(s.Prefixes), conv(s.PrefixesByNamespace)
 }
 
+// followerCosts prices a snapshot sent to a lagging follower, once the
+// member (and its WAL's write rate) is known.
+func (r *Report) followerCosts(in Input, pin predict.Inputs, o Options) {
+	if r.Predict == nil || r.Predict.Ranges == nil {
+		return
+	}
+	f := predict.FollowerInputs{NetworkMbps: o.NetworkMbps}
+	switch {
+	case o.WriteRate > 0:
+		f.WriteRate, f.WriteRateSource = o.WriteRate, "--write-rate"
+	case r.Member != nil && r.Member.WAL != nil:
+		rate, why := walWriteRate(in, r.Member.WAL)
+		if rate > 0 {
+			f.WriteRate, f.WriteRateSource = rate, why
+		} else {
+			f.WriteRateSource = "assumed, the default (--write-rate sets it): " + why
+		}
+	}
+	for _, b := range r.Analysis.Buckets {
+		if string(b.Name) == "key" && len(b.Path) <= 1 {
+			f.KeyBucketDepth = b.Depth
+		}
+	}
+	fs := predict.Follower(pin, *r.Predict, f)
+	r.Predict.Follower = &fs
+}
+
+// walWriteRate is the member's write rate from its WAL: raft entries
+// carry no time, but each segment's file was last written when etcd cut
+// the next one, so the entries between two segments' last indexes over the
+// time between their modification times is the rate over that span (the
+// live segment's mtime is its last write). 0 and why when the WAL cannot
+// tell (one segment, or files whose times were not kept).
+func walWriteRate(in Input, l *wal.Log) (float64, string) {
+	stat := func(name string) (fs.FileInfo, error) { return os.Stat(filepath.Join(MemberDirOf(in), "wal", name)) }
+	if in.MemberFS != nil {
+		stat = func(name string) (fs.FileInfo, error) { return fs.Stat(in.MemberFS, path.Join("wal", name)) }
+	}
+	type point struct {
+		index uint64
+		t     time.Time
+	}
+	var pts []point
+	for _, s := range l.Segments {
+		if s.Entries == 0 {
+			continue
+		}
+		st, err := stat(s.Name)
+		if err != nil {
+			return 0, fmt.Sprintf("the WAL segment %s could not be read: %v", s.Name, err)
+		}
+		pts = append(pts, point{s.LastIndex, st.ModTime()})
+	}
+	if len(pts) < 2 {
+		return 0, "the WAL has fewer than two segments with entries, so no span of time"
+	}
+	a, b := pts[0], pts[len(pts)-1]
+	dt := b.t.Sub(a.t).Seconds()
+	if dt < 1 || b.index <= a.index {
+		return 0, "the WAL segments' modification times span less than a second (times not kept, as in a copy)"
+	}
+	rate := float64(b.index-a.index) / dt
+	return rate, fmt.Sprintf("the member's WAL: %s entries between the last entries of its first and last segments, %s apart (file modification times)",
+		count(int64(b.index-a.index)), seconds(dt))
+}
+
 // docCosts is the JSON costs section: what reading the db costs etcd.
 type docCosts struct {
-	Ranges docRangeCosts `json:"ranges"`
+	Ranges   docRangeCosts        `json:"ranges"`
+	Follower *docFollowerSnapshot `json:"follower_snapshot,omitempty"`
+}
+
+// docFollowerSnapshot is predict.FollowerSnapshot as the JSON report
+// writes it.
+type docFollowerSnapshot struct {
+	Version          string            `json:"version"`
+	DbBytes          int64             `json:"db_bytes"`
+	ApplySeconds     float64           `json:"apply_seconds"`
+	WriteRate        float64           `json:"write_rate"`
+	WriteRateSource  string            `json:"write_rate_source"`
+	SnapshotCount    int64             `json:"snapshot_count"`
+	CatchUpEntries   int64             `json:"catch_up_entries"`
+	MinWindowEntries int64             `json:"min_window_entries"`
+	MaxWindowEntries int64             `json:"max_window_entries"`
+	Sends            []docFollowerSend `json:"sends"`
+	SaveSeconds      float64           `json:"save_seconds"`
+	SaveGrowthBytes  int64             `json:"save_growth_bytes"`
+	Model            docModel          `json:"model"`
+}
+
+// docFollowerSend is predict.FollowerSend as the JSON report writes it.
+type docFollowerSend struct {
+	NetworkMbps    float64 `json:"network_mbps"`
+	SendSeconds    float64 `json:"send_seconds"`
+	TotalSeconds   float64 `json:"total_seconds"`
+	EntriesWritten int64   `json:"entries_written"`
+	CatchUp        string  `json:"catch_up"`
+}
+
+func toFollowerSend(v predict.FollowerSend) docFollowerSend { return docFollowerSend(v) }
+
+func toFollowerSnapshot(v predict.FollowerSnapshot) docFollowerSnapshot {
+	return docFollowerSnapshot{
+		Version: v.Version, DbBytes: v.DbBytes, ApplySeconds: v.ApplySeconds, WriteRate: v.WriteRate, WriteRateSource: v.WriteRateSource,
+		SnapshotCount: v.SnapshotCount, CatchUpEntries: v.CatchUpEntries, MinWindowEntries: v.MinWindowEntries, MaxWindowEntries: v.MaxWindowEntries,
+		Sends: docSlice(v.Sends, toFollowerSend), SaveSeconds: v.SaveSeconds, SaveGrowthBytes: v.SaveGrowthBytes, Model: toModel(v.Model),
+	}
 }
 
 // docRangeCosts is predict.RangeCosts as the JSON report writes it.
@@ -86,7 +196,7 @@ func costsDoc(p *predict.Prediction) *docCosts {
 		Prefixes:   docSlice(v.Prefixes, toRangeCost),
 		Namespaces: docSlice(v.Namespaces, toRangeCost),
 		Model:      toModel(v.Model),
-	}}
+	}, Follower: docPtr(p.Follower, toFollowerSnapshot)}
 }
 
 // maxCostNamespaces bounds the namespace rows the text and HTML show
@@ -153,6 +263,61 @@ func (t *textWriter) costsSection(r *Report) {
 	for _, l := range rangeCostsNotes(rc) {
 		t.printf("  %s\n", l)
 	}
+	if f := r.Predict.Follower; f != nil {
+		t.printf("\n  %s\n", followerTitle(f))
+		t.table(followerTable(f))
+		t.printf("\n")
+		for _, l := range followerNotes(f) {
+			t.printf("  %s\n", l)
+		}
+	}
+}
+
+func followerTitle(f *predict.FollowerSnapshot) string {
+	return fmt.Sprintf("A snapshot to a lagging follower (etcd %s): the leader sends the whole db (%s), the follower applies it (%s), then catches up from the leader's raft log",
+		f.Version, ibytes(f.DbBytes), seconds(f.ApplySeconds))
+}
+
+// catchUpText words a FollowerSend's verdict.
+func catchUpText(s string) string {
+	switch s {
+	case predict.CatchUpYes:
+		return "catches up"
+	case predict.CatchUpPossible:
+		return "may loop: sent a snapshot again"
+	case predict.CatchUpLoop:
+		return "loops: never catches up"
+	}
+	return s
+}
+
+// followerTable is the one view of the sends the text and HTML draw.
+func followerTable(f *predict.FollowerSnapshot) *table {
+	tb := newTable(">network", ">send", ">send + apply", ">entries written meanwhile", "follower")
+	for _, s := range f.Sends {
+		tb.add(fmt.Sprintf("%g Mbit/s", s.NetworkMbps), seconds(s.SendSeconds), seconds(s.TotalSeconds), count(s.EntriesWritten), catchUpText(s.CatchUp))
+	}
+	return tb
+}
+
+func followerNotes(f *predict.FollowerSnapshot) []string {
+	window := fmt.Sprintf("the leader keeps %s entries after the snapshot's index (--snapshot-count %s, %s catch-up entries)", count(f.MinWindowEntries), count(f.SnapshotCount), count(f.CatchUpEntries))
+	if f.MaxWindowEntries > f.MinWindowEntries+int64(100) {
+		window = fmt.Sprintf("the leader keeps from %s to %s entries after the snapshot's index, depending on where its --snapshot-count %s cycle was (%s catch-up entries)", count(f.MinWindowEntries), count(f.MaxWindowEntries), count(f.SnapshotCount), count(f.CatchUpEntries))
+	}
+	return []string{
+		fmt.Sprintf("write rate %g entries/s (%s); %s", f.WriteRate, f.WriteRateSource, window),
+		"the follower catches up only if the leader still holds the entries after the snapshot's index when it has applied it; else the leader sends it a snapshot again, and again",
+		fmt.Sprintf("etcdctl snapshot save at %g Mbit/s: about %s, during which the db grows by about %s (its read transaction keeps freed pages from reuse)", f.Sends[0].NetworkMbps, seconds(f.SaveSeconds), ibytes(f.SaveGrowthBytes)),
+	}
+}
+
+func followerHTMLTable(f *predict.FollowerSnapshot) html.Table {
+	tb := htmlTableOf(followerTitle(f), followerTable(f))
+	for _, l := range followerNotes(f) {
+		tb.Rows = append(tb.Rows, append([]string{l}, make([]string, len(tb.Header)-1)...))
+	}
+	return tb
 }
 
 func rangeCostsHTMLTable(rc *predict.RangeCosts) html.Table {

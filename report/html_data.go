@@ -71,6 +71,9 @@ func (r *Report) htmlPageData() html.Data {
 		if p.Ranges != nil {
 			d.Tables = append(d.Tables, rangeCostsHTMLTable(p.Ranges))
 		}
+		if p.Follower != nil {
+			d.Tables = append(d.Tables, followerHTMLTable(p.Follower))
+		}
 		if len(p.MemoryNotIncluded) > 0 {
 			d.Tables = append(d.Tables, notIncludedHTMLTable(p.MemoryNotIncluded))
 		}

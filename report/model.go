@@ -69,9 +69,14 @@ type Options struct {
 	// Predictions.
 	QuotaBytes   int64
 	DiskReadMBps float64
-	EtcdVersion  string
-	Exact        bool   // the compaction what-if's revision is MVCC.CompactAt
-	Calibration  string // file saved by 'dbinspect calibrate'; "" for the saved default
+	// WriteRate is --write-rate (raft entries a second; 0: from the
+	// member's WAL, else predict.DefaultWriteRate) and NetworkMbps
+	// --network-mbps (0: 1 and 10 Gbit/s only), for the follower model.
+	WriteRate   float64
+	NetworkMbps float64
+	EtcdVersion string
+	Exact       bool   // the compaction what-if's revision is MVCC.CompactAt
+	Calibration string // file saved by 'dbinspect calibrate'; "" for the saved default
 
 	// Redact is the --redact policy: which names are hashed.
 	Redact Redaction

@@ -18,7 +18,7 @@ var (
 	redactFlagNames  = []string{"redact", "redact-keep", "redact-ids", "redact-salt", "redact-keys"}
 	keyFlagNames     = []string{"top", "prefix-depth", "prefix-separator", "no-k8s"}
 	reportInputNames = cat(outputFlagNames, redactFlagNames, []string{"member"}, keyFlagNames,
-		[]string{"write-bytes", "seeds", "quota-backend-bytes", "disk-read-mbps", "etcd-version", "exact", "compact-at", "calibration", "fail-on"})
+		[]string{"write-bytes", "seeds", "quota-backend-bytes", "disk-read-mbps", "write-rate", "network-mbps", "etcd-version", "exact", "compact-at", "calibration", "fail-on"})
 	ownedFlags = map[string][]string{
 		"report":    cat(reportInputNames, []string{"verbose"}),
 		"predict":   reportInputNames,
@@ -115,6 +115,8 @@ func TestBadFlagValuesRejectedPerCommand(t *testing.T) {
 		"seeds":               {{"0", "--seeds 0: want a number from 1 to 1000"}, {"1001", "--seeds 1001"}},
 		"quota-backend-bytes": {{"-2GiB", "a negative number (-1) to disable"}, {"-x", `size "-x"`}, {"8 parsecs", `size "8 parsecs"`}},
 		"disk-read-mbps":      {{"0.5", "--disk-read-mbps 0.5: want 0 (not given) or a number from 1 to 100000"}, {"NaN", "--disk-read-mbps NaN"}, {"-200", "--disk-read-mbps -200"}, {"1e9", "--disk-read-mbps 1e+09"}},
+		"write-rate":          {{"0.001", "--write-rate 0.001: want 0 (not given) or a number from 0.01 to 1e+07"}, {"NaN", "--write-rate NaN"}, {"-5", "--write-rate -5"}, {"1e9", "--write-rate 1e+09"}, {"fast", "invalid argument"}},
+		"network-mbps":        {{"0.5", "--network-mbps 0.5: want 0 (not given) or a number from 1 to 1e+06"}, {"Inf", "--network-mbps +Inf"}, {"-1000", "--network-mbps -1000"}, {"10G", "invalid argument"}},
 		"etcd-version":        {{"3.3", `--etcd-version "3.3": want 3.4, 3.5, 3.6 or 3.7`}, {"v3.5", `--etcd-version "v3.5"`}},
 		"compact-at":          {{"latest", "invalid argument"}},
 		"fail-on":             {{"sometimes", `--fail-on "sometimes": want warning or critical`}, {"info", `--fail-on "info"`}},

@@ -224,6 +224,8 @@ func (q *quotaValue) takenNote() string {
 // has it too).
 type predictFlags struct {
 	diskReadMBps float64
+	writeRate    float64
+	networkMbps  float64
 	etcdVersion  string
 	exact        bool
 	compactAt    int64
@@ -234,6 +236,8 @@ func newPredictFlags() predictFlags { return predictFlags{} }
 
 func (o *predictFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&o.diskReadMBps, "disk-read-mbps", o.diskReadMBps, "disk read speed for a cold page cache; 0 assumes the file is in the page cache")
+	fs.Float64Var(&o.writeRate, "write-rate", o.writeRate, "the leader's write rate in raft entries a second, for a lagging follower's catch-up (default: 100)")
+	fs.Float64Var(&o.networkMbps, "network-mbps", o.networkMbps, "network speed between members in Mbit/s, priced beside 1 and 10 Gbit/s (0: those two only)")
 	fs.StringVar(&o.etcdVersion, "etcd-version", o.etcdVersion, "predict for this etcd minor only: 3.4 (predicted as 3.5, its model stated), 3.5, 3.6 or 3.7 (default: all)")
 	fs.BoolVar(&o.exact, "exact", o.exact, "also defragment a private copy in the temp dir with bbolt and report the real size and time")
 	fs.Int64Var(&o.compactAt, "compact-at", o.compactAt, "revision for the compaction what-if (default: the latest)")
@@ -248,11 +252,18 @@ func (o *predictFlags) validate() error {
 	}
 	// A negative revision is refused with the db's revision, once read
 	// (checkCompactAt).
+	if err := checkRate("--write-rate", o.writeRate, 0.01, 10_000_000); err != nil {
+		return err
+	}
+	if err := checkRate("--network-mbps", o.networkMbps, 1, 1_000_000); err != nil {
+		return err
+	}
 	return checkRate("--disk-read-mbps", o.diskReadMBps, 1, 100_000)
 }
 
 func (o predictFlags) applyTo(r *report.Options) {
 	r.DiskReadMBps, r.EtcdVersion, r.Exact, r.Calibration = o.diskReadMBps, o.etcdVersion, o.exact, o.calibration
+	r.WriteRate, r.NetworkMbps = o.writeRate, o.networkMbps
 	r.MVCC.CompactAt = o.compactAt
 }
 

@@ -112,6 +112,7 @@ var rules = []rule{
 	ruleUncompacted,
 	ruleRangeOverGRPCLimit,
 	ruleExpensiveRange,
+	ruleFollowerLoop,
 }
 
 // Evaluate runs every rule and returns the findings that fired,
@@ -434,4 +435,34 @@ func secondsOf(s float64) string {
 		return fmt.Sprintf("%.0f ms", s*1e3)
 	}
 	return fmt.Sprintf("%.1f s", s)
+}
+
+// followerSend is the send the follower rule judges: at --network-mbps
+// when given (priced first), else at 1 Gbit/s.
+func followerSend(f *predict.FollowerSnapshot) (predict.FollowerSend, bool) {
+	if len(f.Sends) == 0 {
+		return predict.FollowerSend{}, false
+	}
+	return f.Sends[0], true
+}
+
+func ruleFollowerLoop(in Inputs) *Finding {
+	f := in.Prediction.Follower
+	if f == nil {
+		return nil
+	}
+	s, ok := followerSend(f)
+	if !ok || s.CatchUp == predict.CatchUpYes {
+		return nil
+	}
+	sev, what := SeverityInfo, "may not catch up"
+	if s.CatchUp == predict.CatchUpLoop {
+		sev, what = SeverityWarning, "would not catch up"
+	}
+	return &Finding{sev, "follower_snapshot_loop",
+		fmt.Sprintf("a follower that falls behind %s: sending this db at %g Mbit/s and applying it take %s, while the leader writes %d entries at %g entries/s (it keeps %d to %d after the snapshot)",
+			what, s.NetworkMbps, secondsOf(s.TotalSeconds), s.EntriesWritten, f.WriteRate, f.MinWindowEntries, f.MaxWindowEntries),
+		map[string]any{"network_mbps": s.NetworkMbps, "send_seconds": s.SendSeconds, "apply_seconds": f.ApplySeconds, "entries_written": s.EntriesWritten,
+			"write_rate": f.WriteRate, "min_window_entries": f.MinWindowEntries, "max_window_entries": f.MaxWindowEntries, "catch_up": s.CatchUp},
+		"shrink the db first (compact, defrag), raise the entries the leader keeps (3.6: --snapshot-catchup-entries; 3.5: --snapshot-count), or add the member as a learner while writes are low"}
 }

@@ -58,3 +58,46 @@ func TestRangeFindingThresholds(t *testing.T) {
 		})
 	}
 }
+
+// TestFollowerLoopThresholds pins follower_snapshot_loop: it judges the
+// first send (--network-mbps when given, else 1 Gbit/s): no finding when
+// the entries written during send and apply stay under the leader's
+// smallest window, info from there, a warning from its largest.
+func TestFollowerLoopThresholds(t *testing.T) {
+	cases := []struct {
+		name      string
+		version   string
+		rate      float64
+		dbBytes   int64
+		want, sev string
+	}{
+		// 1 GB at 1 Gbit/s: 8 s of send.
+		{"3.6 slow writes", "3.6", 100, 1e9, "", ""},
+		{"3.6 at the window", "3.6", 5100.0 / 8, 1e9, "follower_snapshot_loop", SeverityWarning},
+		{"3.5 inside its cycle", "3.5", 1000, 1e9, "follower_snapshot_loop", SeverityInfo},
+		{"3.5 past snapshot-count", "3.5", 105000.0 / 8, 1e9, "follower_snapshot_loop", SeverityWarning},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := healthy()
+			p := predict.Prediction{Version: tc.version, DbSizeBytes: tc.dbBytes}
+			f := predict.Follower(in.Predict, p, predict.FollowerInputs{WriteRate: tc.rate, WriteRateSource: "test"})
+			in.Prediction.Follower = &f
+			var got []Finding
+			for _, x := range Evaluate(in) {
+				if x.Code == "follower_snapshot_loop" {
+					got = append(got, x)
+				}
+			}
+			if tc.want == "" {
+				if len(got) != 0 {
+					t.Fatalf("fired %+v (sends %+v)", got, f.Sends)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Severity != tc.sev {
+				t.Fatalf("got %+v, want one %s (sends %+v)", got, tc.sev, f.Sends)
+			}
+		})
+	}
+}

@@ -100,6 +100,9 @@ type Prediction struct {
 	// Ranges are the read costs of the file's prefixes (the report's
 	// costs section); nil without keys.
 	Ranges *RangeCosts `json:"-"`
+	// Follower is a snapshot sent to a lagging follower (the costs
+	// section); set by report after the member is read.
+	Follower *FollowerSnapshot `json:"-"`
 }
 
 // VersionPrediction holds what differs between etcd minors.

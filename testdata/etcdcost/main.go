@@ -20,6 +20,7 @@ const usage = `usage: etcdcost <command> [flags]
 
 commands:
   measure  write a db through a real member and measure ranges over it
+  follower add a member to a running one and time its catch-up
   compare  a markdown table of dbinspect's range costs beside what measure saw
 `
 
@@ -31,6 +32,7 @@ func main() {
 	cmds := map[string]func([]string) error{
 		"measure":   runMeasure,
 		"compare":   runCompare,
+		"follower":  runFollower,
 		serverChild: runServerChild,
 	}
 	run, ok := cmds[os.Args[1]]

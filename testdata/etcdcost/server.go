@@ -39,6 +39,9 @@ func runServerChild(args []string) error {
 	client := fs.String("client", "", "client URL")
 	peer := fs.String("peer", "", "peer URL")
 	admin := fs.String("admin", "", "side listener address for /mem and /free")
+	name := fs.String("name", "cost", "member name")
+	initial := fs.String("initial-cluster", "", "initial cluster (default: this member alone)")
+	state := fs.String("state", "new", "initial cluster state: new or existing")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -51,13 +54,17 @@ func runServerChild(args []string) error {
 		return err
 	}
 	cfg := embed.NewConfig()
-	cfg.Name = "cost"
+	cfg.Name = *name
 	cfg.Dir = *dir
 	cfg.ListenPeerUrls = []url.URL{*purl}
 	cfg.AdvertisePeerUrls = []url.URL{*purl}
 	cfg.ListenClientUrls = []url.URL{*curl}
 	cfg.AdvertiseClientUrls = []url.URL{*curl}
 	cfg.InitialCluster = cfg.Name + "=" + *peer
+	if *initial != "" {
+		cfg.InitialCluster = *initial
+	}
+	cfg.ClusterState = *state
 	cfg.QuotaBackendBytes = 8 << 30
 	cfg.LogLevel = "error"
 	e, err := embed.StartEtcd(cfg)

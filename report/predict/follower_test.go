@@ -1,0 +1,52 @@
+package predict
+
+import (
+	"math"
+	"testing"
+
+	"github.com/dbinspect/dbinspect/mvcc"
+)
+
+func TestFollowerSnapshot(t *testing.T) {
+	b := StartupBreakdown{Fixed: 0.5, Populate: 1, FreelistRebuild: 2, LeaseRecovery: 0.25, IndexRestore: 4, LeaseAttach: 0.25}
+	in := Inputs{PageSize: 4096, Revisions: 1000, KeyBytes: 40000, ValueBytes: 960000}
+	cases := []struct {
+		name        string
+		version     string
+		f           FollowerInputs
+		nets        []float64
+		window      [2]int64
+		rate        float64
+		growthPages float64 // pages a commit copies
+	}{
+		{"3.6 default rate", "3.6", FollowerInputs{KeyBucketDepth: 2}, []float64{1000, 10000}, [2]int64{mvcc.RaftCatchUpEntries, mvcc.RaftLogEntries36}, DefaultWriteRate, 2 + 3},
+		{"3.5 with a network and rate", "3.5", FollowerInputs{WriteRate: 5, WriteRateSource: "--write-rate", NetworkMbps: 100, KeyBucketDepth: 1},
+			[]float64{100, 1000, 10000}, [2]int64{mvcc.RaftCatchUpEntries, mvcc.RaftSnapshotCount35 + mvcc.RaftCatchUpEntries}, 5, 1 + 3},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := Prediction{Version: tc.version, DbSizeBytes: 1 << 30, StartupBreakdown: b}
+			f := Follower(in, p, tc.f)
+			if f.ApplySeconds != 7.5 {
+				t.Errorf("apply %v s, want the startup breakdown less its fixed start (7.5 s)", f.ApplySeconds)
+			}
+			if f.MinWindowEntries != tc.window[0] || f.MaxWindowEntries != tc.window[1] || f.WriteRate != tc.rate || f.WriteRateSource == "" {
+				t.Errorf("window %d..%d rate %v (%q), want %v and %v", f.MinWindowEntries, f.MaxWindowEntries, f.WriteRate, f.WriteRateSource, tc.window, tc.rate)
+			}
+			if len(f.Sends) != len(tc.nets) {
+				t.Fatalf("sends %+v, want %v", f.Sends, tc.nets)
+			}
+			for i, s := range f.Sends {
+				send := float64(1<<30) * 8 / (tc.nets[i] * 1e6)
+				if s.NetworkMbps != tc.nets[i] || math.Abs(s.SendSeconds-send) > 1e-9 || math.Abs(s.TotalSeconds-send-7.5) > 1e-9 || s.EntriesWritten != int64(tc.rate*(send+7.5)) {
+					t.Errorf("send %d = %+v, want %v Mbit/s in %.3f s", i, s, tc.nets[i], send)
+				}
+			}
+			commits := math.Min(tc.rate, 10)
+			want := f.SaveSeconds * (commits*tc.growthPages*4096 + tc.rate*1000)
+			if f.SaveSeconds != f.Sends[0].SendSeconds || math.Abs(float64(f.SaveGrowthBytes)-want) > 1 {
+				t.Errorf("save %v s grows %d, want %v s and %.0f", f.SaveSeconds, f.SaveGrowthBytes, f.Sends[0].SendSeconds, want)
+			}
+		})
+	}
+}
