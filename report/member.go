@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dbinspect/dbinspect/report/calibrate"
 	"github.com/dbinspect/dbinspect/report/findings"
 	"github.com/dbinspect/dbinspect/report/predict"
 	"github.com/dbinspect/dbinspect/wal"
@@ -72,19 +73,6 @@ type MemberRestart struct {
 	InMemoryAfterStart wal.Span `json:"in_memory_after_start"`
 }
 
-// Coefficients of the WAL part of the restart. Not measured by calibrate:
-// fitted to real etcd 3.6.16 restarts of two big data dirs on a 2-core
-// machine (scripts/member_restart_check.sh, report/testdata/
-// member_restart_check.md), where etcd replayed nothing (clean stops).
-const (
-	walDecodeSecondsPerByte = 5e-9   // per byte decoded, each pass: read, CRC-32C, two protobuf copies, their allocation and GC
-	entryDecodeSecondsPerOp = 0.8e-6 // the apply loop unmarshals every committed entry's request, skipped or not
-	applySecondsPerEntry    = 10e-6  // applied again: raft Ready, apply loop, per entry (not measured)
-	applySecondsPerOp       = 2e-6   // applied again: one mvcc put or delete in the backend batch (not measured)
-	applySecondsPerByte     = 6e-9   // applied again: copying the request's bytes into bbolt and the index (not measured)
-	raftLogHeapFactor       = 2.0    // decoded raft log live at GOGC=100: the heap grows to twice it
-)
-
 // MemberDirOf is the member dir of a data-dir or member-dir input whose
 // db is Path (<member>/snap/db); "" otherwise.
 func MemberDirOf(in Input) string {
@@ -133,6 +121,13 @@ func (r *Report) member(in Input, o Options) {
 		ci = r.MVCC.ConsistentIndex
 	}
 	m := &MemberReport{WAL: l, Snap: sd, Entries: memberEntries(l)}
+	// The WAL coefficients come from the same calibration as the db's
+	// predictions; one that cannot be read leaves the built-in ones (the
+	// predictions say why).
+	cal, err := calibrate.Load(o.Calibration)
+	if err != nil {
+		cal = calibrate.Default
+	}
 	versions := []string{"3.6"}
 	if r.Predict != nil && len(r.Predict.ByVersion) > 0 {
 		versions = versions[:0]
@@ -156,11 +151,11 @@ func (r *Report) member(in Input, o Options) {
 				}
 			}
 		}
-		predictMemberRestart(&mr, rp)
+		predictMemberRestart(&mr, rp, cal)
 		m.Restart = append(m.Restart, mr)
 		out.Loaded.Entries = nil // only the first version's is kept
 	}
-	m.Model = memberModel()
+	m.Model = memberModel(cal)
 	if l.Problem != nil && !l.Problem.Repairable() {
 		r.Certainty.partial("member: the WAL read stopped at %s offset %d (%s); entry figures cover what was read before it", l.Problem.Segment, l.Problem.Offset, l.Problem.Code)
 	}
@@ -169,37 +164,38 @@ func (r *Report) member(in Input, o Options) {
 
 // predictMemberRestart adds the WAL's read, decode and replay to the
 // db-only prediction.
-func predictMemberRestart(mr *MemberRestart, rp wal.Replay) {
+func predictMemberRestart(mr *MemberRestart, rp wal.Replay, cal calibrate.Calibration) {
 	committedOps := rp.Skipped.Ops + rp.Applied.Ops + rp.Uncommitted.Ops
-	mr.WALDecodeSeconds = float64(rp.DecodedBytes)*walDecodeSecondsPerByte + float64(committedOps)*entryDecodeSecondsPerOp
+	mr.WALDecodeSeconds = float64(rp.DecodedBytes)*cal.WALDecodeSecondsPerByte + float64(committedOps)*cal.EntryUnmarshalSecondsPerOp
 	replay := rp.Applied
 	replay.Entries += rp.Uncommitted.Entries
 	replay.Ops += rp.Uncommitted.Ops
 	replay.Bytes += rp.Uncommitted.Bytes
-	mr.ReplaySeconds = float64(replay.Entries)*applySecondsPerEntry + float64(replay.Ops)*applySecondsPerOp + float64(replay.Bytes)*applySecondsPerByte
+	mr.ReplaySeconds = float64(replay.Entries)*cal.ApplySecondsPerEntry + float64(replay.Ops)*cal.ApplySecondsPerOp + float64(replay.Bytes)*cal.ApplySecondsPerByte
 	mr.StartupSeconds = mr.DBStartupSeconds + mr.WALDecodeSeconds + mr.ReplaySeconds
 	mr.RaftLogPeakBytes = rp.Loaded.MemoryBytes() + rp.SnapDataBytes
-	mr.RSSBytes = mr.DBRSSBytes + int64(raftLogHeapFactor*float64(mr.RaftLogPeakBytes))
+	mr.RSSBytes = mr.DBRSSBytes + int64(cal.RaftLogHeapFactor*float64(mr.RaftLogPeakBytes))
 }
 
-func memberModel() predict.Model {
+func memberModel(cal calibrate.Calibration) predict.Model {
 	return predict.Model{
 		Name:  "member restart",
-		Model: "db-only startup + WAL bytes decoded x per byte + loaded mvcc ops x per op (every entry's request is unmarshalled) + entries applied again x (per entry + per op + per byte); RSS = db-only RSS + 2 x (raft log loaded + snapshot data)",
+		Model: "db-only startup + WAL bytes decoded x per byte + loaded mvcc ops x per op (every entry's request is unmarshalled) + entries applied again x (per entry + per op + per byte); RSS = db-only RSS + heap factor x (raft log loaded + snapshot data)",
 		Inputs: map[string]int64{
-			"decode_ps_per_byte":      int64(walDecodeSecondsPerByte * 1e12),
-			"unmarshal_ns_per_op":     int64(entryDecodeSecondsPerOp * 1e9),
-			"apply_ns_per_entry":      int64(applySecondsPerEntry * 1e9),
-			"apply_ns_per_op":         int64(applySecondsPerOp * 1e9),
-			"apply_ns_per_byte":       int64(applySecondsPerByte * 1e9),
-			"raftlog_heap_factor_x10": int64(raftLogHeapFactor * 10),
+			"decode_ps_per_byte":      int64(cal.WALDecodeSecondsPerByte * 1e12),
+			"unmarshal_ns_per_op":     int64(cal.EntryUnmarshalSecondsPerOp * 1e9),
+			"apply_ns_per_entry":      int64(cal.ApplySecondsPerEntry * 1e9),
+			"apply_ns_per_op":         int64(cal.ApplySecondsPerOp * 1e9),
+			"apply_ns_per_byte":       int64(cal.ApplySecondsPerByte * 1e9),
+			"raftlog_heap_factor_x10": int64(cal.RaftLogHeapFactor * 10),
 		},
 		Assumptions: []string{
 			"etcd decodes every segment once (ValidSnapshotEntries) and again from the snapshot's segment (ReadAll); the page cache is warm",
 			"every entry after the snapshot is held in raft's MemoryStorage before raft starts; GC at GOGC=100 lets the heap grow to twice that live raft log",
 			"every committed entry's request is unmarshalled by the apply loop; those above the db's consistent index are applied again (one mvcc op per put or delete, a txn's success branch), the others skipped",
 			"a single member commits its uncommitted tail right after its election, so those entries are applied too",
-			"the coefficients are not measured by 'dbinspect calibrate': the decode ones are fitted to real etcd 3.6.16 restarts on a 2-core machine (report/testdata/member_restart_check.md: within 25% at load 3-6, up to 4x slower real restarts at load 8-11); the apply ones were not measured (those restarts replayed nothing)",
+			"coefficients from " + cal.Source + "; 'dbinspect calibrate' measures decode per byte (etcd's two reads of a WAL emulated: frame buffers, record copies, CRC-32C, raftpb.Entry unmarshal), unmarshal per op (gogo code on authpb.Role standing in for etcdserverpb, which has 3 more allocations per op), apply per op and per byte (KeyValue marshal and bbolt put, committed and synced every 10,000); the built-in ones are those fitted to real etcd 3.6.16 restarts on a 2-core machine (report/testdata/member_restart_check.md)",
+			"apply per entry (raft Ready and the apply loop) and the heap factor are not measured by calibrate: built-in values",
 		},
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/dbinspect/dbinspect/internal/fixtures"
+	"github.com/dbinspect/dbinspect/report/calibrate"
 	"github.com/dbinspect/dbinspect/report/findings"
 )
 
@@ -129,4 +130,50 @@ func TestMemberWithoutWAL(t *testing.T) {
 	if r.Member != nil || !r.Certainty.Complete {
 		t.Errorf("member %v, certainty %+v; want no member section and a complete report", r.Member != nil, r.Certainty)
 	}
+}
+
+// The restart's WAL part uses the calibration's WAL coefficients: a
+// calibration with each of them doubled doubles the decode and replay
+// seconds and the raft log's share of the RSS. torn-v3.6's db is behind
+// its WAL (etcd was killed): 24 entries are applied again.
+func TestMemberRestartUsesCalibration(t *testing.T) {
+	dir := fixtures.DataDirPath(t, fixtures.GetDataDir(t, "torn-v3.6"))
+	in := Input{Given: dir, Path: filepath.Join(dir, "member", "snap", "db"), Kind: "data-dir"}
+	base, err := Build(in, Options{Sections: AllSections, Calibration: writeCalibration(t, calibrate.Default)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := calibrate.Default
+	c.WALDecodeSecondsPerByte *= 2
+	c.EntryUnmarshalSecondsPerOp *= 2
+	c.ApplySecondsPerEntry *= 2
+	c.ApplySecondsPerOp *= 2
+	c.ApplySecondsPerByte *= 2
+	c.RaftLogHeapFactor *= 2
+	twice, err := Build(in, Options{Sections: AllSections, Calibration: writeCalibration(t, c)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, d := base.Member.Restart[0], twice.Member.Restart[0]
+	if b.WALDecodeSeconds <= 0 || b.ReplaySeconds <= 0 {
+		t.Fatalf("nothing decoded or replayed to compare: %+v", b)
+	}
+	near := func(x, y float64) bool { return x > 0 && y/x > 0.999 && y/x < 1.001 }
+	if !near(2*b.WALDecodeSeconds, d.WALDecodeSeconds) || !near(2*b.ReplaySeconds, d.ReplaySeconds) ||
+		!near(2*float64(b.RSSBytes-b.DBRSSBytes), float64(d.RSSBytes-d.DBRSSBytes)) {
+		t.Errorf("coefficients doubled: decode %v -> %v s, replay %v -> %v s, raft log RSS %d -> %d",
+			b.WALDecodeSeconds, d.WALDecodeSeconds, b.ReplaySeconds, d.ReplaySeconds, b.RSSBytes-b.DBRSSBytes, d.RSSBytes-d.DBRSSBytes)
+	}
+	if twice.Member.Model.Inputs["decode_ps_per_byte"] != 2*base.Member.Model.Inputs["decode_ps_per_byte"] {
+		t.Errorf("model inputs %v, then %v", base.Member.Model.Inputs, twice.Member.Model.Inputs)
+	}
+}
+
+func writeCalibration(t *testing.T, c calibrate.Calibration) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "cal.json")
+	if err := calibrate.Save(p, c); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -26,10 +26,13 @@ func calibrateCommand() *command {
 		help: `Measures, on this machine, the kinds of work etcd does when it opens a db
 (reading file pages into memory, walking bbolt pages, decoding revisions with
 etcd's own protobuf code, inserting keys into a B-tree, recovering leases) and
-saves the coefficients. 'predict' and 'report' then use them. Takes about half
-a minute on 2 cores (most of it timing lookups in an etcd-shaped index of a
-million keys) and about 400 MB of memory, and writes only the calibration file
-and, briefly, a scratch file in the temp dir.
+when a member restarts (reading and decoding its WAL, unmarshalling requests,
+applying puts again), and saves the coefficients. 'predict' and 'report' then use them. Takes about half
+a minute on 2 quiet cores (most of it timing lookups in an etcd-shaped index
+of a million keys; several minutes on a loaded machine) and about 450 MB of
+memory, and writes only the calibration file and, briefly, scratch files in
+the temp dir (a bbolt db synced as etcd syncs its own: put TMPDIR where etcd
+keeps its data for the apply figures to be that disk's).
 
 Examples:
   dbinspect calibrate

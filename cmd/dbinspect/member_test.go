@@ -36,13 +36,13 @@ func treeIDs(t *testing.T, dir string) map[string]fileID {
 }
 
 // A data dir whose WAL etcd would repair (torn tail) and one it would
-// refuse (cut segment) are left byte-identical, with no .broken file or
+// refuse (cut segment) are left byte-identical by report, predict and wal, with no .broken file or
 // anything else beside them.
 func TestDataDirInputIsNeverWritten(t *testing.T) {
 	for _, name := range []string{"torn-v3.6", "large-cut-v3.5", "snapshots-v3.6"} {
 		dir := fixtures.CopyDataDir(t, fixtures.GetDataDir(t, name))
 		before := treeIDs(t, dir)
-		for _, args := range [][]string{{"report", dir}, {"report", "-o", "json", dir}, {"report", "-o", "html", dir}, {"predict", dir}} {
+		for _, args := range [][]string{{"report", dir}, {"report", "-o", "json", dir}, {"report", "-o", "html", dir}, {"predict", dir}, {"wal", dir}, {"wal", "-o", "json", dir}} {
 			code, _, errOut := runCLI(t, args...)
 			if code != 0 && code != 1 {
 				t.Errorf("%s: dbinspect %q: exit %d: %s", name, args, code, errOut)
@@ -61,7 +61,8 @@ func TestDataDirInputIsNeverWritten(t *testing.T) {
 }
 
 // A WAL segment and db held under an exclusive flock by another process
-// (as a running etcd holds them) are read without waiting.
+// (as a running etcd holds them) are read without waiting, by report and
+// by wal.
 func TestDataDirReadWhileLocked(t *testing.T) {
 	dir := fixtures.DataDirPath(t, fixtures.GetDataDir(t, "small-v3.6"))
 	seg := filepath.Join(dir, "member", "wal", "0000000000000000-0000000000000000.wal")
@@ -82,18 +83,20 @@ func TestDataDirReadWhileLocked(t *testing.T) {
 			t.Fatalf("lock holder: %q", line)
 		}
 	}
-	done := make(chan int, 1)
-	go func() {
-		code, _, _ := runCLI(t, "report", "-o", "json", dir)
-		done <- code
-	}()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("report on a locked data dir: exit %d", code)
+	for _, cmd := range []string{"report", "wal"} {
+		done := make(chan int, 1)
+		go func() {
+			code, _, _ := runCLI(t, cmd, "-o", "json", dir)
+			done <- code
+		}()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Fatalf("%s on a locked data dir: exit %d", cmd, code)
+			}
+		case <-time.After(60 * time.Second):
+			t.Fatalf("%s on a locked data dir did not finish: it waits for a lock", cmd)
 		}
-	case <-time.After(60 * time.Second):
-		t.Fatal("report on a locked data dir did not finish: it waits for a lock")
 	}
 }
 

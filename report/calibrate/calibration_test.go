@@ -1,6 +1,7 @@
 package calibrate
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -57,5 +58,45 @@ func TestCalibrationSaveLoad(t *testing.T) {
 	}
 	if _, err := Load(bad); err == nil {
 		t.Error("invalid JSON loaded")
+	}
+}
+
+// A calibration saved before the WAL coefficients existed (every other
+// field set, these six absent) still loads: the six come from Default and
+// the rest from the file.
+func TestCalibrationWithoutWALFieldsLoads(t *testing.T) {
+	old := Default
+	old.Source, old.FixedStartSeconds, old.WalkSecondsPerPage = "an older dbinspect calibrate", 0.9, 500e-9
+	b, err := json.Marshal(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	walFields := []string{"wal_decode_seconds_per_byte", "entry_unmarshal_seconds_per_op", "apply_seconds_per_entry", "apply_seconds_per_op", "apply_seconds_per_byte", "raft_log_heap_factor"}
+	for _, k := range walFields {
+		if _, ok := m[k]; !ok {
+			t.Fatalf("no JSON field %s in a saved calibration", k)
+		}
+		delete(m, k)
+	}
+	path := filepath.Join(t.TempDir(), "old.json")
+	b, _ = json.Marshal(m)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.FixedStartSeconds != 0.9 || c.WalkSecondsPerPage != 500e-9 {
+		t.Errorf("the file's own coefficients were not kept: %+v", c)
+	}
+	if c.WALDecodeSecondsPerByte != Default.WALDecodeSecondsPerByte || c.EntryUnmarshalSecondsPerOp != Default.EntryUnmarshalSecondsPerOp ||
+		c.ApplySecondsPerEntry != Default.ApplySecondsPerEntry || c.ApplySecondsPerOp != Default.ApplySecondsPerOp ||
+		c.ApplySecondsPerByte != Default.ApplySecondsPerByte || c.RaftLogHeapFactor != Default.RaftLogHeapFactor {
+		t.Errorf("WAL coefficients of an older file: %+v; want Default's", c)
 	}
 }

@@ -1,0 +1,248 @@
+package measure
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math/rand"
+	"os"
+	"path/filepath"
+
+	"go.etcd.io/etcd/api/v3/authpb"
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	"go.etcd.io/raft/v3/raftpb"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// writeScratchWAL writes a WAL-shaped file of n entry records whose data
+// is entryBytes long (random bytes: a txn's puts), framed and chained as
+// etcd's encoder frames them: an 8-byte length with padding to 8 bytes, a
+// walpb.Record{type 2, crc, data} (encoded here by hand: walpb is in
+// etcd's server module), the CRC-32C chained over the data.
+func writeScratchWAL(path string, n, entryBytes int) (int64, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	rng := rand.New(rand.NewSource(15))
+	data := make([]byte, entryBytes)
+	var crc uint32
+	var size int64
+	for i := range n {
+		rng.Read(data)
+		e := raftpb.Entry{Term: 2, Index: uint64(i + 1), Type: raftpb.EntryNormal, Data: data}
+		eb, err := e.Marshal()
+		if err != nil {
+			f.Close()
+			return 0, err
+		}
+		crc = crc32.Update(crc, castagnoli, eb)
+		rec := binary.AppendUvarint([]byte{1 << 3}, 2)
+		rec = append(rec, 2<<3)
+		rec = binary.AppendUvarint(rec, uint64(crc))
+		rec = append(rec, 3<<3|2)
+		rec = binary.AppendUvarint(rec, uint64(len(eb)))
+		rec = append(rec, eb...)
+		pad := (8 - len(rec)%8) % 8
+		lenField := uint64(len(rec))
+		if pad != 0 {
+			lenField |= uint64(0x80|pad) << 56
+		}
+		var hdr [8]byte
+		binary.LittleEndian.PutUint64(hdr[:], lenField)
+		w.Write(hdr[:])
+		w.Write(rec)
+		w.Write(make([]byte, pad))
+		size += int64(8 + len(rec) + pad)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return 0, err
+	}
+	return size, f.Close()
+}
+
+// readScratchWAL reads the file as etcd's wal decoder does (decoder.go
+// decodeRecord: a bufio.Reader of 4 KiB, a new buffer per frame, the
+// record's data copied into a reused walpb.Record, CRC-32C over it) and,
+// with entries, as ReadAll does then: raftpb.Entry.Unmarshal of every
+// entry record, all of them kept (raft's MemoryStorage holds them).
+func readScratchWAL(path string, entries bool) ([]raftpb.Entry, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	var ents []raftpb.Entry
+	var recData []byte // walpb.Record.Data, reused as the decoder reuses rec
+	var crc uint32
+	var hdr [8]byte
+	for {
+		if _, err := io.ReadFull(br, hdr[:]); err != nil {
+			if errors.Is(err, io.EOF) {
+				return ents, nil
+			}
+			return nil, err
+		}
+		l := binary.LittleEndian.Uint64(hdr[:])
+		recBytes := int64(l &^ (uint64(0xff) << 56))
+		pad := int64(0)
+		if int64(l) < 0 {
+			pad = int64((l >> 56) & 7)
+		}
+		data := make([]byte, recBytes+pad)
+		if _, err := io.ReadFull(br, data); err != nil {
+			return nil, err
+		}
+		// walpb.Record: type (1), crc (2), data (3).
+		rec := data[:recBytes]
+		var stored uint64
+		for i := 0; i < len(rec); {
+			tag, k := binary.Uvarint(rec[i:])
+			i += k
+			v, k := binary.Uvarint(rec[i:])
+			i += k
+			switch tag {
+			case 2 << 3:
+				stored = v
+			case 3<<3 | 2:
+				recData = append(recData[:0], rec[i:i+int(v)]...)
+				i += int(v)
+			}
+		}
+		crc = crc32.Update(crc, castagnoli, recData)
+		if uint64(crc) != stored {
+			return nil, fmt.Errorf("scratch WAL: crc mismatch")
+		}
+		if entries {
+			var e raftpb.Entry
+			if err := e.Unmarshal(recData); err != nil {
+				return nil, err
+			}
+			ents = append(ents, e)
+		}
+	}
+}
+
+// measureWALDecode times etcd's two reads of its WAL at restart:
+// ValidSnapshotEntries decodes every record, ReadAll decodes them again
+// and unmarshals the entries, keeping them. Per byte of frames decoded
+// (both reads count, as wal.Replay.DecodedBytes does). Entries of ~140 KB,
+// as the big txns of the restarts the model was checked on.
+func measureWALDecode(dir string, entries int) (perByte, secs float64, err error) {
+	path := filepath.Join(dir, "scratch.wal")
+	size, err := writeScratchWAL(path, entries, 140<<10)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer os.Remove(path)
+	var rerr error
+	var kept []raftpb.Entry
+	// The file is in the page cache (just written), as the model assumes.
+	t1 := timeIt(func() { _, rerr = readScratchWAL(path, false) })
+	if rerr != nil {
+		return 0, 0, rerr
+	}
+	t2 := timeIt(func() { kept, rerr = readScratchWAL(path, true) })
+	if rerr != nil {
+		return 0, 0, rerr
+	}
+	if len(kept) != entries {
+		return 0, 0, fmt.Errorf("scratch WAL: %d of %d entries read back", len(kept), entries)
+	}
+	return (t1 + t2) / float64(2*size), t1 + t2, nil
+}
+
+// measureEntryUnmarshal times the apply loop's unmarshal of each entry's
+// request, per mvcc op. etcd's InternalRaftRequest (a TxnRequest of
+// RequestOps of PutRequests) is in etcdserverpb, which dbinspect does not
+// link (it brings grpc); its stand-in is the same gogo-generated code on
+// authpb.Role: a message of many small messages of two byte fields, each a
+// new allocation and two copies, as a RequestOp's put is (etcd's has three
+// allocations more per op: RequestOp, its oneof wrapper, PutRequest).
+func measureEntryUnmarshal(ops int) (perOp, secs float64, err error) {
+	const perMsg = 200
+	role := authpb.Role{Name: []byte("txn")}
+	for i := range perMsg {
+		role.KeyPermission = append(role.KeyPermission, &authpb.Permission{Key: fmt.Appendf(nil, "/registry/k%08d", i), RangeEnd: make([]byte, 100)})
+	}
+	b, err := role.Marshal()
+	if err != nil {
+		return 0, 0, err
+	}
+	msgs := max(ops/perMsg, 1)
+	var uerr error
+	secs = timeIt(func() {
+		for range msgs {
+			var r authpb.Role
+			if err := r.Unmarshal(b); err != nil {
+				uerr = err
+				return
+			}
+		}
+	})
+	return secs / float64(msgs*perMsg), secs, uerr
+}
+
+// measureApply times what etcd does to apply a put again at restart, per
+// op and per value byte: the mvccpb.KeyValue marshalled and put in the key
+// bucket under its revision, in batches of 10,000 committed (and synced)
+// as etcd's backend commits them. The treeIndex update and raft's per
+// entry work are not in it (the per-entry cost keeps its default).
+func measureApply(dir string, ops int) (perOp, perByte, secs float64, err error) {
+	run := func(vlen int) (float64, error) {
+		path := filepath.Join(dir, fmt.Sprintf("apply-%d.db", vlen))
+		defer os.Remove(path)
+		db, err := bolt.Open(path, 0o600, nil)
+		if err != nil {
+			return 0, err
+		}
+		defer db.Close()
+		if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("key")); return err }); err != nil {
+			return 0, err
+		}
+		val := make([]byte, vlen)
+		var derr error
+		t := timeWall(func() {
+			for start := 0; start < ops && derr == nil; start += 10000 {
+				derr = db.Update(func(tx *bolt.Tx) error {
+					b := tx.Bucket([]byte("key"))
+					b.FillPercent = 1 // etcd's key bucket: revisions only grow
+					for i := start; i < min(start+10000, ops); i++ {
+						kv := mvccpb.KeyValue{Key: fmt.Appendf(nil, "/registry/k%08d", i%10000), Value: val, CreateRevision: 1, ModRevision: int64(i + 2), Version: int64(i/10000 + 1)}
+						v, err := kv.Marshal()
+						if err != nil {
+							return err
+						}
+						k := make([]byte, 17)
+						binary.BigEndian.PutUint64(k, uint64(i+2))
+						k[8] = '_'
+						if err := b.Put(k, v); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+			}
+		})
+		return t, derr
+	}
+	small, err := run(100)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	large, err := run(2000)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	perOp, perByte = fitTwo(float64(ops), float64(ops*100), small, float64(ops), float64(ops*2000), large)
+	return perOp, perByte, small + large, nil
+}
