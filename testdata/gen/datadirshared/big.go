@@ -21,24 +21,45 @@ import (
 // txns so the key count stays small and the WAL, not the index, is what
 // grows), then stops etcd cleanly. With the default --snapshot-count and
 // fewer entries than it, the whole WAL is loaded at restart.
-func writeBig(dir string, txns, ops, valueSize int) error {
+//
+// With dbAt > 0, etcd is stopped after dbAt txns, its db copied to
+// dir+".db-at.db" (its consistent index is the last entry applied then),
+// and started again for the rest: a data dir whose db is replaced by that
+// copy has a WAL ahead of its db, and etcd applies the entries above the
+// copy's consistent index again at restart (the replay a crash before the
+// backend's commit leaves, at a known size).
+func writeBig(dir string, txns, ops, valueSize, dbAt int) error {
 	maxTxnOps = uint(ops)
 	e, ep, err := startEtcd(dir, 0, "fatal")
 	if err != nil {
 		return err
 	}
-	defer e.Close()
+	defer func() { e.Close() }()
 	cli, err := client(ep)
 	if err != nil {
 		return err
 	}
-	defer cli.Close()
+	defer func() { cli.Close() }()
 	vals := make([]string, 64)
 	for i := range vals {
 		vals[i] = string(text(i, valueSize))
 	}
 	start := time.Now()
 	for i := 0; i < txns; i++ {
+		if i == dbAt && dbAt > 0 {
+			cli.Close()
+			e.Close()
+			if err := copyFile(filepath.Join(dir, "member", "snap", "db"), dir+".db-at.db"); err != nil {
+				return err
+			}
+			if e, ep, err = startEtcd(dir, 0, "fatal"); err != nil {
+				return err
+			}
+			if cli, err = client(ep); err != nil {
+				return err
+			}
+			fmt.Fprintf(os.Stderr, "db after %d txns copied to %s\n", i, dir+".db-at.db")
+		}
 		tops := make([]clientv3.Op, ops)
 		for j := range tops {
 			tops[j] = clientv3.OpPut(fmt.Sprintf("/big/%03d/%05d", i%50, j), vals[(i+j)%len(vals)])

@@ -44,6 +44,7 @@ func main() {
 	txns := flag.Int("txns", 2000, "with -big: txns")
 	ops := flag.Int("ops", 200, "with -big: puts per txn")
 	valueSize := flag.Int("value-size", 700, "with -big: bytes per value")
+	dbAt := flag.Int("db-at", 0, "with -big: stop etcd after this many txns and keep a copy of its db beside the dir (DIR.db-at.db), then write the rest")
 	timeDir := flag.String("time-restart", "", "start real etcd on copies of this data dir -runs times; print time to ready and peak RSS as JSON")
 	runs := flag.Int("runs", 3, "with -time-restart: starts")
 	oracleDir := flag.String("oracle", "", "print what etcd's own wal and snap packages read from this data dir (on private copies) as JSON")
@@ -62,7 +63,7 @@ func main() {
 		printJSON(o)
 		return
 	case *bigOut != "":
-		if err := writeBig(*bigOut, *txns, *ops, *valueSize); err != nil {
+		if err := writeBig(*bigOut, *txns, *ops, *valueSize, *dbAt); err != nil {
 			log.Fatal(err)
 		}
 		return
