@@ -10,6 +10,12 @@ func GoAllocBytes(size uint64, noscan bool) uint64 {
 	return roundUpSize(size, noscan)
 }
 
+// AppendCap is the capacity of a slice grown from empty by n single
+// appends of elemSize-byte elements (runtime.growslice and size classes).
+func AppendCap(n, elemSize uint64, noscan bool) uint64 {
+	return appendCap(n, elemSize, noscan)
+}
+
 // AppendAllocBytes is what appending n elements of elemSize bytes one at a
 // time to a nil slice allocates in all: every backing array the slice
 // grows through (runtime.growslice), the last one included.

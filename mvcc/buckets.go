@@ -34,6 +34,22 @@ type LeaseSummary struct {
 	MissingLeases        uint64      `json:"missing_leases"`
 	Top                  []LeaseStat `json:"top,omitempty"`
 	Malformed            uint64      `json:"malformed"`
+	// KeysPerLeaseCounts is the whole distribution behind KeysPerLease:
+	// how many leases have each number of attached keys, by keys
+	// ascending (at most ~sqrt(2 x attached keys) entries). The lessor
+	// memory model sizes each lease's itemSet map from it.
+	KeysPerLeaseCounts []KeysPerLeaseCount `json:"-"`
+	// LongTTL counts leases whose remaining TTL (the checkpointed one,
+	// else the granted one) exceeds etcd's default lease checkpoint
+	// interval, 5 minutes: with lease checkpointing on, the leader keeps a
+	// checkpoint entry for each.
+	LongTTL uint64 `json:"-"`
+}
+
+// KeysPerLeaseCount is Leases leases with Keys attached keys each.
+type KeysPerLeaseCount struct {
+	Keys   uint64
+	Leases uint64
 }
 
 // LeaseStat is one lease and the keys attached to it.
@@ -79,7 +95,7 @@ type Alarm struct {
 	Type     string `json:"type"` // NOSPACE, CORRUPT
 }
 
-type leaseRec struct{ id, ttl int64 }
+type leaseRec struct{ id, ttl, remaining int64 }
 
 // otherBuckets decodes every bucket except key and meta.
 type otherBuckets struct {
@@ -170,7 +186,7 @@ func (o *otherBuckets) addLease(k, v []byte) {
 		o.ls.Malformed++
 		return
 	}
-	o.leases = append(o.leases, leaseRec{id: id, ttl: ttl})
+	o.leases = append(o.leases, leaseRec{id: id, ttl: ttl, remaining: remaining})
 	if remaining > 0 {
 		o.ls.WithRemainingTTL++
 	}

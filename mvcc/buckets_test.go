@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -70,8 +71,17 @@ func TestOtherBuckets(t *testing.T) {
 	if len(l.Top) != 1 || l.Top[0].ID != "10" || l.Top[0].Keys != 2 {
 		t.Errorf("top leases = %+v", l.Top)
 	}
-	if sum.Restore.LeasedKeys != 3 {
-		t.Errorf("leased keys = %d, want 3 (a, b, c)", sum.Restore.LeasedKeys)
+	if sum.Restore.LeasedKeys != 3 || sum.Restore.LeasedKeyAllocBytes != 3*8 {
+		t.Errorf("leased keys = %d (%d B of names), want 3 (a, b, c: 8 B each)", sum.Restore.LeasedKeys, sum.Restore.LeasedKeyAllocBytes)
+	}
+	// 0x20 lost /d; 0x10 has /a and /b.
+	if want := []KeysPerLeaseCount{{Keys: 0, Leases: 1}, {Keys: 2, Leases: 1}}; !reflect.DeepEqual(l.KeysPerLeaseCounts, want) {
+		t.Errorf("keys per lease counts = %+v, want %+v", l.KeysPerLeaseCounts, want)
+	}
+	// 0x10's TTL is 60 s; 0x20's is 3600 s but its checkpointed remaining
+	// TTL, 100 s, is what counts: neither outlives the 5 min interval.
+	if l.LongTTL != 0 {
+		t.Errorf("long TTL leases = %d, want 0", l.LongTTL)
 	}
 	a := sum.Auth
 	if !a.Enabled || a.Revision != 7 || a.Users != 2 || a.UsersNoPassword != 1 || a.Roles != 1 || !a.RootUser || !a.RootRole {

@@ -159,6 +159,7 @@ func (sc *scanner) perKey(sum *Summary) {
 			sum.LiveKeys++
 			if s.lease != 0 {
 				sum.Restore.LeasedKeys++
+				sum.Restore.LeasedKeyAllocBytes += keyAllocBytes(int(s.keyLen))
 			}
 		} else {
 			sum.DeletedKeys++

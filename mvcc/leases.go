@@ -5,6 +5,10 @@ import (
 	"sort"
 )
 
+// checkpointIntervalSeconds is etcd's default lease checkpoint interval
+// (lease.defaultLeaseCheckpointInterval, 3.4 to 3.7).
+const checkpointIntervalSeconds = 5 * 60
+
 // summariseLeases joins the lease bucket with the keys' latest leases, the
 // way etcd attaches keys to leases after restore.
 func (sc *scanner) summariseLeases(sum *Summary) {
@@ -24,11 +28,16 @@ func (sc *scanner) summariseLeases(sum *Summary) {
 	perLease := make([]uint32, 0, len(leases))
 	known := make(map[int64]bool, len(leases))
 	top := make([]LeaseStat, 0, len(leases))
+	counts := map[uint64]uint64{}
 	for _, l := range leases {
 		known[l.id] = true
 		ttls = append(ttls, l.ttl)
 		n := attached[l.id]
 		perLease = append(perLease, clamp32(n))
+		counts[n]++
+		if rem := l.remaining; rem > checkpointIntervalSeconds || (rem <= 0 && l.ttl > checkpointIntervalSeconds) {
+			ls.LongTTL++
+		}
 		ls.AttachedKeys += n
 		if n == 0 {
 			ls.LeasesWithoutKeys++
@@ -47,6 +56,10 @@ func (sc *scanner) summariseLeases(sum *Summary) {
 		ls.MinTTL = ttls[0]
 	}
 	ls.KeysPerLease = distribution32(perLease)
+	for k, n := range counts {
+		ls.KeysPerLeaseCounts = append(ls.KeysPerLeaseCounts, KeysPerLeaseCount{Keys: k, Leases: n})
+	}
+	sort.Slice(ls.KeysPerLeaseCounts, func(i, j int) bool { return ls.KeysPerLeaseCounts[i].Keys < ls.KeysPerLeaseCounts[j].Keys })
 	sort.Slice(top, func(i, j int) bool {
 		if top[i].Keys != top[j].Keys {
 			return top[i].Keys > top[j].Keys

@@ -66,7 +66,7 @@ func TestScanMatchesModel(t *testing.T) {
 				if sum.CompactRevision != m.compacted {
 					t.Errorf("compact revision = %d, want %d", sum.CompactRevision, m.compacted)
 				}
-				var live, leased uint64
+				var live, leased, leasedAlloc uint64
 				for key, mk := range m.keys {
 					got, found := sc.lookupKey(key)
 					if !mk.live {
@@ -78,6 +78,7 @@ func TestScanMatchesModel(t *testing.T) {
 					live++
 					if mk.lse != 0 {
 						leased++
+						leasedAlloc += GoAllocBytes(uint64(len(key)), true)
 					}
 					if !found || got.Version != mk.ver || got.CreateRevision != mk.create || got.ModRevision != mk.mod ||
 						got.Lease != mk.lse || got.ValueBytes != uint64(mk.size) {
@@ -87,8 +88,8 @@ func TestScanMatchesModel(t *testing.T) {
 				if sum.LiveKeys != live || sum.Etcdutl.TotalKeys != live {
 					t.Errorf("live keys = %d (etcdutl %d), want %d", sum.LiveKeys, sum.Etcdutl.TotalKeys, live)
 				}
-				if sum.Restore.LeasedKeys != leased {
-					t.Errorf("leased keys = %d, want %d", sum.Restore.LeasedKeys, leased)
+				if sum.Restore.LeasedKeys != leased || sum.Restore.LeasedKeyAllocBytes != leasedAlloc {
+					t.Errorf("leased keys = %d (%d B of names), want %d (%d B)", sum.Restore.LeasedKeys, sum.Restore.LeasedKeyAllocBytes, leased, leasedAlloc)
 				}
 				if n := uint64(len(m.kv.buckets["key"])); sum.TotalRevisions != n {
 					t.Errorf("total revisions = %d, want %d", sum.TotalRevisions, n)

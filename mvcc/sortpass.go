@@ -1022,6 +1022,7 @@ func (p *sortPass) run(row uint32, h uint64) []sortRec {
 // sortedOut is what the sorted pass's aggregation found, for finish.
 type sortedOut struct {
 	liveKeys, deletedKeys, multiGen, leased, totalKeys uint64
+	leasedAlloc                                        uint64
 	keyBucketBytes, liveBytes, historyBytes            uint64
 	revCounts                                          countDist
 	hist                                               revisionHistogram
@@ -1154,6 +1155,7 @@ func (out *sortedOut) key(s *keyState, first *sortRec, p *sortPass, tops *sorted
 		out.liveKeys++
 		if s.lease != 0 {
 			out.leased++
+			out.leasedAlloc += p.allocOf(first)
 			out.attached[s.lease]++
 		}
 	} else {
@@ -1200,6 +1202,7 @@ func (sc *scanner) sortedPerKey(sum *Summary) {
 	sum.KeyBucketBytes, sum.LiveBytes, sum.HistoryBytes = out.keyBucketBytes, out.liveBytes, out.historyBytes
 	sum.LiveKeys, sum.DeletedKeys, sum.MultiGenerationKeys = out.liveKeys, out.deletedKeys, out.multiGen
 	sum.Restore.LeasedKeys = out.leased
+	sum.Restore.LeasedKeyAllocBytes = out.leasedAlloc
 	sum.RevisionsPerKey = out.revCounts.distribution()
 	sum.RevisionsPerKeyHistogram = out.hist.buckets()
 	red := sc.redactor()

@@ -178,6 +178,10 @@ type RestoreWork struct {
 	// LeasedKeys are keys whose latest revision names a lease: etcd
 	// attaches each one to its lease after restore.
 	LeasedKeys uint64 `json:"leased_keys"`
+	// LeasedKeyAllocBytes is what the leased keys' names take on Go's heap
+	// as the lessor holds them: one string a key (restoreChunk's
+	// string(kv.Key)) in its size class.
+	LeasedKeyAllocBytes uint64 `json:"leased_key_alloc_bytes"`
 	// UnfinishedCompaction is set when scheduled > finished compaction:
 	// etcd re-runs that compaction right after startup.
 	UnfinishedCompaction bool              `json:"unfinished_compaction"`

@@ -42,6 +42,11 @@ func predictInputs(r *Report, o Options, sims defragSims) predict.Inputs {
 		pin.Tombstones = int64(s.Restore.Tombstones)
 		pin.Leases = int64(s.Leases.Count)
 		pin.LeasedKeys = int64(s.Restore.LeasedKeys)
+		pin.Lessor = predict.LessorInput{
+			KeyAllocBytes: int64(s.Restore.LeasedKeyAllocBytes),
+			KeysPerLease:  s.Leases.KeysPerLeaseCounts,
+			LongTTL:       int64(s.Leases.LongTTL),
+		}
 		pin.ScheduledCompactRev = s.ScheduledCompactRevision
 		pin.FinishedCompactRev = s.CompactRevision
 		pin.StorageVersion = s.StorageVersion

@@ -427,6 +427,7 @@ type docRestoreWork struct {
 	Tombstones           uint64               `json:"tombstones"`
 	IgnoredTombstones    uint64               `json:"ignored_tombstones"`
 	LeasedKeys           uint64               `json:"leased_keys"`
+	LeasedKeyAllocBytes  uint64               `json:"leased_key_alloc_bytes"`
 	UnfinishedCompaction bool                 `json:"unfinished_compaction"`
 	Rerun                *docCompactionWhatIf `json:"rerun,omitempty"`
 }
@@ -556,6 +557,23 @@ type docVersionPrediction struct {
 	StartupSeconds   float64             `json:"startup_seconds"`
 	StartupBreakdown docStartupBreakdown `json:"startup_breakdown"`
 	Memory           docMemoryPrediction `json:"memory"`
+	Lessor           docLessorMemory     `json:"lessor"`
+}
+
+// docLessorMemory is predict.LessorMemory as the JSON report writes it.
+type docLessorMemory struct {
+	Leases           int64 `json:"leases"`
+	LeasedKeys       int64 `json:"leased_keys"`
+	LeaseObjectBytes int64 `json:"lease_object_bytes"`
+	ItemSetBytes     int64 `json:"item_set_bytes"`
+	LeaseMapBytes    int64 `json:"lease_map_bytes"`
+	ItemMapBytes     int64 `json:"item_map_bytes"`
+	KeyStringBytes   int64 `json:"key_string_bytes"`
+	ExpiryQueueBytes int64 `json:"expiry_queue_bytes"`
+	FollowerBytes    int64 `json:"follower_bytes"`
+	LeaderBytes      int64 `json:"leader_bytes"`
+	LongTTLLeases    int64 `json:"long_ttl_leases"`
+	CheckpointBytes  int64 `json:"checkpoint_bytes"`
 }
 
 // docModel is predict.Model as the JSON report writes it.
@@ -1028,6 +1046,7 @@ func toRestoreWork(v mvcc.RestoreWork) docRestoreWork {
 		Tombstones:           v.Tombstones,
 		IgnoredTombstones:    v.IgnoredTombstones,
 		LeasedKeys:           v.LeasedKeys,
+		LeasedKeyAllocBytes:  v.LeasedKeyAllocBytes,
 		UnfinishedCompaction: v.UnfinishedCompaction,
 		Rerun:                docPtr(v.Rerun, toCompactionWhatIf),
 	}
@@ -1102,6 +1121,7 @@ func toVersionPrediction(v predict.VersionPrediction) docVersionPrediction {
 		StartupSeconds:   v.StartupSeconds,
 		StartupBreakdown: toStartupBreakdown(v.StartupBreakdown),
 		Memory:           toMemoryPrediction(v.Memory),
+		Lessor:           docLessorMemory(v.Lessor),
 	}
 }
 

@@ -68,6 +68,9 @@ func (r *Report) htmlPageData() html.Data {
 				{Label: "file resident", Value: float64(m.FileResidentBytes)}, {Label: "Go heap (index, leases, runtime)", Value: float64(m.HeapBytes)}, {Label: "raft log", Value: float64(m.RaftLogBytes)},
 			}})
 		}
+		if hasLessor(p) {
+			d.Tables = append(d.Tables, lessorHTMLTable(p))
+		}
 		if p.Ranges != nil {
 			d.Tables = append(d.Tables, rangeCostsHTMLTable(p.Ranges))
 		}

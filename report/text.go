@@ -544,6 +544,7 @@ func (t *textWriter) predictSection(r *Report) {
 			fmt.Sprintf("%s (%s entries)", ibytes(m.RaftLogBytes), count(int64(m.RaftLogEntries))))
 	}
 	t.table(mem)
+	t.lessor(p)
 	t.notIncluded(p.MemoryNotIncluded)
 	rows := [][2]string{
 		{"db size now", ibytes(p.DbSizeBytes)},

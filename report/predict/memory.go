@@ -13,7 +13,7 @@ type MemoryPrediction struct {
 	FileResidentBytes int64 `json:"file_resident_bytes"`
 	// TreeIndexBytes is the live heap of the treeIndex after restore.
 	TreeIndexBytes int64 `json:"treeindex_bytes"`
-	// LeaseBytes is the lessor's heap.
+	// LeaseBytes is the lessor's heap on the leader (Lessor.LeaderBytes).
 	LeaseBytes int64 `json:"lease_bytes"`
 	// RestoreBufferBytes are the decoded revisions in flight during
 	// restore: up to 10000 in the channel between the reader and the index
@@ -41,11 +41,9 @@ const (
 	// btree degree 32: up to 63 items a node; inserts in revision order
 	// leave nodes about 70% full.
 	btreeItemsPerNode = 44
-	btreeNodeBytes    = 64            // node struct, 56 B in the 64 B size class
-	keyIndexBytes     = 64            // keyIndex struct
-	leaseStructBytes  = 112 + 48 + 96 // Lease, empty itemSet map, revokec chan
-	leasedKeyBytes    = 96            // itemSet and itemMap entries, LeaseItem key string
-	raftEntryOverhead = 64            // raftpb.Entry and request framing per entry
+	btreeNodeBytes    = 64 // node struct, 56 B in the 64 B size class
+	keyIndexBytes     = 64 // keyIndex struct
+	raftEntryOverhead = 64 // raftpb.Entry and request framing per entry
 	// restoreChunkRevisions is etcd's restoreChunkKeys, also the buffer of
 	// the channel between restore's reader and index goroutines.
 	restoreChunkRevisions = 10000
@@ -120,7 +118,7 @@ func predictMemory(in Inputs, cal calibrate.Calibration, version string) MemoryP
 		m.FileResidentBytes = hw
 	}
 	m.TreeIndexBytes = treeIndexBytes(in, version)
-	m.LeaseBytes = in.Leases*leaseStructBytes + in.LeasedKeys*leasedKeyBytes
+	m.LeaseBytes = predictLessor(in.lessorInput()).LeaderBytes
 	if in.Revisions > 0 {
 		perRev := float64(in.KeyBytes+in.ValueBytes) / float64(in.Revisions)
 		m.RestoreBufferBytes = int64(perRev * float64(min(in.Revisions, restoreChunkRevisions)))
@@ -145,7 +143,7 @@ func memoryModel(in Inputs) Model {
 		Name: "memory",
 		Model: "mmap = bbolt mmapSize(max(file, 10 GiB or 1.1 x non-default quota)); resident file = min(file up to the high-water mark, mmap) (MAP_POPULATE); " +
 			"treeIndex = keys x 64 (keyIndex) + key, generation and revision slices in Go size classes + btree nodes (degree 32, ~70% full, 16 B slots in 3.4 and 3.5, 8 B in 3.6+); " +
-			"heap = GC factor x (treeIndex + leases + 10000 decoded revisions in flight) + runtime base; rss = resident file + heap; raft log = payload of the newest 105000 (3.4, 3.5) or 5100 (3.6+) revisions + 64 B each, at most as many entries as the member applied (the consistent index)",
+			"leases = the lessor model's leader heap; heap = GC factor x (treeIndex + leases + 10000 decoded revisions in flight) + runtime base; rss = resident file + heap; raft log = payload of the newest 105000 (3.4, 3.5) or 5100 (3.6+) revisions + 64 B each, at most as many entries as the member applied (the consistent index)",
 		Inputs: map[string]int64{
 			"file_bytes": in.FileBytes, "keys": in.Keys, "revisions": in.Revisions, "generations": int64(in.Index.Generations),
 			"leases": in.Leases, "leased_keys": in.LeasedKeys, "quota_backend_bytes": in.QuotaBytes,

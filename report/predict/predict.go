@@ -58,6 +58,20 @@ type Inputs struct {
 	RangeAll        RangeInput   `json:"-"`
 	RangePrefixes   []RangeInput `json:"-"`
 	RangeNamespaces []RangeInput `json:"-"`
+
+	// Lessor is the lease shape beyond Leases and LeasedKeys (zero: keys
+	// spread evenly, names of 32 B).
+	Lessor LessorInput `json:"-"`
+}
+
+// lessorInput completes Lessor with the counts.
+func (in Inputs) lessorInput() LessorInput {
+	l := in.Lessor
+	l.Leases, l.LeasedKeys = in.Leases, in.LeasedKeys
+	if l.KeyAllocBytes == 0 {
+		l.KeyAllocBytes = in.LeasedKeys * 32
+	}
+	return l
 }
 
 // Prediction is the 'predict' section: the first version's figures at the
@@ -111,6 +125,7 @@ type VersionPrediction struct {
 	StartupSeconds   float64          `json:"startup_seconds"`
 	StartupBreakdown StartupBreakdown `json:"startup_breakdown"`
 	Memory           MemoryPrediction `json:"memory"`
+	Lessor           LessorMemory     `json:"lessor"`
 }
 
 // Model states how one prediction is made, from what, assuming what.
@@ -152,7 +167,7 @@ func Run(in Inputs, cal calibrate.Calibration) Prediction {
 	for _, v := range versions {
 		st := predictStartup(in, cal, v)
 		mem := predictMemory(in, cal, v)
-		p.ByVersion = append(p.ByVersion, VersionPrediction{Version: v, StartupSeconds: st.Total(), StartupBreakdown: st, Memory: mem})
+		p.ByVersion = append(p.ByVersion, VersionPrediction{Version: v, StartupSeconds: st.Total(), StartupBreakdown: st, Memory: mem, Lessor: predictLessor(in.lessorInput())})
 	}
 	if len(p.ByVersion) > 0 {
 		first := p.ByVersion[0]
@@ -166,7 +181,7 @@ func Run(in Inputs, cal calibrate.Calibration) Prediction {
 		p.RaftLogBytes = first.Memory.RaftLogBytes
 	}
 	p.DbSizeBytes = int64(in.HighWaterPgid) * int64(in.PageSize)
-	p.Models = append(p.Models, startupModel(in, cal), memoryModel(in))
+	p.Models = append(p.Models, startupModel(in, cal), memoryModel(in), lessorModel(in))
 	p.Models[0].Assumptions = append(p.Models[0].Assumptions, etcd34Assumptions(versions)...)
 	p.applyDefrag(in, cal)
 	p.Quota = predictQuota(in, p.DbSizeBytes, p.DefragSizeBytes)

@@ -42,8 +42,9 @@ type followerResult struct {
 	Db             string `json:"db"`
 }
 
-func startMember(self, dir, name, client, peer, admin, initial, state string) (*exec.Cmd, error) {
-	cmd := exec.Command(self, serverChild, "-dir", dir, "-client", client, "-peer", peer, "-admin", admin, "-name", name, "-initial-cluster", initial, "-state", state)
+func startMember(self, dir, name, client, peer, admin, initial, state string, extra ...string) (*exec.Cmd, error) {
+	args := []string{serverChild, "-dir", dir, "-client", client, "-peer", peer, "-admin", admin, "-name", name, "-initial-cluster", initial, "-state", state}
+	cmd := exec.Command(self, append(args, extra...)...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -21,6 +21,8 @@ const usage = `usage: etcdcost <command> [flags]
 commands:
   measure  write a db through a real member and measure ranges over it
   follower add a member to a running one and time its catch-up
+  leases   the lessor's memory: a member's live heap with and without leases
+  compare-leases  a markdown row of dbinspect's lessor heap beside what leases saw
   compare  a markdown table of dbinspect's range costs beside what measure saw
 `
 
@@ -30,10 +32,12 @@ func main() {
 		os.Exit(2)
 	}
 	cmds := map[string]func([]string) error{
-		"measure":   runMeasure,
-		"compare":   runCompare,
-		"follower":  runFollower,
-		serverChild: runServerChild,
+		"measure":        runMeasure,
+		"compare":        runCompare,
+		"follower":       runFollower,
+		"leases":         runLeases,
+		"compare-leases": runCompareLeases,
+		serverChild:      runServerChild,
 	}
 	run, ok := cmds[os.Args[1]]
 	if !ok {

@@ -25,6 +25,7 @@ const serverChild = "server-child"
 type memStats struct {
 	TotalAlloc uint64 `json:"total_alloc"`
 	HeapInuse  uint64 `json:"heap_inuse"`
+	HeapAlloc  uint64 `json:"heap_alloc"`
 	NumGC      uint32 `json:"num_gc"`
 }
 
@@ -42,6 +43,7 @@ func runServerChild(args []string) error {
 	name := fs.String("name", "cost", "member name")
 	initial := fs.String("initial-cluster", "", "initial cluster (default: this member alone)")
 	state := fs.String("state", "new", "initial cluster state: new or existing")
+	snapshotCount := fs.Uint64("snapshot-count", 0, "--snapshot-count (0: etcd's default)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -66,6 +68,9 @@ func runServerChild(args []string) error {
 	}
 	cfg.ClusterState = *state
 	cfg.QuotaBackendBytes = 8 << 30
+	if *snapshotCount > 0 {
+		cfg.SnapshotCount = *snapshotCount
+	}
 	cfg.LogLevel = "error"
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
@@ -86,7 +91,7 @@ func runServerChild(args []string) error {
 	mux.HandleFunc("/mem", func(w http.ResponseWriter, r *http.Request) {
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
-		json.NewEncoder(w).Encode(memStats{TotalAlloc: m.TotalAlloc, HeapInuse: m.HeapInuse, NumGC: m.NumGC})
+		json.NewEncoder(w).Encode(memStats{TotalAlloc: m.TotalAlloc, HeapInuse: m.HeapInuse, HeapAlloc: m.HeapAlloc, NumGC: m.NumGC})
 	})
 	mux.HandleFunc("/free", func(w http.ResponseWriter, r *http.Request) {
 		debug.FreeOSMemory()
