@@ -71,6 +71,7 @@ func runFollower(args []string) error {
 	rate := fs.Float64("rate", 100, "puts a second during the join")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
 	dbOut := fs.String("db-out", "", "copy the leader's db here first (for dbinspect)")
+	snapCount := fs.String("snapshot-count", "1000", "the leader's --snapshot-count: small, so that its raft log is compacted past the follower's start and it must send the db")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -92,7 +93,7 @@ func runFollower(args []string) error {
 	}
 	url := func(p int) string { return fmt.Sprintf("http://127.0.0.1:%d", p) }
 	aClient, aPeer, bClient, bPeer := url(ports[0]), url(ports[1]), url(ports[3]), url(ports[4])
-	a, err := startMember(self, filepath.Join(*work, "a"), "a", aClient, aPeer, fmt.Sprintf("127.0.0.1:%d", ports[2]), "a="+aPeer, "new")
+	a, err := startMember(self, filepath.Join(*work, "a"), "a", aClient, aPeer, fmt.Sprintf("127.0.0.1:%d", ports[2]), "a="+aPeer, "new", "-snapshot-count", *snapCount)
 	if err != nil {
 		return err
 	}
