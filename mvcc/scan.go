@@ -211,9 +211,7 @@ func (sc *scanner) scanBucket(src KVReader, name string) {
 	if !bs.Known {
 		sc.unknown = append(sc.unknown, quoteName([]byte(name)))
 	}
-	pair := func(k, v []byte) {
-		sc.crc = crc32.Update(sc.crc, castagnoli, k)
-		sc.crc = crc32.Update(sc.crc, castagnoli, v)
+	count := func(k, v []byte) {
 		bs.Keys++
 		bs.KeyBytes += uint64(len(k))
 		bs.ValueBytes += uint64(len(v))
@@ -225,8 +223,18 @@ func (sc *scanner) scanBucket(src KVReader, name string) {
 			sc.other.add(name, k, v)
 		}
 	}
+	pair := func(k, v []byte) {
+		sc.crc = crc32.Update(sc.crc, castagnoli, k)
+		sc.crc = crc32.Update(sc.crc, castagnoli, v)
+		count(k, v)
+	}
 	var err error
-	if lr, ok := src.(leafReader); ok && name == "key" {
+	lr, leaves := src.(leafReader)
+	switch {
+	case leaves && name == "key" && sc.sorted != nil:
+		// Read on one goroutine, decoded on this one (scanpipe.go).
+		err = pipedLeaves(lr, name, &sc.crc, count)
+	case leaves && name == "key":
 		err = lr.ForEachLeaf(name, func(keys, values [][]byte) error {
 			sc.table.warm(values)
 			for i, k := range keys {
@@ -234,7 +242,7 @@ func (sc *scanner) scanBucket(src KVReader, name string) {
 			}
 			return nil
 		})
-	} else {
+	default:
 		err = src.ForEach(name, func(k, v []byte) error { pair(k, v); return nil })
 	}
 	if err != nil {

@@ -591,18 +591,23 @@ func (a *prefixAgg) row(label, resource, namespace string) *PrefixStat {
 // partition gathers partition i into p.buf (contiguous, for sorting and
 // searching).
 func (p *sortPass) partition(i int) []sortRec {
+	p.buf = p.gather(i, p.buf)
+	return p.buf
+}
+
+// gather copies partition i's chunks into buf, grown if short.
+func (p *sortPass) gather(i int, buf []sortRec) []sortRec {
 	n := 0
 	for _, c := range p.parts[i] {
 		n += len(c)
 	}
-	if cap(p.buf) < n {
-		p.buf = make([]sortRec, 0, n+n/8)
+	if cap(buf) < n {
+		buf = make([]sortRec, 0, n+n/8)
 	}
-	buf := p.buf[:0]
+	buf = buf[:0]
 	for _, c := range p.parts[i] {
 		buf = append(buf, c...)
 	}
-	p.buf = buf
 	return buf
 }
 
@@ -632,14 +637,21 @@ func compareRecs(a, b sortRec) int {
 // keep their order within a key): 6 passes of 11 bits over the hash, then
 // up to 3 of 7 bits over the row, with p.spare as the second buffer.
 func (p *sortPass) sortPartition(buf []sortRec) {
+	p.spare = p.sortRecs(buf, p.spare)
+}
+
+// sortRecs is sortPartition with spare as the second buffer (grown if
+// short, and returned). It reads nothing of p but the number of rows, so
+// it may run beside the replay of another partition.
+func (p *sortPass) sortRecs(buf, spare []sortRec) []sortRec {
 	if len(buf) < 256 {
 		slices.SortFunc(buf, compareRecs)
-		return
+		return spare
 	}
-	if cap(p.spare) < len(buf) {
-		p.spare = make([]sortRec, len(buf), cap(p.buf))
+	if cap(spare) < len(buf) {
+		spare = make([]sortRec, len(buf), cap(buf))
 	}
-	src, dst := buf, p.spare[:len(buf)]
+	src, dst := buf, spare[:len(buf)]
 	var count [1 << 11]int
 	pass := func(digit func(r *sortRec) uint32, n int) {
 		clear(count[:n])
@@ -667,6 +679,35 @@ func (p *sortPass) sortPartition(buf []sortRec) {
 	if &src[0] != &buf[0] {
 		copy(buf, src)
 	}
+	return spare
+}
+
+// sortAhead sorts the partitions in order on a goroutine of its own and
+// hands each over on sorted, sorted and written back to its chunks, so the
+// next partition is sorted while the caller replays one (two buffer pairs
+// of a partition's size, 1/64 of the records each). The caller closes
+// stop when it is done, early or not; sorted is closed after the last
+// partition.
+func (p *sortPass) sortAhead() (sorted <-chan []sortRec, stop chan struct{}) {
+	out, stop := make(chan []sortRec), make(chan struct{})
+	go func() {
+		defer close(out)
+		var bufs, spares [2][]sortRec
+		for i := range p.parts {
+			b := i % 2
+			bufs[b] = p.gather(i, bufs[b])
+			spares[b] = p.sortRecs(bufs[b], spares[b])
+			p.writeBack(i, bufs[b])
+			// out is unbuffered: once partition i is taken, the caller is
+			// done with partition i-1, whose buffers i+1 then reuses.
+			select {
+			case out <- bufs[b]:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	return out, stop
 }
 
 // replay restores one key's run of revisions into s, with the keyState
@@ -1093,10 +1134,9 @@ func (sc *scanner) sortedPrepare(src KVReader, read func(*scanner)) (handed bool
 	if sc.whatIf.record {
 		sims.keep = newKeptBuilder(p.base, p.last.Main, p.n)
 	}
-	for i := range p.parts {
-		buf := p.partition(i)
-		p.sortPartition(buf)
-		p.writeBack(i, buf)
+	sorted, stop := p.sortAhead()
+	defer close(stop)
+	for buf := range sorted {
 		for len(buf) > 0 {
 			j := 1
 			for j < len(buf) && buf[j].h == buf[0].h && buf[j].row() == buf[0].row() {

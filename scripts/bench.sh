@@ -4,12 +4,13 @@
 # status and a real etcd startup on a dir restored from the db; and runs the
 # Go benchmarks of the page walk and the key scan on the same file.
 #
-# Usage: scripts/bench.sh [SIZE...]        (default: 1GiB; e.g. 1GiB 8GiB 700MiB-3Mrev)
+# Usage: scripts/bench.sh [SIZE...]        (default: 1GiB; e.g. 1GiB 8GiB 700MiB-3Mrev 3Mkeys)
 #
 # Big dbs are generated once with testdata/etcdbench (real etcd 3.6 storage
 # code) under testdata/big/ (git-ignored) and reused. Results are printed and
 # appended to BENCHMARKS.md (set BENCH_NO_APPEND=1 to only print).
-# Environment: BENCH_DIR (default testdata/big), STARTUP_RUNS (default 3).
+# Environment: BENCH_DIR (default testdata/big), STARTUP_RUNS (default 3),
+# BENCH_COMPARE_BIN (another dbinspect build whose JSON report must match).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -70,6 +71,20 @@ machine() {
 	echo "- dbinspect commit: $(cd "$ROOT" && git rev-parse --short HEAD)"
 }
 
+# shape SIZE: the bigdb flags of a named db. The many-key shapes (issue
+# 16) keep ~100-byte values and about two revisions a key, the file size in
+# proportion to the keys, so that report's time can be fitted against the
+# number of revisions; 700MiB-3Mrev is issue 8's 1.5M-key example.
+shape() {
+	case $1 in
+	700MiB-3Mrev) echo "-size 700MiB -keys 1500000 -value-size 150 -revs-per-key 2 -keep-revs 2" ;;
+	0.5Mkeys) echo "-size 200MiB -keys 500000 -value-size 100 -revs-per-key 2 -keep-revs 2" ;;
+	1.5Mkeys) echo "-size 600MiB -keys 1500000 -value-size 100 -revs-per-key 2 -keep-revs 2" ;;
+	3Mkeys) echo "-size 1200MiB -keys 3000000 -value-size 100 -revs-per-key 2 -keep-revs 2" ;;
+	*) echo "-size $1" ;;
+	esac
+}
+
 RESULTS=$(mktemp)
 {
 	echo
@@ -85,7 +100,8 @@ for size in "${SIZES[@]}"; do
 	db=$BIG/etcd-$size.db
 	if [ ! -f "$db" ]; then
 		log "generating $db"
-		"$BIN/etcdbench" bigdb -size "$size" -out "$db" >"$BIG/etcd-$size.json"
+		# shellcheck disable=SC2046
+		"$BIN/etcdbench" bigdb $(shape "$size") -out "$db" >"$BIG/etcd-$size.json"
 	fi
 	fsize=$(stat -c %s "$db")
 	log "$db: $fsize bytes"
@@ -128,6 +144,18 @@ for size in "${SIZES[@]}"; do
 	if [ $HAVE_DBINSPECT = 1 ]; then
 		run pages "$BIN/dbinspect" pages "$db"
 		run report "$BIN/dbinspect" report "$db"
+		# BENCH_COMPARE_BIN=OLD-DBINSPECT: the JSON report of this build
+		# and of OLD, compared byte for byte (a rewrite must not move a
+		# figure; issue 16).
+		if [ -n "${BENCH_COMPARE_BIN:-}" ]; then
+			"$BIN/dbinspect" report -q -o json "$db" >"$BIG/out/$size-new.json" || true
+			"$BENCH_COMPARE_BIN" report -q -o json "$db" >"$BIG/out/$size-old.json" || true
+			if [ -s "$BIG/out/$size-new.json" ] && cmp -s "$BIG/out/$size-new.json" "$BIG/out/$size-old.json"; then
+				COMPARED="identical ($(stat -c %s "$BIG/out/$size-new.json") bytes)"
+			else
+				COMPARED="DIFFERENT (see $BIG/out/$size-{new,old}.json)"
+			fi
+		fi
 		# The Go benchmarks of the page walk (issue 3) and the key scan
 		# (issue 5), in the same sitting: their lines go in the results.
 		run goanalyze env -C "$ROOT/pages" DBINSPECT_BIG_DB="$db" "$BIN/pages.test" -test.run '^$' -test.bench '^BenchmarkAnalyze$' -test.benchtime 3x -test.benchmem
@@ -180,8 +208,9 @@ for size in "${SIZES[@]}"; do
 				"report <= 0.25x etcd startup: $(ratio "${W[report]}" "${W[etcd]:-}")x;" \
 				"peak RSS <= 25% of file: pages $(pct "${R[pages]}" "$fsize"), report $(pct "${R[report]}" "$fsize")."
 		fi
+		[ -n "${COMPARED:-}" ] && echo && echo "JSON of \`report -q -o json\` against $(basename "$BENCH_COMPARE_BIN") ($("$BENCH_COMPARE_BIN" version 2>/dev/null | head -1 || true)): $COMPARED."
 	} >>"$RESULTS"
-	unset W R C S
+	unset W R C S COMPARED
 done
 
 cat "$RESULTS"

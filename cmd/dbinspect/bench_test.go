@@ -4,6 +4,7 @@ package main
 
 import (
 	"io"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -40,6 +41,27 @@ func BenchmarkReportCommand(b *testing.B) {
 			b.ReportMetric(float64(cpuTime(b)-cpu)/float64(b.N), "cpu-ns/op")
 		})
 	}
+}
+
+// BenchmarkReportBigDB is 'dbinspect report -q -o json' in-process on the
+// big db named by DBINSPECT_BIG_DB (scripts/bench.sh makes them), for CPU
+// and heap profiles of the whole report (issue 16):
+// DBINSPECT_BIG_DB=/work/big/etcd-3Mkeys.db go test -run '^$' -bench ReportBigDB \
+// -benchtime 1x -cpuprofile cpu.out -memprofile mem.out ./cmd/dbinspect
+func BenchmarkReportBigDB(b *testing.B) {
+	db := os.Getenv("DBINSPECT_BIG_DB")
+	if db == "" {
+		b.Skip("set DBINSPECT_BIG_DB to a big etcd db to run this benchmark")
+	}
+	args := []string{"report", "-q", "-o", "json", db}
+	b.ReportAllocs()
+	cpu := cpuTime(b)
+	for b.Loop() {
+		if code := run(args, io.Discard, io.Discard); code != exitOK {
+			b.Fatalf("%v: exit %d", args, code)
+		}
+	}
+	b.ReportMetric(float64(cpuTime(b)-cpu)/float64(b.N), "cpu-ns/op")
 }
 
 // cpuTime is the process's user + system CPU time so far.

@@ -1,0 +1,99 @@
+package mvcc
+
+import "hash/crc32"
+
+// The key bucket's read is split over two goroutines when the sorted pass
+// runs (issue 16): one reads and parses the pages (pages.File's tree walk,
+// pread) and feeds etcdutl's hash, the other decodes each pair and appends
+// its record. The reader copies small leaves' pairs into batches, so that
+// it can read on while the records are made; a leaf of large values (past
+// pipeCopyMax) is lent instead, and the reader waits until it is done
+// with, so a db of large values is not copied. The pairs reach the
+// scanner in bucket order either way, so every figure is the same as a
+// read on one goroutine.
+
+const (
+	// pipeBatchBytes is the size of a batch of copied pairs, and
+	// pipeBatches how many are in flight: together the whole memory of
+	// the split (about 1 MiB).
+	pipeBatchBytes = 256 << 10
+	pipeBatches    = 4
+	// pipeCopyMax is the largest leaf (keys and values) that is copied
+	// into a batch rather than lent.
+	pipeCopyMax = 16 << 10
+)
+
+// pipeBatch is a run of pairs handed from the reader to the scanner.
+type pipeBatch struct {
+	data         []byte
+	keys, values [][]byte
+	// lent says the pairs alias the reader's page buffer: the reader waits
+	// for the batch to come back before it reads on.
+	lent bool
+}
+
+// pipedLeaves reads bucket through lr on a goroutine of its own, feeding
+// each pair to crc (in order, on the reader's goroutine), and calls fn
+// with every pair in bucket order on the caller's goroutine. It returns
+// ForEachLeaf's error once every pair was handed to fn.
+func pipedLeaves(lr leafReader, bucket string, crc *uint32, fn func(k, v []byte)) error {
+	full := make(chan *pipeBatch, pipeBatches)
+	free := make(chan *pipeBatch, pipeBatches)
+	for range pipeBatches {
+		free <- &pipeBatch{data: make([]byte, 0, pipeBatchBytes)}
+	}
+	lent := &pipeBatch{lent: true}
+	back := make(chan struct{})
+	var err error
+	go func() {
+		defer close(full)
+		cur := <-free
+		send := func() {
+			if len(cur.keys) > 0 {
+				full <- cur
+				cur = <-free
+			}
+		}
+		err = lr.ForEachLeaf(bucket, func(keys, values [][]byte) error {
+			size := 0
+			for i, k := range keys {
+				*crc = crc32.Update(*crc, castagnoli, k)
+				*crc = crc32.Update(*crc, castagnoli, values[i])
+				size += len(k) + len(values[i])
+			}
+			if size > pipeCopyMax {
+				send()
+				lent.keys, lent.values = keys, values
+				full <- lent
+				<-back
+				return nil
+			}
+			if len(cur.data)+size > cap(cur.data) {
+				send()
+			}
+			for i, k := range keys {
+				at := len(cur.data)
+				cur.data = append(cur.data, k...)
+				cur.keys = append(cur.keys, cur.data[at:len(cur.data):len(cur.data)])
+				at = len(cur.data)
+				cur.data = append(cur.data, values[i]...)
+				cur.values = append(cur.values, cur.data[at:len(cur.data):len(cur.data)])
+			}
+			return nil
+		})
+		send()
+	}()
+	for b := range full {
+		for i, k := range b.keys {
+			fn(k, b.values[i])
+		}
+		if b.lent {
+			b.keys, b.values = nil, nil
+			back <- struct{}{}
+			continue
+		}
+		b.data, b.keys, b.values = b.data[:0], b.keys[:0], b.values[:0]
+		free <- b
+	}
+	return err
+}
