@@ -43,9 +43,22 @@ type followerResult struct {
 }
 
 func startMember(self, dir, name, client, peer, admin, initial, state string, extra ...string) (*exec.Cmd, error) {
+	return startMemberLog(self, "", dir, name, client, peer, admin, initial, state, extra...)
+}
+
+// startMemberLog is startMember with the member's stderr (its etcd log) in
+// logPath ("": this process's stderr).
+func startMemberLog(self, logPath, dir, name, client, peer, admin, initial, state string, extra ...string) (*exec.Cmd, error) {
 	args := []string{serverChild, "-dir", dir, "-client", client, "-peer", peer, "-admin", admin, "-name", name, "-initial-cluster", initial, "-state", state}
 	cmd := exec.Command(self, append(args, extra...)...)
 	cmd.Stderr = os.Stderr
+	if logPath != "" {
+		f, err := os.Create(logPath)
+		if err != nil {
+			return nil, err
+		}
+		cmd.Stderr = f
+	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -71,6 +84,7 @@ func runFollower(args []string) error {
 	rate := fs.Float64("rate", 100, "puts a second during the join")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
 	dbOut := fs.String("db-out", "", "copy the leader's db here first (for dbinspect)")
+	learnerLog := fs.String("learner-log", "", "write the learner's etcd log, at info level, here (its snapshot phases are timestamped)")
 	snapCount := fs.String("snapshot-count", "1000", "the leader's --snapshot-count: small, so that its raft log is compacted past the follower's start and it must send the db")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -157,7 +171,12 @@ func runFollower(args []string) error {
 	}
 	start := time.Now()
 	w0 := written.Load()
-	b, err := startMember(self, filepath.Join(*work, "b"), "b", bClient, bPeer, fmt.Sprintf("127.0.0.1:%d", ports[5]), "a="+aPeer+",b="+bPeer, "existing")
+	var extra []string
+	if *learnerLog != "" {
+		extra = []string{"-log-level", "info"}
+	}
+	fmt.Fprintf(os.Stderr, "learner start %s\n", time.Now().UTC().Format(time.RFC3339Nano))
+	b, err := startMemberLog(self, *learnerLog, filepath.Join(*work, "b"), "b", bClient, bPeer, fmt.Sprintf("127.0.0.1:%d", ports[5]), "a="+aPeer+",b="+bPeer, "existing", extra...)
 	if err != nil {
 		return err
 	}

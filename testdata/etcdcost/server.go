@@ -44,6 +44,7 @@ func runServerChild(args []string) error {
 	initial := fs.String("initial-cluster", "", "initial cluster (default: this member alone)")
 	state := fs.String("state", "new", "initial cluster state: new or existing")
 	snapshotCount := fs.Uint64("snapshot-count", 0, "--snapshot-count (0: etcd's default)")
+	logLevel := fs.String("log-level", "error", "etcd's --log-level (its log goes to stderr)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -71,7 +72,7 @@ func runServerChild(args []string) error {
 	if *snapshotCount > 0 {
 		cfg.SnapshotCount = *snapshotCount
 	}
-	cfg.LogLevel = "error"
+	cfg.LogLevel = *logLevel
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
 		return fmt.Errorf("start etcd: %w", err)
