@@ -70,7 +70,7 @@ func (r *orderRecorder) add(key []byte) {
 			r.slots[i], r.vals[i] = h, uint32(id)
 			r.offs = appendDoubling(r.offs, uint32(len(r.names)))
 			if len(r.names)+len(key) > cap(r.names) {
-				r.names = slices.Grow(r.names, max(len(key), cap(r.names)))
+				r.names = slices.Grow(r.names, max(len(key), cap(r.names)/4, 4096))
 			}
 			r.names = append(r.names, key...)
 			r.keys = appendDoubling(r.keys, uint32(id))
@@ -82,11 +82,13 @@ func (r *orderRecorder) add(key []byte) {
 	}
 }
 
-// appendDoubling is append that doubles a full slice: append grows large
-// slices by a quarter, copying them over and over.
+// appendDoubling is append that grows a full slice by a quarter (at least
+// 1024): doubling left up to half of each slice unused at the end of the
+// scan, tens of MiB on a million keys (issue 16's memory budget); a
+// quarter costs a few more copies.
 func appendDoubling(s []uint32, x uint32) []uint32 {
 	if len(s) == cap(s) {
-		s = slices.Grow(s, max(len(s), 1024))
+		s = slices.Grow(s, max(len(s)/4, 1024))
 	}
 	return append(s, x)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/dbinspect/dbinspect/pages/defrag"
 	"github.com/dbinspect/dbinspect/report/calibrate"
 	"github.com/dbinspect/dbinspect/report/predict"
+	"github.com/dbinspect/dbinspect/report/predict/restoresim"
 )
 
 // predictInputs gathers the models' plain inputs from every section, and
@@ -66,6 +67,14 @@ func predictInputs(r *Report, o Options, sims defragSims) predict.Inputs {
 			pin.CompactAt = s.Revision
 		}
 		pin.RangeAll, pin.RangePrefixes, pin.RangeNamespaces = rangeInputs(s)
+		if ro := s.RestoreOrder; ro != nil {
+			if counts, err := restoresim.Simulate(ro.Keys, ro.Ranks, restoresim.Options{}); err == nil {
+				pin.Access = &counts
+			} else {
+				r.Certainty.partial("predict: the restore order could not be replayed (%v): startup assumes random rewrites", err)
+			}
+			s.RestoreOrder = nil // 4 bytes a revision and a key: free it
+		}
 	}
 	switch {
 	case !a.Complete:

@@ -34,6 +34,15 @@ memory, and writes only the calibration file and, briefly, scratch files in
 the temp dir (a bbolt db synced as etcd syncs its own: put TMPDIR where etcd
 keeps its data for the apply figures to be that disk's).
 
+The coefficients describe THIS machine. To predict a customer's member, make
+a profile on its node (or a machine like it) and use it here:
+  (on the node)  dbinspect calibrate --calibration node.json
+  (here)         dbinspect predict --calibration node.json DB
+The lookup timings (treeIndex Gets at 4 tree sizes, random, ascending and
+interleaved) are medians of 5 runs, each normalised by a reference loop, so
+that clock-speed changes and pauses move them little; steps are announced on
+stderr when it is a terminal.
+
 Examples:
   dbinspect calibrate
   dbinspect calibrate --calibration ./machine-a.json`,
@@ -50,7 +59,13 @@ Examples:
 				}
 				path = p
 			}
-			cal, steps, err := measure.Run(measure.Options{TempDir: newTempDir})
+			// Progress on a terminal: the steps take from seconds to minutes.
+			var progress func(string)
+			if isTerminal(c.stderr) {
+				fmt.Fprintln(c.stderr, "calibrate: measuring THIS machine's speed at etcd's startup work (about a minute on 2 quiet cores)")
+				progress = func(step string) { fmt.Fprintf(c.stderr, "calibrate: %s...\n", step) }
+			}
+			cal, steps, err := measure.Run(measure.Options{TempDir: newTempDir, Progress: progress})
 			if err != nil {
 				return err
 			}

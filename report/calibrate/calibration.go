@@ -42,12 +42,28 @@ type Calibration struct {
 	// KeyCacheSecondsPerMiss is restoreIntoIndex's key cache on a miss:
 	// evict 10 arbitrary entries of the 10,000 (a map range and deletes)
 	// and insert the new key.
-	KeyCacheSecondsPerMiss    float64 `json:"key_cache_seconds_per_miss"`
-	LeaseSecondsPerLease      float64 `json:"lease_seconds_per_lease"`
-	LeaseSecondsPerKey        float64 `json:"lease_seconds_per_key"`
-	CompactSecondsPerRevision float64 `json:"compact_seconds_per_revision"`
-	DefragSecondsPerPair      float64 `json:"defrag_seconds_per_pair"`
-	DefragSecondsPerByte      float64 `json:"defrag_seconds_per_byte"`
+	KeyCacheSecondsPerMiss float64 `json:"key_cache_seconds_per_miss"`
+	// LookupTreeKeys are the tree sizes at which calibrate timed bare
+	// treeIndex Gets in an etcd-shaped heap under the patterns
+	// report/predict/restoresim classes restore's Gets by:
+	// LookupFarSeconds a key at a random rank (its path misses the CPU
+	// caches), LookupNearSeconds the next key in key order (an ascending
+	// run), LookupInterleavedSeconds 8 ascending streams taken in turn
+	// (restoresim classes these near too). Each is the median of 5
+	// timings, each normalised by a reference loop timed just before it
+	// (ReferenceLoopSeconds, its median). The startup model charges a
+	// near Get the far cost less the difference at that size. A file saved
+	// before these existed loads them from Default.
+	LookupTreeKeys            []float64 `json:"lookup_tree_keys"`
+	LookupFarSeconds          []float64 `json:"lookup_far_seconds"`
+	LookupNearSeconds         []float64 `json:"lookup_near_seconds"`
+	LookupInterleavedSeconds  []float64 `json:"lookup_interleaved_seconds"`
+	ReferenceLoopSeconds      float64   `json:"reference_loop_seconds"`
+	LeaseSecondsPerLease      float64   `json:"lease_seconds_per_lease"`
+	LeaseSecondsPerKey        float64   `json:"lease_seconds_per_key"`
+	CompactSecondsPerRevision float64   `json:"compact_seconds_per_revision"`
+	DefragSecondsPerPair      float64   `json:"defrag_seconds_per_pair"`
+	DefragSecondsPerByte      float64   `json:"defrag_seconds_per_byte"`
 	// EtcdWorkFactor is how much longer etcd takes for its size-dependent
 	// startup steps than the same kinds of work measured alone by
 	// calibrate (its restore pipeline, allocations and GC around them). It
@@ -115,11 +131,19 @@ var Default = Calibration{
 	// the lookups: a key-cache-missing revision in a heap of etcd-shaped
 	// treeIndexes, over the restore coefficients above, which come from the
 	// same run (14:29 UTC, load 0.9) as it is measured against them
-	BtreeGetSecondsSmall:      1755e-9,
-	BtreeGetSecondsLarge:      6160e-9,
-	BtreeGetSmallKeys:         50000,
-	BtreeGetLargeKeys:         1 << 20,
-	KeyCacheSecondsPerMiss:    267e-9,
+	BtreeGetSecondsSmall:   1755e-9,
+	BtreeGetSecondsLarge:   6160e-9,
+	BtreeGetSmallKeys:      50000,
+	BtreeGetLargeKeys:      1 << 20,
+	KeyCacheSecondsPerMiss: 267e-9,
+	// bare treeIndex Gets by pattern and tree size: per figure the median
+	// of three back-to-back 'dbinspect calibrate' runs, 2026-12-05
+	// 18:35-18:38 UTC, load 1.8-3.2
+	LookupTreeKeys:            []float64{1 << 14, 1 << 16, 1 << 18, 1 << 20},
+	LookupFarSeconds:          []float64{532e-9, 1064e-9, 1868e-9, 2778e-9},
+	LookupNearSeconds:         []float64{333e-9, 319e-9, 378e-9, 417e-9},
+	LookupInterleavedSeconds:  []float64{357e-9, 362e-9, 474e-9, 510e-9},
+	ReferenceLoopSeconds:      0.0386,
 	LeaseSecondsPerLease:      682e-9,
 	LeaseSecondsPerKey:        1296e-9,
 	CompactSecondsPerRevision: 965e-9,
@@ -257,8 +281,33 @@ func (c Calibration) WithDefaults() Calibration {
 	f(&c.ApplySecondsPerOp, d.ApplySecondsPerOp)
 	f(&c.ApplySecondsPerByte, d.ApplySecondsPerByte)
 	f(&c.RaftLogHeapFactor, d.RaftLogHeapFactor)
+	f(&c.ReferenceLoopSeconds, d.ReferenceLoopSeconds)
+	if !validLookups(c) {
+		c.LookupTreeKeys, c.LookupFarSeconds, c.LookupNearSeconds, c.LookupInterleavedSeconds =
+			d.LookupTreeKeys, d.LookupFarSeconds, d.LookupNearSeconds, d.LookupInterleavedSeconds
+	}
 	if c.BaseHeapBytes <= 0 {
 		c.BaseHeapBytes = d.BaseHeapBytes
 	}
 	return c
+}
+
+// validLookups is whether c's lookup pattern tables are whole: one figure
+// per size, sizes increasing, every figure positive and finite.
+func validLookups(c Calibration) bool {
+	n := len(c.LookupTreeKeys)
+	if n == 0 || len(c.LookupFarSeconds) != n || len(c.LookupNearSeconds) != n || len(c.LookupInterleavedSeconds) != n {
+		return false
+	}
+	for i := range n {
+		if i > 0 && !(c.LookupTreeKeys[i] > c.LookupTreeKeys[i-1]) {
+			return false
+		}
+		for _, v := range []float64{c.LookupTreeKeys[i], c.LookupFarSeconds[i], c.LookupNearSeconds[i], c.LookupInterleavedSeconds[i]} {
+			if !(v > 0) || v > 1e12 {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -15,7 +15,7 @@ func TestCalibrationSaveLoad(t *testing.T) {
 
 	// Nothing saved: the built-in reference.
 	c, err := Load("")
-	if err != nil || c != Default {
+	if err != nil || !reflect.DeepEqual(c, Default) {
 		t.Fatalf("no saved file: got %+v, %v", c, err)
 	}
 	// A named file must exist.
@@ -98,5 +98,62 @@ func TestCalibrationWithoutWALFieldsLoads(t *testing.T) {
 		c.ApplySecondsPerEntry != Default.ApplySecondsPerEntry || c.ApplySecondsPerOp != Default.ApplySecondsPerOp ||
 		c.ApplySecondsPerByte != Default.ApplySecondsPerByte || c.RaftLogHeapFactor != Default.RaftLogHeapFactor {
 		t.Errorf("WAL coefficients of an older file: %+v; want Default's", c)
+	}
+}
+
+// A calibration saved before the lookup pattern tables existed still
+// loads: the tables come from Default, the rest from the file; a file with
+// broken tables (uneven, unordered, negative) gets Default's too.
+func TestCalibrationWithoutLookupPatternsLoads(t *testing.T) {
+	old := Default
+	old.Source, old.BtreeGetSecondsLarge = "an older dbinspect calibrate", 9e-6
+	b, err := json.Marshal(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"lookup_tree_keys", "lookup_far_seconds", "lookup_near_seconds", "lookup_interleaved_seconds", "reference_loop_seconds"} {
+		if _, ok := m[k]; !ok {
+			t.Fatalf("no JSON field %s in a saved calibration", k)
+		}
+		delete(m, k)
+	}
+	load := func(m map[string]any) Calibration {
+		t.Helper()
+		path := filepath.Join(t.TempDir(), "old.json")
+		b, _ := json.Marshal(m)
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c := load(m)
+	if c.BtreeGetSecondsLarge != 9e-6 {
+		t.Errorf("the file's own coefficients were not kept: %+v", c)
+	}
+	if !reflect.DeepEqual(c.LookupTreeKeys, Default.LookupTreeKeys) || !reflect.DeepEqual(c.LookupFarSeconds, Default.LookupFarSeconds) ||
+		!reflect.DeepEqual(c.LookupNearSeconds, Default.LookupNearSeconds) || !reflect.DeepEqual(c.LookupInterleavedSeconds, Default.LookupInterleavedSeconds) ||
+		c.ReferenceLoopSeconds != Default.ReferenceLoopSeconds {
+		t.Errorf("lookup tables of an older file: %+v; want Default's", c)
+	}
+	for _, bad := range []map[string]any{
+		{"lookup_tree_keys": []float64{2, 1}, "lookup_far_seconds": []float64{1e-6, 1e-6}, "lookup_near_seconds": []float64{1e-7, 1e-7}, "lookup_interleaved_seconds": []float64{1e-7, 1e-7}},
+		{"lookup_tree_keys": []float64{1, 2}, "lookup_far_seconds": []float64{1e-6}, "lookup_near_seconds": []float64{1e-7, 1e-7}, "lookup_interleaved_seconds": []float64{1e-7, 1e-7}},
+		{"lookup_tree_keys": []float64{1, 2}, "lookup_far_seconds": []float64{1e-6, -1}, "lookup_near_seconds": []float64{1e-7, 1e-7}, "lookup_interleaved_seconds": []float64{1e-7, 1e-7}},
+	} {
+		if c := load(bad); !reflect.DeepEqual(c.LookupFarSeconds, Default.LookupFarSeconds) || !reflect.DeepEqual(c.LookupTreeKeys, Default.LookupTreeKeys) {
+			t.Errorf("broken tables %v loaded as %v %v", bad, c.LookupTreeKeys, c.LookupFarSeconds)
+		}
+	}
+	good := map[string]any{"lookup_tree_keys": []float64{1, 2}, "lookup_far_seconds": []float64{1e-6, 2e-6}, "lookup_near_seconds": []float64{1e-7, 1e-7}, "lookup_interleaved_seconds": []float64{1e-7, 1e-7}}
+	if c := load(good); !reflect.DeepEqual(c.LookupFarSeconds, []float64{1e-6, 2e-6}) {
+		t.Errorf("a whole table was replaced: %v", c.LookupFarSeconds)
 	}
 }

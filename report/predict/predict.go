@@ -7,6 +7,7 @@ import (
 	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/pages/defrag"
 	"github.com/dbinspect/dbinspect/report/calibrate"
+	"github.com/dbinspect/dbinspect/report/predict/restoresim"
 )
 
 // Inputs is everything the predictions read, in plain numbers, so
@@ -42,6 +43,11 @@ type Inputs struct {
 	// RaftIndex is the meta bucket's consistent index: the raft entries
 	// the member applied, so the most its raft log can hold (0: unknown).
 	RaftIndex uint64 `json:"raft_index"`
+
+	// Access is the replay of restoreIntoIndex on the db's own order of
+	// keys (restoresim), nil when it was not run: the startup model then
+	// assumes random rewrites.
+	Access *restoresim.Counts `json:"-"`
 
 	// Defrag simulations (nil when not run).
 	Defrag        *defrag.Result `json:"-"`

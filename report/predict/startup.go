@@ -3,6 +3,7 @@ package predict
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/dbinspect/dbinspect/report/calibrate"
 )
@@ -72,7 +73,7 @@ func predictStartup(in Inputs, cal calibrate.Calibration, version string) Startu
 	// (report/testdata/startup_check.md). The same coefficients serve both.
 	b.IndexRestore = (float64(in.Revisions)*cal.RestoreSecondsPerRevision +
 		float64(in.KeyBytes+in.ValueBytes)*cal.RestoreSecondsPerByte +
-		float64(in.Keys)*btree + indexLookupSeconds(in, cal)) * w
+		float64(in.Keys)*btree + lookupSeconds(in, cal)) * w
 	b.LeaseAttach = float64(in.LeasedKeys) * cal.LeaseSecondsPerKey * w
 	if in.ScheduledCompactRev > in.FinishedCompactRev {
 		// 1000 revisions a batch, a 10 ms pause after each (CompactionBatchLimit,
@@ -81,6 +82,15 @@ func predictStartup(in Inputs, cal calibrate.Calibration, version string) Startu
 		b.CompactionRerun = batches*0.010 + float64(in.RevisionsToRecompact)*cal.CompactSecondsPerRevision + float64(in.Keys)*cal.BtreeSecondsPerInsert
 	}
 	return b
+}
+
+// lookupSeconds is the Gets and evictions from the replay of the db's own
+// order when report ran it, else the uniform estimate.
+func lookupSeconds(in Inputs, cal calibrate.Calibration) float64 {
+	if in.Access != nil {
+		return accessLookupSeconds(in.Access, cal)
+	}
+	return indexLookupSeconds(in, cal)
 }
 
 // indexLookupSeconds is restoreIntoIndex's treeIndex Gets: one for each
@@ -148,7 +158,7 @@ func startupModel(in Inputs, cal calibrate.Calibration) Model {
 	if in.DiskReadMBps > 0 {
 		cache = fmt.Sprintf("cold page cache: populate reads the file at %.0f MB/s (--disk-read-mbps)", in.DiskReadMBps)
 	}
-	return Model{
+	m := Model{
 		Name: "startup",
 		Model: "t = fixed + F x [file bytes x populate + (pages x walk + elements x compare) + leases x lease + " +
 			"revisions x per-revision + key and value bytes x per-byte + keys x btree insert + " +
@@ -170,9 +180,23 @@ func startupModel(in Inputs, cal calibrate.Calibration) Model {
 			"3.5 stores btree items as interfaces (google/btree v1.0.1): its inserts are scaled from the 3.6 measurement",
 			"at least two cores: 3.7 unmarshals with protobuf-go, 1.7-2.2x the CPU of 3.5 and 3.6's gogo code, but in restore's reading goroutine, beside the index goroutine that bounds the restore, so 3.7 is predicted as 3.6 (real 3.7.3 and 3.6.16 starts agree within their spread); on one core add that CPU",
 			"the initial corrupt check is off (the default), so no hash of the db at startup",
-			"a key's revisions are spread over the history (the key cache then misses at the rate above); keys rewritten in bursts hit the cache more, so the lookup term is an upper end",
 		},
 	}
+	if a := in.Access; a != nil {
+		m.Model = strings.Replace(m.Model, "(keys x get(keys/2) + key-cache misses x get(keys) + evicting misses x eviction)",
+			"(far lookups x get(n) + near lookups x near(n) + evicting misses x eviction)", 1)
+		m.Model += "; the lookups are counted by replaying restoreIntoIndex on this db's own order of keys (its 10,000-key cache, 10 random evictions per miss once full, a Get per miss), " +
+			"each Get at the tree size n it ran at: far (not within 64 keys of one of the 16 Gets before it) at get(n), near at get(n) less what a near Get saves over a far one in calibrate's bare Gets at that size"
+		m.Inputs["restore_cache_hits"] = int64(a.Hits)
+		m.Inputs["restore_lookups_near"] = int64(a.Near)
+		m.Inputs["restore_lookups_far"] = int64(a.Far)
+		m.Inputs["restore_lookups_found"] = int64(a.GetsFound)
+		m.Inputs["restore_eviction_rounds"] = int64(a.EvictionRounds)
+		m.Assumptions = append([]string{accessAssumption(a, cal)}, m.Assumptions...)
+	} else {
+		m.Assumptions = append(m.Assumptions, "a key's revisions are spread over the history in random key order (the key cache then misses at the rate above, every lookup far): the db's own order was not replayed (only 'dbinspect predict' replays it); keys rewritten in bursts or ascending runs cost less, so the lookup term is an upper end")
+	}
+	return m
 }
 
 // lookupNote warns when the calibration predates the treeIndex lookup

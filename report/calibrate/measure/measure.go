@@ -115,6 +115,22 @@ func Run(opts Options) (calibrate.Calibration, []Step, error) {
 			return fmt.Sprintf("mvccpb.KeyValue.Unmarshal, string(key), key cache lookup and revision append per revision; "+
 				"B-tree (degree 32) insert per key; a key-cache-missing revision (unmarshal, tree Get, revision append) in heaps of etcd-shaped treeIndexes of %d and %d keys, over the small-heap cost; key cache evictions", small, large), secs + s1 + s2 + s3, nil
 		}},
+		{"lookup patterns", func() (string, float64, error) {
+			var sizes []int
+			for _, base := range []int{1 << 14, 1 << 16, 1 << 18, 1 << 20} {
+				sz := n(base)
+				if len(sizes) > 0 {
+					sz = max(sz, 2*sizes[len(sizes)-1])
+				}
+				sizes = append(sizes, sz)
+			}
+			lp, secs := measureLookupPatterns(sizes, n(200000))
+			c.LookupTreeKeys = lp.keys
+			c.LookupFarSeconds, c.LookupNearSeconds, c.LookupInterleavedSeconds = lp.perGet[patternFar], lp.perGet[patternNear], lp.perGet[patternInterleaved]
+			c.ReferenceLoopSeconds = lp.refSecs
+			return fmt.Sprintf("bare treeIndex Gets in one etcd-shaped heap grown to %v keys: random keys (far), the next key in order (near), %d ascending streams in turn (interleaved); median of %d, each over a reference loop (repetitions spread up to %.0f%% raw, %.0f%% normalised)",
+				sizes, interleavedStreams, lookupReps, 100*lp.spreadRaw, 100*lp.spreadNorm), secs, nil
+		}},
 		{"btree interface items", func() (string, float64, error) {
 			f, secs := measureBtreeInterfaceFactor(n(200000))
 			c.BtreeInterfaceFactor = f
@@ -670,7 +686,16 @@ func describeSteps(steps []Step) string {
 func Describe(c calibrate.Calibration, steps []Step, path string) string {
 	var b strings.Builder
 	b.WriteString(describeSteps(steps))
-	fmt.Fprintf(&b, "\nmachine: %s\nsaved to %s\n", c.Machine, path)
+	fmt.Fprintf(&b, "\nThese coefficients are THIS machine's (%s): predictions made with them say how long etcd takes here.\n", c.Machine)
+	b.WriteString("For a customer's member, run 'dbinspect calibrate --calibration node.json' on its node (or one like it), copy node.json here and pass 'predict --calibration node.json'.\n")
+	fmt.Fprintf(&b, "saved to %s\n", path)
+	if len(c.LookupTreeKeys) > 0 {
+		b.WriteString("treeIndex Get by tree size (far / near / interleaved, ns):")
+		for i, k := range c.LookupTreeKeys {
+			fmt.Fprintf(&b, " %.0f keys %.0f/%.0f/%.0f;", k, c.LookupFarSeconds[i]*1e9, c.LookupNearSeconds[i]*1e9, c.LookupInterleavedSeconds[i]*1e9)
+		}
+		fmt.Fprintf(&b, " reference loop %.1f ms\n", c.ReferenceLoopSeconds*1e3)
+	}
 	fmt.Fprintf(&b, "populate %.2f GB/s, page walk %.0f ns/page + %.1f ns/element, restore %.0f ns/revision + %.3f ns/byte, btree %.0f ns/key (3.5 x%.2f), lookup %.0f ns at %.0f keys, %.0f ns at %.0f keys, key cache %.0f ns/miss, defrag %.0f ns/pair + %.2f ns/byte, WAL decode %.2f ns/byte, entry unmarshal %.0f ns/op, apply %.0f ns/op + %.2f ns/byte\n",
 		1e-9/c.PopulateSecondsPerByte, c.WalkSecondsPerPage*1e9, c.WalkSecondsPerElement*1e9, c.RestoreSecondsPerRevision*1e9,
 		c.RestoreSecondsPerByte*1e9, c.BtreeSecondsPerInsert*1e9, c.BtreeInterfaceFactor,

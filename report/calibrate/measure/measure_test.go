@@ -29,7 +29,7 @@ func TestCalibrateSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(steps) != 10 {
+	if len(steps) != 11 {
 		t.Errorf("%d steps: %+v", len(steps), steps)
 	}
 	v := reflect.ValueOf(c)
