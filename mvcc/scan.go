@@ -49,6 +49,11 @@ type scanner struct {
 	order *orderRecorder
 
 	crc uint32
+	// piped: the key bucket is being read by pipedLeaves, whose reader
+	// owns kube and gives each pair's class in pipeClass (1 + the class; 0:
+	// none).
+	piped     bool
+	pipeClass uint32
 
 	entries        uint64 // key-bucket pairs seen, the position of the next one
 	lastStoredMain int64
@@ -233,7 +238,16 @@ func (sc *scanner) scanBucket(src KVReader, name string) {
 	switch {
 	case leaves && name == "key" && sc.sorted != nil:
 		// Read on one goroutine, decoded on this one (scanpipe.go).
-		err = pipedLeaves(lr, name, &sc.crc, count)
+		var classify func([]byte) uint16
+		if sc.kube != nil {
+			classify = sc.kube.id
+		}
+		sc.piped = true
+		err = pipedLeaves(lr, name, &sc.crc, classify, func(k, v []byte, class uint32) {
+			sc.pipeClass = class
+			count(k, v)
+		})
+		sc.piped = false
 	case leaves && name == "key":
 		err = lr.ForEachLeaf(name, func(keys, values [][]byte) error {
 			sc.table.warm(values)

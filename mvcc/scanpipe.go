@@ -27,6 +27,9 @@ const (
 type pipeBatch struct {
 	data         []byte
 	keys, values [][]byte
+	// classes[i] is 1 + the Kubernetes value class of pair i when the
+	// reader classified it (a put of a /registry/ key), else 0.
+	classes []uint32
 	// lent says the pairs alias the reader's page buffer: the reader waits
 	// for the batch to come back before it reads on.
 	lent bool
@@ -35,8 +38,12 @@ type pipeBatch struct {
 // pipedLeaves reads bucket through lr on a goroutine of its own, feeding
 // each pair to crc (in order, on the reader's goroutine), and calls fn
 // with every pair in bucket order on the caller's goroutine. It returns
-// ForEachLeaf's error once every pair was handed to fn.
-func pipedLeaves(lr leafReader, bucket string, crc *uint32, fn func(k, v []byte)) error {
+// ForEachLeaf's error once every pair was handed to fn. classify, when not
+// nil, is called on the reader's goroutine, in bucket order, with the value
+// of each put of a /registry/ key as the scanner would (kubeClasses.id),
+// and fn gets 1 + its answer (0 for the other pairs): the value classes
+// are the scanner's largest cost after the prefix rows.
+func pipedLeaves(lr leafReader, bucket string, crc *uint32, classify func(v []byte) uint16, fn func(k, v []byte, class uint32)) error {
 	full := make(chan *pipeBatch, pipeBatches)
 	free := make(chan *pipeBatch, pipeBatches)
 	for range pipeBatches {
@@ -48,6 +55,7 @@ func pipedLeaves(lr leafReader, bucket string, crc *uint32, fn func(k, v []byte)
 	go func() {
 		defer close(full)
 		cur := <-free
+		var kv keyValue
 		send := func() {
 			if len(cur.keys) > 0 {
 				full <- cur
@@ -64,6 +72,10 @@ func pipedLeaves(lr leafReader, bucket string, crc *uint32, fn func(k, v []byte)
 			if size > pipeCopyMax {
 				send()
 				lent.keys, lent.values = keys, values
+				lent.classes = lent.classes[:0]
+				for i, k := range keys {
+					lent.classes = append(lent.classes, classOfPair(classify, k, values[i], &kv))
+				}
 				full <- lent
 				<-back
 				return nil
@@ -78,6 +90,7 @@ func pipedLeaves(lr leafReader, bucket string, crc *uint32, fn func(k, v []byte)
 				at = len(cur.data)
 				cur.data = append(cur.data, values[i]...)
 				cur.values = append(cur.values, cur.data[at:len(cur.data):len(cur.data)])
+				cur.classes = append(cur.classes, classOfPair(classify, k, values[i], &kv))
 			}
 			return nil
 		})
@@ -85,15 +98,32 @@ func pipedLeaves(lr leafReader, bucket string, crc *uint32, fn func(k, v []byte)
 	}()
 	for b := range full {
 		for i, k := range b.keys {
-			fn(k, b.values[i])
+			fn(k, b.values[i], b.classes[i])
 		}
 		if b.lent {
 			b.keys, b.values = nil, nil
 			back <- struct{}{}
 			continue
 		}
-		b.data, b.keys, b.values = b.data[:0], b.keys[:0], b.values[:0]
+		b.data, b.keys, b.values, b.classes = b.data[:0], b.keys[:0], b.values[:0], b.classes[:0]
 		free <- b
 	}
 	return err
+}
+
+// classOfPair is 1 + classify of the pair's value when sortedApply would
+// classify it (a well-formed put at revision 1 or later of a /registry/
+// key), else 0.
+func classOfPair(classify func(v []byte) uint16, k, v []byte, kv *keyValue) uint32 {
+	if classify == nil {
+		return 0
+	}
+	bk, err := ParseBucketKey(k)
+	if err != nil || bk.Main < 1 || bk.Tombstone {
+		return 0
+	}
+	if decodeKeyValue(v, kv) != nil || !hasRegistryRoot(kv.Key) {
+		return 0
+	}
+	return uint32(classify(kv.Value)) + 1
 }

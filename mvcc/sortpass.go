@@ -263,7 +263,16 @@ func (sc *scanner) sortedAdd(bk BucketKey, kv *keyValue, entryBytes uint32) {
 			p.nLeases++
 		}
 		if sc.kube != nil && hasRegistryRoot(key) {
-			class := sc.kube.id(kv.Value)
+			var class uint16
+			if sc.piped {
+				if sc.pipeClass == 0 {
+					p.fail("the reader did not classify a value")
+					return
+				}
+				class = uint16(sc.pipeClass - 1) // the reader's (scanpipe.go)
+			} else {
+				class = sc.kube.id(kv.Value)
+			}
 			if class >= recClassBig {
 				if p.classes == nil {
 					p.classes = map[recKey]uint16{}
