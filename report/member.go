@@ -194,10 +194,24 @@ func memberModel(cal calibrate.Calibration) predict.Model {
 			"every entry after the snapshot is held in raft's MemoryStorage before raft starts; GC at GOGC=100 lets the heap grow to twice that live raft log",
 			"every committed entry's request is unmarshalled by the apply loop; those above the db's consistent index are applied again (one mvcc op per put or delete, a txn's success branch), the others skipped",
 			"a single member commits its uncommitted tail right after its election, so those entries are applied too",
-			"coefficients from " + cal.Source + "; 'dbinspect calibrate' measures decode per byte (etcd's two reads of a WAL emulated: frame buffers, record copies, CRC-32C, raftpb.Entry unmarshal), unmarshal per op (gogo code on authpb.Role standing in for etcdserverpb, which has 3 more allocations per op), apply per op and per byte (KeyValue marshal and bbolt put, committed and synced every 10,000); the built-in ones are those fitted to real etcd 3.6.16 restarts on a 2-core machine (report/testdata/member_restart_check.md)",
-			"apply per entry (raft Ready and the apply loop) and the heap factor are not measured by calibrate: built-in values",
+			"coefficients from " + cal.Source + "; 'dbinspect calibrate' measures decode per byte (etcd's two reads of a WAL emulated: frame buffers, record copies, CRC-32C, raftpb.Entry unmarshal), unmarshal per op (gogo code on authpb.Role standing in for etcdserverpb, which has 3 more allocations per op), and the apply and heap figures below; the built-in ones are those fitted to real etcd 3.6.16 restarts on a 2-core machine (report/testdata/member_restart_check.md)",
+			applyAssumption(cal),
 		},
 	}
+}
+
+// applyAssumption says which of the apply and raft log coefficients the
+// calibration measured.
+func applyAssumption(cal calibrate.Calibration) string {
+	apply := "apply per entry, per op and per byte measured by calibrate (etcd's apply of replayed txns rebuilt: raft's 1 MiB batches, per put the treeIndex Get and Put, lease lookup, KeyValue marshal, bbolt put and buffers, per txn the trace, response, events and write-back, a bbolt commit every 10,000 puts)"
+	if !cal.ApplyMeasured {
+		apply = "apply per entry is a reference value, not measured (the built-in calibration, or one saved before calibrate measured it: run 'dbinspect calibrate' again)"
+	}
+	heap := "the raft log's heap factor measured by calibrate (peak RSS growth over the live log while a WAL is read twice into raft's MemoryStorage)"
+	if !cal.RaftLogHeapMeasured {
+		heap = "the raft log's heap factor is a reference value (built-in, or not measured by this calibration)"
+	}
+	return apply + "; " + heap
 }
 
 func memberEntries(l *wal.Log) MemberEntries {

@@ -90,11 +90,15 @@ type Calibration struct {
 	// pass (ValidSnapshotEntries, then ReadAll with each entry
 	// unmarshalled and kept); EntryUnmarshalSecondsPerOp the apply loop's
 	// unmarshal of each committed entry's request, per mvcc op;
-	// ApplySecondsPerOp and ApplySecondsPerByte a put applied again (the
-	// KeyValue marshalled and put in bbolt, committed in batches);
-	// ApplySecondsPerEntry raft's and the apply loop's work per entry
-	// applied again, which calibrate does not measure. RaftLogHeapFactor is
-	// the heap over the live raft log at GOGC=100, not measured either.
+	// ApplySecondsPerEntry, ApplySecondsPerOp and ApplySecondsPerByte an
+	// entry applied again (etcd's apply of a txn of puts: raft's batches,
+	// the txn, and per put the treeIndex, KeyValue marshal, bbolt put and
+	// buffers, bbolt commits every 10,000 puts), solved from three shapes
+	// when ApplyMeasured (files saved before it existed measured only the
+	// per-op and per-byte parts of a bare bbolt put, and kept the per-entry
+	// one at its reference value). RaftLogHeapFactor is the peak RSS
+	// growth over the live raft log while etcd reads the WAL into raft's
+	// MemoryStorage at GOGC=100, measured when RaftLogHeapMeasured.
 	// A file saved before these existed loads them from Default.
 	WALDecodeSecondsPerByte    float64 `json:"wal_decode_seconds_per_byte"`
 	EntryUnmarshalSecondsPerOp float64 `json:"entry_unmarshal_seconds_per_op"`
@@ -102,6 +106,8 @@ type Calibration struct {
 	ApplySecondsPerOp          float64 `json:"apply_seconds_per_op"`
 	ApplySecondsPerByte        float64 `json:"apply_seconds_per_byte"`
 	RaftLogHeapFactor          float64 `json:"raft_log_heap_factor"`
+	ApplyMeasured              bool    `json:"apply_measured,omitempty"`
+	RaftLogHeapMeasured        bool    `json:"raft_log_heap_measured,omitempty"`
 }
 
 // RestoreKeyCache is the size of restoreIntoIndex's key cache
@@ -162,7 +168,7 @@ var Default = Calibration{
 	// with (report/testdata/member_restart_check.md): decode and unmarshal
 	// fitted to real etcd 3.6.16 restarts of two big data dirs on the
 	// 2-core machine, the apply ones assumed (those restarts replayed
-	// nothing); 'dbinspect calibrate' measures all but the per-entry one.
+	// nothing); 'dbinspect calibrate' measures them all.
 	WALDecodeSecondsPerByte:    5e-9,
 	EntryUnmarshalSecondsPerOp: 0.8e-6,
 	ApplySecondsPerEntry:       10e-6,

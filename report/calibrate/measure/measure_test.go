@@ -29,7 +29,7 @@ func TestCalibrateSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(steps) != 11 {
+	if len(steps) != 12 {
 		t.Errorf("%d steps: %+v", len(steps), steps)
 	}
 	v := reflect.ValueOf(c)
@@ -39,6 +39,12 @@ func TestCalibrateSmall(t *testing.T) {
 		if f.Kind() == reflect.Float64 && (!(f.Float() > 0) || math.IsInf(f.Float(), 0)) {
 			t.Errorf("%s = %v, want a positive finite coefficient", name, f.Float())
 		}
+	}
+	if !c.ApplyMeasured {
+		t.Error("ApplyMeasured is false after a run that measured apply")
+	}
+	if _, _, ok := rssNow(); ok && !c.RaftLogHeapMeasured {
+		t.Error("RaftLogHeapMeasured is false where peak RSS can be read")
 	}
 	left, _ := os.ReadDir(tmp)
 	if len(left) != 0 {

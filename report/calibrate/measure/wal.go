@@ -12,10 +12,7 @@ import (
 	"path/filepath"
 
 	"go.etcd.io/etcd/api/v3/authpb"
-	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/raft/v3/raftpb"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -190,59 +187,4 @@ func measureEntryUnmarshal(ops int) (perOp, secs float64, err error) {
 		}
 	})
 	return secs / float64(msgs*perMsg), secs, uerr
-}
-
-// measureApply times what etcd does to apply a put again at restart, per
-// op and per value byte: the mvccpb.KeyValue marshalled and put in the key
-// bucket under its revision, in batches of 10,000 committed (and synced)
-// as etcd's backend commits them. The treeIndex update and raft's per
-// entry work are not in it (the per-entry cost keeps its default).
-func measureApply(dir string, ops int) (perOp, perByte, secs float64, err error) {
-	run := func(vlen int) (float64, error) {
-		path := filepath.Join(dir, fmt.Sprintf("apply-%d.db", vlen))
-		defer os.Remove(path)
-		db, err := bolt.Open(path, 0o600, nil)
-		if err != nil {
-			return 0, err
-		}
-		defer db.Close()
-		if err := db.Update(func(tx *bolt.Tx) error { _, err := tx.CreateBucket([]byte("key")); return err }); err != nil {
-			return 0, err
-		}
-		val := make([]byte, vlen)
-		var derr error
-		t := timeWall(func() {
-			for start := 0; start < ops && derr == nil; start += 10000 {
-				derr = db.Update(func(tx *bolt.Tx) error {
-					b := tx.Bucket([]byte("key"))
-					b.FillPercent = 1 // etcd's key bucket: revisions only grow
-					for i := start; i < min(start+10000, ops); i++ {
-						kv := mvccpb.KeyValue{Key: fmt.Appendf(nil, "/registry/k%08d", i%10000), Value: val, CreateRevision: 1, ModRevision: int64(i + 2), Version: int64(i/10000 + 1)}
-						v, err := kv.Marshal()
-						if err != nil {
-							return err
-						}
-						k := make([]byte, 17)
-						binary.BigEndian.PutUint64(k, uint64(i+2))
-						k[8] = '_'
-						if err := b.Put(k, v); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-			}
-		})
-		return t, derr
-	}
-	small, err := run(100)
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	large, err := run(2000)
-	if err != nil {
-		return 0, 0, 0, err
-	}
-	perOp, perByte = fitTwo(float64(ops), float64(ops*100), small, float64(ops), float64(ops*2000), large)
-	return perOp, perByte, small + large, nil
 }
