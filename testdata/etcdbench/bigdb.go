@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/coreos/go-semver/semver"
@@ -50,6 +52,7 @@ type bigdbConfig struct {
 	revsPerKey int
 	deletePct  float64
 	keepRevs   int
+	order      string
 }
 
 func runBigDB(args []string) error {
@@ -60,6 +63,7 @@ func runBigDB(args []string) error {
 	valueSize := fs.Int("value-size", 4096, "mean value size in bytes (per-resource multipliers apply)")
 	seed := fs.Uint64("seed", 1, "random seed")
 	revs := fs.Int("revs-per-key", 4, "planned revisions per key; rounds continue until the file reaches -size")
+	order := fs.String("order", "random", "order keys are written in each round: random (a new permutation each round), ascending (key name order), streams (8 interleaved ascending streams over 8 contiguous parts of the key space: several controllers each walking its range) -- issue 14's access shapes")
 	keep := fs.Int("keep-revs", 2, "after reaching -size, compact so about this many latest revisions per key remain, leaving the freed pages free (0: no final compaction)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -74,7 +78,12 @@ func runBigDB(args []string) error {
 	if *revs < 1 {
 		return fmt.Errorf("-revs-per-key %d: want at least 1", *revs)
 	}
-	cfg := bigdbConfig{out: *out, target: target, keys: *keys, valueSize: *valueSize, seed: *seed, revsPerKey: *revs, deletePct: 3, keepRevs: *keep}
+	switch *order {
+	case "random", "ascending", "streams":
+	default:
+		return fmt.Errorf("-order %q: want random, ascending or streams", *order)
+	}
+	cfg := bigdbConfig{out: *out, target: target, keys: *keys, valueSize: *valueSize, seed: *seed, revsPerKey: *revs, deletePct: 3, keepRevs: *keep, order: *order}
 	if cfg.out == "" {
 		cfg.out = filepath.Join("testdata", "big", "etcd-"+*size+".db")
 	}
@@ -144,7 +153,7 @@ func writeBigDB(cfg bigdbConfig) (*bigdbResult, error) {
 	reached := func() bool { return be.Size() >= cfg.target }
 	done := false
 	for round := 0; !done; round++ {
-		for _, i := range rng.Perm(len(keys)) {
+		for _, i := range roundOrder(cfg.order, rng, keys) {
 			k := &keys[i]
 			if k.deleted {
 				continue
@@ -276,3 +285,31 @@ func syncFile(path string) error {
 type fixedCluster struct{}
 
 func (fixedCluster) Version() *semver.Version { return &semver.Version{Major: 3, Minor: 6} }
+
+// roundOrder is the order of one round's writes: a random permutation, key
+// name order, or 8 ascending streams over contiguous eighths of the key
+// space taken in turn.
+func roundOrder(order string, rng *rand.Rand, keys []genKey) []int {
+	if order == "random" {
+		return rng.Perm(len(keys))
+	}
+	byName := make([]int, len(keys))
+	for i := range byName {
+		byName[i] = i
+	}
+	slices.SortFunc(byName, func(a, b int) int { return bytes.Compare(keys[a].key, keys[b].key) })
+	if order == "ascending" {
+		return byName
+	}
+	const streams = 8
+	part := (len(byName) + streams - 1) / streams
+	out := make([]int, 0, len(byName))
+	for j := 0; j < part; j++ {
+		for s := 0; s < streams; s++ {
+			if i := s*part + j; i < len(byName) {
+				out = append(out, byName[i])
+			}
+		}
+	}
+	return out
+}
