@@ -72,7 +72,7 @@ type Calibration struct {
 	EtcdWorkFactor float64 `json:"etcd_work_factor"`
 	HeapGCFactor   float64 `json:"heap_gc_factor"`  // RSS of the Go heap over its live bytes after restore
 	BaseHeapBytes  int64   `json:"base_heap_bytes"` // etcd's binary, runtime and fixed structures
-	// The range costs (predict.Ranges), fitted to the server CPU time and
+	// The range costs (predict.Ranges), fitted to the wall time and
 	// allocations of real etcd ranges by testdata/etcdcost on the
 	// reference machine; calibrate keeps them (it does not measure them
 	// yet). RangeWalkSecondsPerKey is the treeIndex
@@ -158,11 +158,14 @@ var Default = Calibration{
 	EtcdWorkFactor:            1.0,
 	HeapGCFactor:              2.0,
 	BaseHeapBytes:             26 << 20, // smallest fixture's RSS (27 MiB) less its file
-	// fitted to the server CPU time of real etcd 3.5.35 ranges, checked
-	// on 3.6.16 (testdata/etcdcost/README.md)
-	RangeWalkSecondsPerKey: 436e-9,
-	RangeSecondsPerKey:     4.92e-6,
-	RangeSecondsPerByte:    11.4e-9,
+	// fitted to the wall time of real etcd 3.5.35 ranges timed on a quiet
+	// machine (client on the same host), checked on 3.6.16
+	// (testdata/etcdcost/README.md, 2026-12-05 18:50); the first fit, to
+	// server CPU on a loaded machine (436 ns, 4.92 µs, 11.4 ns), was 1.6-5x
+	// the quiet times
+	RangeWalkSecondsPerKey: 275e-9,
+	RangeSecondsPerKey:     3.11e-6,
+	RangeSecondsPerByte:    3.06e-9,
 	RangeAllocBytesPerKey:  360,
 	// The WAL coefficients the member restart model was first checked
 	// with (report/testdata/member_restart_check.md): decode and unmarshal

@@ -71,9 +71,8 @@ type RangeCost struct {
 	// ServerMemoryBytes is what the server allocates to build and send
 	// it, all of it live until the response is sent.
 	ServerMemoryBytes int64 `json:"server_memory_bytes"`
-	// Seconds is the server's time to answer it (its CPU time: an idle
-	// server's latency; the client needs about as much again to decode
-	// the response).
+	// Seconds is the time to answer it: an idle server's latency with the
+	// client on the same host, the response received and decoded.
 	Seconds float64 `json:"seconds"`
 	// CountOnlySeconds is a count-only range (--count-only): the
 	// treeIndex walk, no values read.
@@ -213,8 +212,8 @@ func rangeModel(cal calibrate.Calibration) Model {
 			"a sorted range (--sort-by, --order), or one filtered by create or mod revision, reads every key in range whatever its limit (txn.Range fetches everything, sorts, then truncates)",
 			"the gRPC limits are the defaults: the server sends at most math.MaxInt32 bytes (2 GiB - 1, not configurable), clientv3 receives at most math.MaxInt32 unless the client sets MaxCallRecvMsgSize lower",
 			"every copy is live until the response is sent, so the server's heap grows by the whole figure (the Go GC cannot free any of it); the client holds the response and its decoded copy again",
-			"server time is the CPU time the server spends: the latency of an idle server with the client on the same host; a loaded server takes longer, and the client spends about as much again decoding the response",
-			"the time coefficients and the per-key read-path allocation were fitted to real etcd 3.5 ranges by testdata/etcdcost on the reference machine and checked on 3.6; 'dbinspect calibrate' does not measure them yet",
+			"server time is the wall time of an idle server with the client on the same host, from the request to the decoded response; a loaded server or a remote client takes longer",
+			"the time coefficients were fitted to the wall time of real etcd 3.5 ranges on a quiet 2-core machine by testdata/etcdcost and checked on 3.6, the per-key read-path allocation to their allocations; 'dbinspect calibrate' does not measure them yet",
 		},
 	}
 }
