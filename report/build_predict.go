@@ -23,6 +23,7 @@ func predictInputs(r *Report, o Options, sims defragSims) predict.Inputs {
 		HighWaterPgid:     a.Meta.HighWater,
 		FreePages:         uint64(a.Pages.ByType.Free),
 		ReachablePages:    uint64(a.Pages.Reachable),
+		OverflowPages:     uint64(a.Pages.ByType.Overflow),
 		BboltElements:     uint64(a.Pages.Elements),
 		FreelistPersisted: a.Meta.FreelistPersisted,
 		QuotaBytes:        o.QuotaBytes,

@@ -17,10 +17,18 @@ type Calibration struct {
 	Source  string `json:"source"`  // where these numbers come from
 	Machine string `json:"machine"` // CPU and core count of the measuring machine
 
-	FixedStartSeconds          float64 `json:"fixed_start_seconds"`
-	PopulateSecondsPerByte     float64 `json:"populate_seconds_per_byte"`
-	WalkSecondsPerPage         float64 `json:"walk_seconds_per_page"`
-	WalkSecondsPerElement      float64 `json:"walk_seconds_per_element"`
+	FixedStartSeconds      float64 `json:"fixed_start_seconds"`
+	PopulateSecondsPerByte float64 `json:"populate_seconds_per_byte"`
+	// OpenSecondsPer{Node,OverflowPage,Element} are bbolt's Open of an
+	// etcd db whose freelist is not in the file (etcd's NoFreelistSync):
+	// freepages() checks every reachable page (a branch or leaf node,
+	// then each page of its overflow run) and the key order of every
+	// element, with the map of reachable pages etcd's Open builds. Timed
+	// on bbolt files calibrate writes (measure/open.go). A file saved
+	// before they existed loads them from Default.
+	OpenSecondsPerNode         float64 `json:"open_seconds_per_node"`
+	OpenSecondsPerOverflowPage float64 `json:"open_seconds_per_overflow_page"`
+	OpenSecondsPerElement      float64 `json:"open_seconds_per_element"`
 	FreelistSecondsPerFreePage float64 `json:"freelist_seconds_per_free_page"`
 	RestoreSecondsPerRevision  float64 `json:"restore_seconds_per_revision"`
 	RestoreSecondsPerByte      float64 `json:"restore_seconds_per_byte"`
@@ -123,12 +131,16 @@ const RestoreKeyCache = 10000
 // of the small fixtures (testdata/etcdbench). No scale is fitted in: see
 // FitToEtcd and report/testdata/startup_check.md.
 var Default = Calibration{
-	Source:                     "built-in reference (2-core amd64 Linux); run 'dbinspect calibrate' for this machine",
-	Machine:                    "reference: 2 cores amd64",
-	FixedStartSeconds:          0.53, // median of 16 small fixtures, etcd 3.5 and 3.6
-	PopulateSecondsPerByte:     1.0 / 16.6e9,
-	WalkSecondsPerPage:         776e-9,
-	WalkSecondsPerElement:      10.3e-9,
+	Source:                 "built-in reference (2-core amd64 Linux); run 'dbinspect calibrate' for this machine",
+	Machine:                "reference: 2 cores amd64",
+	FixedStartSeconds:      0.53, // median of 16 small fixtures, etcd 3.5 and 3.6
+	PopulateSecondsPerByte: 1.0 / 16.6e9,
+	// bbolt's Open: 'dbinspect calibrate' at load 1.5-2 on 2026-12-05
+	// (real bolt.Open of a 1.1 GB and a 744 MB etcd db: 0.43-0.51 s and
+	// 0.55-0.60 s, against 0.48 s and 0.62 s from these)
+	OpenSecondsPerNode:         2.96e-6,
+	OpenSecondsPerOverflowPage: 1.64e-6,
+	OpenSecondsPerElement:      30e-9,
 	FreelistSecondsPerFreePage: 10e-9,
 	RestoreSecondsPerRevision:  392e-9,
 	RestoreSecondsPerByte:      1.198e-9,
@@ -266,8 +278,9 @@ func (c Calibration) WithDefaults() Calibration {
 	}
 	f(&c.FixedStartSeconds, d.FixedStartSeconds)
 	f(&c.PopulateSecondsPerByte, d.PopulateSecondsPerByte)
-	f(&c.WalkSecondsPerPage, d.WalkSecondsPerPage)
-	f(&c.WalkSecondsPerElement, d.WalkSecondsPerElement)
+	f(&c.OpenSecondsPerNode, d.OpenSecondsPerNode)
+	f(&c.OpenSecondsPerOverflowPage, d.OpenSecondsPerOverflowPage)
+	f(&c.OpenSecondsPerElement, d.OpenSecondsPerElement)
 	f(&c.FreelistSecondsPerFreePage, d.FreelistSecondsPerFreePage)
 	f(&c.RestoreSecondsPerRevision, d.RestoreSecondsPerRevision)
 	f(&c.RestoreSecondsPerByte, d.RestoreSecondsPerByte)

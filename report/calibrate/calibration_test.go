@@ -42,14 +42,14 @@ func TestCalibrationSaveLoad(t *testing.T) {
 	}
 	// Missing or nonsensical coefficients fall back to the reference.
 	partial := filepath.Join(dir, "partial.json")
-	if err := os.WriteFile(partial, []byte(`{"restore_seconds_per_revision": 2e-6, "walk_seconds_per_page": -1}`), 0o600); err != nil {
+	if err := os.WriteFile(partial, []byte(`{"restore_seconds_per_revision": 2e-6, "open_seconds_per_node": -1}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	p, err := Load(partial)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.RestoreSecondsPerRevision != 2e-6 || p.WalkSecondsPerPage != Default.WalkSecondsPerPage || p.HeapGCFactor != Default.HeapGCFactor {
+	if p.RestoreSecondsPerRevision != 2e-6 || p.OpenSecondsPerNode != Default.OpenSecondsPerNode || p.HeapGCFactor != Default.HeapGCFactor {
 		t.Errorf("partial file: %+v", p)
 	}
 	bad := filepath.Join(dir, "bad.json")
@@ -66,7 +66,7 @@ func TestCalibrationSaveLoad(t *testing.T) {
 // the rest from the file.
 func TestCalibrationWithoutWALFieldsLoads(t *testing.T) {
 	old := Default
-	old.Source, old.FixedStartSeconds, old.WalkSecondsPerPage = "an older dbinspect calibrate", 0.9, 500e-9
+	old.Source, old.FixedStartSeconds, old.OpenSecondsPerNode = "an older dbinspect calibrate", 0.9, 500e-9
 	b, err := json.Marshal(old)
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +91,7 @@ func TestCalibrationWithoutWALFieldsLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.FixedStartSeconds != 0.9 || c.WalkSecondsPerPage != 500e-9 {
+	if c.FixedStartSeconds != 0.9 || c.OpenSecondsPerNode != 500e-9 {
 		t.Errorf("the file's own coefficients were not kept: %+v", c)
 	}
 	if c.WALDecodeSecondsPerByte != Default.WALDecodeSecondsPerByte || c.EntryUnmarshalSecondsPerOp != Default.EntryUnmarshalSecondsPerOp ||

@@ -171,7 +171,7 @@ func predictInputsFromFile(path string) (Inputs, error) {
 	}
 	in := Inputs{
 		FileBytes: a.File.BboltBytes, PageSize: a.File.PageSize, HighWaterPgid: a.Meta.HighWater,
-		FreePages: uint64(a.Pages.ByType.Free), ReachablePages: uint64(a.Pages.Reachable), BboltElements: uint64(a.Pages.Elements),
+		FreePages: uint64(a.Pages.ByType.Free), ReachablePages: uint64(a.Pages.Reachable), OverflowPages: uint64(a.Pages.ByType.Overflow), BboltElements: uint64(a.Pages.Elements),
 		FreelistPersisted: a.Meta.FreelistPersisted,
 		Revisions:         int64(s.Restore.Revisions), Keys: int64(s.Index.Keys),
 		KeyBytes: int64(s.Restore.KeyBytes), ValueBytes: int64(s.Restore.ValueBytes), Tombstones: int64(s.Restore.Tombstones),

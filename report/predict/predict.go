@@ -21,6 +21,7 @@ type Inputs struct {
 	FreePages         uint64 `json:"free_pages"`
 	FreeSpans         uint64 `json:"free_spans"`
 	ReachablePages    uint64 `json:"reachable_pages"` // branch, leaf and overflow pages
+	OverflowPages     uint64 `json:"overflow_pages"`  // the reachable pages that continue a node
 	BboltElements     uint64 `json:"bbolt_elements"`  // elements of every branch and leaf page
 	FreelistPersisted bool   `json:"freelist_persisted"`
 

@@ -50,7 +50,11 @@ func predictStartup(in Inputs, cal calibrate.Calibration, version string) Startu
 		b.Populate = max(b.Populate, float64(in.FileBytes)/(in.DiskReadMBps*1e6))
 	}
 	if !in.FreelistPersisted {
-		b.FreelistRebuild = (float64(in.ReachablePages)*cal.WalkSecondsPerPage + float64(in.BboltElements)*cal.WalkSecondsPerElement) * w
+		// bbolt's freepages() in Open: every node, every page of its
+		// overflow run, every element's key order (calibrate times it).
+		nodes := in.ReachablePages - min(in.OverflowPages, in.ReachablePages)
+		b.FreelistRebuild = (float64(nodes)*cal.OpenSecondsPerNode + float64(in.OverflowPages)*cal.OpenSecondsPerOverflowPage +
+			float64(in.BboltElements)*cal.OpenSecondsPerElement) * w
 	} else {
 		b.FreelistRebuild = float64(in.FreePages) * cal.FreelistSecondsPerFreePage * w
 	}
@@ -160,7 +164,7 @@ func startupModel(in Inputs, cal calibrate.Calibration) Model {
 	}
 	m := Model{
 		Name: "startup",
-		Model: "t = fixed + F x [file bytes x populate + (pages x walk + elements x compare) + leases x lease + " +
+		Model: "t = fixed + F x [file bytes x populate + (nodes x node check + overflow pages x page check + elements x key order check: bbolt's Open rebuilding the freelist) + leases x lease + " +
 			"revisions x per-revision + key and value bytes x per-byte + keys x btree insert + " +
 			"(keys x get(keys/2) + key-cache misses x get(keys) + evicting misses x eviction) + leased keys x attach]; " +
 			"get(n) is what a revision that misses the key cache costs in a heap holding the index of n keys (the treeIndex lookup, and the GC and cache misses that heap adds), calibrated at two sizes (it grows with the tree once the tree outgrows the CPU caches); " +
@@ -168,7 +172,7 @@ func startupModel(in Inputs, cal calibrate.Calibration) Model {
 			fmt.Sprintf("F = %.2f is etcd's work over the same work measured alone, fitted to real etcd starts; ", cal.EtcdWorkFactor) +
 			"the compaction re-run (1000 revisions a batch, 10 ms pause each) is reported apart because it runs after ready",
 		Inputs: map[string]int64{
-			"file_bytes": in.FileBytes, "reachable_pages": int64(in.ReachablePages), "bbolt_elements": int64(in.BboltElements),
+			"file_bytes": in.FileBytes, "reachable_pages": int64(in.ReachablePages), "overflow_pages": int64(in.OverflowPages), "bbolt_elements": int64(in.BboltElements),
 			"revisions": in.Revisions, "keys": in.Keys, "key_bytes": in.KeyBytes, "value_bytes": in.ValueBytes,
 			"leases": in.Leases, "leased_keys": in.LeasedKeys, "revisions_to_recompact": in.RevisionsToRecompact,
 		},

@@ -86,10 +86,10 @@ func Run(opts Options) (calibrate.Calibration, []Step, error) {
 			c.PopulateSecondsPerByte = perByte
 			return fmt.Sprintf("map %d bytes of a cached file with MAP_POPULATE (read on other systems)", size), secs, err
 		}},
-		{"page walk", func() (string, float64, error) {
-			perPage, perElem, secs := measureWalk(n(40000))
-			c.WalkSecondsPerPage, c.WalkSecondsPerElement = perPage, perElem
-			return "visit 4 KiB leaf pages, record each in a map, compare every key with the previous", secs, nil
+		{"bbolt open", func() (string, float64, error) {
+			perNode, perOverflow, perElem, secs, err := measureOpen(dir, n, c.PopulateSecondsPerByte)
+			c.OpenSecondsPerNode, c.OpenSecondsPerOverflowPage, c.OpenSecondsPerElement = perNode, perOverflow, perElem
+			return "bbolt's Open of three bbolt files (small values, 1000-byte values, overflow values) with etcd's options: the freelist rebuilt by checking every page and key", secs, err
 		}},
 		{"restore", func() (string, float64, error) {
 			perRev, perByte, perKey, secs := measureRestore(n(200000))
@@ -218,44 +218,6 @@ func fitTwo(x1, y1, t1, x2, y2, t2 float64) (a, b float64) {
 		b = 1e-12
 	}
 	return a, b
-}
-
-func measureWalk(pagesN int) (perPage, perElem, secs float64) {
-	run := func(elemsPerPage int) float64 {
-		keyLen := (4096-16)/elemsPerPage - 16
-		buf := make([]byte, pagesN*4096)
-		for p := 0; p < pagesN; p++ {
-			pg := buf[p*4096:]
-			binary.LittleEndian.PutUint16(pg[10:], uint16(elemsPerPage))
-			for e := 0; e < elemsPerPage; e++ {
-				off := 16 + elemsPerPage*16 + e*keyLen
-				binary.LittleEndian.PutUint32(pg[16+e*16+4:], uint32(off-(16+e*16)))
-				binary.LittleEndian.PutUint32(pg[16+e*16+8:], uint32(keyLen))
-				binary.BigEndian.PutUint64(pg[off:], uint64(p*elemsPerPage+e))
-			}
-		}
-		seen := make(map[uint64]*byte)
-		return timeIt(func() {
-			var prev []byte
-			for p := 0; p < pagesN; p++ {
-				pg := buf[p*4096 : (p+1)*4096]
-				seen[uint64(p)] = &pg[0]
-				cnt := int(binary.LittleEndian.Uint16(pg[10:]))
-				for e := 0; e < cnt; e++ {
-					el := pg[16+e*16:]
-					pos := 16 + e*16 + int(binary.LittleEndian.Uint32(el[4:]))
-					k := pg[pos : pos+int(binary.LittleEndian.Uint32(el[8:]))]
-					if prev != nil && bytes.Compare(prev, k) >= 0 {
-						panic("calibrate: walk keys out of order")
-					}
-					prev = k
-				}
-			}
-		})
-	}
-	t1, t2 := bestOf(3, func() float64 { return run(8) }), bestOf(3, func() float64 { return run(120) })
-	perPage, perElem = fitTwo(float64(pagesN), float64(pagesN*8), t1, float64(pagesN), float64(pagesN*120), t2)
-	return perPage, perElem, t1 + t2
 }
 
 // restoreKeyIndex mirrors the parts of etcd's keyIndex restore touches.
@@ -705,8 +667,8 @@ func Describe(c calibrate.Calibration, steps []Step, path string) string {
 		}
 		fmt.Fprintf(&b, " reference loop %.1f ms\n", c.ReferenceLoopSeconds*1e3)
 	}
-	fmt.Fprintf(&b, "populate %.2f GB/s, page walk %.0f ns/page + %.1f ns/element, restore %.0f ns/revision + %.3f ns/byte, btree %.0f ns/key (3.5 x%.2f), lookup %.0f ns at %.0f keys, %.0f ns at %.0f keys, key cache %.0f ns/miss, defrag %.0f ns/pair + %.2f ns/byte, WAL decode %.2f ns/byte, entry unmarshal %.0f ns/op, apply %.1f us/entry + %.0f ns/op + %.2f ns/byte, raft log heap x%.2f\n",
-		1e-9/c.PopulateSecondsPerByte, c.WalkSecondsPerPage*1e9, c.WalkSecondsPerElement*1e9, c.RestoreSecondsPerRevision*1e9,
+	fmt.Fprintf(&b, "populate %.2f GB/s, bbolt open %.0f ns/node + %.0f ns/overflow page + %.1f ns/element, restore %.0f ns/revision + %.3f ns/byte, btree %.0f ns/key (3.5 x%.2f), lookup %.0f ns at %.0f keys, %.0f ns at %.0f keys, key cache %.0f ns/miss, defrag %.0f ns/pair + %.2f ns/byte, WAL decode %.2f ns/byte, entry unmarshal %.0f ns/op, apply %.1f us/entry + %.0f ns/op + %.2f ns/byte, raft log heap x%.2f\n",
+		1e-9/c.PopulateSecondsPerByte, c.OpenSecondsPerNode*1e9, c.OpenSecondsPerOverflowPage*1e9, c.OpenSecondsPerElement*1e9, c.RestoreSecondsPerRevision*1e9,
 		c.RestoreSecondsPerByte*1e9, c.BtreeSecondsPerInsert*1e9, c.BtreeInterfaceFactor,
 		c.BtreeGetSecondsSmall*1e9, c.BtreeGetSmallKeys, c.BtreeGetSecondsLarge*1e9, c.BtreeGetLargeKeys, c.KeyCacheSecondsPerMiss*1e9, c.DefragSecondsPerPair*1e9, c.DefragSecondsPerByte*1e9,
 		c.WALDecodeSecondsPerByte*1e9, c.EntryUnmarshalSecondsPerOp*1e9, c.ApplySecondsPerEntry*1e6, c.ApplySecondsPerOp*1e9, c.ApplySecondsPerByte*1e9, c.RaftLogHeapFactor)

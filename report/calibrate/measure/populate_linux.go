@@ -8,6 +8,10 @@ import (
 	"syscall"
 )
 
+// etcdMmapFlags are the mmap flags etcd's backend gives bbolt on Linux
+// (server/storage/backend/config_linux.go).
+const etcdMmapFlags = syscall.MAP_POPULATE
+
 // measurePopulate writes a scratch file of size bytes (so it is in the
 // page cache, as a warm etcd restart finds its db), then times
 // mmap(MAP_SHARED|MAP_POPULATE) of it, the way bbolt maps etcd's db.
