@@ -33,8 +33,11 @@ func (sc *scanner) finish(read func(*scanner)) *Summary {
 		Options:                  o,
 		RaftTail:                 sc.raft.windows(),
 	}
-	if sc.order != nil {
+	switch {
+	case sc.order != nil:
 		sum.RestoreOrder = sc.order.order()
+	case sc.sout != nil:
+		sum.RestoreOrder = sc.sout.order
 	}
 
 	// kvstore.go restore: currentRev starts at 1, follows the last restored

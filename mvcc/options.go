@@ -36,8 +36,11 @@ type Options struct {
 	// Filter limits the key tables to some keys ('keys --prefix').
 	Filter KeyFilter
 	// RestoreOrder asks for Summary.RestoreOrder, the keys of the restored
-	// revisions in restore order (restoreorder.go): 4 bytes a revision
-	// and, while the key bucket streams, a name and ~20 bytes a key.
+	// revisions in restore order: 4 bytes a revision and 4 a key. The
+	// sorted pass builds it from its own runs and a second read of the
+	// names (sortorder.go: ~5 bytes a revision while the records are
+	// replayed, ~40 bytes a key after); the key table records it while
+	// the bucket streams (restoreorder.go: a name and ~20 bytes a key).
 	RestoreOrder bool
 }
 

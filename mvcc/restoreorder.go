@@ -21,7 +21,9 @@ type RestoreOrder struct {
 	Ranks []uint32
 }
 
-// orderRecorder builds a RestoreOrder while the key bucket streams. Keys
+// orderRecorder builds a RestoreOrder while the key bucket streams, when
+// the key table restores the index (the sorted pass has its own way,
+// sortorder.go). Keys
 // are told apart by a 64-bit seeded hash in an open-addressing table
 // (hash -> id); two keys are taken for one only when their hashes collide
 // (about n²/2^65 for n keys), which would merely shift the simulation by

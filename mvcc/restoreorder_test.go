@@ -1,6 +1,7 @@
 package mvcc
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -65,6 +66,100 @@ func checkOrder(t *testing.T, o *RestoreOrder, want []string) {
 	}
 }
 
+// scanOrder is Scan with Options.RestoreOrder, failing unless the sorted
+// pass (sorted true) or the key table made the order.
+func scanOrder(t *testing.T, src KVReader, opts Options, sorted bool) *Summary {
+	t.Helper()
+	opts.RestoreOrder = true
+	sum, sc, err := scanMode(src, opts, false, nil, sorted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sc.sorted != nil; got != sorted {
+		t.Fatalf("order made by the sorted pass: %v, want %v", got, sorted)
+	}
+	return sum
+}
+
+// orderWorkload writes keys that exercise the sorted pass's name sort:
+// clusters past 256 keys (the radix sort), suffixes that tie on their
+// first 16 bytes, nested prefix rows, keys without a prefix, zero and
+// 0xff bytes, a key that is its row's label, multi-key transactions,
+// deletes and rewrites.
+func orderWorkload(t *testing.T, seed uint64) *model {
+	m := newModel()
+	rng := rand.New(rand.NewPCG(seed, 11))
+	long := "-a-very-long-shared-part-of-the-name-"
+	var names []string
+	for i := range 700 {
+		names = append(names, fmt.Sprintf("/registry/pods/ns-%d/%s%d", i%3, long[:rng.IntN(len(long))], rng.IntN(1000)))
+	}
+	for i := range 300 {
+		names = append(names, fmt.Sprintf("/registry/nodes/node-%05d", i), fmt.Sprintf("/app/cfg/x%s%d", long, i%40))
+	}
+	names = append(names, "/registry/health", "/registry/pods", "compact_rev_key", "a", "zz", "\x00", "/app/", "/app/cfg", "/app/cfg/",
+		"/app/cfg/\x00\xff", "/app/cfg/\xff", "/app/x/y/z", "/app/x", "/", "//", "/registry/pods/ns-1/", "/registry/pods/ns-1/\x00")
+	for step := range 3000 {
+		var ops []op
+		seen := map[string]bool{}
+		for range 1 + rng.IntN(3) {
+			k := names[rng.IntN(len(names))]
+			if step < len(names) {
+				k = names[step] // every name at least once
+			}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			if rng.IntN(5) == 0 {
+				ops = append(ops, op{del: true, key: k})
+			} else {
+				ops = append(ops, op{key: k, value: []byte("v")})
+			}
+		}
+		m.txn(t, ops...)
+	}
+	return m
+}
+
+// The sorted pass's order equals the one read independently, with and
+// without Kubernetes rows, with a key filter (its keys outside count too),
+// and with pairs the scan does not restore.
+func TestRestoreOrderSortedPass(t *testing.T) {
+	for seed := uint64(1); seed <= 3; seed++ {
+		m := orderWorkload(t, seed)
+		for _, tc := range []struct {
+			name string
+			opts func(*Options)
+		}{
+			{"default", func(*Options) {}},
+			{"no k8s", func(o *Options) { o.K8s = false }},
+			{"depth 3", func(o *Options) { o.PrefixDepth = 3 }},
+			{"filter", func(o *Options) { o.Filter = KeyFilter{Prefix: "/registry/pods/ns-1/"} }},
+			// Keys outside the filter inside a row of keys in it.
+			{"filter inside a row", func(o *Options) { o.Filter = KeyFilter{Prefix: "/registry/pods/ns-1/-a-very"} }},
+		} {
+			t.Run(fmt.Sprintf("%d/%s", seed, tc.name), func(t *testing.T) {
+				opts := DefaultOptions()
+				tc.opts(&opts)
+				checkOrder(t, scanOrder(t, m.kv, opts, true).RestoreOrder, restoredKeys(t, m.kv))
+			})
+		}
+	}
+	// Pairs that are not restored (a revision 0, a value that is not a
+	// KeyValue) are skipped by both reads.
+	m := orderWorkload(t, 4)
+	m.kv.put("key", []byte{0, 0, 0, 0, 0, 0, 0, 0, '_', 0, 0, 0, 0, 0, 0, 0, 0}, []byte("x"))
+	b := m.kv.buckets["key"]
+	b[len(b)/2][1] = []byte{0xff, 0xff}
+	want := restoredKeys(t, m.kv)
+	sum := scanOrder(t, m.kv, DefaultOptions(), true)
+	if sum.Malformed.Count != 2 {
+		t.Fatalf("%d malformed pairs, want 2", sum.Malformed.Count)
+	}
+	checkOrder(t, sum.RestoreOrder, want)
+}
+
 func TestRestoreOrderHandSequence(t *testing.T) {
 	m := newModel()
 	for _, k := range []string{"b", "a", "b", "c", "a"} {
@@ -73,13 +168,7 @@ func TestRestoreOrderHandSequence(t *testing.T) {
 	m.txn(t, op{key: "c", del: true})
 	m.txn(t, op{key: "ab", value: []byte("v")}, op{key: "b", value: []byte("w")})
 	for _, mode := range []bool{true, false} {
-		opts := DefaultOptions()
-		opts.RestoreOrder = true
-		sum, _, err := scanMode(m.kv, opts, false, nil, mode)
-		if err != nil {
-			t.Fatal(err)
-		}
-		o := sum.RestoreOrder
+		o := scanOrder(t, m.kv, DefaultOptions(), mode).RestoreOrder
 		// b a b c a c(delete) ab b: ids b=0 a=1 c=2 ab=3; order a ab b c.
 		if want := []uint32{0, 1, 0, 2, 1, 2, 3, 0}; !slices.Equal(o.Keys, want) {
 			t.Errorf("sorted pass %v: keys %v, want %v", mode, o.Keys, want)
@@ -102,13 +191,9 @@ func TestRestoreOrderModels(t *testing.T) {
 		m := newModel()
 		rng := rand.New(rand.NewPCG(seed, 7))
 		randomWorkload(t, m, rng, 3000, 1500) // enough keys to grow the table
-		opts := DefaultOptions()
-		opts.RestoreOrder = true
-		sum, err := Scan(m.kv, opts)
-		if err != nil {
-			t.Fatal(err)
+		for _, sorted := range []bool{true, false} {
+			checkOrder(t, scanOrder(t, m.kv, DefaultOptions(), sorted).RestoreOrder, restoredKeys(t, m.kv))
 		}
-		checkOrder(t, sum.RestoreOrder, restoredKeys(t, m.kv))
 	}
 }
 
@@ -122,12 +207,15 @@ func TestRestoreOrderFixtures(t *testing.T) {
 			defer f.Close()
 			opts := DefaultOptions()
 			opts.RestoreOrder = true
-			sum, err := Scan(f, opts)
+			sum, sc, err := scanMode(f, opts, false, nil, true)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if sum.Malformed.Count > 0 || len(sum.ReadErrors) > 0 {
+			if len(sum.ReadErrors) > 0 {
 				return // restoredKeys does not skip what the scanner skips on damage
+			}
+			if sc.sorted == nil {
+				t.Error("the key table made the order")
 			}
 			checkOrder(t, sum.RestoreOrder, restoredKeys(t, f))
 			if got := uint64(len(sum.RestoreOrder.Keys)); got != sum.TotalRevisions {

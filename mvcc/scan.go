@@ -151,10 +151,13 @@ func scanMode(src KVReader, opts Options, record bool, read func(*scanner), sort
 	if opts.K8s && opts.PrefixSeparator == "/" {
 		sc.kube = newKubeClasses()
 	}
-	if sorted {
+	switch {
+	case sorted:
 		sc.sorted = newSortPass()
-	}
-	if opts.RestoreOrder {
+		if opts.RestoreOrder {
+			sc.sorted.order = &orderTags{}
+		}
+	case opts.RestoreOrder:
 		sc.order = newOrderRecorder()
 	}
 	if hasMeta {
@@ -273,6 +276,9 @@ func (sc *scanner) keyEntry(k, v []byte) {
 	var e restoredEntry
 	if sc.sorted != nil {
 		e = sc.sortedApply(k, v)
+		if e.fault != entryRestored && sc.sorted.order != nil {
+			sc.sorted.order.bad = append(sc.sorted.order.bad, pos)
+		}
 	} else {
 		e = sc.apply(k, v)
 	}

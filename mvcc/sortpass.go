@@ -7,6 +7,7 @@ import (
 	"hash/maphash"
 	"math"
 	"math/bits"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -176,6 +177,8 @@ type sortPass struct {
 	leaseDir             []uint32          // indexLeases
 	large                map[uint64]uint64 // key hash -> allocation, for keys over allocTableLen
 	buf, spare           []sortRec
+	// order, when not nil, gathers the restore order (sortorder.go).
+	order *orderTags
 }
 
 func newSortPass() *sortPass {
@@ -292,7 +295,11 @@ func (sc *scanner) sortedAdd(bk BucketKey, kv *keyValue, entryBytes uint32) {
 	}
 	r.bw |= entryBytes
 	r.vw |= vsize
-	part := &p.parts[h>>(64-sortPartBits)]
+	pi := int(h >> (64 - sortPartBits))
+	if p.order != nil {
+		p.order.add(pi, rev)
+	}
+	part := &p.parts[pi]
 	if len(*part) == 0 || len((*part)[len(*part)-1]) == cap((*part)[len(*part)-1]) {
 		c := sortChunkMin
 		if len(*part) > 0 {
@@ -597,13 +604,6 @@ func (a *prefixAgg) row(label, resource, namespace string) *PrefixStat {
 	return s
 }
 
-// partition gathers partition i into p.buf (contiguous, for sorting and
-// searching).
-func (p *sortPass) partition(i int) []sortRec {
-	p.buf = p.gather(i, p.buf)
-	return p.buf
-}
-
 // gather copies partition i's chunks into buf, grown if short.
 func (p *sortPass) gather(i int, buf []sortRec) []sortRec {
 	n := 0
@@ -620,13 +620,6 @@ func (p *sortPass) gather(i int, buf []sortRec) []sortRec {
 	return buf
 }
 
-// writeBack copies the sorted buffer back into partition i's chunks.
-func (p *sortPass) writeBack(i int, buf []sortRec) {
-	for _, c := range p.parts[i] {
-		buf = buf[copy(c, buf):]
-	}
-}
-
 func compareRecs(a, b sortRec) int {
 	if c := cmp.Compare(a.row(), b.row()); c != 0 {
 		return c
@@ -640,27 +633,42 @@ func compareRecs(a, b sortRec) int {
 	return 0 // a key has one revision per main revision
 }
 
-// sortPartition sorts a partition's records by prefix row, key hash and
+// sortRecs sorts a partition's records (buf) by prefix row, key hash and
 // revision: a key's revisions stay in bucket order, and the replay visits
 // the rows' counters in order. It is a radix sort (stable, so revisions
 // keep their order within a key): 6 passes of 11 bits over the hash, then
-// up to 3 of 7 bits over the row, with p.spare as the second buffer.
-func (p *sortPass) sortPartition(buf []sortRec) {
-	p.spare = p.sortRecs(buf, p.spare)
-}
-
-// sortRecs is sortPartition with spare as the second buffer (grown if
-// short, and returned). It reads nothing of p but the number of rows, so
-// it may run beside the replay of another partition.
-func (p *sortPass) sortRecs(buf, spare []sortRec) []sortRec {
+// up to 3 of 7 bits over the row, with spare as the second buffer (grown
+// if short, and returned). idx, when not nil, is permuted with the records
+// (ispare its second buffer, returned too). It reads nothing of p but the
+// number of rows, so it may run beside the replay of another partition.
+func (p *sortPass) sortRecs(buf, spare []sortRec, idx, ispare []uint32) ([]sortRec, []uint32) {
 	if len(buf) < 256 {
-		slices.SortFunc(buf, compareRecs)
-		return spare
+		if idx == nil {
+			slices.SortFunc(buf, compareRecs)
+			return spare, ispare
+		}
+		// Insertion sort, records and places together.
+		for i := 1; i < len(buf); i++ {
+			r, x := buf[i], idx[i]
+			j := i
+			for ; j > 0 && compareRecs(buf[j-1], r) > 0; j-- {
+				buf[j], idx[j] = buf[j-1], idx[j-1]
+			}
+			buf[j], idx[j] = r, x
+		}
+		return spare, ispare
 	}
 	if cap(spare) < len(buf) {
 		spare = make([]sortRec, len(buf), cap(buf))
 	}
+	if idx != nil && cap(ispare) < len(idx) {
+		ispare = make([]uint32, len(idx), cap(idx))
+	}
 	src, dst := buf, spare[:len(buf)]
+	var isrc, idst []uint32
+	if idx != nil {
+		isrc, idst = idx, ispare[:len(idx)]
+	}
 	var count [1 << 11]int
 	pass := func(digit func(r *sortRec) uint32, n int) {
 		clear(count[:n])
@@ -672,12 +680,22 @@ func (p *sortPass) sortRecs(buf, spare []sortRec) []sortRec {
 			count[d] = sum
 			sum += c
 		}
-		for i := range src {
-			d := digit(&src[i])
-			dst[count[d]] = src[i]
-			count[d]++
+		if isrc == nil {
+			for i := range src {
+				d := digit(&src[i])
+				dst[count[d]] = src[i]
+				count[d]++
+			}
+		} else {
+			for i := range src {
+				d := digit(&src[i])
+				dst[count[d]] = src[i]
+				idst[count[d]] = isrc[i]
+				count[d]++
+			}
 		}
 		src, dst = dst, src
+		isrc, idst = idst, isrc
 	}
 	for shift := 0; shift < 64; shift += 11 {
 		pass(func(r *sortRec) uint32 { return uint32(r.h>>shift) & (1<<11 - 1) }, 1<<11)
@@ -687,30 +705,49 @@ func (p *sortPass) sortRecs(buf, spare []sortRec) []sortRec {
 	}
 	if &src[0] != &buf[0] {
 		copy(buf, src)
+		if idx != nil {
+			copy(idx, isrc)
+		}
 	}
-	return spare
+	return spare, ispare
+}
+
+// sortedPart is a partition's records, sorted, and when the restore order
+// is gathered, each one's place among the partition's records in bucket
+// order.
+type sortedPart struct {
+	recs []sortRec
+	idx  []uint32
 }
 
 // sortAhead sorts the partitions in order on a goroutine of its own and
-// hands each over on sorted, sorted and written back to its chunks, so the
-// next partition is sorted while the caller replays one (two buffer pairs
-// of a partition's size, 1/64 of the records each). The caller closes
+// hands each over on sorted, so the next partition is sorted while the
+// caller replays one (two buffer pairs of a partition's size, 1/64 of the
+// records each). A partition's chunks are dropped once it is gathered into
+// its buffer: the records shrink as the replay goes. The caller closes
 // stop when it is done, early or not; sorted is closed after the last
 // partition.
-func (p *sortPass) sortAhead() (sorted <-chan []sortRec, stop chan struct{}) {
-	out, stop := make(chan []sortRec), make(chan struct{})
+func (p *sortPass) sortAhead() (sorted <-chan sortedPart, stop chan struct{}) {
+	out, stop := make(chan sortedPart), make(chan struct{})
 	go func() {
 		defer close(out)
 		var bufs, spares [2][]sortRec
+		var idxs, ispares [2][]uint32
 		for i := range p.parts {
 			b := i % 2
 			bufs[b] = p.gather(i, bufs[b])
-			spares[b] = p.sortRecs(bufs[b], spares[b])
-			p.writeBack(i, bufs[b])
+			p.parts[i] = nil // the records live on in the buffer only
+			if p.order != nil {
+				idxs[b] = slices.Grow(idxs[b][:0], len(bufs[b]))[:len(bufs[b])]
+				for j := range idxs[b] {
+					idxs[b][j] = uint32(j)
+				}
+			}
+			spares[b], ispares[b] = p.sortRecs(bufs[b], spares[b], idxs[b], ispares[b])
 			// out is unbuffered: once partition i is taken, the caller is
 			// done with partition i-1, whose buffers i+1 then reuses.
 			select {
-			case out <- bufs[b]:
+			case out <- sortedPart{bufs[b], idxs[b]}:
 			case <-stop:
 				return
 			}
@@ -893,15 +930,16 @@ func (s *scoreHeap) offer(x uint64) {
 // full is true when n scores were offered; then min is the n-th largest.
 func (s *scoreHeap) full() bool { return s.n > 0 && len(s.h) == s.n }
 
-// topCand is a key that may belong in a top list: its score, its hash
-// and its first revision (where the re-read finds its name).
+// topCand is a key that may belong in a top list: its score, its hash,
+// its first revision (where the re-read finds its name) and its state as
+// the replay left it (keyState.withFirst completes it).
 type topCand struct {
 	score uint64
 	h     uint64
 	main  uint32
 	sub   int64
-	row   uint32
 	list  uint8
+	st    keyState
 }
 
 // sortedTops ranks keys for the four top lists as topHeap does (score,
@@ -923,7 +961,7 @@ func newSortedTops(n int) *sortedTops {
 	return t
 }
 
-func (t *sortedTops) offer(list int, score uint64, r *sortRec, sub int64) {
+func (t *sortedTops) offer(list int, score uint64, r *sortRec, sub int64, st *keyState) {
 	if score == 0 || t.n <= 0 {
 		return
 	}
@@ -932,7 +970,7 @@ func (t *sortedTops) offer(list int, score uint64, r *sortRec, sub int64) {
 		return
 	}
 	s.offer(score)
-	t.cands = append(t.cands, topCand{score: score, h: r.h, main: r.main, sub: sub, row: r.row(), list: uint8(list)})
+	t.cands = append(t.cands, topCand{score: score, h: r.h, main: r.main, sub: sub, list: uint8(list), st: *st})
 	if len(t.cands) > 4*t.n+2*t.pruned+1024 {
 		t.prune()
 	}
@@ -954,9 +992,20 @@ func (t *sortedTops) prune() {
 type named struct {
 	score uint64
 	name  string
-	h     uint64
-	row   uint32
-	kv1   keyValue // create revision and version of its first revision
+	st    keyState // withFirst done
+}
+
+// withFirst is s, replayed without its first revision's value, as the
+// replay with it makes it: restoreNew takes a live first revision's create
+// revision and version from the value, and they carry on while that first
+// generation stands (a new generation's create revision is its first
+// revision's main, never 0).
+func (s keyState) withFirst(kv1 *keyValue) keyState {
+	if s.live && s.createMain == 0 {
+		s.createMain = kv1.CreateRevision
+		s.version += kv1.Version
+	}
+	return s
 }
 
 // nameHeap keeps the n smallest names of tied keys (a max-heap by name).
@@ -972,10 +1021,13 @@ func (h *nameHeap) Pop() any {
 	return x
 }
 
-// names reads the key bucket again and returns, per list, the listed keys
-// best first, with their names. ok is false when a candidate could not be
-// found again (the file changed, or a read failed).
-func (t *sortedTops) names(src KVReader, p *sortPass) (lists [4][]named, ok bool) {
+// reread reads the key bucket again and returns, per list, the listed
+// keys best first, with their names; on, when not nil, takes every
+// restored pair (the restore order's names, sortorder.go), skipping the
+// pairs the scan did not restore (bad: their places among the bucket's
+// pairs, ascending). ok is false when a candidate could not be found again
+// (the file changed, or a read failed).
+func (t *sortedTops) reread(src KVReader, p *sortPass, on *orderNames, bad []uint64) (lists [4][]named, ok bool) {
 	t.prune()
 	var above [4]int // candidates strictly above the threshold, per list
 	for _, c := range t.cands {
@@ -993,12 +1045,34 @@ func (t *sortedTops) names(src KVReader, p *sortPass) (lists [4][]named, ok bool
 	})
 	j := 0
 	var kv keyValue
+	var entry uint64
 	err := src.ForEach("key", func(k, v []byte) error {
-		if j == len(cands) {
+		e := entry
+		entry++
+		if on == nil && j == len(cands) {
 			return errSortedAbort
 		}
+		if len(bad) > 0 && bad[0] == e {
+			bad = bad[1:]
+			return nil
+		}
 		bk, err := ParseBucketKey(k)
-		if err != nil || bk.Main < p.base {
+		if err != nil || bk.Main < 1 {
+			if on != nil {
+				on.fail = "the key bucket changed between its reads"
+			}
+			return nil
+		}
+		decoded := false
+		if on != nil && on.next(bk.Revision) {
+			if decodeKeyValue(v, &kv) != nil {
+				on.fail = "the key bucket changed between its reads"
+				return nil
+			}
+			decoded = true
+			on.add(kv.Key)
+		}
+		if j == len(cands) || bk.Main < p.base {
 			return nil
 		}
 		d := bk.Main - p.base
@@ -1008,19 +1082,19 @@ func (t *sortedTops) names(src KVReader, p *sortPass) (lists [4][]named, ok bool
 		if d != int64(cands[j].main) || bk.Sub != int64(cands[j].sub) {
 			return nil
 		}
-		if decodeKeyValue(v, &kv) != nil {
+		if !decoded && decodeKeyValue(v, &kv) != nil {
 			return errSortedAbort
 		}
 		var name string
 		for ; j < len(cands) && int64(cands[j].main) == d && int64(cands[j].sub) == bk.Sub; j++ {
-			c := cands[j]
+			c := &cands[j]
 			if maphash.Bytes(p.seed, kv.Key) != c.h {
 				return errSortedAbort
 			}
 			if name == "" {
 				name = string(kv.Key)
 			}
-			x := named{score: c.score, name: name, h: c.h, row: c.row, kv1: keyValue{CreateRevision: kv.CreateRevision, Version: kv.Version}}
+			x := named{score: c.score, name: name, st: c.st.withFirst(&kv)}
 			s := &t.scores[c.list]
 			if !s.full() || c.score > s.h[0] {
 				lists[c.list] = append(lists[c.list], x)
@@ -1052,23 +1126,6 @@ func (t *sortedTops) names(src KVReader, p *sortPass) (lists [4][]named, ok bool
 	return lists, true
 }
 
-// run finds the run of key hash h (sorted partitions).
-func (p *sortPass) run(row uint32, h uint64) []sortRec {
-	buf := p.partition(int(h >> (64 - sortPartBits)))
-	at := func(r sortRec, _ uint64) int {
-		if c := cmp.Compare(r.row(), row); c != 0 {
-			return c
-		}
-		return cmp.Compare(r.h, h)
-	}
-	i, _ := slices.BinarySearchFunc(buf, h, at)
-	j := i
-	for j < len(buf) && at(buf[j], h) == 0 {
-		j++
-	}
-	return buf[i:j]
-}
-
 // sortedOut is what the sorted pass's aggregation found, for finish.
 type sortedOut struct {
 	liveKeys, deletedKeys, multiGen, leased, totalKeys uint64
@@ -1081,6 +1138,7 @@ type sortedOut struct {
 	attached                                           map[int64]uint64
 	keep                                               *CompactionFilter
 	tops                                               [4][]KeyStat
+	order                                              *RestoreOrder
 }
 
 // sortedApply is apply for the sorted pass: the pair is checked and
@@ -1145,50 +1203,102 @@ func (sc *scanner) sortedPrepare(src KVReader, read func(*scanner)) (handed bool
 	}
 	sorted, stop := p.sortAhead()
 	defer close(stop)
-	for buf := range sorted {
-		for len(buf) > 0 {
-			j := 1
-			for j < len(buf) && buf[j].h == buf[0].h && buf[j].row() == buf[0].row() {
-				if buf[j].h2() != buf[0].h2() {
+	ord := p.order
+	part := 0
+	for sp := range sorted {
+		buf := sp.recs
+		var tag []uint32
+		if ord != nil {
+			tag = make([]uint32, len(buf))
+			ord.tags[part] = tag
+		}
+		part++
+		for i := 0; i < len(buf); {
+			j := i + 1
+			for j < len(buf) && buf[j].h == buf[i].h && buf[j].row() == buf[i].row() {
+				if buf[j].h2() != buf[i].h2() {
 					p.fail("two keys share a hash")
 					return handed
 				}
 				j++
 			}
-			run := buf[:j]
-			buf = buf[j:]
+			run := buf[i:j]
 			s, ignored := p.replay(run, &sc.shape, nil, sims)
 			sc.ignoredTombs += ignored
 			s.finishShape(&sc.shape)
 			out.key(&s, &run[0], p, tops)
+			if ord != nil {
+				slot := ord.slot(run[0].row())
+				for _, x := range sp.idx[i:j] {
+					tag[x] = slot
+				}
+			}
+			i = j
 		}
 	}
 	p.foldRows(out.kube)
 	if sims.keep != nil {
 		out.keep = sims.keep.filter(sc.whatIf.at, sc.unrestorable)
 	}
+	// The records are spent (the top keys' states are in their candidates).
+	// A collection now lets what comes next (the restore order's names,
+	// the defrag simulations) reuse their memory rather than grow the heap
+	// past them.
+	p.parts, p.leases, p.leaseDir, p.large, p.big, p.subs, p.classes = [sortParts][][]sortRec{}, nil, nil, nil, nil, nil, nil
+	runtime.GC()
 	if read != nil {
 		sc.sout = out
 		read(sc)
 		sc.sout, handed = nil, true
 	}
-	lists, ok := tops.names(src, p)
+	var on *orderNames
+	if ord != nil {
+		keys, rowOf := ord.keys()
+		labels, labeled := p.rowLabels()
+		on = newOrderNames(keys, rowOf, labels, labeled)
+	}
+	var bad []uint64
+	if ord != nil {
+		bad = ord.bad
+	}
+	lists, ok := tops.reread(src, p, on, bad)
 	if !ok {
 		p.fail("the listed keys could not be read again")
 		return handed
+	}
+	if on != nil {
+		if out.order = on.order(ord.hash); out.order == nil {
+			p.fail("the restore order could not be read again: " + on.fail)
+			return handed
+		}
 	}
 	red := sc.redactor()
 	for i, l := range lists {
 		out.tops[i] = make([]KeyStat, 0, len(l))
 		for _, x := range l {
-			s, _ := p.replay(p.run(x.row, x.h), nil, &x.kv1, nil)
-			out.tops[i] = append(out.tops[i], keyStatOf(&s, x.name, red))
+			out.tops[i] = append(out.tops[i], keyStatOf(&x.st, x.name, red))
 		}
 	}
-	// The records are spent.
-	p.parts, p.buf, p.spare, p.leases, p.leaseDir, p.large = [sortParts][][]sortRec{}, nil, nil, nil, nil, nil
 	sc.sout = out
 	return handed
+}
+
+// rowLabels is each prefix row's label when it is a prefix of every key of
+// the row (labeled), for the restore order's name sort: a Kubernetes row's
+// namespace or resource prefix, another row's label unless it is NoPrefix;
+// row 0 (keys outside Options.Filter) has none.
+func (p *sortPass) rowLabels() (labels []string, labeled []bool) {
+	labels, labeled = make([]string, len(p.rows)), make([]bool, len(p.rows))
+	for i := 1; i < len(p.rows); i++ {
+		r := &p.rows[i]
+		switch {
+		case r.np != nil:
+			labels[i], labeled[i] = r.np.Prefix, true
+		case r.rp != nil && (r.k8s || r.rp.Prefix != NoPrefix):
+			labels[i], labeled[i] = r.rp.Prefix, true
+		}
+	}
+	return labels, labeled
 }
 
 // key counts one key, as perKey, etcdutl and summariseLeases do.
@@ -1224,11 +1334,11 @@ func (out *sortedOut) key(s *keyState, first *sortRec, p *sortPass, tops *sorted
 		out.filter.add(s, live)
 	}
 	sub := p.subOf(first)
-	tops.offer(0, uint64(s.revs), first, sub)
-	tops.offer(1, s.totalBytes-live, first, sub)
+	tops.offer(0, uint64(s.revs), first, sub, s)
+	tops.offer(1, s.totalBytes-live, first, sub, s)
 	if s.live {
-		tops.offer(2, uint64(s.valueSize), first, sub)
-		tops.offer(3, saturatingMul(uint64(s.valueSize), uint64(s.revs)), first, sub)
+		tops.offer(2, uint64(s.valueSize), first, sub, s)
+		tops.offer(3, saturatingMul(uint64(s.valueSize), uint64(s.revs)), first, sub, s)
 	}
 	p.counts[first.row()].count(s)
 	row := &p.rows[first.row()]

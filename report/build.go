@@ -35,7 +35,7 @@ func Build(in Input, o Options) (*Report, error) {
 	redactNames(r.MVCC, names, o.Redact.IDs)
 	var pin predict.Inputs
 	if rd.wantPredict {
-		pin = predictInputs(r, o, rd.sims)
+		pin = predictInputs(r, o, rd.sims, rd.access)
 		r.Predict = predictions(pin, o.Calibration, r.Analysis.Complete && r.keysComplete(), &r.Certainty)
 		if o.Exact && r.Predict != nil {
 			r.ExactDefrag, r.ExactRefused = exactDefrag(in, r, o, &r.Certainty)
@@ -66,6 +66,7 @@ type readings struct {
 	sum         *mvcc.Summary // nil when the keys were not scanned
 	sumErr      error
 	sims        defragSims
+	access      restoreAccess
 	// What was computed, from Options.Sections.
 	wantFrag, wantKeys, wantPredict bool
 }
@@ -111,8 +112,14 @@ func read(f *pages.File, o Options) (readings, error) {
 	case needPredict:
 		// The defrag simulations need the compaction filter the key scan
 		// builds, and read the file's key and value lengths again.
+		// With Options.MVCC.RestoreOrder the startup model replays etcd's
+		// restore on the db's own order of keys, right after the scan, so
+		// that the order is freed before the rest of the report is built.
 		filtered := make(chan scanned, 1)
-		pass(func() { rd.sum, rd.sumErr = scanKeys(f, o.MVCC, filtered) })
+		pass(func() {
+			rd.sum, rd.sumErr = scanKeys(f, o.MVCC, filtered)
+			rd.access = replayRestore(rd.sum)
+		})
 		pass(func() { rd.sims = simulateDefrags(f, <-filtered) })
 	case needKeys:
 		pass(func() { rd.sum, rd.sumErr = mvcc.Scan(f, scanOptions(f, o.MVCC)) })

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/dbinspect/dbinspect/internal/english"
+	"github.com/dbinspect/dbinspect/mvcc"
 	"github.com/dbinspect/dbinspect/pages"
 	"github.com/dbinspect/dbinspect/pages/defrag"
 	"github.com/dbinspect/dbinspect/report/calibrate"
@@ -15,7 +16,7 @@ import (
 // predictInputs gathers the models' plain inputs from every section, and
 // the defrag simulations unless the file is damaged or they failed: a
 // failed simulation costs only the figures it gives.
-func predictInputs(r *Report, o Options, sims defragSims) predict.Inputs {
+func predictInputs(r *Report, o Options, sims defragSims, access restoreAccess) predict.Inputs {
 	a := r.Analysis
 	pin := predict.Inputs{
 		FileBytes:         a.File.BboltBytes,
@@ -68,13 +69,11 @@ func predictInputs(r *Report, o Options, sims defragSims) predict.Inputs {
 			pin.CompactAt = s.Revision
 		}
 		pin.RangeAll, pin.RangePrefixes, pin.RangeNamespaces = rangeInputs(s)
-		if ro := s.RestoreOrder; ro != nil {
-			if counts, err := restoresim.Simulate(ro.Keys, ro.Ranks, restoresim.Options{}); err == nil {
-				pin.Access = &counts
-			} else {
-				r.Certainty.partial("predict: the restore order could not be replayed (%v): startup assumes random rewrites", err)
-			}
-			s.RestoreOrder = nil // 4 bytes a revision and a key: free it
+		switch {
+		case access.counts != nil:
+			pin.Access = access.counts
+		case access.err != nil:
+			r.Certainty.partial("predict: the restore order could not be replayed (%v): startup assumes random rewrites", access.err)
 		}
 	}
 	switch {
@@ -86,6 +85,29 @@ func predictInputs(r *Report, o Options, sims defragSims) predict.Inputs {
 		pin.Defrag, pin.CompactDefrag = sims.defrag, sims.compactDefrag
 	}
 	return pin
+}
+
+// restoreAccess is the replay of etcd's restore on the db's order of keys
+// (report/predict/restoresim): nil counts and err when the scan has no
+// order.
+type restoreAccess struct {
+	counts *restoresim.Counts
+	err    error
+}
+
+// replayRestore replays the scan's restore order, and frees it (4 bytes a
+// revision and a key).
+func replayRestore(sum *mvcc.Summary) restoreAccess {
+	if sum == nil || sum.RestoreOrder == nil {
+		return restoreAccess{}
+	}
+	ro := sum.RestoreOrder
+	sum.RestoreOrder = nil
+	counts, err := restoresim.Simulate(ro.Keys, ro.Ranks, restoresim.Options{})
+	if err != nil {
+		return restoreAccess{err: err}
+	}
+	return restoreAccess{counts: &counts}
 }
 
 // predictions runs the models with the named calibration (""; the saved

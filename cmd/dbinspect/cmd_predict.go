@@ -31,8 +31,8 @@ Examples:
 		run: func(c *cmdEnv, args []string) error {
 			// predict replays restoreIntoIndex on the db's own order of
 			// keys (mvcc.RestoreOrder, report/predict/restoresim); report
-			// does not yet: the order costs ~180 MiB on 1M keys, over
-			// issue 16's memory budget, until it is made cheaper.
+			// does not yet: the order still costs report ~50% more peak
+			// RSS on 1.5M keys, over issue 16's memory budget.
 			d := readDB(report.PredictSections, &o.out, &o.in, o.groups())
 			d.opts.MVCC.RestoreOrder = true
 			return buildAndRender(c, args, d, &o.out, &o.quota, &o.failOn)
