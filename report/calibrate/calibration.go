@@ -47,6 +47,20 @@ type Calibration struct {
 	BtreeGetSecondsLarge float64 `json:"btree_get_seconds_large"`
 	BtreeGetSmallKeys    float64 `json:"btree_get_small_keys"`
 	BtreeGetLargeKeys    float64 `json:"btree_get_large_keys"`
+	// BtreeGetSeqSeconds{Small,Large} are the same cost for a sequential
+	// Get (report/predict/restoresim's Seq class: next to the Get before
+	// it both in key order and in memory) in a heap of the same sizes
+	// built in key order, so that index entries that are neighbours in the
+	// tree are neighbours in memory, and rewritten in key order: the Get
+	// walks a path just walked and the revision's keyIndex lies beside the
+	// last one, and the GC marks such a heap at a fraction of the price.
+	// BtreeSecondsPerInsertSeq is an insert in key order (at the right
+	// edge of the tree) plus the GC's marking of the new entry in such a
+	// heap. Left alone by WithDefaults: without them a sequential Get is
+	// charged as a near one and its insert as a random one.
+	BtreeGetSeqSecondsSmall  float64 `json:"btree_get_seq_seconds_small,omitempty"`
+	BtreeGetSeqSecondsLarge  float64 `json:"btree_get_seq_seconds_large,omitempty"`
+	BtreeSecondsPerInsertSeq float64 `json:"btree_seconds_per_insert_seq,omitempty"`
 	// KeyCacheSecondsPerMiss is restoreIntoIndex's key cache on a miss:
 	// evict 10 arbitrary entries of the 10,000 (a map range and deletes)
 	// and insert the new key.

@@ -10,12 +10,17 @@ import (
 
 // accessLookupSeconds is restoreIntoIndex's treeIndex Gets and key-cache
 // evictions charged from the replay of the db's own restore order
-// (restoresim): each Get at the cost of a key-cache-missing revision in a
-// heap of the tree's size at that moment (btreeGetSeconds, calibrated on
-// random keys), less, for a near Get, what calibrate measured a near Get
-// saves over a far one in a tree that size (its path is in the CPU
-// caches); each miss on a full cache its eviction round. Cache hits cost
-// no Get: the per-revision restore cost already holds the cache lookup.
+// (restoresim): each far Get at the cost of a key-cache-missing revision
+// in a heap of the tree's size at that moment built in random key order
+// (btreeGetSeconds); a near Get at that less what calibrate measured a
+// near Get saves over a far one in a tree that size (its path is in the
+// CPU caches); a sequential Get at the cost of such a revision in a heap
+// built and rewritten in key order (seqGetSeconds: its index entry lies
+// beside the last one, and the GC marks such a heap at a fraction of the
+// price); each miss once the cache has filled at calibrate's cost of a
+// miss on a full cache (its share of an eviction round every 10 misses,
+// and the map insert). Cache hits cost no Get: the per-revision restore
+// cost already holds the cache lookup.
 func accessLookupSeconds(a *restoresim.Counts, cal calibrate.Calibration) float64 {
 	var secs float64
 	for b := range restoresim.SizeBuckets {
@@ -27,8 +32,23 @@ func accessLookupSeconds(a *restoresim.Counts, cal calibrate.Calibration) float6
 		if near := a.BySize[restoresim.Near][b]; near > 0 {
 			secs += float64(near) * nearGetSeconds(cal, n, get)
 		}
+		if sq := a.BySize[restoresim.Seq][b]; sq > 0 {
+			secs += float64(sq) * seqGetSeconds(cal, n, get)
+		}
 	}
-	return secs + float64(a.EvictionRounds)*max(cal.KeyCacheSecondsPerMiss, 0)
+	return secs + float64(a.MissesFull)*max(cal.KeyCacheSecondsPerMiss, 0)
+}
+
+// seqGetSeconds is a sequential Get in a tree of n keys whose far Get
+// costs get: calibrate's key-cache-missing revision in a heap built and
+// rewritten in key order, never above a near Get; a near Get when the
+// calibration predates that measurement.
+func seqGetSeconds(cal calibrate.Calibration, n, get float64) float64 {
+	near := nearGetSeconds(cal, n, get)
+	if !(cal.BtreeGetSeqSecondsSmall > 0) || !(cal.BtreeGetSeqSecondsLarge > 0) {
+		return near
+	}
+	return min(getBetween(cal.BtreeGetSeqSecondsSmall, cal.BtreeGetSeqSecondsLarge, cal.BtreeGetSmallKeys, cal.BtreeGetLargeKeys, n), near)
 }
 
 // nearGetSeconds is a near Get in a tree of n keys whose far (random) Get
@@ -76,7 +96,7 @@ func AccessPattern(a *restoresim.Counts) string {
 	gets := float64(a.Misses)
 	near := 0.0
 	if gets > 0 {
-		near = float64(a.Near) / gets
+		near = float64(a.Near+a.Seq) / gets
 	}
 	later := a.Revisions - a.Keys // revisions after a key's first
 	var words string
@@ -92,6 +112,8 @@ func AccessPattern(a *restoresim.Counts) string {
 	}
 	switch {
 	case gets == 0:
+	case near >= 0.8 && float64(a.Seq) >= 0.5*float64(a.Near+a.Seq):
+		words += ", in ascending runs over keys created in key order: treeIndex lookups mostly sequential (cheapest: path and index entry just touched)"
 	case near >= 0.8:
 		words += ", in ascending runs: treeIndex lookups mostly near (cheap)"
 	case near >= 0.3:
@@ -108,7 +130,7 @@ func accessAssumption(a *restoresim.Counts, cal calibrate.Calibration) string {
 	rev := float64(max(a.Revisions, 1))
 	gets := float64(max(a.Misses, 1))
 	return fmt.Sprintf("access pattern (restoreIntoIndex replayed on this db's order of keys): %s; of %d revisions %.1f%% hit the key cache, %.1f%% were treeIndex lookups, "+
-		"of which %.1f%% near a key just looked up and %.1f%% far; %d keys inserted; lookups and evictions cost %.2f s",
+		"of which %.1f%% sequential (next to a key just looked up, in key order and in memory), %.1f%% near (in key order only) and %.1f%% far; %d keys inserted (%d in key order); lookups and evictions cost %.2f s",
 		AccessPattern(a), a.Revisions, 100*float64(a.Hits)/rev, 100*float64(a.Misses)/rev,
-		100*float64(a.Near)/gets, 100*float64(a.Far)/gets, a.Keys, accessLookupSeconds(a, cal))
+		100*float64(a.Seq)/gets, 100*float64(a.Near)/gets, 100*float64(a.Far)/gets, a.Keys, a.SeqInserts, accessLookupSeconds(a, cal))
 }

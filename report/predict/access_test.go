@@ -37,11 +37,27 @@ func TestAccessLookupSeconds(t *testing.T) {
 	a.BySize[restoresim.Far][12] = 1
 	a.BySize[restoresim.Near][12] = 1
 	a.EvictionRounds = 3
+	a.MissesFull = 30
 	get := 10e-6 + 10e-6*(math.Log2(4096*math.Sqrt2)-math.Log2(1000))/(20-math.Log2(1000))
-	want := get + (get - 2e-6) + 3*0.5e-6
+	want := get + (get - 2e-6) + 30*0.5e-6
 	if got := accessLookupSeconds(&a, cal); math.Abs(got-want) > 1e-12 {
 		t.Errorf("got %v, want %v", got, want)
 	}
+	// A sequential Get without the key-order measurement costs a near one;
+	// with it, 0.2 us at 1000 keys and 0.4 us at 2^20: at 5793 keys
+	// 0.2 + 0.2 x (log2 5793 - log2 1000) / (20 - log2 1000) us.
+	a.BySize[restoresim.Seq][12] = 2
+	want += 2 * (get - 2e-6)
+	if got := accessLookupSeconds(&a, cal); math.Abs(got-want) > 1e-12 {
+		t.Errorf("sequential without its coefficients: got %v, want %v", got, want)
+	}
+	cal.BtreeGetSeqSecondsSmall, cal.BtreeGetSeqSecondsLarge = 0.2e-6, 0.4e-6
+	seqGet := 0.2e-6 + 0.2e-6*(math.Log2(4096*math.Sqrt2)-math.Log2(1000))/(20-math.Log2(1000))
+	want += 2 * (seqGet - (get - 2e-6))
+	if got := accessLookupSeconds(&a, cal); math.Abs(got-want) > 1e-12 {
+		t.Errorf("sequential: got %v, want %v", got, want)
+	}
+	cal.BtreeGetSeqSecondsSmall, cal.BtreeGetSeqSecondsLarge = 0, 0
 	// A near Get never costs more than a far one, nor less than a bare near one.
 	if g := nearGetSeconds(cal, 2, 1.5e-6); g != 1e-6 {
 		t.Errorf("near Get of a cheap far one: %v", g)
@@ -77,10 +93,11 @@ func TestStartupUsesAccessPattern(t *testing.T) {
 		t.Errorf("ascending runs %v s, uniform %v s: want less", runs.StartupSeconds, uniform.StartupSeconds)
 	}
 	m := runs.Models[0]
-	if !strings.Contains(m.Assumptions[0], "ascending runs") || !strings.Contains(m.Assumptions[0], "mostly near") {
+	if !strings.Contains(m.Assumptions[0], "ascending runs") || !strings.Contains(m.Assumptions[0], "mostly sequential") {
 		t.Errorf("pattern not stated: %s", m.Assumptions[0])
 	}
-	if m.Inputs["restore_lookups_near"] != int64(counts.Near) || m.Inputs["restore_lookups_far"] != int64(counts.Far) || m.Inputs["restore_cache_hits"] != int64(counts.Hits) {
+	if m.Inputs["restore_lookups_near"] != int64(counts.Near) || m.Inputs["restore_lookups_far"] != int64(counts.Far) || m.Inputs["restore_cache_hits"] != int64(counts.Hits) ||
+		m.Inputs["restore_lookups_sequential"] != int64(counts.Seq) || m.Inputs["restore_inserts_sequential"] != int64(counts.SeqInserts) {
 		t.Errorf("inputs %v, counts %+v", m.Inputs, counts)
 	}
 	if strings.Contains(strings.Join(uniform.Models[0].Assumptions, " "), "access pattern (") {
@@ -96,11 +113,34 @@ func TestAccessPatternWords(t *testing.T) {
 		{restoresim.Counts{Revisions: 100, Keys: 50, Hits: 50, Misses: 50, Near: 50}, "few enough keys"},
 		{restoresim.Counts{Revisions: 1e6, Keys: 1e6, Misses: 1e6, Far: 1e6}, "written once, in random key order"},
 		{restoresim.Counts{Revisions: 2e6, Keys: 1e6, Hits: 1.5e6, Misses: 0.5e6, Near: 0.1e6, Far: 0.4e6}, "bursts"},
-		{restoresim.Counts{Revisions: 2e6, Keys: 1e6, Hits: 1e5, Misses: 1.9e6, Near: 1.8e6, Far: 0.1e6}, "miss the key cache, in ascending runs"},
+		{restoresim.Counts{Revisions: 2e6, Keys: 1e6, Hits: 1e5, Misses: 1.9e6, Near: 1.8e6, Far: 0.1e6}, "miss the key cache, in ascending runs: treeIndex lookups mostly near"},
+		{restoresim.Counts{Revisions: 2e6, Keys: 1e6, Hits: 1e5, Misses: 1.9e6, Seq: 1.8e6, Far: 0.1e6}, "over keys created in key order: treeIndex lookups mostly sequential"},
 		{restoresim.Counts{Revisions: 2e6, Keys: 1e6, Hits: 1e5, Misses: 1.9e6, Near: 0.9e6, Far: 1e6}, "a mix of near and far"},
 	} {
 		if got := AccessPattern(&c.a); !strings.Contains(got, c.want) {
 			t.Errorf("%+v: %q, want %q in it", c.a, got, c.want)
 		}
+	}
+}
+
+// Hand-computed: 1,000 keys of which 400 created in key order; inserts of
+// 2 us, 0.5 us in key order, 3.5's factor 1.5 on both.
+func TestInsertSeconds(t *testing.T) {
+	cal := calibrate.Default
+	cal.BtreeSecondsPerInsertSeq, cal.BtreeInterfaceFactor = 0.5e-6, 1.5
+	in := Inputs{Keys: 1000}
+	if got := insertSeconds(in, cal, 2e-6, "3.6"); math.Abs(got-2e-3) > 1e-15 {
+		t.Errorf("without a replay: %v, want 2 ms", got)
+	}
+	in.Access = &restoresim.Counts{SeqInserts: 400}
+	if got := insertSeconds(in, cal, 2e-6, "3.6"); math.Abs(got-(600*2e-6+400*0.5e-6)) > 1e-15 {
+		t.Errorf("3.6: %v", got)
+	}
+	if got := insertSeconds(in, cal, 3e-6, "3.5"); math.Abs(got-(600*3e-6+400*0.75e-6)) > 1e-15 {
+		t.Errorf("3.5: %v", got)
+	}
+	cal.BtreeSecondsPerInsertSeq = 0
+	if got := insertSeconds(in, cal, 2e-6, "3.6"); math.Abs(got-2e-3) > 1e-15 {
+		t.Errorf("calibration without the key-order insert: %v, want 2 ms", got)
 	}
 }

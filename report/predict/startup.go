@@ -77,7 +77,7 @@ func predictStartup(in Inputs, cal calibrate.Calibration, version string) Startu
 	// (report/testdata/startup_check.md). The same coefficients serve both.
 	b.IndexRestore = (float64(in.Revisions)*cal.RestoreSecondsPerRevision +
 		float64(in.KeyBytes+in.ValueBytes)*cal.RestoreSecondsPerByte +
-		float64(in.Keys)*btree + lookupSeconds(in, cal)) * w
+		insertSeconds(in, cal, btree, version) + lookupSeconds(in, cal)) * w
 	b.LeaseAttach = float64(in.LeasedKeys) * cal.LeaseSecondsPerKey * w
 	if in.ScheduledCompactRev > in.FinishedCompactRev {
 		// 1000 revisions a batch, a 10 ms pause after each (CompactionBatchLimit,
@@ -86,6 +86,24 @@ func predictStartup(in Inputs, cal calibrate.Calibration, version string) Startu
 		b.CompactionRerun = batches*0.010 + float64(in.RevisionsToRecompact)*cal.CompactSecondsPerRevision + float64(in.Keys)*cal.BtreeSecondsPerInsert
 	}
 	return b
+}
+
+// insertSeconds is the keys' treeIndex inserts at btree seconds each
+// (3.5's factor applied), but for the keys whose first revision the replay
+// found sequential (created in key order, at the right edge of the tree,
+// next to the last entry in memory): those at calibrate's insert in key
+// order, when the calibration has it.
+func insertSeconds(in Inputs, cal calibrate.Calibration, btree float64, version string) float64 {
+	keys := float64(in.Keys)
+	if in.Access == nil || !(cal.BtreeSecondsPerInsertSeq > 0) {
+		return keys * btree
+	}
+	seq := min(float64(in.Access.SeqInserts), keys)
+	seqCost := cal.BtreeSecondsPerInsertSeq
+	if like35(version) {
+		seqCost *= cal.BtreeInterfaceFactor
+	}
+	return (keys-seq)*btree + seq*seqCost
 }
 
 // lookupSeconds is the Gets and evictions from the replay of the db's own
@@ -143,7 +161,12 @@ func keyCacheMisses(revisions, keys int64) float64 {
 // extra level adds a cache miss, so the cost is linear in log2 n through
 // both measurements and extrapolated past the large one.
 func btreeGetSeconds(cal calibrate.Calibration, n float64) float64 {
-	gs, gl, ns, nl := cal.BtreeGetSecondsSmall, cal.BtreeGetSecondsLarge, cal.BtreeGetSmallKeys, cal.BtreeGetLargeKeys
+	return getBetween(cal.BtreeGetSecondsSmall, cal.BtreeGetSecondsLarge, cal.BtreeGetSmallKeys, cal.BtreeGetLargeKeys, n)
+}
+
+// getBetween is a cost measured as gs at ns keys and gl at nl keys, at n
+// keys: in proportion to log2 n below ns, linear in log2 n above.
+func getBetween(gs, gl, ns, nl, n float64) float64 {
 	if !(n > 1) || !(gs > 0) || !(ns >= 2) || !(nl > ns) || !(gl > 0) {
 		return 0
 	}
@@ -188,9 +211,14 @@ func startupModel(in Inputs, cal calibrate.Calibration) Model {
 	}
 	if a := in.Access; a != nil {
 		m.Model = strings.Replace(m.Model, "(keys x get(keys/2) + key-cache misses x get(keys) + evicting misses x eviction)",
-			"(far lookups x get(n) + near lookups x near(n) + evicting misses x eviction)", 1)
-		m.Model += "; the lookups are counted by replaying restoreIntoIndex on this db's own order of keys (its 10,000-key cache, 10 random evictions per miss once full, a Get per miss), " +
-			"each Get at the tree size n it ran at: far (not within 64 keys of one of the 16 Gets before it) at get(n), near at get(n) less what a near Get saves over a far one in calibrate's bare Gets at that size"
+			"(far lookups x get(n) + near lookups x near(n) + sequential lookups x seq(n) + misses on a full cache x eviction)", 1)
+		m.Model = strings.Replace(m.Model, "keys x btree insert", "keys x btree insert (keys created in key order x insert in key order)", 1)
+		m.Model += "; the lookups are counted by replaying restoreIntoIndex on this db's own order of keys (its 10,000-key cache, 10 random evictions every 10th miss once full, a Get per miss), " +
+			"each Get at the tree size n it ran at: far (not within 64 keys of one of the 16 Gets before it) at get(n), near at get(n) less what a near Get saves over a far one in calibrate's bare Gets at that size, " +
+			"sequential (also within 64 keys of it in allocation order, the order keys first appear: its index entry lies beside one just touched) at seq(n), a key-cache-missing revision in a heap built and rewritten in key order"
+		m.Inputs["restore_lookups_sequential"] = int64(a.Seq)
+		m.Inputs["restore_inserts_sequential"] = int64(a.SeqInserts)
+		m.Inputs["restore_misses_full_cache"] = int64(a.MissesFull)
 		m.Inputs["restore_cache_hits"] = int64(a.Hits)
 		m.Inputs["restore_lookups_near"] = int64(a.Near)
 		m.Inputs["restore_lookups_far"] = int64(a.Far)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -92,17 +93,17 @@ func Run(opts Options) (calibrate.Calibration, []Step, error) {
 			return "bbolt's Open of three bbolt files (small values, 1000-byte values, overflow values) with etcd's options: the freelist rebuilt by checking every page and key", secs, err
 		}},
 		{"restore", func() (string, float64, error) {
-			perRev, perByte, perKey, secs := measureRestore(n(200000))
+			perRev, perByte, perKey, perKeySeq, secs := measureRestore(n(200000))
 			c.RestoreSecondsPerRevision, c.RestoreSecondsPerByte, c.BtreeSecondsPerInsert = perRev, perByte, perKey
 			// etcd's restore looks up every revision that misses its key
 			// cache in the treeIndex: time a Get at two tree sizes.
 			small := n(50000)
 			large := max(n(1<<20), 4*small)
-			gs, _, _, s1 := measureRestoredLookup(small, n(200000), perRev, perByte)
+			gs, _, _, s1 := measureRestoredLookup(small, n(200000), perRev, perByte, heapScattered)
 			// The large heap's lookup moves by 10-20% from one heap
 			// to the next (its layout in memory); two heaps, averaged.
-			gl, mark, perKeyLive, s2 := measureRestoredLookup(large, n(200000), perRev, perByte)
-			gl2, mark2, _, s2b := measureRestoredLookup(large, n(200000), perRev, perByte)
+			gl, mark, perKeyLive, s2 := measureRestoredLookup(large, n(200000), perRev, perByte, heapScattered)
+			gl2, mark2, _, s2b := measureRestoredLookup(large, n(200000), perRev, perByte, heapScattered)
 			gl, mark, s2 = (gl+gl2)/2, (mark+mark2)/2, s2+s2b
 			c.BtreeGetSecondsSmall, c.BtreeGetSecondsLarge = gs, gl
 			// The GC marks each key's index entry about once for each
@@ -110,10 +111,17 @@ func Run(opts Options) (calibrate.Calibration, []Step, error) {
 			// billed with the insert, once a key.
 			c.BtreeSecondsPerInsert += perKeyLive * mark
 			c.BtreeGetSmallKeys, c.BtreeGetLargeKeys = float64(small), float64(large)
+			// The same in heaps built and rewritten in key order
+			// (restoresim's sequential Gets and inserts).
+			gss, _, _, s4 := measureRestoredLookup(small, n(200000), perRev, perByte, heapOrdered)
+			gsl, markSeq, perKeyLiveSeq, s5 := measureRestoredLookup(large, n(200000), perRev, perByte, heapOrdered)
+			c.BtreeGetSeqSecondsSmall, c.BtreeGetSeqSecondsLarge = gss, gsl
+			c.BtreeSecondsPerInsertSeq = perKeySeq + perKeyLiveSeq*markSeq
+			s1 += s4 + s5
 			perMiss, s3 := measureKeyCache(n(500000))
 			c.KeyCacheSecondsPerMiss = perMiss
 			return fmt.Sprintf("mvccpb.KeyValue.Unmarshal, string(key), key cache lookup and revision append per revision; "+
-				"B-tree (degree 32) insert per key; a key-cache-missing revision (unmarshal, tree Get, revision append) in heaps of etcd-shaped treeIndexes of %d and %d keys, over the small-heap cost; key cache evictions", small, large), secs + s1 + s2 + s3, nil
+				"B-tree (degree 32) insert per key; a key-cache-missing revision (unmarshal, tree Get, revision append) in heaps of etcd-shaped treeIndexes of %d and %d keys, over the small-heap cost; key cache evictions; the same in heaps built and rewritten in key order, and inserts in key order", small, large), secs + s1 + s2 + s3, nil
 		}},
 		{"lookup patterns", func() (string, float64, error) {
 			var sizes []int
@@ -228,8 +236,9 @@ type restoreKeyIndex struct {
 
 // measureRestore times etcd's restore loop per revision (unmarshal, key
 // string, key lookup, revision append) with two value sizes, to split the
-// per-revision from the per-byte cost, and the treeIndex inserts per key.
-func measureRestore(revs int) (perRev, perByte, perKey, secs float64) {
+// per-revision from the per-byte cost, and the treeIndex inserts per key,
+// in random key order (perKey) and in key order (perKeySeq).
+func measureRestore(revs int) (perRev, perByte, perKey, perKeySeq, secs float64) {
 	r := rand.New(rand.NewSource(1))
 	keys := max(revs/4, 1)
 	names := make([][]byte, keys)
@@ -291,7 +300,17 @@ func measureRestore(revs int) (perRev, perByte, perKey, secs float64) {
 		})
 	})
 	perKey = max(tTree/float64(keys), 1e-9)
-	return perRev, perByte, perKey, tSmall + tBytesSmall + tBytesLarge + tTree
+	slices.SortFunc(items, func(a, b *restoreKeyIndex) int { return bytes.Compare(a.key, b.key) })
+	tSeq := bestOf(3, func() float64 {
+		return timeIt(func() {
+			t := newBtree(func(a, b *restoreKeyIndex) bool { return bytes.Compare(a.key, b.key) < 0 })
+			for _, it := range items {
+				t.ReplaceOrInsert(it)
+			}
+		})
+	})
+	perKeySeq = max(tSeq/float64(keys), 1e-9)
+	return perRev, perByte, perKey, perKeySeq, tSmall + tBytesSmall + tBytesLarge + tTree + tSeq
 }
 
 // etcdKeyIndex, etcdGeneration and etcdRevision have the shape and sizes of
@@ -344,18 +363,26 @@ func (ki *etcdKeyIndex) put(main int64) {
 // It returns the extra seconds per such revision (at least a bare Get in
 // the same heap), the GC's seconds per live byte marked in this heap, the
 // live heap per key and the time spent.
-func measureRestoredLookup(keys, probes int, perRev, perByte float64) (perLookup, markPerByte, liveBytesPerKey, secs float64) {
+func measureRestoredLookup(keys, probes int, perRev, perByte float64, layout heapLayout) (perLookup, markPerByte, liveBytesPerKey, secs float64) {
 	start := time.Now()
 	r := rand.New(rand.NewSource(2))
 	const valueLen = 150
 	less := func(a, b *etcdKeyIndex) bool { return bytes.Compare(a.key, b.key) < 0 }
 	t := newBtree(less)
 	names := make([][]byte, keys)
+	for i := range names {
+		names[i] = strconv.AppendInt(append(strconv.AppendInt([]byte("/registry/pods/ns-"), int64(100+i%97), 10), "/pod-"...), r.Int63(), 10)
+	}
+	if layout == heapOrdered {
+		// Created in key order: each key's index entry is allocated next
+		// to the one before it in key order.
+		slices.SortFunc(names, bytes.Compare)
+	}
 	var garbage [][]byte
 	for i := range names {
 		// As restore: the unmarshalled key is kept by the keyIndex, the
 		// value and the cache's string(key) become garbage beside it.
-		key := strconv.AppendInt(append(strconv.AppendInt([]byte("/registry/pods/ns-"), int64(100+i%97), 10), "/pod-"...), r.Int63(), 10)
+		key := append([]byte(nil), names[i]...)
 		names[i] = key
 		garbage = append(garbage[:0], make([]byte, valueLen), []byte(string(key)))
 		ki := &etcdKeyIndex{key: key}
@@ -381,8 +408,15 @@ func measureRestoredLookup(keys, probes int, perRev, perByte float64) (perLookup
 	encoded := make([][]byte, probes)
 	val := make([]byte, valueLen)
 	var kvBytes float64
+	at := r.Intn(keys)
 	for i := range encoded {
 		k := names[r.Intn(keys)]
+		if layout == heapOrdered {
+			// Rewritten in key order too: each revision's key is the
+			// next one (the same leaf, the next index entry in memory).
+			k = names[at]
+			at = (at + 1) % keys
+		}
 		kv := mvccpb.KeyValue{Key: k, CreateRevision: 1, ModRevision: int64(keys + i + 1), Version: 2, Value: val}
 		encoded[i], _ = kv.Marshal()
 		kvBytes += float64(len(k) + valueLen)
@@ -420,7 +454,12 @@ func measureRestoredLookup(keys, probes int, perRev, perByte float64) (perLookup
 	})
 	probes2 := make([]*etcdKeyIndex, max(probes/2, 1))
 	for i := range probes2 {
-		probes2[i] = &etcdKeyIndex{key: append([]byte(nil), names[r.Intn(keys)]...)}
+		k := names[r.Intn(keys)]
+		if layout == heapOrdered {
+			k = names[at]
+			at = (at + 1) % keys
+		}
+		probes2[i] = &etcdKeyIndex{key: append([]byte(nil), k...)}
 	}
 	bare := bestOf(1, func() float64 {
 		return timeIt(func() {
@@ -439,6 +478,20 @@ func measureRestoredLookup(keys, probes int, perRev, perByte float64) (perLookup
 	extra := (loop + allocated*markPerByte - float64(probes)*perRev - kvBytes*perByte) / float64(probes)
 	return max(extra, bareGet), markPerByte, liveBytesPerKey, time.Since(start).Seconds()
 }
+
+// heapLayout is how a calibration heap's index entries lie in memory
+// relative to key order.
+type heapLayout int
+
+const (
+	// heapScattered: keys created in random key order, so neighbours in
+	// key order are far apart in memory; revisions of random keys.
+	heapScattered heapLayout = iota
+	// heapOrdered: keys created in key order (bulk creates, imports), so
+	// neighbours in key order are neighbours in memory; revisions in key
+	// order.
+	heapOrdered
+)
 
 // measureKeyCache replays restoreIntoIndex's key cache on misses keys
 // that are all new to it: each miss ranges over the 10,000-entry map to
@@ -666,6 +719,10 @@ func Describe(c calibrate.Calibration, steps []Step, path string) string {
 			fmt.Fprintf(&b, " %.0f keys %.0f/%.0f/%.0f;", k, c.LookupFarSeconds[i]*1e9, c.LookupNearSeconds[i]*1e9, c.LookupInterleavedSeconds[i]*1e9)
 		}
 		fmt.Fprintf(&b, " reference loop %.1f ms\n", c.ReferenceLoopSeconds*1e3)
+	}
+	if c.BtreeGetSeqSecondsLarge > 0 {
+		fmt.Fprintf(&b, "in a heap built in key order: key-cache-missing revision %.0f ns at %.0f keys, %.0f ns at %.0f keys, insert %.0f ns/key\n",
+			c.BtreeGetSeqSecondsSmall*1e9, c.BtreeGetSmallKeys, c.BtreeGetSeqSecondsLarge*1e9, c.BtreeGetLargeKeys, c.BtreeSecondsPerInsertSeq*1e9)
 	}
 	fmt.Fprintf(&b, "populate %.2f GB/s, bbolt open %.0f ns/node + %.0f ns/overflow page + %.1f ns/element, restore %.0f ns/revision + %.3f ns/byte, btree %.0f ns/key (3.5 x%.2f), lookup %.0f ns at %.0f keys, %.0f ns at %.0f keys, key cache %.0f ns/miss, defrag %.0f ns/pair + %.2f ns/byte, WAL decode %.2f ns/byte, entry unmarshal %.0f ns/op, apply %.1f us/entry + %.0f ns/op + %.2f ns/byte, raft log heap x%.2f\n",
 		1e-9/c.PopulateSecondsPerByte, c.OpenSecondsPerNode*1e9, c.OpenSecondsPerOverflowPage*1e9, c.OpenSecondsPerElement*1e9, c.RestoreSecondsPerRevision*1e9,

@@ -19,7 +19,7 @@ func identity(n int) []uint32 { return seq(0, uint32(n)) }
 
 func TestSimulateHandSequences(t *testing.T) {
 	type want struct {
-		hits, misses, found, keys, rounds, near, far uint64
+		hits, misses, found, keys, rounds, full, near, far, seq, seqIns uint64
 	}
 	bursts := make([]uint32, 100) // key 0, 100 times
 	cases := []struct {
@@ -28,18 +28,20 @@ func TestSimulateHandSequences(t *testing.T) {
 		ranks []uint32
 		want  want
 		size  map[[2]int]uint64 // {class, bucket} -> Gets
+		opt   Options
 	}{
 		{
-			// 0 new (far: nothing before), 1 new (1 from 0: near), 0 hit, 2 new (near).
+			// 0 new (far: nothing before), 1 new (1 from 0 in rank and
+			// id: sequential), 0 hit, 2 new (sequential).
 			name: "small", keys: []uint32{0, 1, 0, 2}, ranks: identity(3),
-			want: want{hits: 1, misses: 3, keys: 3, near: 2, far: 1},
-			size: map[[2]int]uint64{{int(Far), 0}: 1, {int(Near), 0}: 1, {int(Near), 1}: 1},
+			want: want{hits: 1, misses: 3, keys: 3, far: 1, seq: 2, seqIns: 2},
+			size: map[[2]int]uint64{{int(Far), 0}: 1, {int(Seq), 0}: 1, {int(Seq), 1}: 1},
 		},
 		{
 			// ranks 0, 1000, 1: the second Get is 1000 from the first in a
 			// tree of 1 key of 1001: scaled 0.99, near; so is the third.
 			name: "scaled", keys: []uint32{0, 1, 2}, ranks: append([]uint32{0, 1000, 1}, seq(2, 1000)...),
-			want: want{misses: 3, keys: 3, near: 2, far: 1},
+			want: want{misses: 3, keys: 3, far: 1, seq: 2, seqIns: 2},
 		},
 		{
 			name: "burst", keys: bursts, ranks: identity(1),
@@ -47,9 +49,10 @@ func TestSimulateHandSequences(t *testing.T) {
 		},
 		{
 			// 10,011 new keys: the cache fills at 10,000; the 10,001st evicts
-			// (9,991 left, then 9,992), the next 9 fill it, the 10,011th evicts.
+			// (9,991 left, then 9,992), the next 9 fill it, the 10,011th
+			// evicts; the last 11 misses are on a full cache.
 			name: "fill and evict", keys: seq(0, 10011), ranks: identity(10011),
-			want: want{misses: 10011, keys: 10011, rounds: 2, near: 10010, far: 1},
+			want: want{misses: 10011, keys: 10011, rounds: 2, full: 11, far: 1, seq: 10010, seqIns: 10010},
 		},
 		{
 			// descending key order is as near as ascending.
@@ -60,20 +63,31 @@ func TestSimulateHandSequences(t *testing.T) {
 				}
 				return r
 			}(),
-			want: want{misses: 500, keys: 500, near: 499, far: 1},
+			want: want{misses: 500, keys: 500, far: 1, seq: 499, seqIns: 499},
+		},
+		{
+			// Near 1 (in rank and id), 21 keys ranked: 0 far; 1 at rank 10
+			// is 10 x 1/21 = 0.48 from rank 0 in a tree of 1 key, and 1
+			// from id 0: sequential; 2 at rank 20 is 10 x 2/21 = 0.95 from
+			// rank 10, id 1 from 1: sequential; 3 at rank 1 is 1 from rank
+			// 0 but 3 from its id (and 9 x 3/21 = 1.29 from rank 10): near,
+			// not sequential.
+			name: "near in rank, far in memory", keys: seq(0, 4), ranks: append([]uint32{0, 10, 20, 1}, append(seq(2, 10), seq(11, 20)...)...),
+			opt:  Options{Near: 1},
+			want: want{misses: 4, keys: 4, far: 1, near: 1, seq: 2, seqIns: 2},
 		},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := Simulate(tc.keys, tc.ranks, Options{})
+			c, err := Simulate(tc.keys, tc.ranks, tc.opt)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := want{c.Hits, c.Misses, c.GetsFound, c.Keys, c.EvictionRounds, c.Near, c.Far}
+			got := want{c.Hits, c.Misses, c.GetsFound, c.Keys, c.EvictionRounds, c.MissesFull, c.Near, c.Far, c.Seq, c.SeqInserts}
 			if got != tc.want {
 				t.Errorf("got %+v, want %+v", got, tc.want)
 			}
-			if c.Revisions != uint64(len(tc.keys)) || c.Hits+c.Misses != c.Revisions || c.Near+c.Far != c.Gets() {
+			if c.Revisions != uint64(len(tc.keys)) || c.Hits+c.Misses != c.Revisions || c.Near+c.Far+c.Seq != c.Gets() {
 				t.Errorf("counts do not add up: %+v", c)
 			}
 			for k, n := range tc.size {
@@ -134,7 +148,7 @@ func TestSimulateUniform(t *testing.T) {
 	if rate < 0.09 || rate > 0.11 {
 		t.Errorf("rewrite hit rate %.3f, want ~0.1", rate)
 	}
-	if share := float64(c.Near) / float64(c.Gets()); share > 0.05 {
+	if share := float64(c.Near+c.Seq) / float64(c.Gets()); share > 0.05 {
 		t.Errorf("near share %.3f on uniform random keys", share)
 	}
 	again, _ := Simulate(keys, ranks, Options{Seed: 3})
@@ -169,10 +183,47 @@ func TestSimulateInterleaved(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		share := float64(c.Near) / float64(c.Gets())
+		// Each key is created 'streams' ids after the one before it in
+		// its stream: sequential when that is within 64 ids.
+		share := float64(c.Near+c.Seq) / float64(c.Gets())
 		if share < tc.nearMin || share > tc.nearMax {
 			t.Errorf("%d streams: near share %.3f, want %.2f..%.2f", tc.streams, share, tc.nearMin, tc.nearMax)
 		}
+		if tc.streams <= DefaultNear && c.Near != 0 {
+			t.Errorf("%d streams: %d near Gets not sequential", tc.streams, c.Near)
+		}
+	}
+}
+
+// Keys created in random key order, then each rewritten once in key
+// order: the rewrites' Gets are near in rank (the next key) but their
+// index entries were allocated at random places: near, not sequential,
+// but for chance neighbours in id (16 recent x 129 of 50,000: ~4%).
+func TestSimulateAscendingOverRandomCreates(t *testing.T) {
+	const n = 50000
+	rng := rand.New(rand.NewPCG(5, 6))
+	byRank := make([]uint32, n) // id at each rank
+	ranks := make([]uint32, n)
+	for r, id := range rng.Perm(n) {
+		byRank[r], ranks[id] = uint32(id), uint32(r)
+	}
+	keys := append(seq(0, n), byRank...)
+	c, err := Simulate(keys, ranks, Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.GetsFound < n*8/10 {
+		t.Fatalf("%d of %d rewrites missed the cache, want most", c.GetsFound, n)
+	}
+	// The creates are far (random ranks) but in the small tree at the
+	// start, where they are sequential (and counted as sequential
+	// inserts); the rest of the sequential Gets are rewrites.
+	if c.SeqInserts > c.Seq {
+		t.Fatalf("sequential inserts %d > sequential Gets %d", c.SeqInserts, c.Seq)
+	}
+	seqRewrites := c.Seq - c.SeqInserts
+	if float64(c.Near) < 0.9*float64(c.GetsFound) || float64(seqRewrites) > 0.06*float64(c.GetsFound) {
+		t.Errorf("rewrites in key order of keys created at random: near %d, sequential %d of %d found", c.Near, seqRewrites, c.GetsFound)
 	}
 }
 
