@@ -94,19 +94,23 @@ type Calibration struct {
 	EtcdWorkFactor float64 `json:"etcd_work_factor"`
 	HeapGCFactor   float64 `json:"heap_gc_factor"`  // RSS of the Go heap over its live bytes after restore
 	BaseHeapBytes  int64   `json:"base_heap_bytes"` // etcd's binary, runtime and fixed structures
-	// The range costs (predict.Ranges), fitted to the wall time and
-	// allocations of real etcd ranges by testdata/etcdcost on the
-	// reference machine; calibrate keeps them (it does not measure them
-	// yet). RangeWalkSecondsPerKey is the treeIndex
-	// walk of one key in range (a count-only range); RangeSecondsPerKey a
-	// returned key's read (bbolt lookup, unmarshal); RangeSecondsPerByte a
-	// response byte's copy, marshal and send; RangeAllocBytesPerKey what the read path allocates per
-	// returned key besides the copies the model counts (bbolt cursor, read
-	// buffer).
+	// The range costs (predict.Ranges). RangeWalkSecondsPerKey is the
+	// treeIndex walk of one key in range (a count-only range);
+	// RangeSecondsPerKey a returned key's read (bbolt lookup, unmarshal,
+	// its share of the response's marshal and decode); RangeSecondsPerByte
+	// a response byte's copy, marshal, send and decode. The three are wall
+	// time, measured by calibrate (etcd's range rebuilt, the client on the
+	// same host) when RangeMeasured; Default's were fitted to real etcd
+	// 3.5 ranges on the reference machine, and a file saved before
+	// calibrate measured them loads them from Default.
+	// RangeAllocBytesPerKey is what the read path allocates per returned
+	// key besides the copies the model counts (bbolt cursor, read buffer),
+	// fitted to real etcd's allocations, not measured by calibrate.
 	RangeWalkSecondsPerKey float64 `json:"range_walk_seconds_per_key"`
 	RangeSecondsPerKey     float64 `json:"range_seconds_per_key"`
 	RangeSecondsPerByte    float64 `json:"range_seconds_per_byte"`
 	RangeAllocBytesPerKey  float64 `json:"range_alloc_bytes_per_key"`
+	RangeMeasured          bool    `json:"range_measured,omitempty"`
 	// The WAL part of a member's restart (report's member section).
 	// WALDecodeSecondsPerByte is etcd's read of its WAL per frame byte and
 	// pass (ValidSnapshotEntries, then ReadAll with each entry

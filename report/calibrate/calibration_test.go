@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -155,5 +156,63 @@ func TestCalibrationWithoutLookupPatternsLoads(t *testing.T) {
 	good := map[string]any{"lookup_tree_keys": []float64{1, 2}, "lookup_far_seconds": []float64{1e-6, 2e-6}, "lookup_near_seconds": []float64{1e-7, 1e-7}, "lookup_interleaved_seconds": []float64{1e-7, 1e-7}}
 	if c := load(good); !reflect.DeepEqual(c.LookupFarSeconds, []float64{1e-6, 2e-6}) {
 		t.Errorf("a whole table was replaced: %v", c.LookupFarSeconds)
+	}
+}
+
+// A calibration saved before calibrate timed ranges has the reference
+// range coefficients (calibrate copied Default's) and no range_measured:
+// it loads with Default's values, not marked measured; one without the
+// fields at all gets Default's too.
+func TestCalibrationWithoutRangeFieldsLoads(t *testing.T) {
+	old := Default
+	old.Source, old.FixedStartSeconds = "an older dbinspect calibrate", 0.7
+	b, err := json.Marshal(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "range_measured") {
+		t.Fatalf("range_measured saved when false: %s", b)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, drop := range []bool{false, true} {
+		if drop {
+			for _, k := range []string{"range_walk_seconds_per_key", "range_seconds_per_key", "range_seconds_per_byte", "range_alloc_bytes_per_key"} {
+				if _, ok := m[k]; !ok {
+					t.Fatalf("no JSON field %s in a saved calibration", k)
+				}
+				delete(m, k)
+			}
+		}
+		path := filepath.Join(t.TempDir(), "old.json")
+		b, _ := json.Marshal(m)
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.RangeMeasured || c.FixedStartSeconds != 0.7 || c.RangeWalkSecondsPerKey != Default.RangeWalkSecondsPerKey ||
+			c.RangeSecondsPerKey != Default.RangeSecondsPerKey || c.RangeSecondsPerByte != Default.RangeSecondsPerByte ||
+			c.RangeAllocBytesPerKey != Default.RangeAllocBytesPerKey {
+			t.Errorf("fields dropped %v: loaded %+v", drop, c)
+		}
+	}
+	// A measured one keeps its figures and its mark.
+	meas := Default
+	meas.RangeMeasured, meas.RangeWalkSecondsPerKey, meas.RangeSecondsPerKey, meas.RangeSecondsPerByte = true, 150e-9, 2.5e-6, 2.2e-9
+	path := filepath.Join(t.TempDir(), "new.json")
+	if err := Save(path, meas); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.RangeMeasured || c.RangeWalkSecondsPerKey != 150e-9 || c.RangeSecondsPerKey != 2.5e-6 || c.RangeSecondsPerByte != 2.2e-9 {
+		t.Errorf("a measured calibration loaded as %+v", c)
 	}
 }

@@ -213,7 +213,16 @@ func rangeModel(cal calibrate.Calibration) Model {
 			"the gRPC limits are the defaults: the server sends at most math.MaxInt32 bytes (2 GiB - 1, not configurable), clientv3 receives at most math.MaxInt32 unless the client sets MaxCallRecvMsgSize lower",
 			"every copy is live until the response is sent, so the server's heap grows by the whole figure (the Go GC cannot free any of it); the client holds the response and its decoded copy again",
 			"server time is the wall time of an idle server with the client on the same host, from the request to the decoded response; a loaded server or a remote client takes longer",
-			"the time coefficients were fitted to the wall time of real etcd 3.5 ranges on a quiet 2-core machine by testdata/etcdcost and checked on 3.6, the per-key read-path allocation to their allocations; 'dbinspect calibrate' does not measure them yet",
+			rangeTimeAssumption(cal),
+			"the per-key read-path allocation (bbolt cursor, read buffer) was fitted to real etcd 3.5 and 3.6 allocations by testdata/etcdcost; calibrate does not measure it",
 		},
 	}
+}
+
+// rangeTimeAssumption says where the range time coefficients come from.
+func rangeTimeAssumption(cal calibrate.Calibration) string {
+	if cal.RangeMeasured {
+		return "the time coefficients were measured by 'dbinspect calibrate' (" + cal.Source + "): etcd's range rebuilt (treeIndex walk, per key a bbolt read and KeyValue unmarshal, the response marshalled and checked as etcd's codec does, sent over loopback TCP in HTTP/2-sized frames and decoded by a client); a count-only range gives the walk per key, a range of many small values and one of few large values the per-key and per-byte costs"
+	}
+	return "the time coefficients are reference values, not measured on this machine (the built-in calibration, or a file saved before 'dbinspect calibrate' measured ranges: run it again): fitted to the wall time of real etcd 3.5 ranges on a quiet 2-core machine by testdata/etcdcost and checked on 3.6"
 }

@@ -2,6 +2,7 @@ package predict
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/dbinspect/dbinspect/report/calibrate"
@@ -87,5 +88,34 @@ func TestRangeCostShape(t *testing.T) {
 	}
 	if rc.All.Keys != 0 || rc.All.Seconds != 0 {
 		t.Errorf("an empty range costs %+v", rc.All)
+	}
+}
+
+// The model says whether the range time coefficients were measured by
+// calibrate or are the reference ones.
+func TestRangeModelSaysWhetherTimesWereMeasured(t *testing.T) {
+	in := Inputs{Revisions: 10, KeyBytes: 300, CompactAt: 10, Keys: 10}
+	all := RangeInput{Keys: 10, Bytes: 10000}
+	ref := Ranges(in, all, nil, nil, calibrate.Default)
+	meas := calibrate.Default
+	meas.RangeMeasured, meas.Source = true, "dbinspect calibrate on a test machine"
+	meas.RangeSecondsPerKey *= 2
+	got := Ranges(in, all, nil, nil, meas)
+	has := func(m Model, s string) bool {
+		for _, a := range m.Assumptions {
+			if strings.Contains(a, s) {
+				return true
+			}
+		}
+		return false
+	}
+	if !has(ref.Model, "not measured on this machine") || has(ref.Model, "measured by 'dbinspect calibrate'") {
+		t.Errorf("built-in calibration's assumptions: %q", ref.Model.Assumptions)
+	}
+	if !has(got.Model, "measured by 'dbinspect calibrate' (dbinspect calibrate on a test machine)") || has(got.Model, "not measured on this machine") {
+		t.Errorf("measured calibration's assumptions: %q", got.Model.Assumptions)
+	}
+	if !(got.All.Seconds > ref.All.Seconds) {
+		t.Errorf("a measured per-key cost twice the reference did not raise the time: %v vs %v", got.All.Seconds, ref.All.Seconds)
 	}
 }

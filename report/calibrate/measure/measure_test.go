@@ -7,7 +7,10 @@ import (
 	"os"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
+
+	"github.com/dbinspect/dbinspect/report/calibrate"
 )
 
 func TestCalibrateSmall(t *testing.T) {
@@ -29,7 +32,7 @@ func TestCalibrateSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(steps) != 12 {
+	if len(steps) != 13 {
 		t.Errorf("%d steps: %+v", len(steps), steps)
 	}
 	v := reflect.ValueOf(c)
@@ -42,6 +45,15 @@ func TestCalibrateSmall(t *testing.T) {
 	}
 	if !c.ApplyMeasured {
 		t.Error("ApplyMeasured is false after a run that measured apply")
+	}
+	if !c.RangeMeasured && !strings.Contains(steps[11].Work, "not measured here") {
+		t.Errorf("RangeMeasured is false after a run that timed ranges: %+v", steps[11])
+	}
+	if steps[11].Name != "ranges" || (c.RangeMeasured && c.RangeSecondsPerKey == calibrate.Default.RangeSecondsPerKey) {
+		t.Errorf("step 11 %q; per-key range cost %v (the reference value kept?)", steps[11].Name, c.RangeSecondsPerKey)
+	}
+	if d := Describe(c, steps, "x.json"); strings.Contains(d, "reference values, not measured") == c.RangeMeasured {
+		t.Errorf("Describe does not say whether ranges were measured (%v): %s", c.RangeMeasured, d)
 	}
 	if _, _, ok := rssNow(); ok && !c.RaftLogHeapMeasured {
 		t.Error("RaftLogHeapMeasured is false where peak RSS can be read")
