@@ -27,7 +27,9 @@ func calibrateCommand() *command {
 (reading file pages into memory, walking bbolt pages, decoding revisions with
 etcd's own protobuf code, inserting keys into a B-tree, recovering leases) and
 when a member restarts (reading and decoding its WAL, unmarshalling requests,
-applying puts again), and saves the coefficients. 'predict' and 'report' then use them. Takes about half
+applying puts again), and the ranges the costs section prices (etcd's range
+rebuilt: the treeIndex walk, bbolt reads, the response marshalled, sent over a
+loopback TCP connection and decoded), and saves the coefficients. 'predict' and 'report' then use them. Takes about half
 a minute on 2 quiet cores (most of it timing lookups in an etcd-shaped index
 of a million keys; several minutes on a loaded machine) and about 450 MB of
 memory, and writes only the calibration file and, briefly, scratch files in

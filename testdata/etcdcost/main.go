@@ -21,6 +21,7 @@ const usage = `usage: etcdcost <command> [flags]
 commands:
   measure  write a db through a real member and measure ranges over it
   follower add a member to a running one and time its catch-up
+  snapshot time 'etcdctl snapshot save' of a db being written and its growth meanwhile
   leases   the lessor's memory: a member's live heap with and without leases
   compare-leases  a markdown row of dbinspect's lessor heap beside what leases saw
   compare  a markdown table of dbinspect's range costs beside what measure saw
@@ -35,6 +36,7 @@ func main() {
 		"measure":        runMeasure,
 		"compare":        runCompare,
 		"follower":       runFollower,
+		"snapshot":       runSnapshot,
 		"leases":         runLeases,
 		"compare-leases": runCompareLeases,
 		serverChild:      runServerChild,

@@ -1,0 +1,1 @@
+../etcdcost/snapshot.go
