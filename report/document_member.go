@@ -85,6 +85,7 @@ type docMemberRestart struct {
 	DBRSSBytes         int64      `json:"db_rss_bytes"`
 	WALDecodeSeconds   float64    `json:"wal_decode_seconds"`
 	ReplaySeconds      float64    `json:"replay_seconds"`
+	ElectionOverlap    float64    `json:"election_overlap_seconds"`
 	StartupSeconds     float64    `json:"startup_seconds"`
 	RaftLogPeakBytes   int64      `json:"raftlog_peak_bytes"`
 	RSSBytes           int64      `json:"rss_bytes"`
@@ -261,6 +262,7 @@ func toMemberRestart(v MemberRestart) docMemberRestart {
 		DBRSSBytes:         v.DBRSSBytes,
 		WALDecodeSeconds:   v.WALDecodeSeconds,
 		ReplaySeconds:      v.ReplaySeconds,
+		ElectionOverlap:    v.ElectionOverlapSeconds,
 		StartupSeconds:     v.StartupSeconds,
 		RaftLogPeakBytes:   v.RaftLogPeakBytes,
 		RSSBytes:           v.RSSBytes,

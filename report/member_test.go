@@ -1,6 +1,7 @@
 package report
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"github.com/dbinspect/dbinspect/internal/fixtures"
 	"github.com/dbinspect/dbinspect/report/calibrate"
 	"github.com/dbinspect/dbinspect/report/findings"
+	"github.com/dbinspect/dbinspect/wal"
 )
 
 func buildDataDir(t *testing.T, dir string) *Report {
@@ -176,4 +178,41 @@ func writeCalibration(t *testing.T, c calibrate.Calibration) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// The apply loop (every committed request unmarshalled, entries above the
+// consistent index applied again) runs while a single member waits for its
+// election; only what exceeds that wait adds to the restart.
+func TestMemberRestartApplyLoopOverlapsElection(t *testing.T) {
+	cal := calibrate.Default
+	cal.FixedStartSeconds = 0.5
+	cal.WALDecodeSecondsPerByte, cal.EntryUnmarshalSecondsPerOp = 1e-9, 1e-6
+	cal.ApplySecondsPerEntry, cal.ApplySecondsPerOp, cal.ApplySecondsPerByte = 1e-5, 1e-6, 0
+	cases := []struct {
+		name                   string
+		skippedOps, appliedOps int64
+		appliedEntries         int
+		wantOverlap, wantTotal float64
+	}{
+		// 100,000 ops unmarshalled: 0.1 s, within the 0.5 s wait.
+		{"nothing applied again", 100000, 0, 0, 0.1, 1 + 0.2 + 0.1 + 0 - 0.1},
+		// 0.1 s unmarshal + 0.1 s apply + 100 entries x 10 us: 0.201 s.
+		{"a short replay", 0, 100000, 100, 0.201, 1 + 0.2 + 0.1 + 0.101 - 0.201},
+		// 1 s unmarshal + 1 s apply + 0.01 s: past the wait by 1.51 s.
+		{"a long replay", 0, 1000000, 1000, 0.5, 1 + 0.2 + 1 + 1.01 - 0.5},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rp := wal.Replay{DecodedBytes: 200e6,
+				Skipped: wal.Span{Ops: tc.skippedOps}, Applied: wal.Span{Entries: tc.appliedEntries, Ops: tc.appliedOps}}
+			mr := MemberRestart{DBStartupSeconds: 1}
+			predictMemberRestart(&mr, rp, cal)
+			if math.Abs(mr.ElectionOverlapSeconds-tc.wantOverlap) > 1e-9 || math.Abs(mr.StartupSeconds-tc.wantTotal) > 1e-9 {
+				t.Errorf("overlap %.6f s, restart %.6f s; want %.6f s, %.6f s", mr.ElectionOverlapSeconds, mr.StartupSeconds, tc.wantOverlap, tc.wantTotal)
+			}
+			if mr.StartupSeconds < mr.DBStartupSeconds+mr.WALDecodeSeconds-cal.FixedStartSeconds {
+				t.Errorf("the overlap took more than the election wait: %+v", mr)
+			}
+		})
+	}
 }
