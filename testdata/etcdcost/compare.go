@@ -25,6 +25,8 @@ type predicted struct {
 	Seconds           float64 `json:"seconds"`
 	CountOnlySeconds  float64 `json:"count_only_seconds"`
 	FirstPageSeconds  float64 `json:"first_page_seconds"`
+	PagedSeconds      float64 `json:"paged_seconds"`
+	Pages             int     `json:"pages"`
 }
 
 // runCompare prints a markdown table of dbinspect's predictions for the
@@ -34,6 +36,7 @@ func runCompare(args []string) error {
 	measured := fs.String("measured", "", "JSON written by etcdcost measure")
 	report := fs.String("report", "", "JSON written by dbinspect report -o json on the db measure left")
 	label := fs.String("label", "", "etcd version label for the table")
+	wall := fs.Bool("wall", false, "compare wall times (full, count-only, first page, paged) and allocations: the quiet-machine table")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -56,6 +59,27 @@ func runCompare(args []string) error {
 		pred[p.Prefix] = p
 	}
 	fmt.Printf("etcd %s, load average before %s, after %s\n\n", *label, m.Load, m.LoadAfter)
+	if *wall {
+		fmt.Println("| prefix | keys | wall: etcd / dbinspect | count-only wall: etcd / dbinspect | --limit first page wall: etcd / dbinspect | all pages wall: etcd / dbinspect | server alloc: etcd / dbinspect |")
+		fmt.Println("|---|---:|---:|---:|---:|---:|---:|")
+		for _, p := range m.Prefixes {
+			q, ok := pred[p.Prefix]
+			if !ok {
+				return fmt.Errorf("dbinspect has no range for %s", p.Prefix)
+			}
+			f, c, l := p.MedianFull, p.MedianCnt, p.MedianLim
+			paged := "not measured"
+			if p.Paged != nil {
+				paged = fmt.Sprintf("%s / %s (%s; %d pages)", secs(p.Paged.Seconds), secs(q.PagedSeconds), off(q.PagedSeconds, p.Paged.Seconds), p.Paged.Pages)
+			}
+			fmt.Printf("| `%s` | %d | %s / %s (%s) | %s / %s (%s) | %s / %s (%s) | %s | %s / %s (%s) |\n",
+				p.Prefix, f.KVs, secs(f.Seconds), secs(q.Seconds), off(q.Seconds, f.Seconds),
+				secs(c.Seconds), secs(q.CountOnlySeconds), off(q.CountOnlySeconds, c.Seconds),
+				secs(l.Seconds), secs(q.FirstPageSeconds), off(q.FirstPageSeconds, l.Seconds), paged,
+				mib(int64(f.AllocBytes)), mib(q.ServerMemoryBytes), off(float64(q.ServerMemoryBytes), float64(f.AllocBytes)))
+		}
+		return nil
+	}
 	fmt.Println("| prefix | keys | response: etcd / dbinspect | server alloc: etcd / dbinspect | peak RSS +: etcd / dbinspect | server CPU: etcd / dbinspect | wall (load) | count-only server CPU: etcd / dbinspect | --limit first page CPU: etcd / dbinspect |")
 	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, p := range m.Prefixes {
@@ -72,6 +96,14 @@ func runCompare(args []string) error {
 			c.ServerCPU, q.CountOnlySeconds, l.ServerCPU, q.FirstPageSeconds)
 	}
 	return nil
+}
+
+// secs prints a time with three significant figures' worth of digits.
+func secs(s float64) string {
+	if s < 0.1 {
+		return fmt.Sprintf("%.1f ms", s*1e3)
+	}
+	return fmt.Sprintf("%.3f s", s)
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }

@@ -87,6 +87,17 @@ type prefixResult struct {
 	MedianFull rangeRun   `json:"median_full"`
 	MedianCnt  rangeRun   `json:"median_count_only"`
 	MedianLim  rangeRun   `json:"median_limited"`
+	// Paged is the whole prefix read in pages of Limit keys, each page
+	// from the key after the last one returned (as kube-apiserver's pager
+	// continues), timed once; absent for prefixes over -paged-max keys.
+	Paged *pagedRun `json:"paged,omitempty"`
+}
+
+// pagedRun is one paginated read of a prefix.
+type pagedRun struct {
+	Seconds float64 `json:"seconds"`
+	Pages   int     `json:"pages"`
+	KVs     int     `json:"kvs"`
 }
 
 type measureResult struct {
@@ -106,6 +117,7 @@ func runMeasure(args []string) error {
 	spec := fs.String("spec", "pods:20000:2048:10,configmaps:5000:8192:10", "resource:keys:value-bytes:namespaces,...")
 	runs := fs.Int("runs", 3, "runs of each range")
 	limit := fs.Int64("limit", 500, "limit of the limited ranges")
+	pagedMax := fs.Int("paged-max", 0, "also read each prefix of at most this many keys whole in pages of -limit (0: none)")
 	dbOut := fs.String("db-out", "", "copy the member's db here after a clean stop")
 	metricsOut := fs.String("metrics-out", "", "write the metric names /metrics serves here, one a line")
 	if err := fs.Parse(args); err != nil {
@@ -189,6 +201,17 @@ func runMeasure(args []string) error {
 			pr.Limited = append(pr.Limited, r)
 		}
 		pr.MedianFull, pr.MedianCnt, pr.MedianLim = median(pr.Full), median(pr.CountOnly), median(pr.Limited)
+		if n := pr.MedianFull.KVs; n > 0 && n <= *pagedMax {
+			pg, err := readPaged(ctx, cli, p, *limit)
+			if err != nil {
+				return err
+			}
+			if pg.KVs != n {
+				return fmt.Errorf("%s: the paged read returned %d keys of %d", p, pg.KVs, n)
+			}
+			pr.Paged = &pg
+			fmt.Fprintf(os.Stderr, "%s: paged in %d pages of %d: %.3f s\n", p, pg.Pages, *limit, pg.Seconds)
+		}
 		fmt.Fprintf(os.Stderr, "%s: %d keys, %d bytes: %.3f s, alloc %d, peak rss +%d; count %.3f s; limit %.3f s\n",
 			p, pr.MedianFull.KVs, pr.MedianFull.ResponseBytes, pr.MedianFull.Seconds, pr.MedianFull.AllocBytes, pr.MedianFull.PeakRSSDelta, pr.MedianCnt.Seconds, pr.MedianLim.Seconds)
 		res.Prefixes = append(res.Prefixes, pr)
@@ -289,6 +312,30 @@ func measureRange(ctx context.Context, cli *clientv3.Client, admin string, pid i
 	return rangeRun{Seconds: dt.Seconds(), Count: resp.Count, KVs: len(resp.Kvs), ResponseBytes: (*pb.RangeResponse)(resp).Size(),
 		AllocBytes: after.TotalAlloc - before.TotalAlloc, PeakRSSDelta: hwm - rss, GCs: after.NumGC - before.NumGC,
 		ServerCPU: scpu1 - scpu0, ClientCPU: ccpu}, nil
+}
+
+// readPaged reads prefix whole in pages of limit keys, each page a range
+// from the key after the last one returned to the prefix's end.
+func readPaged(ctx context.Context, cli *clientv3.Client, prefix string, limit int64) (pagedRun, error) {
+	runtime.GC()
+	end := clientv3.GetPrefixRangeEnd(prefix)
+	key := prefix
+	var pg pagedRun
+	t0 := time.Now()
+	for {
+		resp, err := cli.Get(ctx, key, clientv3.WithRange(end), clientv3.WithLimit(limit))
+		if err != nil {
+			return pagedRun{}, err
+		}
+		pg.Pages++
+		pg.KVs += len(resp.Kvs)
+		if !resp.More || len(resp.Kvs) == 0 {
+			break
+		}
+		key = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
+	}
+	pg.Seconds = time.Since(t0).Seconds()
+	return pg, nil
 }
 
 func median(rs []rangeRun) rangeRun {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"sync"
 	"time"
@@ -56,12 +57,13 @@ import (
 //
 // What is timed is the wall time from the request to the decoded response,
 // as the testdata/etcdcost harness times real ranges, the GC running as in
-// etcd (GOGC 100), and the median of five kept: the first range grows
-// the heap, the others find it mapped. The heap is not given back to the
-// OS between them: on the reference VM the first touch of returned memory
-// cost ~4 ns a byte in this process, 4x what the real ranges showed after
-// the harness's FreeOSMemory, while ranges into a mapped heap came within
-// 25% of them (testdata/etcdcost/README.md).
+// etcd (GOGC 100), the median of five kept. Before each range the heap is
+// given back to the OS (debug.FreeOSMemory), as the harness does to the
+// server and as an idle server's scavenger does over time: the range then
+// faults in every page it allocates, server and client, and what a page
+// fault costs is the machine's. On the reference VM it moved by 4x within a
+// day (testdata/etcdcost/README.md, 2026-12-05): real ranges and this
+// measurement moved together.
 
 // rangeResponse is etcdserverpb.RangeResponse's shape (header, kvs, more,
 // count: gogo's generated code), which the CLI may not import.
@@ -576,11 +578,12 @@ func (c rangeConn) close() {
 
 // timeRange serves one range over prefix through conn and returns the wall
 // time from the request to the decoded response, the response's size and
-// its keys. A GC runs first, so earlier garbage is not billed to it.
+// its keys. The heap is given back to the OS first (a GC, then the free
+// pages released).
 func (s *rangeStore) timeRange(conn rangeConn, prefix string) (secs float64, respBytes, keys int, err error) {
 	key := []byte(prefix)
 	end := append([]byte(prefix[:len(prefix)-1]), prefix[len(prefix)-1]+1)
-	runtime.GC()
+	debug.FreeOSMemory()
 	done := make(chan error, 1)
 	var got *rangeResponse
 	t0 := time.Now()
