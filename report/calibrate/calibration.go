@@ -61,6 +61,17 @@ type Calibration struct {
 	BtreeGetSeqSecondsSmall  float64 `json:"btree_get_seq_seconds_small,omitempty"`
 	BtreeGetSeqSecondsLarge  float64 `json:"btree_get_seq_seconds_large,omitempty"`
 	BtreeSecondsPerInsertSeq float64 `json:"btree_seconds_per_insert_seq,omitempty"`
+	// RestoreSeqSecondsPerRevision is a sequential revision of etcd's
+	// restore timed end to end, as it runs (measureRestorePipeline): the
+	// reading goroutine (bbolt range, unmarshal, keyToLease, channel send)
+	// and the index goroutine (key cache, Get, keyIndex put) at once, with
+	// the GC, in wall time, on a db created and rewritten in key order;
+	// its bytes, inserts and evictions taken out (charged by their own
+	// terms). Where Gets are cheap the two goroutines are balanced and
+	// their per-revision work, which a far Get's cost hides, is the
+	// restore's time. Left alone by WithDefaults: without it a sequential
+	// revision is charged the one-goroutine per-revision cost and seq(n).
+	RestoreSeqSecondsPerRevision float64 `json:"restore_seq_seconds_per_revision,omitempty"`
 	// KeyCacheSecondsPerMiss is restoreIntoIndex's key cache on a miss:
 	// evict 10 arbitrary entries of the 10,000 (a map range and deletes)
 	// and insert the new key.

@@ -14,10 +14,11 @@ import (
 // in a heap of the tree's size at that moment built in random key order
 // (btreeGetSeconds); a near Get at that less what calibrate measured a
 // near Get saves over a far one in a tree that size (its path is in the
-// CPU caches); a sequential Get at the cost of such a revision in a heap
-// built and rewritten in key order (seqGetSeconds: its index entry lies
-// beside the last one, and the GC marks such a heap at a fraction of the
-// price); each miss once the cache has filled at calibrate's cost of a
+// CPU caches); a sequential Get nothing when calibrate timed the restore
+// in key order end to end (revisionSeconds charges the whole revision),
+// else at the cost of such a revision in a heap built and rewritten in
+// key order (seqGetSeconds: its index entry lies beside the last one, and
+// the GC marks such a heap at a fraction of the price); each miss once the cache has filled at calibrate's cost of a
 // miss on a full cache (its share of an eviction round every 10 misses,
 // and the map insert). Cache hits cost no Get: the per-revision restore
 // cost already holds the cache lookup.
@@ -32,11 +33,24 @@ func accessLookupSeconds(a *restoresim.Counts, cal calibrate.Calibration) float6
 		if near := a.BySize[restoresim.Near][b]; near > 0 {
 			secs += float64(near) * nearGetSeconds(cal, n, get)
 		}
-		if sq := a.BySize[restoresim.Seq][b]; sq > 0 {
+		if sq := a.BySize[restoresim.Seq][b]; sq > 0 && !(cal.RestoreSeqSecondsPerRevision > 0) {
 			secs += float64(sq) * seqGetSeconds(cal, n, get)
 		}
 	}
 	return secs + float64(a.MissesFull)*max(cal.KeyCacheSecondsPerMiss, 0)
+}
+
+// revisionSeconds is the per-revision work of the restore: with a replay
+// and the end-to-end measurement, the sequential revisions (one per
+// sequential Get) at RestoreSeqSecondsPerRevision, which holds their Get,
+// and the others at the one-goroutine per-revision cost.
+func revisionSeconds(in Inputs, cal calibrate.Calibration) float64 {
+	revs := float64(in.Revisions)
+	if in.Access == nil || !(cal.RestoreSeqSecondsPerRevision > 0) {
+		return revs * cal.RestoreSecondsPerRevision
+	}
+	seq := min(float64(in.Access.Seq), revs)
+	return (revs-seq)*cal.RestoreSecondsPerRevision + seq*cal.RestoreSeqSecondsPerRevision
 }
 
 // seqGetSeconds is a sequential Get in a tree of n keys whose far Get

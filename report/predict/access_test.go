@@ -144,3 +144,29 @@ func TestInsertSeconds(t *testing.T) {
 		t.Errorf("calibration without the key-order insert: %v, want 2 ms", got)
 	}
 }
+
+// Hand-computed: 1,000 revisions of which 600 sequential; 0.4 us a
+// revision on one goroutine, 1.5 us a sequential one end to end. The
+// sequential Gets then cost nothing of their own.
+func TestRevisionSeconds(t *testing.T) {
+	cal := calibrate.Default
+	cal.RestoreSecondsPerRevision = 0.4e-6
+	in := Inputs{Revisions: 1000}
+	if got := revisionSeconds(in, cal); math.Abs(got-0.4e-3) > 1e-15 {
+		t.Errorf("without a replay: %v", got)
+	}
+	a := restoresim.Counts{Seq: 600}
+	a.BySize[restoresim.Seq][10] = 600
+	in.Access = &a
+	if got := revisionSeconds(in, cal); math.Abs(got-0.4e-3) > 1e-15 {
+		t.Errorf("without the end-to-end figure: %v", got)
+	}
+	withGets := accessLookupSeconds(&a, cal)
+	cal.RestoreSeqSecondsPerRevision = 1.5e-6
+	if got := revisionSeconds(in, cal); math.Abs(got-(400*0.4e-6+600*1.5e-6)) > 1e-15 {
+		t.Errorf("with it: %v", got)
+	}
+	if !(withGets > 0) || accessLookupSeconds(&a, cal) != 0 {
+		t.Errorf("sequential Gets charged %v beside the end-to-end figure (%v without it)", accessLookupSeconds(&a, cal), withGets)
+	}
+}

@@ -1,0 +1,204 @@
+package measure
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/dbinspect/dbinspect/report/calibrate"
+	bolt "go.etcd.io/bbolt"
+	"go.etcd.io/etcd/api/v3/mvccpb"
+)
+
+// pipelineValueLen is the value size of the pipeline's scratch db.
+const pipelineValueLen = 150
+
+// pipelineResult is what measureRestorePipeline found.
+type pipelineResult struct {
+	perRev      float64 // wall seconds per revision, end to end
+	revs        int     // revisions restored
+	creates     int     // of which first revisions (inserts)
+	fullMisses  int     // key-cache misses once the cache had filled
+	bytesPerRev float64 // key and value bytes per revision
+}
+
+// measureRestorePipeline times etcd's restore as it runs, end to end, on a
+// scratch db of keys keys created in key order and then each rewritten
+// once in key order (the shape restoresim calls sequential): the reading
+// goroutine of mvcc's store.restore (bbolt UnsafeRange of 10,000 revisions
+// at a time over the key bucket, then restoreChunk: unmarshal each
+// mvccpb.KeyValue, string(key), the keyToLease map, a send on a channel of
+// 10,000) and the index goroutine of restoreIntoIndex (the 10,000-key
+// cache with its evictions, on a miss a probe keyIndex and a treeIndex Get,
+// keyIndex.put or a new keyIndex inserted), both running at once with the
+// GC as it runs (GOGC untouched). It is wall time: on two cores the two
+// goroutines and the GC share them, which is what a restore whose Gets are
+// cheap is made of, and which the per-revision cost measured on one
+// goroutine (measureRestore) does not show. One key in 5 carries a lease,
+// as the bigdb shapes.
+func measureRestorePipeline(dir string, keys int) (pipelineResult, float64, error) {
+	start := time.Now()
+	path := filepath.Join(dir, "pipeline.db")
+	names := make([][]byte, keys)
+	for i := range names {
+		names[i] = strconv.AppendInt([]byte("/registry/pods/ns-"), int64(1e9+i), 10)
+	}
+	var res pipelineResult
+	var kvBytes int64
+	db, err := bolt.Open(path, 0o600, &bolt.Options{NoFreelistSync: true})
+	if err != nil {
+		return res, 0, err
+	}
+	defer db.Close()
+	val := make([]byte, pipelineValueLen)
+	rev := int64(0)
+	for round := 0; round < 2; round++ {
+		for lo := 0; lo < keys; lo += 10000 {
+			err := db.Update(func(tx *bolt.Tx) error {
+				b, err := tx.CreateBucketIfNotExists([]byte("key"))
+				if err != nil {
+					return err
+				}
+				b.FillPercent = 0.9
+				for i := lo; i < keys && i < lo+10000; i++ {
+					rev++
+					k := make([]byte, 17)
+					binary.BigEndian.PutUint64(k, uint64(rev))
+					k[8] = '_'
+					kv := mvccpb.KeyValue{Key: names[i], CreateRevision: int64(i + 1), ModRevision: rev, Version: int64(round + 1), Value: val}
+					if i%5 == 0 {
+						kv.Lease = 7
+					}
+					v, err := kv.Marshal()
+					if err != nil {
+						return err
+					}
+					if err := b.Put(k, v); err != nil {
+						return err
+					}
+					kvBytes += int64(len(names[i]) + len(val))
+				}
+				return nil
+			})
+			if err != nil {
+				return res, 0, err
+			}
+		}
+	}
+	res.revs = int(rev)
+	res.bytesPerRev = float64(kvBytes) / float64(rev)
+	var creates, fullMisses int
+	res.perRev = bestOf(2, func() float64 {
+		var secs float64
+		err = db.View(func(tx *bolt.Tx) error {
+			b := tx.Bucket([]byte("key"))
+			if b == nil {
+				return fmt.Errorf("pipeline scratch db has no key bucket")
+			}
+			secs = timeWall(func() { creates, fullMisses = restorePipeline(b) })
+			return nil
+		})
+		return secs / float64(rev)
+	})
+	if err != nil {
+		return res, 0, err
+	}
+	if creates != keys {
+		return res, 0, fmt.Errorf("pipeline restore inserted %d keys, want %d", creates, keys)
+	}
+	res.creates, res.fullMisses = creates, fullMisses
+	return res, time.Since(start).Seconds(), nil
+}
+
+// pipelineKV is mvcc's revKeyValue.
+type pipelineKV struct {
+	key  []byte
+	kv   mvccpb.KeyValue
+	kstr string
+}
+
+// restorePipeline is store.restore's reading loop and restoreIntoIndex over
+// b; it returns the keys inserted and the misses on a full key cache.
+func restorePipeline(b *bolt.Bucket) (creates, fullMisses int) {
+	rkvc := make(chan pipelineKV, calibrate.RestoreKeyCache)
+	done := make(chan [2]int)
+	go func() {
+		less := func(a, b *etcdKeyIndex) bool { return bytes.Compare(a.key, b.key) < 0 }
+		t := newBtree(less)
+		cache := make(map[string]*etcdKeyIndex, calibrate.RestoreKeyCache)
+		var c, full int
+		filled := false
+		for rkv := range rkvc {
+			ki, ok := cache[rkv.kstr]
+			if !ok && len(cache) >= calibrate.RestoreKeyCache {
+				filled = true
+				i := 10
+				for k := range cache {
+					delete(cache, k)
+					if i--; i == 0 {
+						break
+					}
+				}
+			}
+			if !ok && filled {
+				full++
+			}
+			if !ok {
+				ki = &etcdKeyIndex{key: rkv.kv.Key}
+				if found, in := btreeFind(t, ki); in {
+					cache[rkv.kstr], ki = found, found
+					ok = true
+				}
+			}
+			main := int64(binary.BigEndian.Uint64(rkv.key[:8]))
+			if ok {
+				ki.put(main)
+				continue
+			}
+			ki.generations = append(ki.generations, etcdGeneration{created: etcdRevision{main: rkv.kv.CreateRevision}, ver: rkv.kv.Version})
+			ki.put(main)
+			t.ReplaceOrInsert(ki)
+			cache[rkv.kstr] = ki
+			c++
+		}
+		done <- [2]int{c, full}
+	}()
+	keyToLease := make(map[string]int64)
+	min := make([]byte, 17)
+	binary.BigEndian.PutUint64(min, 1)
+	min[8] = '_'
+	for {
+		var keys, vals [][]byte
+		c := b.Cursor()
+		for k, v := c.Seek(min); k != nil && len(keys) < calibrate.RestoreKeyCache; k, v = c.Next() {
+			keys, vals = append(keys, k), append(vals, v)
+		}
+		for i, key := range keys {
+			rkv := pipelineKV{key: key}
+			if err := rkv.kv.Unmarshal(vals[i]); err != nil {
+				panic(err)
+			}
+			rkv.kstr = string(rkv.kv.Key)
+			if rkv.kv.Lease != 0 {
+				keyToLease[rkv.kstr] = rkv.kv.Lease
+			} else {
+				delete(keyToLease, rkv.kstr)
+			}
+			rkvc <- rkv
+		}
+		if len(keys) < calibrate.RestoreKeyCache {
+			break
+		}
+		next := binary.BigEndian.Uint64(keys[len(keys)-1][:8])
+		min = make([]byte, 17)
+		binary.BigEndian.PutUint64(min, next)
+		min[8] = '_'
+		binary.BigEndian.PutUint64(min[9:], 1) // sub 0 + 1: after the last one read
+	}
+	close(rkvc)
+	r := <-done
+	return r[0], r[1]
+}
