@@ -127,3 +127,55 @@ func classOfPair(classify func(v []byte) uint16, k, v []byte, kv *keyValue) uint
 	}
 	return uint32(classify(kv.Value)) + 1
 }
+
+// nameBatch is a run of names handed from pipedNames' reader.
+type nameBatch struct {
+	data []byte
+	ends []uint32
+}
+
+// pipedNames reads bucket "key" through lr on a goroutine of its own,
+// calling visit with every pair in bucket order there, and calls add, on
+// the caller's goroutine, with each name visit emits, in order. It returns
+// ForEachLeaf's error (visit's, which stops the read).
+func pipedNames(lr leafReader, visit func(k, v []byte, emit func([]byte)) error, add func([]byte)) error {
+	full := make(chan *nameBatch, pipeBatches)
+	free := make(chan *nameBatch, pipeBatches)
+	for range pipeBatches {
+		free <- &nameBatch{data: make([]byte, 0, pipeBatchBytes)}
+	}
+	var err error
+	go func() {
+		defer close(full)
+		cur := <-free
+		emit := func(name []byte) {
+			if len(cur.data)+len(name) > cap(cur.data) && len(cur.ends) > 0 {
+				full <- cur
+				cur = <-free
+			}
+			cur.data = append(cur.data, name...)
+			cur.ends = append(cur.ends, uint32(len(cur.data)))
+		}
+		err = lr.ForEachLeaf("key", func(keys, values [][]byte) error {
+			for i, k := range keys {
+				if err := visit(k, values[i], emit); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if len(cur.ends) > 0 {
+			full <- cur
+		}
+	}()
+	for b := range full {
+		start := uint32(0)
+		for _, end := range b.ends {
+			add(b.data[start:end])
+			start = end
+		}
+		b.data, b.ends = b.data[:0], b.ends[:0]
+		free <- b
+	}
+	return err
+}

@@ -40,16 +40,25 @@ import (
 // outside Options.Filter) are kept whole, sorted apart, and merged in by
 // binary search: there are few of them (kube-apiserver's compact_rev_key).
 
-// orderTags is step 1 and 2's state.
+// orderTags is step 1 and 2's state. seq and rows grow in chunks, so
+// that growing them leaves no garbage behind (a doubling slice leaves
+// copies the garbage collector lets the heap grow over).
 type orderTags struct {
-	seq  []byte              // partition of each restored pair, in bucket order
+	seq  [][]byte            // partition of each restored pair, in bucket order
 	tags [sortParts][]uint32 // by partition, by bucket order: the slot of the pair's key
-	rows []uint32            // by slot: the key's prefix row
-	hash uint64              // of the restored revisions, in order (revHash)
+	rows [][]uint32          // by slot: the key's prefix row
+	nseq int
+	nrow int
+	hash uint64 // of the restored revisions, in order (revHash)
 	// bad are the places among the bucket's pairs of those the scan did
 	// not restore, ascending: the second read skips them.
 	bad []uint64
 }
+
+const (
+	seqChunk = 1 << 16
+	rowChunk = 1 << 14
+)
 
 // revHash folds one restored revision into h: the re-read checks that it
 // meets the same revisions in the same order.
@@ -61,20 +70,24 @@ func revHash(h uint64, rev Revision) uint64 {
 }
 
 func (o *orderTags) add(part int, rev Revision) {
-	if len(o.seq) == cap(o.seq) {
-		o.seq = slices.Grow(o.seq, max(len(o.seq)/4, 4096))
+	if o.nseq%seqChunk == 0 {
+		o.seq = append(o.seq, make([]byte, 0, seqChunk))
 	}
-	o.seq = append(o.seq, byte(part))
+	c := &o.seq[len(o.seq)-1]
+	*c = append(*c, byte(part))
+	o.nseq++
 	o.hash = revHash(o.hash, rev)
 }
 
 // slot numbers a new key (a run of the replay) of prefix row row.
 func (o *orderTags) slot(row uint32) uint32 {
-	if len(o.rows) == cap(o.rows) {
-		o.rows = slices.Grow(o.rows, max(len(o.rows)/4, 1024))
+	if o.nrow%rowChunk == 0 {
+		o.rows = append(o.rows, make([]uint32, 0, rowChunk))
 	}
-	o.rows = append(o.rows, row)
-	return uint32(len(o.rows) - 1)
+	c := &o.rows[len(o.rows)-1]
+	*c = append(*c, row)
+	o.nrow++
+	return uint32(o.nrow - 1)
 }
 
 // orderSeen marks a slot renumbered in keys (rows and ids are below it).
@@ -84,22 +97,24 @@ const orderSeen = 1 << 31
 // first appearance, and returns the prefix row of each key by that number.
 // The tags are spent.
 func (o *orderTags) keys() (keys, rowOf []uint32) {
-	keys = make([]uint32, len(o.seq))
-	rowOf = make([]uint32, len(o.rows))
+	keys = make([]uint32, 0, o.nseq)
+	rowOf = make([]uint32, o.nrow)
 	var at [sortParts]int
 	next := uint32(0)
-	ids := o.rows // by slot: the row until seen, then orderSeen | the id
-	for i, q := range o.seq {
-		s := o.tags[q][at[q]]
-		at[q]++
-		v := ids[s]
-		if v&orderSeen == 0 {
-			rowOf[next] = v
-			v = next | orderSeen
-			ids[s] = v
-			next++
+	for _, c := range o.seq {
+		for _, q := range c {
+			s := o.tags[q][at[q]]
+			at[q]++
+			row := &o.rows[s/rowChunk][s%rowChunk] // the row until seen, then orderSeen | the id
+			v := *row
+			if v&orderSeen == 0 {
+				rowOf[next] = v
+				v = next | orderSeen
+				*row = v
+				next++
+			}
+			keys = append(keys, v&^orderSeen)
 		}
-		keys[i] = v &^ orderSeen
 	}
 	o.seq, o.tags, o.rows = nil, [sortParts][]uint32{}, nil
 	return keys, rowOf
@@ -107,30 +122,53 @@ func (o *orderTags) keys() (keys, rowOf []uint32) {
 
 // orderNames is step 3's state: the keys by cluster, and what sorts them.
 type orderNames struct {
-	keys    []uint32 // RestoreOrder.Keys
-	rowOf   []uint32 // by key id: its prefix row (then its rank)
-	label   []string // by row: its cluster's label
-	cluster []int32  // by row: its cluster (-1: the row has no label)
-	clabel  []string // by cluster: its label
-	end     []uint32 // by cluster: where its keys end in items (then start, while filling)
-	items   []nameItem
-	tails   []byte   // the bytes of suffixes past their first 16, back to back
-	tailAt  []uint32 // by key id: where its tail ends in tails (tailAt[id] where it starts)
-	free    []freeKey
-	names   []byte // the names of free, back to back
-	named   uint32 // keys named so far
-	pos     int    // restored pairs seen
-	hash    uint64
-	fail    string
+	keys   []uint32  // RestoreOrder.Keys
+	rowOf  []uint32  // by key id: its prefix row (then its rank)
+	row    []rowInfo // by row
+	clabel []string  // by cluster: its label
+	end    []uint32  // by cluster: where its keys end in items (then start, while filling)
+	items  []nameItem
+	tails  [][]byte // suffixes past their first 16 bytes, each after its length (uvarint), in chunks
+	free   []freeKey
+	names  []byte // the names of free, back to back
+	named  uint32 // keys named so far (add)
+	fail   string // why there is no order (add, order)
+	// The reader's side (next), which may run on a goroutine of its own.
+	pos   int    // restored pairs seen
+	found uint32 // new keys found
+	hash  uint64
+	rfail string
+}
+
+// rowInfo is a prefix row's cluster (-1: the row has no label) and the
+// length of the cluster's label.
+type rowInfo struct {
+	c     int32
+	depth uint32
 }
 
 // nameItem is a key of a cluster: the first 16 bytes of its suffix past
-// the cluster's label, big-endian and zero-padded, how many of them it has
-// (16: it may go on, in tails), and its id.
+// the cluster's label, big-endian and zero-padded, its id, and ref: how
+// many of the 16 bytes it has, or, with itemTail set, where the rest of a
+// longer suffix is in tails (chunk << tailChunkBits | offset).
 type nameItem struct {
 	k1, k2 uint64
 	id     uint32
-	n      uint32
+	ref    uint32
+}
+
+const (
+	itemTail      = 1 << 31
+	tailChunkBits = 20
+	tailChunk     = 1 << tailChunkBits
+)
+
+// n is how many of the first 16 bytes the suffix has.
+func (it *nameItem) n() uint32 {
+	if it.ref&itemTail != 0 {
+		return 16
+	}
+	return it.ref
 }
 
 // freeKey is a key whose row has no label: its whole name is kept.
@@ -155,22 +193,22 @@ func newOrderNames(keys, rowOf []uint32, rowLabels []string, labeled []bool) *or
 		}
 	}
 	slices.SortFunc(byLabel, func(a, b uint32) int { return strings.Compare(rowLabels[a], rowLabels[b]) })
-	on.label, on.cluster = make([]string, nr), make([]int32, nr)
-	for r := range on.cluster {
-		on.cluster[r] = -1
+	on.row = make([]rowInfo, nr)
+	for r := range on.row {
+		on.row[r].c = -1
 	}
 	for _, r := range byLabel {
 		l := rowLabels[r]
 		if len(on.clabel) == 0 || !strings.HasPrefix(l, on.clabel[len(on.clabel)-1]) {
 			on.clabel = append(on.clabel, l)
 		}
-		on.label[r], on.cluster[r] = l, int32(len(on.clabel)-1)
+		on.row[r] = rowInfo{c: int32(len(on.clabel) - 1), depth: uint32(len(on.clabel[len(on.clabel)-1]))}
 	}
-	// end[c] starts as where cluster c starts; pair moves it on.
+	// end[c] starts as where cluster c starts; add moves it on.
 	on.end = make([]uint32, len(on.clabel)+1)
 	labeledKeys := 0
 	for _, r := range rowOf {
-		if c := on.cluster[r]; c >= 0 {
+		if c := on.row[r].c; c >= 0 {
 			on.end[c+1]++
 			labeledKeys++
 		}
@@ -180,33 +218,35 @@ func newOrderNames(keys, rowOf []uint32, rowLabels []string, labeled []bool) *or
 	}
 	on.end = on.end[:len(on.clabel)]
 	on.items = make([]nameItem, labeledKeys)
-	on.tailAt = make([]uint32, len(rowOf)+1)
 	return on
 }
 
 // next takes the next restored pair's revision, and says whether it is a
 // new key's first: then add must take its name.
 func (on *orderNames) next(rev Revision) bool {
-	if on.fail != "" {
+	if on.rfail != "" {
 		return false
 	}
 	on.hash = revHash(on.hash, rev)
 	i := on.pos
 	on.pos++
 	if i >= len(on.keys) {
-		on.fail = "the key bucket holds more revisions than when it was read"
+		on.rfail = "the key bucket holds more revisions than when it was read"
 		return false
 	}
-	return on.keys[i] == on.named
+	if on.keys[i] != on.found {
+		return false
+	}
+	on.found++
+	return true
 }
 
 // add takes the name of the new key next found.
 func (on *orderNames) add(name []byte) {
 	id := on.named
 	on.named++
-	r := on.rowOf[id]
-	c := on.cluster[r]
-	if c < 0 {
+	ri := on.row[on.rowOf[id]]
+	if ri.c < 0 {
 		if uint64(len(on.names))+uint64(len(name)) >= 1<<32 {
 			on.fail = "over 4 GiB of key names"
 			return
@@ -214,34 +254,38 @@ func (on *orderNames) add(name []byte) {
 		off := uint32(len(on.names))
 		on.names = append(on.names, name...)
 		on.free = append(on.free, freeKey{id: id, off: off, end: uint32(len(on.names))})
-		on.tailAt[id+1] = uint32(len(on.tails))
 		return
 	}
-	// The row's label was cut from this very name by rowOf: only its
-	// length is checked (comparing the bytes cost 10% of the report).
-	d := len(on.clabel[c])
-	if len(name) < len(on.label[r]) {
+	// The row's label was cut from this very name by rowOf, and the
+	// cluster's is a prefix of the row's: only the length is checked
+	// (comparing the bytes cost 10% of the report).
+	if uint64(len(name)) < uint64(ri.depth) {
 		on.fail = "a key is shorter than its prefix row"
 		return
 	}
-	suf := name[d:]
-	it := nameItem{id: id, n: uint32(min(len(suf), 16))}
+	suf := name[ri.depth:]
+	it := nameItem{id: id, ref: uint32(min(len(suf), 16))}
 	var b [16]byte
 	copy(b[:], suf)
 	it.k1, it.k2 = binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
-	on.items[on.end[c]] = it
-	on.end[c]++
 	if len(suf) > 16 {
-		if uint64(len(on.tails))+uint64(len(suf)-16) >= 1<<32 {
-			on.fail = "over 4 GiB of key names"
-			return
+		tail := suf[16:]
+		need := binary.MaxVarintLen64 + len(tail)
+		if len(on.tails) == 0 || len(on.tails[len(on.tails)-1])+need > cap(on.tails[len(on.tails)-1]) {
+			if len(on.tails) == itemTail>>tailChunkBits {
+				on.fail = "over 2 GiB of key names past their first 16 bytes"
+				return
+			}
+			// A tail longer than a chunk gets one of its own, at offset 0.
+			on.tails = append(on.tails, make([]byte, 0, max(tailChunk, need)))
 		}
-		if len(on.tails)+len(suf)-16 > cap(on.tails) {
-			on.tails = slices.Grow(on.tails, max(len(suf)-16, cap(on.tails)/4, 4096))
-		}
-		on.tails = append(on.tails, suf[16:]...)
+		c := &on.tails[len(on.tails)-1]
+		it.ref = itemTail | uint32(len(on.tails)-1)<<tailChunkBits | uint32(len(*c))
+		*c = binary.AppendUvarint(*c, uint64(len(tail)))
+		*c = append(*c, tail...)
 	}
-	on.tailAt[id+1] = uint32(len(on.tails))
+	on.items[on.end[ri.c]] = it
+	on.end[ri.c]++
 }
 
 // order ranks the keys and returns the order (nil when it failed: fail
@@ -249,6 +293,8 @@ func (on *orderNames) add(name []byte) {
 func (on *orderNames) order(hash uint64) *RestoreOrder {
 	switch {
 	case on.fail != "":
+	case on.rfail != "":
+		on.fail = on.rfail
 	case on.pos != len(on.keys) || on.hash != hash:
 		on.fail = "the key bucket changed between its reads"
 	case int(on.named) != len(on.rowOf):
@@ -318,15 +364,21 @@ func (on *orderNames) compareSuffix(it *nameItem, suf []byte) int {
 	binary.BigEndian.PutUint64(b[:8], it.k1)
 	binary.BigEndian.PutUint64(b[8:], it.k2)
 	head := suf[:min(len(suf), 16)]
-	if c := bytes.Compare(b[:it.n], head); c != 0 || it.n < 16 {
+	if c := bytes.Compare(b[:it.n()], head); c != 0 || it.n() < 16 {
 		return c
 	}
-	return bytes.Compare(on.tail(it.id), suf[16:])
+	return bytes.Compare(on.tail(it), suf[16:])
 }
 
-// tail is the part of key id's suffix past its first 16 bytes.
-func (on *orderNames) tail(id uint32) []byte {
-	return on.tails[on.tailAt[id]:on.tailAt[id+1]]
+// tail is the part of it's suffix past its first 16 bytes.
+func (on *orderNames) tail(it *nameItem) []byte {
+	if it.ref&itemTail == 0 {
+		return nil
+	}
+	c := on.tails[it.ref&^itemTail>>tailChunkBits]
+	off := it.ref & (tailChunk - 1)
+	n, w := binary.Uvarint(c[off:])
+	return c[off+uint32(w) : off+uint32(w)+uint32(n)]
 }
 
 func compareItems(a, b nameItem) int {
@@ -336,7 +388,7 @@ func compareItems(a, b nameItem) int {
 	if c := cmp.Compare(a.k2, b.k2); c != 0 {
 		return c
 	}
-	return cmp.Compare(a.n, b.n)
+	return cmp.Compare(a.n(), b.n())
 }
 
 // sortItems sorts one cluster's keys by suffix: by their first 16 bytes
@@ -356,11 +408,11 @@ func (on *orderNames) sortItems(g, scratch []nameItem) []nameItem {
 	}
 	for i := 0; i < len(g); {
 		j := i + 1
-		for j < len(g) && g[j].k1 == g[i].k1 && g[j].k2 == g[i].k2 && g[j].n == g[i].n {
+		for j < len(g) && g[j].k1 == g[i].k1 && g[j].k2 == g[i].k2 && g[j].n() == g[i].n() {
 			j++
 		}
-		if j-i > 1 && g[i].n == 16 {
-			slices.SortFunc(g[i:j], func(a, b nameItem) int { return bytes.Compare(on.tail(a.id), on.tail(b.id)) })
+		if j-i > 1 && g[i].n() == 16 {
+			slices.SortFunc(g[i:j], func(a, b nameItem) int { return bytes.Compare(on.tail(&a), on.tail(&b)) })
 		}
 		i = j
 	}
@@ -378,7 +430,7 @@ func radixItems(g, scratch []nameItem) {
 	for i := range src {
 		diff1 |= src[i].k1 ^ src[0].k1
 		diff2 |= src[i].k2 ^ src[0].k2
-		ndiff |= src[i].n ^ src[0].n
+		ndiff |= src[i].n() ^ src[0].n()
 	}
 	pass := func(digit func(*nameItem) uint64) {
 		clear(count[:])
@@ -397,7 +449,7 @@ func radixItems(g, scratch []nameItem) {
 		src, dst = dst, src
 	}
 	if ndiff != 0 {
-		pass(func(it *nameItem) uint64 { return uint64(it.n) })
+		pass(func(it *nameItem) uint64 { return uint64(it.n()) })
 	}
 	for shift := 0; shift < 64; shift += 8 {
 		if (diff2>>shift)&0xff != 0 {

@@ -1046,7 +1046,9 @@ func (t *sortedTops) reread(src KVReader, p *sortPass, on *orderNames, bad []uin
 	j := 0
 	var kv keyValue
 	var entry uint64
-	err := src.ForEach("key", func(k, v []byte) error {
+	// visit takes one pair of the bucket; emit takes the name of each new
+	// key, in order (on.add, here or on another goroutine).
+	visit := func(k, v []byte, emit func([]byte)) error {
 		e := entry
 		entry++
 		if on == nil && j == len(cands) {
@@ -1059,18 +1061,18 @@ func (t *sortedTops) reread(src KVReader, p *sortPass, on *orderNames, bad []uin
 		bk, err := ParseBucketKey(k)
 		if err != nil || bk.Main < 1 {
 			if on != nil {
-				on.fail = "the key bucket changed between its reads"
+				on.rfail = "the key bucket changed between its reads"
 			}
 			return nil
 		}
 		decoded := false
 		if on != nil && on.next(bk.Revision) {
 			if decodeKeyValue(v, &kv) != nil {
-				on.fail = "the key bucket changed between its reads"
+				on.rfail = "the key bucket changed between its reads"
 				return nil
 			}
 			decoded = true
-			on.add(kv.Key)
+			emit(kv.Key)
 		}
 		if j == len(cands) || bk.Main < p.base {
 			return nil
@@ -1110,7 +1112,18 @@ func (t *sortedTops) reread(src KVReader, p *sortPass, on *orderNames, bad []uin
 			}
 		}
 		return nil
-	})
+	}
+	var err error
+	if lr, ok := src.(leafReader); ok && on != nil {
+		// Every pair is read: the pages are read and walked, the pairs
+		// parsed and the names found on a goroutine of their own, and
+		// the names sorted into their clusters on this one.
+		err = pipedNames(lr, visit, on.add)
+	} else {
+		err = src.ForEach("key", func(k, v []byte) error {
+			return visit(k, v, func(name []byte) { on.add(name) })
+		})
+	}
 	if j != len(cands) || err != nil && !errors.Is(err, errSortedAbort) {
 		return lists, false
 	}

@@ -2,6 +2,8 @@ package report
 
 import (
 	"fmt"
+	"os"
+	"runtime/debug"
 	"sync"
 
 	"github.com/dbinspect/dbinspect/internal/english"
@@ -25,6 +27,7 @@ func Build(in Input, o Options) (*Report, error) {
 		return nil, openError(in, err)
 	}
 	defer f.Close()
+	defer boundHeap(f.Size())()
 	before := fileState(in.Path, f)
 
 	rd, err := read(f, o)
@@ -52,6 +55,23 @@ func Build(in Input, o Options) (*Report, error) {
 	}
 	r.Certainty.finish()
 	return r, nil
+}
+
+// boundHeap sets a soft limit on the Go heap while a report is built,
+// max(128 MiB, a fifth of the file), and returns what puts the previous
+// one back; a GOMEMLIMIT set by the user wins. The passes keep their
+// large tables free of pointers, so the garbage collector is cheap to run
+// often; left to GOGC=100 it lets the heap grow to twice the live set
+// before it runs, and the records of the key pass, then the restore
+// order's names, would each double in peak RSS (issue 16's budget: a
+// quarter of the file). The limit is soft: a live set over it slows the
+// report (the runtime caps the collector at half the CPU), never fails it.
+func boundHeap(fileBytes int64) (restore func()) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	old := debug.SetMemoryLimit(max(128<<20, fileBytes/5))
+	return func() { debug.SetMemoryLimit(old) }
 }
 
 // readings are what the passes over the file read and decoded.
@@ -112,12 +132,14 @@ func read(f *pages.File, o Options) (readings, error) {
 	case needPredict:
 		// The defrag simulations need the compaction filter the key scan
 		// builds, and read the file's key and value lengths again.
-		// With Options.MVCC.RestoreOrder the startup model replays etcd's
-		// restore on the db's own order of keys, right after the scan, so
+		// The startup model replays etcd's restore on the db's own order
+		// of keys (mvcc.Options.RestoreOrder), right after the scan, so
 		// that the order is freed before the rest of the report is built.
 		filtered := make(chan scanned, 1)
+		mo := o.MVCC
+		mo.RestoreOrder = true
 		pass(func() {
-			rd.sum, rd.sumErr = scanKeys(f, o.MVCC, filtered)
+			rd.sum, rd.sumErr = scanKeys(f, mo, filtered)
 			rd.access = replayRestore(rd.sum)
 		})
 		pass(func() { rd.sims = simulateDefrags(f, <-filtered) })

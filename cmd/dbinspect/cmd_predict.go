@@ -29,12 +29,7 @@ Examples:
   dbinspect predict --exact db        # also defragment a private temp copy`,
 		flags: o.groups(),
 		run: func(c *cmdEnv, args []string) error {
-			// predict replays restoreIntoIndex on the db's own order of
-			// keys (mvcc.RestoreOrder, report/predict/restoresim); report
-			// does not yet: the order still costs report ~50% more peak
-			// RSS on 1.5M keys, over issue 16's memory budget.
 			d := readDB(report.PredictSections, &o.out, &o.in, o.groups())
-			d.opts.MVCC.RestoreOrder = true
 			return buildAndRender(c, args, d, &o.out, &o.quota, &o.failOn)
 		},
 	}

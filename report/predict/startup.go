@@ -227,7 +227,7 @@ func startupModel(in Inputs, cal calibrate.Calibration) Model {
 		m.Inputs["restore_eviction_rounds"] = int64(a.EvictionRounds)
 		m.Assumptions = append([]string{accessAssumption(a, cal)}, m.Assumptions...)
 	} else {
-		m.Assumptions = append(m.Assumptions, "a key's revisions are spread over the history in random key order (the key cache then misses at the rate above, every lookup far): the db's own order was not replayed (only 'dbinspect predict' replays it); keys rewritten in bursts or ascending runs cost less, so the lookup term is an upper end")
+		m.Assumptions = append(m.Assumptions, "a key's revisions are spread over the history in random key order (the key cache then misses at the rate above, every lookup far): the db's own order of keys was not available to replay; keys rewritten in bursts or ascending runs cost less, so the lookup term is an upper end")
 	}
 	return m
 }
