@@ -58,20 +58,48 @@ func Build(in Input, o Options) (*Report, error) {
 }
 
 // boundHeap sets a soft limit on the Go heap while a report is built,
-// max(128 MiB, a fifth of the file), and returns what puts the previous
-// one back; a GOMEMLIMIT set by the user wins. The passes keep their
-// large tables free of pointers, so the garbage collector is cheap to run
-// often; left to GOGC=100 it lets the heap grow to twice the live set
-// before it runs, and the records of the key pass, then the restore
-// order's names, would each double in peak RSS (issue 16's budget: a
-// quarter of the file). The limit is soft: a live set over it slows the
-// report (the runtime caps the collector at half the CPU), never fails it.
+// max(128 MiB, a fifth of the file), and returns what takes it off again;
+// a GOMEMLIMIT set by the user wins. The passes keep their large tables
+// free of pointers, so the garbage collector is cheap to run often; left
+// to GOGC=100 it lets the heap grow to twice the live set before it runs,
+// and the records of the key pass, then the restore order's names, would
+// each double in peak RSS (issue 16's budget: a quarter of the file). The
+// limit is soft: a live set over it slows the report (the runtime caps the
+// collector at half the CPU), never fails it. The limit is the process's:
+// reports built at once (trend --jobs, diff) share it, as the sum of their
+// bounds, and the last one done puts the previous limit back.
 func boundHeap(fileBytes int64) (restore func()) {
 	if os.Getenv("GOMEMLIMIT") != "" {
 		return func() {}
 	}
-	old := debug.SetMemoryLimit(max(128<<20, fileBytes/5))
-	return func() { debug.SetMemoryLimit(old) }
+	bound := max(128<<20, fileBytes/5)
+	heapBound.Lock()
+	defer heapBound.Unlock()
+	if heapBound.builds == 0 {
+		heapBound.previous = debug.SetMemoryLimit(-1) // -1 reads it
+	}
+	heapBound.builds++
+	heapBound.total += bound
+	debug.SetMemoryLimit(heapBound.total)
+	return func() {
+		heapBound.Lock()
+		defer heapBound.Unlock()
+		heapBound.builds--
+		heapBound.total -= bound
+		if heapBound.builds == 0 {
+			debug.SetMemoryLimit(heapBound.previous)
+		} else {
+			debug.SetMemoryLimit(heapBound.total)
+		}
+	}
+}
+
+// heapBound is the soft heap limit boundHeap shares between the reports
+// being built.
+var heapBound struct {
+	sync.Mutex
+	builds          int
+	total, previous int64
 }
 
 // readings are what the passes over the file read and decoded.
