@@ -183,6 +183,14 @@ var Default = Calibration{
 	BtreeGetSmallKeys:      50000,
 	BtreeGetLargeKeys:      1 << 20,
 	KeyCacheSecondsPerMiss: 267e-9,
+	// sequential revisions (keys created and rewritten in key order): the
+	// mean of the two quiet 'dbinspect calibrate' runs of issue 14's truth
+	// runs, 2026-12-05 22:39 and 22:42 UTC, load 1.5-2.5
+	// (testdata/startup-truth/session8-*/truth-{ascending,streams}-700MiB)
+	BtreeGetSeqSecondsSmall:      286e-9,
+	BtreeGetSeqSecondsLarge:      237e-9,
+	BtreeSecondsPerInsertSeq:     404e-9,
+	RestoreSeqSecondsPerRevision: 1054e-9,
 	// bare treeIndex Gets by pattern and tree size: per figure the median
 	// of three back-to-back 'dbinspect calibrate' runs, 2026-12-05
 	// 18:35-18:38 UTC, load 1.8-3.2

@@ -29,6 +29,7 @@ func TestInterpolateLog(t *testing.T) {
 // Gets of 3 us far and 1 us near, the near Get costs get - 2 us.
 func TestAccessLookupSeconds(t *testing.T) {
 	cal := calibrate.Default
+	cal.BtreeGetSeqSecondsSmall, cal.BtreeGetSeqSecondsLarge, cal.RestoreSeqSecondsPerRevision = 0, 0, 0
 	cal.BtreeGetSecondsSmall, cal.BtreeGetSecondsLarge, cal.BtreeGetSmallKeys, cal.BtreeGetLargeKeys = 10e-6, 20e-6, 1000, 1<<20
 	cal.LookupTreeKeys = []float64{1 << 14, 1 << 20}
 	cal.LookupFarSeconds, cal.LookupNearSeconds, cal.LookupInterleavedSeconds = []float64{3e-6, 3e-6}, []float64{1e-6, 1e-6}, []float64{1e-6, 1e-6}
@@ -150,6 +151,7 @@ func TestInsertSeconds(t *testing.T) {
 // sequential Gets then cost nothing of their own.
 func TestRevisionSeconds(t *testing.T) {
 	cal := calibrate.Default
+	cal.RestoreSeqSecondsPerRevision = 0
 	cal.RestoreSecondsPerRevision = 0.4e-6
 	in := Inputs{Revisions: 1000}
 	if got := revisionSeconds(in, cal); math.Abs(got-0.4e-3) > 1e-15 {

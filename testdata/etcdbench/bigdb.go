@@ -53,6 +53,7 @@ type bigdbConfig struct {
 	deletePct  float64
 	keepRevs   int
 	order      string
+	burst      int
 }
 
 func runBigDB(args []string) error {
@@ -63,7 +64,8 @@ func runBigDB(args []string) error {
 	valueSize := fs.Int("value-size", 4096, "mean value size in bytes (per-resource multipliers apply)")
 	seed := fs.Uint64("seed", 1, "random seed")
 	revs := fs.Int("revs-per-key", 4, "planned revisions per key; rounds continue until the file reaches -size")
-	order := fs.String("order", "random", "order keys are written in each round: random (a new permutation each round), ascending (key name order), streams (8 interleaved ascending streams over 8 contiguous parts of the key space: several controllers each walking its range) -- issue 14's access shapes")
+	order := fs.String("order", "random", "order keys are written in each round: random (a new permutation each round), ascending (key name order), streams (8 interleaved ascending streams over 8 contiguous parts of the key space: several controllers each walking its range), bursts (a new permutation, each key written -burst times in a row: an object updated several times in quick succession) -- issue 14's access shapes")
+	burst := fs.Int("burst", 8, "with -order bursts: writes of a key in a row")
 	keep := fs.Int("keep-revs", 2, "after reaching -size, compact so about this many latest revisions per key remain, leaving the freed pages free (0: no final compaction)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -79,11 +81,14 @@ func runBigDB(args []string) error {
 		return fmt.Errorf("-revs-per-key %d: want at least 1", *revs)
 	}
 	switch *order {
-	case "random", "ascending", "streams":
+	case "random", "ascending", "streams", "bursts":
 	default:
-		return fmt.Errorf("-order %q: want random, ascending or streams", *order)
+		return fmt.Errorf("-order %q: want random, ascending, streams or bursts", *order)
 	}
-	cfg := bigdbConfig{out: *out, target: target, keys: *keys, valueSize: *valueSize, seed: *seed, revsPerKey: *revs, deletePct: 3, keepRevs: *keep, order: *order}
+	if *burst < 1 || *burst > 10000 {
+		return fmt.Errorf("-burst %d: want 1 to 10000", *burst)
+	}
+	cfg := bigdbConfig{out: *out, target: target, keys: *keys, valueSize: *valueSize, seed: *seed, revsPerKey: *revs, deletePct: 3, keepRevs: *keep, order: *order, burst: *burst}
 	if cfg.out == "" {
 		cfg.out = filepath.Join("testdata", "big", "etcd-"+*size+".db")
 	}
@@ -153,7 +158,7 @@ func writeBigDB(cfg bigdbConfig) (*bigdbResult, error) {
 	reached := func() bool { return be.Size() >= cfg.target }
 	done := false
 	for round := 0; !done; round++ {
-		for _, i := range roundOrder(cfg.order, rng, keys) {
+		for _, i := range roundOrder(cfg.order, cfg.burst, rng, keys) {
 			k := &keys[i]
 			if k.deleted {
 				continue
@@ -287,11 +292,21 @@ type fixedCluster struct{}
 func (fixedCluster) Version() *semver.Version { return &semver.Version{Major: 3, Minor: 6} }
 
 // roundOrder is the order of one round's writes: a random permutation, key
-// name order, or 8 ascending streams over contiguous eighths of the key
-// space taken in turn.
-func roundOrder(order string, rng *rand.Rand, keys []genKey) []int {
+// name order, 8 ascending streams over contiguous eighths of the key
+// space taken in turn, or a random permutation with each key repeated
+// burst times in a row.
+func roundOrder(order string, burst int, rng *rand.Rand, keys []genKey) []int {
 	if order == "random" {
 		return rng.Perm(len(keys))
+	}
+	if order == "bursts" {
+		out := make([]int, 0, len(keys)*burst)
+		for _, i := range rng.Perm(len(keys)) {
+			for range burst {
+				out = append(out, i)
+			}
+		}
+		return out
 	}
 	byName := make([]int, len(keys))
 	for i := range byName {
