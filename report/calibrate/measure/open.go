@@ -1,7 +1,6 @@
 package measure
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"os"
@@ -63,38 +62,17 @@ func measureOpen(dir string, scale func(int) int, populatePerByte float64) (perN
 }
 
 // writeOpenShape writes a bbolt file of sh as etcd's backend writes its
-// key bucket (sequential revision keys, fill percent 0.9 as in
-// UnsafeSeqPut, freelist not synced) and counts its pages and elements.
+// key bucket (writeScratchDB: sequential revision keys, fill percent 0.9
+// as in UnsafeSeqPut, freelist not synced) and counts its pages and
+// elements.
 func writeOpenShape(path string, sh openShape) (openCounts, error) {
 	os.Remove(path)
-	db, err := bolt.Open(path, 0o600, &bolt.Options{NoFreelistSync: true, NoSync: true})
-	if err != nil {
+	if _, err := writeScratchDB(path, sh.keys, sh.valueLen); err != nil {
 		return openCounts{}, err
 	}
-	val := make([]byte, sh.valueLen)
-	for i := 0; i < sh.keys; {
-		err := db.Update(func(tx *bolt.Tx) error {
-			b, err := tx.CreateBucketIfNotExists([]byte("key"))
-			if err != nil {
-				return err
-			}
-			b.FillPercent = 0.9
-			for j := 0; j < 10000 && i < sh.keys; j++ {
-				var k [17]byte
-				binary.BigEndian.PutUint64(k[:], uint64(i+1))
-				k[8] = '_'
-				val[0] = byte(i)
-				if err := b.Put(k[:], val); err != nil {
-					return err
-				}
-				i++
-			}
-			return nil
-		})
-		if err != nil {
-			db.Close()
-			return openCounts{}, err
-		}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		return openCounts{}, err
 	}
 	var st bolt.BucketStats
 	err = db.View(func(tx *bolt.Tx) error {
