@@ -80,16 +80,26 @@ type docWALReplay struct {
 
 // docMemberRestart is MemberRestart as the JSON report writes it.
 type docMemberRestart struct {
-	Version            string     `json:"version"`
-	DBStartupSeconds   float64    `json:"db_startup_seconds"`
-	DBRSSBytes         int64      `json:"db_rss_bytes"`
-	WALDecodeSeconds   float64    `json:"wal_decode_seconds"`
-	ReplaySeconds      float64    `json:"replay_seconds"`
-	ElectionOverlap    float64    `json:"election_overlap_seconds"`
-	StartupSeconds     float64    `json:"startup_seconds"`
-	RaftLogPeakBytes   int64      `json:"raftlog_peak_bytes"`
-	RSSBytes           int64      `json:"rss_bytes"`
-	InMemoryAfterStart docWALSpan `json:"in_memory_after_start"`
+	Version            string             `json:"version"`
+	DBStartupSeconds   float64            `json:"db_startup_seconds"`
+	DBRSSBytes         int64              `json:"db_rss_bytes"`
+	WALDecodeSeconds   float64            `json:"wal_decode_seconds"`
+	ReplaySeconds      float64            `json:"replay_seconds"`
+	ElectionOverlap    float64            `json:"election_overlap_seconds"`
+	Election           docRestartElection `json:"election"`
+	StartupSeconds     float64            `json:"startup_seconds"`
+	RaftLogPeakBytes   int64              `json:"raftlog_peak_bytes"`
+	RSSBytes           int64              `json:"rss_bytes"`
+	InMemoryAfterStart docWALSpan         `json:"in_memory_after_start"`
+}
+
+// docRestartElection is predict.RestartElection as the JSON report writes
+// it.
+type docRestartElection struct {
+	Members      int     `json:"members"`
+	FastForward  bool    `json:"fast_forward"`
+	ExtraSeconds float64 `json:"extra_seconds"`
+	Why          string  `json:"why"`
 }
 
 // docWALSegment is wal.Segment as the JSON report writes it.
@@ -263,6 +273,7 @@ func toMemberRestart(v MemberRestart) docMemberRestart {
 		WALDecodeSeconds:   v.WALDecodeSeconds,
 		ReplaySeconds:      v.ReplaySeconds,
 		ElectionOverlap:    v.ElectionOverlapSeconds,
+		Election:           docRestartElection(v.Election),
 		StartupSeconds:     v.StartupSeconds,
 		RaftLogPeakBytes:   v.RaftLogPeakBytes,
 		RSSBytes:           v.RSSBytes,

@@ -69,7 +69,13 @@ type MemberRestart struct {
 	// starts, and the member is ready only once both are done, so that
 	// part does not add to the restart.
 	ElectionOverlapSeconds float64 `json:"election_overlap_seconds"`
-	StartupSeconds         float64 `json:"startup_seconds"`
+	// Election is how the member's first election is timed: a single
+	// member that recovers no members (3.5 without a .snap file) gets no
+	// fast-forwarded election ticks and waits Election.ExtraSeconds more
+	// than the db-only start's fixed part; the apply loop runs through
+	// that longer wait too.
+	Election       predict.RestartElection `json:"election"`
+	StartupSeconds float64                 `json:"startup_seconds"`
 	// RaftLogPeakBytes is MemoryStorage right after the WAL is read: every
 	// loaded entry (struct + data) and the snapshot's data.
 	RaftLogPeakBytes int64 `json:"raftlog_peak_bytes"`
@@ -158,6 +164,15 @@ func (r *Report) member(in Input, o Options) {
 				}
 			}
 		}
+		snapMembers := 0
+		if out.Snapshot != nil {
+			snapMembers = out.Snapshot.Voters + out.Snapshot.Learners
+		}
+		dbMembers := 0
+		if haveCI {
+			dbMembers = len(r.MVCC.Members)
+		}
+		mr.Election = predict.PredictRestartElection(v, snapMembers, out.Snapshot != nil, dbMembers, haveCI)
 		predictMemberRestart(&mr, rp, cal)
 		m.Restart = append(m.Restart, mr)
 		out.Loaded.Entries = nil // only the first version's is kept
@@ -181,10 +196,13 @@ func predictMemberRestart(mr *MemberRestart, rp wal.Replay, cal calibrate.Calibr
 	replay.Bytes += rp.Uncommitted.Bytes
 	mr.ReplaySeconds = float64(replay.Entries)*cal.ApplySecondsPerEntry + float64(replay.Ops)*cal.ApplySecondsPerOp + float64(replay.Bytes)*cal.ApplySecondsPerByte
 	// The db-only start's fixed part is a single member's wait for its
-	// election timeout (fast-forwarded to its last tick: 0.1-1 s); the
-	// apply loop runs through it, and ready waits for the later of the two.
-	mr.ElectionOverlapSeconds = min(cal.FixedStartSeconds, unmarshal+mr.ReplaySeconds)
-	mr.StartupSeconds = mr.DBStartupSeconds + mr.WALDecodeSeconds + mr.ReplaySeconds - mr.ElectionOverlapSeconds
+	// election timeout (fast-forwarded to its last tick: 0.1-1 s); a member
+	// that recovers no members waits Election.ExtraSeconds longer. The
+	// apply loop runs through the wait, and ready waits for the later of
+	// the two: db-only - fixed + decode + max(wait, apply loop).
+	wait := cal.FixedStartSeconds + mr.Election.ExtraSeconds
+	mr.ElectionOverlapSeconds = min(wait, unmarshal+mr.ReplaySeconds)
+	mr.StartupSeconds = mr.DBStartupSeconds + mr.Election.ExtraSeconds + mr.WALDecodeSeconds + mr.ReplaySeconds - mr.ElectionOverlapSeconds
 	mr.RaftLogPeakBytes = rp.Loaded.MemoryBytes() + rp.SnapDataBytes
 	mr.RSSBytes = mr.DBRSSBytes + int64(cal.RaftLogHeapFactor*float64(mr.RaftLogPeakBytes))
 }
@@ -192,7 +210,7 @@ func predictMemberRestart(mr *MemberRestart, rp wal.Replay, cal calibrate.Calibr
 func memberModel(cal calibrate.Calibration) predict.Model {
 	return predict.Model{
 		Name:  "member restart",
-		Model: "db-only startup + WAL bytes decoded x per byte + apply loop - min(election wait, apply loop), where apply loop = loaded mvcc ops x per op (every entry's request is unmarshalled) + entries applied again x (per entry + per op + per byte) and the election wait is the db-only start's fixed part; RSS = db-only RSS + heap factor x (raft log loaded + snapshot data)",
+		Model: "db-only startup + election extra + WAL bytes decoded x per byte + apply loop - min(election wait, apply loop), where apply loop = loaded mvcc ops x per op (every entry's request is unmarshalled) + entries applied again x (per entry + per op + per byte), the election wait is the db-only start's fixed part plus the election extra, and the election extra is (election ticks - 1) x tick when the member recovers no members (etcd 3.5 without a .snap file: no fast-forwarded ticks), else 0; RSS = db-only RSS + heap factor x (raft log loaded + snapshot data)",
 		Inputs: map[string]int64{
 			"decode_ps_per_byte":      int64(cal.WALDecodeSecondsPerByte * 1e12),
 			"unmarshal_ns_per_op":     int64(cal.EntryUnmarshalSecondsPerOp * 1e9),
@@ -207,6 +225,7 @@ func memberModel(cal calibrate.Calibration) predict.Model {
 			"every committed entry's request is unmarshalled by the apply loop; those above the db's consistent index are applied again (one mvcc op per put or delete, a txn's success branch), the others skipped",
 			"a single member commits its uncommitted tail right after its election, so those entries are applied too",
 			"raft hands the committed entries to the apply loop as soon as it starts, while the single member waits for its election timeout (etcd fast-forwards it to the last tick: 0.1-1 s, the fixed part of the db-only start); the member is ready once it is leader and the apply loop has reached its own publish request, so the apply loop adds only what exceeds that wait",
+			fmt.Sprintf("etcd's default raft clock (--heartbeat-interval 100 ms, --election-timeout 1000 ms: %d election ticks of %.1f s); adjustTicks fast-forwards %d of them only when the member recovers exactly one member: etcd 3.5 (and 3.4) count the members of the v2 store, rebuilt from the newest .snap file alone, so a member that never wrote a snapshot (fewer than --snapshot-count entries since it was created: 100,000 in 3.5) recovers none and waits its whole randomized timeout, %.1f s more; 3.6+ count the db's members bucket", predict.DefaultElectionTicks, predict.DefaultTickSeconds, predict.DefaultElectionTicks-1, float64(predict.DefaultElectionTicks-1)*predict.DefaultTickSeconds),
 			"coefficients from " + cal.Source + "; 'dbinspect calibrate' measures decode per byte (etcd's two reads of a WAL emulated: frame buffers, record copies, CRC-32C, raftpb.Entry unmarshal), unmarshal per op (gogo code on authpb.Role standing in for etcdserverpb, which has 3 more allocations per op), and the apply and heap figures below; the built-in ones are those fitted to real etcd 3.6.16 restarts on a 2-core machine (report/testdata/member_restart_check.md)",
 			applyAssumption(cal),
 		},

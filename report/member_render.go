@@ -90,9 +90,9 @@ func memberKindsTable(e MemberEntries) *table {
 }
 
 func memberRestartTable(m *MemberReport) *table {
-	tb := newTable("etcd", ">db-only start", ">+ WAL decode", ">+ replay", ">- during election", ">member restart", ">db-only RSS", ">raft log loaded", ">member RSS", ">raft log after start")
+	tb := newTable("etcd", ">db-only start", ">+ longer election", ">+ WAL decode", ">+ replay", ">- during election", ">member restart", ">db-only RSS", ">raft log loaded", ">member RSS", ">raft log after start")
 	for _, r := range m.Restart {
-		tb.add(r.Version, seconds(r.DBStartupSeconds), seconds(r.WALDecodeSeconds), seconds(r.ReplaySeconds), seconds(r.ElectionOverlapSeconds), seconds(r.StartupSeconds),
+		tb.add(r.Version, seconds(r.DBStartupSeconds), seconds(r.Election.ExtraSeconds), seconds(r.WALDecodeSeconds), seconds(r.ReplaySeconds), seconds(r.ElectionOverlapSeconds), seconds(r.StartupSeconds),
 			ibytes(r.DBRSSBytes), ibytes(r.RaftLogPeakBytes), ibytes(r.RSSBytes), ibytes(r.InMemoryAfterStart.MemoryBytes()))
 	}
 	return tb

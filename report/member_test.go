@@ -9,6 +9,7 @@ import (
 	"github.com/dbinspect/dbinspect/internal/fixtures"
 	"github.com/dbinspect/dbinspect/report/calibrate"
 	"github.com/dbinspect/dbinspect/report/findings"
+	"github.com/dbinspect/dbinspect/report/predict"
 	"github.com/dbinspect/dbinspect/wal"
 )
 
@@ -205,13 +206,55 @@ func TestMemberRestartApplyLoopOverlapsElection(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rp := wal.Replay{DecodedBytes: 200e6,
 				Skipped: wal.Span{Ops: tc.skippedOps}, Applied: wal.Span{Entries: tc.appliedEntries, Ops: tc.appliedOps}}
-			mr := MemberRestart{DBStartupSeconds: 1}
+			mr := MemberRestart{DBStartupSeconds: 1, Election: predict.PredictRestartElection("3.6", 0, false, 1, true)}
 			predictMemberRestart(&mr, rp, cal)
 			if math.Abs(mr.ElectionOverlapSeconds-tc.wantOverlap) > 1e-9 || math.Abs(mr.StartupSeconds-tc.wantTotal) > 1e-9 {
 				t.Errorf("overlap %.6f s, restart %.6f s; want %.6f s, %.6f s", mr.ElectionOverlapSeconds, mr.StartupSeconds, tc.wantOverlap, tc.wantTotal)
 			}
 			if mr.StartupSeconds < mr.DBStartupSeconds+mr.WALDecodeSeconds-cal.FixedStartSeconds {
 				t.Errorf("the overlap took more than the election wait: %+v", mr)
+			}
+		})
+	}
+}
+
+// etcd 3.5 on a data dir without a .snap file recovers no members (its v2
+// store is empty until the WAL's conf changes are applied), so adjustTicks
+// fast-forwards nothing: the member waits 9 ticks (0.9 s) longer than the
+// db-only start's single member, and the apply loop runs through all of it.
+func TestMemberRestartLongerElectionWithoutSnap(t *testing.T) {
+	cal := calibrate.Default
+	cal.FixedStartSeconds = 0.5
+	cal.WALDecodeSecondsPerByte, cal.EntryUnmarshalSecondsPerOp = 1e-9, 1e-6
+	cal.ApplySecondsPerEntry, cal.ApplySecondsPerOp, cal.ApplySecondsPerByte = 1e-5, 1e-6, 0
+	cases := []struct {
+		name                   string
+		version                string
+		skippedOps, appliedOps int64
+		appliedEntries         int
+		wantExtra              float64
+		wantOverlap, wantTotal float64
+	}{
+		// db-only 1 s, decode 0.2 s + 0.1 s unmarshal; the wait is 0.5 + 0.9 s.
+		{"3.5 nothing applied again", "3.5", 100000, 0, 0, 0.9, 0.1, 1 + 0.9 + 0.2 + 0.1 + 0 - 0.1},
+		// 0.5 s unmarshal + 0.5 s apply + 1000 entries x 10 us = 1.01 s: past a
+		// fast-forwarded member's 0.5 s wait, within this one's 1.4 s.
+		{"3.5 a replay inside the wait", "3.5", 0, 500000, 1000, 0.9, 1.01, 1 + 0.9 + 0.2 + 0.5 + 0.51 - 1.01},
+		// 2 s unmarshal + 2 s apply + 0.02 s = 4.02 s: past the 1.4 s wait by 2.62 s,
+		// so the restart is the same as a fast-forwarded member's (1 + 0.2 + 4.02 - 0.5).
+		{"3.5 a replay past the wait", "3.5", 0, 2000000, 2000, 0.9, 1.4, 1 + 0.9 + 0.2 + 2 + 2.02 - 1.4},
+		// 3.6 recovers its member from the db: no extra wait.
+		{"3.6 nothing applied again", "3.6", 100000, 0, 0, 0, 0.1, 1 + 0.2 + 0.1 - 0.1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rp := wal.Replay{DecodedBytes: 200e6,
+				Skipped: wal.Span{Ops: tc.skippedOps}, Applied: wal.Span{Entries: tc.appliedEntries, Ops: tc.appliedOps}}
+			mr := MemberRestart{DBStartupSeconds: 1, Election: predict.PredictRestartElection(tc.version, 0, false, 1, true)}
+			predictMemberRestart(&mr, rp, cal)
+			if math.Abs(mr.Election.ExtraSeconds-tc.wantExtra) > 1e-9 || math.Abs(mr.ElectionOverlapSeconds-tc.wantOverlap) > 1e-9 || math.Abs(mr.StartupSeconds-tc.wantTotal) > 1e-9 {
+				t.Errorf("extra %.6f s, overlap %.6f s, restart %.6f s; want %.6f s, %.6f s, %.6f s",
+					mr.Election.ExtraSeconds, mr.ElectionOverlapSeconds, mr.StartupSeconds, tc.wantExtra, tc.wantOverlap, tc.wantTotal)
 			}
 		})
 	}

@@ -19,7 +19,16 @@
 # Usage: scripts/member_restart_check.sh [RUNS]
 # Environment: WORK (default /dev/shm/dbinspect-member-check: a tmpfs, so
 # fsync is free and the page cache warm), SHAPES (default "a b"), ETCDS
-# (default "36 35": etcd 3.6.16 and 3.5.35).
+# (default "36 35": etcd 3.6.16 and 3.5.35), NO_REPLAY (shapes without a
+# replay variant, default "c": its copy needs 3 GB more of tmpfs), RESULTS
+# (where the calibration, the JSON and etcd's logs go, default WORK: one
+# directory per timed run when several runs share the data dirs),
+# SKIP_BUILD=1 (the binaries in WORK/bin are built already, e.g. under a
+# build lock before the timed run; GEN_ONLY=1 builds and writes the data
+# dirs, then stops).
+# etcd's info log of every start is kept in RESULTS/logs; the election
+# table reads from it when the member started raft (adjustTicks' message:
+# fast-forwarded or not) and when it became leader.
 #   a: 2000 txns of 200 puts of 700 B (entries of ~140 KB, 306 MB of WAL)
 #   b: 400 txns of 2000 puts of 100 B (entries of ~200 KB, 123 MB of WAL, 800k revisions)
 #   c: 8300 txns of 200 puts of 700 B (issue 15's first shape: 1.2 GB of WAL, 1.6M revisions)
@@ -32,18 +41,23 @@ RUNS=${1:-3}
 WORK=${WORK:-/dev/shm/dbinspect-member-check}
 SHAPES=${SHAPES:-a b}
 ETCDS=${ETCDS:-36 35}
+NO_REPLAY=${NO_REPLAY:-c}
+RESULTS=${RESULTS:-$WORK}
 BIN=$WORK/bin
-mkdir -p "$BIN"
+mkdir -p "$BIN" "$RESULTS/logs"
 export TMPDIR=$WORK
+export DATADIR_LOGDIR=$RESULTS/logs
 
 log() { echo "member-check: $*" >&2; }
 
-log "building dbinspect, etcdbench, etcdbench35, datadir36, datadir35"
-(cd "$ROOT" && go build -o "$BIN/dbinspect" ./cmd/dbinspect)
-(cd "$ROOT/testdata/etcdbench" && go build -o "$BIN/etcdbench36" .)
-(cd "$ROOT/testdata/etcdbench35" && go build -o "$BIN/etcdbench35" .)
-(cd "$ROOT/testdata/gen/datadir36" && go build -o "$BIN/datadir36" .)
-(cd "$ROOT/testdata/gen/datadir35" && go build -o "$BIN/datadir35" .)
+if [ "${SKIP_BUILD:-}" != 1 ]; then
+	log "building dbinspect, etcdbench, etcdbench35, datadir36, datadir35"
+	(cd "$ROOT" && go build -o "$BIN/dbinspect" ./cmd/dbinspect)
+	(cd "$ROOT/testdata/etcdbench" && go build -o "$BIN/etcdbench36" .)
+	(cd "$ROOT/testdata/etcdbench35" && go build -o "$BIN/etcdbench35" .)
+	(cd "$ROOT/testdata/gen/datadir36" && go build -o "$BIN/datadir36" .)
+	(cd "$ROOT/testdata/gen/datadir35" && go build -o "$BIN/datadir35" .)
+fi
 
 shape_args() {
 	case $1 in
@@ -63,39 +77,42 @@ for v in $ETCDS; do
 			# shellcheck disable=SC2046
 			"$BIN/datadir$v" -big "$WORK/$d" $(shape_args "$s")
 		fi
+		DIRS="$DIRS $d"
+		case " $NO_REPLAY " in *" $s "*) continue ;; esac
 		if [ ! -d "$WORK/${d}r/member" ]; then
 			cp -a "$WORK/$d" "$WORK/${d}r"
 			cp "$WORK/$d.db-at.db" "$WORK/${d}r/member/snap/db"
 		fi
-		DIRS="$DIRS $d ${d}r"
+		DIRS="$DIRS ${d}r"
 	done
 done
+[ "${GEN_ONLY:-}" = 1 ] && exit 0
 
-uptime >"$WORK/load_before.txt"
+uptime >"$RESULTS/load_before.txt"
 log "calibrate"
-"$BIN/dbinspect" calibrate --calibration "$WORK/cal.json" >"$WORK/cal.log" 2>&1
+"$BIN/dbinspect" calibrate --calibration "$RESULTS/cal.json" >"$RESULTS/cal.log" 2>&1
 for d in $DIRS; do
 	v=${d:1:2}
 	log "$d: restored-db starts, member restarts, prediction"
 	cp "$WORK/$d/member/snap/db" "$WORK/$d.db"
-	"$BIN/etcdbench$v" startup -runs "$RUNS" "$WORK/$d.db" >"$WORK/restored-$d.json" 2>/dev/null
+	"$BIN/etcdbench$v" startup -runs "$RUNS" "$WORK/$d.db" >"$RESULTS/restored-$d.json" 2>/dev/null
 	rm -f "$WORK/$d.db"
-	"$BIN/datadir$v" -time-restart "$WORK/$d" -runs "$RUNS" -work "$WORK" >"$WORK/member-$d.json"
-	"$BIN/dbinspect" predict -o json --etcd-version "3.${v:1:1}" --calibration "$WORK/cal.json" "$WORK/$d" >"$WORK/predict-$d.json"
-	"$BIN/datadir$v" -oracle "$WORK/$d" -work "$WORK" >"$WORK/oracle-$d.json"
-	uptime >>"$WORK/load_during.txt"
+	"$BIN/datadir$v" -time-restart "$WORK/$d" -runs "$RUNS" -work "$WORK" >"$RESULTS/member-$d.json"
+	"$BIN/dbinspect" predict -o json --etcd-version "3.${v:1:1}" --calibration "$RESULTS/cal.json" "$WORK/$d" >"$RESULTS/predict-$d.json"
+	"$BIN/datadir$v" -oracle "$WORK/$d" -work "$WORK" >"$RESULTS/oracle-$d.json"
+	uptime >>"$RESULTS/load_during.txt"
 done
-uptime >"$WORK/load_after.txt"
+uptime >"$RESULTS/load_after.txt"
 
-python3 - "$WORK" $DIRS <<'EOF'
-import json, sys
+python3 - "$RESULTS" $DIRS <<'EOF'
+import json, sys, glob, datetime
 work, dirs = sys.argv[1], sys.argv[2:]
 print("load before: " + open(f"{work}/load_before.txt").read().strip())
 print("load after:  " + open(f"{work}/load_after.txt").read().strip())
 cal = json.load(open(f"{work}/cal.json"))
 print()
-print("| dir | etcd | WAL | loaded entries | applied again | real db-only start | real member restart | predicted | error | real member RSS | predicted RSS | error |")
-print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| dir | etcd | WAL | loaded entries | applied again | real db-only start | predicted db-only | predicted longer election | real member restart | predicted | error | real member RSS | predicted RSS | error |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 res = {}
 for d in dirs:
     r = json.load(open(f"{work}/restored-{d}.json"))
@@ -109,8 +126,50 @@ for d in dirs:
     res[d] = (r, m, mr, rp)
     print(f"| {d} | {m['etcd_version']} | {wal/1e6:.0f} MB | {rp['loaded']['entries']:,} ({rp['loaded']['ops']:,} ops) | "
           f"{ap['entries']:,} ({ap['ops']:,} ops) | "
-          f"{r['median_startup_seconds']:.2f} s | {m['median_seconds']:.2f} s ({min(m['seconds']):.2f}-{max(m['seconds']):.2f}) | "
+          f"{r['median_startup_seconds']:.2f} s | {mr['db_startup_seconds']:.2f} s | {mr.get('election', {}).get('extra_seconds', 0):.1f} s | "
+          f"{m['median_seconds']:.2f} s ({min(m['seconds']):.2f}-{max(m['seconds']):.2f}) | "
           f"{mr['startup_seconds']:.2f} s | {err_t:+.0f}% | {m['median_rss_bytes']>>20} MiB | {mr['rss_bytes']>>20} MiB | {err_r:+.0f}% |")
+print()
+print("The first election, from etcd's info log of each member restart (seconds; medians, range in brackets):")
+print("'raft start' is adjustTicks' message (etcdserver Start: the raft loop runs), 'leader' raft's 'became leader'.")
+print()
+print("| dir | adjustTicks said | predicted | log start to raft start | raft start to leader | predicted wait (fixed part + longer election) |")
+print("|---|---|---|---:|---:|---:|")
+def ts(line):
+    t = line.get("ts")
+    if isinstance(t, (int, float)):
+        return float(t)
+    return datetime.datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp()
+def med(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if xs else float("nan")
+for d in dirs:
+    said, pre, elect = set(), [], []
+    for f in sorted(glob.glob(f"{work}/logs/{d}-*.log")):
+        lines = []
+        for l in open(f):
+            try:
+                lines.append(json.loads(l))
+            except ValueError:
+                pass
+        if not lines:
+            continue
+        t0 = ts(lines[0])
+        adj = next((x for x in lines if "election tick" in x.get("msg", "")), None)
+        lead = next((x for x in lines if "became leader" in x.get("msg", "")), None)
+        if adj is None or lead is None:
+            continue
+        said.add("fast-forwarded" if "fast-forwarding" in adj["msg"] else "not fast-forwarded")
+        pre.append(ts(adj) - t0)
+        elect.append(ts(lead) - ts(adj))
+    p = json.load(open(f"{work}/predict-{d}.json"))["member"]["restart"][0]
+    e = p.get("election", {})
+    pw = cal["fixed_start_seconds"] + e.get("extra_seconds", 0)
+    if not elect:
+        print(f"| {d} | (no log) | | | | {pw:.2f} s |")
+        continue
+    print(f"| {d} | {', '.join(sorted(said))} | {'fast-forwarded' if e.get('fast_forward') else 'not fast-forwarded'} | "
+          f"{med(pre):.2f} s ({min(pre):.2f}-{max(pre):.2f}) | {med(elect):.2f} s ({min(elect):.2f}-{max(elect):.2f}) | {pw:.2f} s |")
 print()
 print("Replay measured: (replay variant's restart - its db-only start) - (clean dir's restart - its db-only start),")
 print("medians; per entry = (that - applied ops x calibrate's apply_seconds_per_op - applied bytes x apply_seconds_per_byte) / applied entries:")

@@ -95,6 +95,18 @@ func timeRestarts(dir, work string, runs int) (RestartTiming, error) {
 			return rt, err
 		}
 		cmd := exec.Command(os.Args[0], "-child-restart", cp)
+		// With DATADIR_LOGDIR set, etcd's info log of each start is kept
+		// there (<dir name>-<run>.log): its timestamps say when raft
+		// started, whether the election ticks were fast-forwarded, and
+		// when the member became leader.
+		if ld := os.Getenv("DATADIR_LOGDIR"); ld != "" {
+			lf, err := os.Create(filepath.Join(ld, fmt.Sprintf("%s-%d.log", filepath.Base(dir), r)))
+			if err != nil {
+				return rt, err
+			}
+			defer lf.Close()
+			cmd.Stderr = lf
+		}
 		out, err := cmd.StdoutPipe()
 		if err != nil {
 			return rt, err
