@@ -1,6 +1,10 @@
 package mvcc
 
-import "hash/crc32"
+import (
+	"errors"
+	"hash/crc32"
+	"sync/atomic"
+)
 
 // The key bucket's read is split over two goroutines when the sorted pass
 // runs (issue 16): one reads and parses the pages (pages.File's tree walk,
@@ -35,6 +39,15 @@ type pipeBatch struct {
 	lent bool
 }
 
+// mappedReader is a leafReader that may hand out bytes that stay valid
+// after the call (pages.File reading through its mapping): the reader then
+// batches the pairs in place instead of copying them, and the goroutine
+// that uses them guards itself against the file shrinking under it.
+type mappedReader interface {
+	Mapped() bool
+	Guard() func(*error)
+}
+
 // pipedLeaves reads bucket through lr on a goroutine of its own, feeding
 // each pair to crc (in order, on the reader's goroutine), and calls fn
 // with every pair in bucket order on the caller's goroutine. It returns
@@ -42,8 +55,12 @@ type pipeBatch struct {
 // nil, is called on the reader's goroutine, in bucket order, with the value
 // of each put of a /registry/ key as the scanner would (kubeClasses.id),
 // and fn gets 1 + its answer (0 for the other pairs): the value classes
-// are the scanner's largest cost after the prefix rows.
-func pipedLeaves(lr leafReader, bucket string, crc *uint32, classify func(v []byte) uint16, fn func(k, v []byte, class uint32)) error {
+// are the scanner's largest cost after the prefix rows. When lr reads
+// through a mapping (mappedReader), no pair is copied: the batches hold
+// the mapping's slices.
+func pipedLeaves(lr leafReader, bucket string, crc *uint32, classify func(v []byte) uint16, fn func(k, v []byte, class uint32)) (err error) {
+	mr, _ := lr.(mappedReader)
+	inPlace := mr != nil && mr.Mapped()
 	full := make(chan *pipeBatch, pipeBatches)
 	free := make(chan *pipeBatch, pipeBatches)
 	for range pipeBatches {
@@ -51,25 +68,46 @@ func pipedLeaves(lr leafReader, bucket string, crc *uint32, classify func(v []by
 	}
 	lent := &pipeBatch{lent: true}
 	back := make(chan struct{})
-	var err error
+	var (
+		readErr error
+		stop    atomic.Bool // the caller's side failed: read no further
+	)
+	errStopped := errors.New("stopped")
 	go func() {
 		defer close(full)
 		cur := <-free
 		var kv keyValue
+		size := 0 // bytes of the pairs in cur, in place
 		send := func() {
 			if len(cur.keys) > 0 {
 				full <- cur
 				cur = <-free
+				size = 0
 			}
 		}
-		err = lr.ForEachLeaf(bucket, func(keys, values [][]byte) error {
-			size := 0
+		readErr = lr.ForEachLeaf(bucket, func(keys, values [][]byte) error {
+			if stop.Load() {
+				return errStopped
+			}
+			leaf := 0
 			for i, k := range keys {
 				*crc = crc32.Update(*crc, castagnoli, k)
 				*crc = crc32.Update(*crc, castagnoli, values[i])
-				size += len(k) + len(values[i])
+				leaf += len(k) + len(values[i])
 			}
-			if size > pipeCopyMax {
+			if inPlace {
+				if size+leaf > pipeBatchBytes && size > 0 {
+					send()
+				}
+				for i, k := range keys {
+					cur.keys = append(cur.keys, k)
+					cur.values = append(cur.values, values[i])
+					cur.classes = append(cur.classes, classOfPair(classify, k, values[i], &kv))
+				}
+				size += leaf
+				return nil
+			}
+			if leaf > pipeCopyMax {
 				send()
 				lent.keys, lent.values = keys, values
 				lent.classes = lent.classes[:0]
@@ -80,7 +118,7 @@ func pipedLeaves(lr leafReader, bucket string, crc *uint32, classify func(v []by
 				<-back
 				return nil
 			}
-			if len(cur.data)+size > cap(cur.data) {
+			if len(cur.data)+leaf > cap(cur.data) {
 				send()
 			}
 			for i, k := range keys {
@@ -96,19 +134,46 @@ func pipedLeaves(lr leafReader, bucket string, crc *uint32, classify func(v []by
 		})
 		send()
 	}()
-	for b := range full {
-		for i, k := range b.keys {
-			fn(k, b.values[i], b.classes[i])
-		}
+	recycle := func(b *pipeBatch) {
 		if b.lent {
 			b.keys, b.values = nil, nil
 			back <- struct{}{}
-			continue
+			return
 		}
+		clear(b.keys) // keep no page bytes alive
+		clear(b.values)
 		b.data, b.keys, b.values, b.classes = b.data[:0], b.keys[:0], b.values[:0], b.classes[:0]
 		free <- b
 	}
-	return err
+	var inHand *pipeBatch
+	consume := func() (err error) {
+		if mr != nil {
+			// The pairs are the file's own bytes (in place or lent).
+			defer mr.Guard()(&err)
+		}
+		for b := range full {
+			inHand = b
+			for i, k := range b.keys {
+				fn(k, b.values[i], b.classes[i])
+			}
+			inHand = nil
+			recycle(b)
+		}
+		return nil
+	}
+	if err := consume(); err != nil {
+		// The file shrank under the pairs: let the reader finish, and
+		// say so whatever it says.
+		stop.Store(true)
+		if inHand != nil {
+			recycle(inHand)
+		}
+		for b := range full {
+			recycle(b)
+		}
+		return err
+	}
+	return readErr
 }
 
 // classOfPair is 1 + classify of the pair's value when sortedApply would

@@ -211,7 +211,8 @@ func (m *PageMap) Kind(id uint64) PageKind {
 // ascending page order level by level, with memory proportional to the
 // widest tree level plus one bit per page. Damage is reported in
 // Analysis.Problems; the error is only for I/O failures.
-func Analyze(f *File, opts AnalyzeOptions) (*Analysis, error) {
+func Analyze(f *File, opts AnalyzeOptions) (a *Analysis, err error) {
+	defer f.Guard()(&err)
 	w := newWalker(f, opts)
 	if err := w.run(); err != nil {
 		return nil, err

@@ -295,6 +295,7 @@ func (f *File) rootIndex() *rootIndex {
 	x := &f.roots
 	x.once.Do(func() {
 		x.values = map[string][]byte{}
+		defer f.Guard()(&x.err)
 		x.err = f.rootBuckets(func(name, v []byte) error {
 			x.names = append(x.names, string(name))
 			x.values[string(name)] = bytes.Clone(v)
@@ -368,7 +369,8 @@ func (f *File) ForEachLen(bucket string, fn func(k []byte, vlen int) error) erro
 }
 
 // forEach walks a root-level bucket with an iterator set up by setup.
-func (f *File) forEach(bucket string, setup func(*treeIter)) error {
+func (f *File) forEach(bucket string, setup func(*treeIter)) (err error) {
+	defer f.Guard()(&err)
 	value, err := f.rootBucketValue(bucket)
 	if err != nil {
 		return err
@@ -386,7 +388,8 @@ func (f *File) forEach(bucket string, setup func(*treeIter)) error {
 // would, if it is absent), by descending the bucket's tree as bbolt's
 // cursor seeks: so a bad entry can be located by page, for `bbolt page`.
 // It reads one node per level; an inline bucket has no page of its own.
-func (f *File) LeafPageOf(bucket string, key []byte) (uint64, error) {
+func (f *File) LeafPageOf(bucket string, key []byte) (_ uint64, err error) {
+	defer f.Guard()(&err)
 	value, err := f.rootBucketValue(bucket)
 	if err != nil {
 		return 0, err

@@ -1,9 +1,11 @@
 // Package pages is dbinspect's own reader of the bbolt file format, the
 // format of etcd's member/snap/db and of `etcdctl snapshot save` files.
 //
-// It never opens its input with bbolt: Open uses O_RDONLY and pread only
-// (no flock, no mmap), so it works on a file a running etcd holds, and on
-// files bbolt would refuse or panic on.
+// It never opens its input with bbolt: Open uses O_RDONLY, no flock, and
+// reads through a read-only shared mapping (Linux; pread elsewhere, for
+// NewFile, and with DBINSPECT_READ=pread), so it works on a file a running
+// etcd holds, and on files bbolt would refuse or panic on. A file that
+// shrinks while mapped is an error, not a SIGBUS (File.Guard, mapped.go).
 //
 // # Layout
 //

@@ -6,15 +6,20 @@ import (
 	"io"
 	"math/bits"
 	"os"
+
+	"github.com/dbinspect/dbinspect/internal/testhook"
 )
 
-// File is a bbolt file opened for reading with pread only: no lock, no mmap,
-// so it works while a running etcd holds the file.
+// File is a bbolt file opened for reading: no lock, nothing written, so it
+// works while a running etcd holds the file. Open reads it through a
+// read-only mapping where it can (mapped.go), else, and for NewFile, with
+// pread.
 type File struct {
 	r        io.ReaderAt
 	closer   io.Closer
-	rawSize  int64 // whole file, snapshot trailer included
-	size     int64 // bbolt part
+	m        *mapping // nil: every read is a pread
+	rawSize  int64    // whole file, snapshot trailer included
+	size     int64    // bbolt part
 	pageSize int
 	metas    [2]MetaStatus
 	used     int
@@ -44,6 +49,10 @@ func Open(path string) (*File, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	f.closer = fh
+	f.m = newMapping(fh, st)
+	if f.m != nil && testhook.FileMapped != nil {
+		testhook.FileMapped(path)
+	}
 	return f, nil
 }
 
@@ -81,6 +90,10 @@ func NewFile(r io.ReaderAt, size int64) (*File, error) {
 func (f *File) Close() error {
 	if f.closer == nil {
 		return nil
+	}
+	if f.m != nil {
+		f.m.close()
+		f.m = nil
 	}
 	return f.closer.Close()
 }
@@ -206,7 +219,8 @@ func (f *File) readMeta(id uint64) MetaStatus {
 
 // pageReader reads pages with pread through a window that is filled with
 // one read covering several upcoming pages, so a walk in ascending page
-// order costs few system calls.
+// order costs few system calls; or, when the file is mapped, hands out the
+// mapping's bytes in place.
 type pageReader struct {
 	f        *File
 	ps       uint64
@@ -216,6 +230,8 @@ type pageReader struct {
 	maxWin   uint64 // window capacity in pages
 	big      []byte // for nodes larger than the window
 	reads    int64
+	m        *mapping // the file's mapping, or nil
+	block    uint64   // last block touched in m
 }
 
 const readWindowBytes = 1 << 20
@@ -226,19 +242,29 @@ func newPageReader(f *File) *pageReader {
 	if maxWin == 0 {
 		maxWin = 1
 	}
-	return &pageReader{f: f, ps: ps, maxWin: maxWin}
+	return &pageReader{f: f, ps: ps, maxWin: maxWin, m: f.m, block: noBlock}
 }
 
-// has reports whether pages [id, id+n) are in the window.
+// has reports whether pages [id, id+n) are in the window (always, through
+// a mapping: nothing is gained by reading ahead).
 func (r *pageReader) has(id, n uint64) bool {
-	return id >= r.winStart && id-r.winStart+n <= r.winPages
+	return r.m != nil || id >= r.winStart && id-r.winStart+n <= r.winPages
 }
 
 // read returns pages [id, id+n). When it must read, it reads up to
 // aheadEnd (exclusive) as well, within the window's capacity. The caller has
 // checked that [id, id+n) lies inside the file. The bytes are valid until
-// the next call.
+// the next call (through a mapping, until Close).
 func (r *pageReader) read(id, n, aheadEnd uint64) ([]byte, error) {
+	if r.m != nil {
+		off, end := id*r.ps, (id+n)*r.ps
+		if end/r.ps != id+n || end > uint64(r.f.size) {
+			return nil, formatErr(CodeTruncated, id, int64(off), "needs %d pages at page %d but the file ends at %d bytes: the file is truncated", n, id, r.f.size)
+		}
+		r.reads++
+		r.m.touch(off, end, &r.block)
+		return r.m.data[off:end:end], nil
+	}
 	if r.has(id, n) {
 		off := (id - r.winStart) * r.ps
 		return r.win[off : off+n*r.ps], nil

@@ -12,3 +12,8 @@ var BeforeConsistencyCheck func(path string)
 // root tree: tests count the walks to prove bucket lookups do not repeat
 // them.
 var RootTreeWalk func()
+
+// FileMapped, if set, is called by pages.Open with the path of a file it
+// has just mapped for reading: tests shrink the file there, to play a file
+// truncated while it is read.
+var FileMapped func(path string)
