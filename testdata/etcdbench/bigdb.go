@@ -30,6 +30,7 @@ type bigdbResult struct {
 	TargetBytes     int64   `json:"target_bytes"`
 	Keys            int     `json:"keys"`
 	DeletedKeys     int     `json:"deleted_keys"`
+	ExpiredEvents   int     `json:"expired_events,omitempty"`
 	Puts            int64   `json:"puts"`
 	Rounds          int     `json:"rounds"`
 	Revision        int64   `json:"revision"`
@@ -56,6 +57,9 @@ type bigdbConfig struct {
 	burst      int
 }
 
+// k8sOrder is -order k8s: a Kubernetes-like mix (see roundOrder).
+const k8sOrder = "k8s"
+
 func runBigDB(args []string) error {
 	fs := flag.NewFlagSet("bigdb", flag.ContinueOnError)
 	size := fs.String("size", "1GiB", "target file size (e.g. 500MiB, 1GiB, 8GiB)")
@@ -64,7 +68,8 @@ func runBigDB(args []string) error {
 	valueSize := fs.Int("value-size", 4096, "mean value size in bytes (per-resource multipliers apply)")
 	seed := fs.Uint64("seed", 1, "random seed")
 	revs := fs.Int("revs-per-key", 4, "planned revisions per key; rounds continue until the file reaches -size")
-	order := fs.String("order", "random", "order keys are written in each round: random (a new permutation each round), ascending (key name order), streams (8 interleaved ascending streams over 8 contiguous parts of the key space: several controllers each walking its range), bursts (a new permutation, each key written -burst times in a row: an object updated several times in quick succession) -- issue 14's access shapes")
+	order := fs.String("order", "random", "order keys are written in each round: random (a new permutation each round), ascending (key name order), streams (8 interleaved ascending streams over 8 contiguous parts of the key space: several controllers each walking its range), bursts (a new permutation, each key written -burst times in a row: an object updated several times in quick succession), k8s (a Kubernetes-like mix: the first round creates the objects namespace by namespace, then each write picks a random object (with replacement) and updates it, except that an event picked has expired: it is deleted, as its lease's expiry does, and a new event is created under a new name) -- issue 14's access shapes")
+	deletePct := fs.Float64("delete-pct", 3, "percent of the live keys deleted at the end (tombstones)")
 	burst := fs.Int("burst", 8, "with -order bursts: writes of a key in a row")
 	keep := fs.Int("keep-revs", 2, "after reaching -size, compact so about this many latest revisions per key remain, leaving the freed pages free (0: no final compaction)")
 	if err := fs.Parse(args); err != nil {
@@ -81,14 +86,17 @@ func runBigDB(args []string) error {
 		return fmt.Errorf("-revs-per-key %d: want at least 1", *revs)
 	}
 	switch *order {
-	case "random", "ascending", "streams", "bursts":
+	case "random", "ascending", "streams", "bursts", k8sOrder:
 	default:
-		return fmt.Errorf("-order %q: want random, ascending, streams or bursts", *order)
+		return fmt.Errorf("-order %q: want random, ascending, streams, bursts or k8s", *order)
+	}
+	if *deletePct < 0 || *deletePct > 100 {
+		return fmt.Errorf("-delete-pct %g: want 0 to 100", *deletePct)
 	}
 	if *burst < 1 || *burst > 10000 {
 		return fmt.Errorf("-burst %d: want 1 to 10000", *burst)
 	}
-	cfg := bigdbConfig{out: *out, target: target, keys: *keys, valueSize: *valueSize, seed: *seed, revsPerKey: *revs, deletePct: 3, keepRevs: *keep, order: *order, burst: *burst}
+	cfg := bigdbConfig{out: *out, target: target, keys: *keys, valueSize: *valueSize, seed: *seed, revsPerKey: *revs, deletePct: *deletePct, keepRevs: *keep, order: *order, burst: *burst}
 	if cfg.out == "" {
 		cfg.out = filepath.Join("testdata", "big", "etcd-"+*size+".db")
 	}
@@ -158,11 +166,20 @@ func writeBigDB(cfg bigdbConfig) (*bigdbResult, error) {
 	reached := func() bool { return be.Size() >= cfg.target }
 	done := false
 	for round := 0; !done; round++ {
-		for _, i := range roundOrder(cfg.order, cfg.burst, rng, keys) {
-			k := &keys[i]
-			if k.deleted {
+		for _, i := range roundOrder(cfg.order, cfg.burst, rng, keys, round) {
+			if keys[i].deleted {
 				continue
 			}
+			if cfg.order == k8sOrder && round > 0 && keys[i].leased {
+				// An event's lease expired: its key goes, and the next
+				// event about the object gets a new name.
+				tw := kv.Write(traceutil.TODO())
+				tw.DeleteRange(keys[i].key, nil)
+				tw.End()
+				res.ExpiredEvents++
+				keys[i] = newEvent(rng, keys[i], res.ExpiredEvents)
+			}
+			k := &keys[i]
 			leaseID := lease.NoLease
 			if k.leased {
 				leaseID = leases[rng.IntN(len(leases))]
@@ -208,7 +225,8 @@ func writeBigDB(cfg bigdbConfig) (*bigdbResult, error) {
 		}
 	}
 
-	// Delete a few percent of the keys: tombstones, as deleted objects leave.
+	// Delete a few percent of the live keys: tombstones, as deleted
+	// objects leave.
 	for _, i := range rng.Perm(len(keys))[:int(float64(len(keys))*cfg.deletePct/100)] {
 		tw := kv.Write(traceutil.TODO())
 		tw.DeleteRange(keys[i].key, nil)
@@ -216,12 +234,17 @@ func writeBigDB(cfg bigdbConfig) (*bigdbResult, error) {
 		keys[i].deleted = true
 		res.DeletedKeys++
 	}
+	live := len(keys) - res.DeletedKeys
+	// An expired event's key is deleted too (its slot in keys holds the
+	// event that replaced it): Keys counts every key written.
+	res.Keys += res.ExpiredEvents
+	res.DeletedKeys += res.ExpiredEvents
 	res.Revision = kv.Rev()
 
 	// A final compaction, as the apiserver's periodic one, leaves free pages
 	// in the file that nothing reuses: what defrag would reclaim.
 	if cfg.keepRevs > 0 {
-		rev := res.Revision - int64(cfg.keepRevs*(len(keys)-res.DeletedKeys))
+		rev := res.Revision - int64(cfg.keepRevs*live)
 		if rev > res.CompactRevision {
 			doneC, err := kv.Compact(traceutil.TODO(), rev)
 			if err != nil {
@@ -294,10 +317,38 @@ func (fixedCluster) Version() *semver.Version { return &semver.Version{Major: 3,
 // roundOrder is the order of one round's writes: a random permutation, key
 // name order, 8 ascending streams over contiguous eighths of the key
 // space taken in turn, or a random permutation with each key repeated
-// burst times in a row.
-func roundOrder(order string, burst int, rng *rand.Rand, keys []genKey) []int {
+// burst times in a row. For k8s: the first round creates the objects
+// namespace by namespace (cluster-wide ones first, then each namespace's
+// objects resource by resource, each resource's in name order, as a
+// namespace's manifests are applied), every later round is len(keys)
+// writes to objects picked at random with replacement (status updates:
+// some objects are written twice in a round, some not at all).
+func roundOrder(order string, burst int, rng *rand.Rand, keys []genKey, round int) []int {
 	if order == "random" {
 		return rng.Perm(len(keys))
+	}
+	if order == k8sOrder {
+		out := make([]int, len(keys))
+		if round > 0 {
+			for j := range out {
+				out[j] = rng.IntN(len(keys))
+			}
+			return out
+		}
+		for j := range out {
+			out[j] = j
+		}
+		slices.SortFunc(out, func(a, b int) int {
+			ka, kb := &keys[a], &keys[b]
+			if ka.ns != kb.ns {
+				return ka.ns - kb.ns
+			}
+			if ka.res != kb.res {
+				return ka.res - kb.res
+			}
+			return bytes.Compare(ka.key, kb.key)
+		})
+		return out
 	}
 	if order == "bursts" {
 		out := make([]int, 0, len(keys)*burst)

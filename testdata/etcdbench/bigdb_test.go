@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"math/rand/v2"
 	"path/filepath"
 	"testing"
 
@@ -18,15 +20,20 @@ func TestWriteBigDB(t *testing.T) {
 		target   int64
 		keys     int
 		keepRevs int
+		order    string
 	}{
-		{"default mix", 4 << 20, 0, 2},
-		{"few keys, many rounds", 2 << 20, 40, 2},
-		{"no final compaction", 2 << 20, 0, 0},
+		{"default mix", 4 << 20, 0, 2, "random"},
+		{"few keys, many rounds", 2 << 20, 40, 2, "random"},
+		{"no final compaction", 2 << 20, 0, 0, "random"},
+		// Events expire (deleted, then created under a new name): the
+		// live count etcdutl finds is the keys written less both kinds
+		// of deletes.
+		{"kubernetes-like mix", 4 << 20, 0, 0, k8sOrder},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "db")
-			cfg := bigdbConfig{out: out, target: tt.target, keys: tt.keys, valueSize: 2048, seed: 7, revsPerKey: 4, deletePct: 3, keepRevs: tt.keepRevs}
+			cfg := bigdbConfig{out: out, target: tt.target, keys: tt.keys, valueSize: 2048, seed: 7, revsPerKey: 4, deletePct: 10, keepRevs: tt.keepRevs, order: tt.order}
 			if cfg.keys == 0 {
 				cfg.keys = int(tt.target / int64(cfg.valueSize*cfg.revsPerKey))
 			}
@@ -46,6 +53,9 @@ func TestWriteBigDB(t *testing.T) {
 			}
 			if want := res.Keys - res.DeletedKeys; st.TotalKey != want {
 				t.Errorf("etcdutl total keys %d, want %d live", st.TotalKey, want)
+			}
+			if (tt.order == k8sOrder) != (res.ExpiredEvents > 0) {
+				t.Errorf("%d events expired with -order %s", res.ExpiredEvents, tt.order)
 			}
 			if st.Version != "3.6.0" {
 				t.Errorf("storage version %q, want 3.6.0", st.Version)
@@ -90,5 +100,45 @@ func checkBuckets(t *testing.T, path string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The k8s order's first round creates namespace by namespace (cluster-wide
+// objects first), each namespace's objects resource by resource in name
+// order; later rounds are len(keys) random picks.
+func TestRoundOrderK8s(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	keys := makeKeys(rng, 3000, 512)
+	first := roundOrder(k8sOrder, 1, rng, keys, 0)
+	if len(first) != len(keys) {
+		t.Fatalf("%d creates, want %d", len(first), len(keys))
+	}
+	seen := make([]bool, len(keys))
+	for j, i := range first {
+		seen[i] = true
+		if j == 0 {
+			continue
+		}
+		a, b := keys[first[j-1]], keys[i]
+		if a.ns > b.ns || a.ns == b.ns && (a.res > b.res || a.res == b.res && bytes.Compare(a.key, b.key) >= 0) {
+			t.Fatalf("create %d: %s after %s", j, b.key, a.key)
+		}
+	}
+	for i, ok := range seen {
+		if !ok {
+			t.Fatalf("key %s never created", keys[i].key)
+		}
+	}
+	if keys[first[0]].ns != -1 || keys[first[len(first)-1]].ns != 9 {
+		t.Errorf("creates go from ns %d to ns %d, want cluster-wide (-1) to ns-0009", keys[first[0]].ns, keys[first[len(first)-1]].ns)
+	}
+	later := roundOrder(k8sOrder, 1, rng, keys, 1)
+	distinct := map[int]bool{}
+	for _, i := range later {
+		distinct[i] = true
+	}
+	// n picks with replacement out of n reach about 1 - 1/e of them.
+	if len(later) != len(keys) || len(distinct) < len(keys)/2 || len(distinct) > len(keys)*3/4 {
+		t.Errorf("%d updates over %d distinct keys of %d", len(later), len(distinct), len(keys))
 	}
 }

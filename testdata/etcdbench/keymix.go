@@ -36,6 +36,8 @@ type genKey struct {
 	meanSize int
 	leased   bool
 	deleted  bool
+	ns       int // namespace number; -1 for a cluster-wide resource
+	res      int // index in resources
 }
 
 // makeKeys builds n keys spread over the resources, in a deterministic
@@ -54,8 +56,10 @@ func makeKeys(rng *rand.Rand, n int, valueSize int) []genKey {
 		}
 		for i := 0; i < count; i++ {
 			var k string
+			ns := -1
 			if r.namespace {
-				k = fmt.Sprintf("/registry/%s/ns-%04d/%s-%08x-%05d", r.name, rng.IntN(namespaces), appName(rng), rng.Uint32(), i)
+				ns = rng.IntN(namespaces)
+				k = fmt.Sprintf("/registry/%s/ns-%04d/%s-%08x-%05d", r.name, ns, appName(rng), rng.Uint32(), i)
 			} else {
 				k = fmt.Sprintf("/registry/%s/node-%06d", r.name, i)
 			}
@@ -63,6 +67,8 @@ func makeKeys(rng *rand.Rand, n int, valueSize int) []genKey {
 				key:      []byte(k),
 				meanSize: max(64, int(float64(valueSize)*r.sizeMult)),
 				leased:   r.leased,
+				ns:       ns,
+				res:      ri,
 			})
 		}
 	}
@@ -105,4 +111,13 @@ func (v *valueSource) next(rng *rand.Rand, mean int) []byte {
 	off := rng.IntN(len(v.pool) - size)
 	copy(b[4:], v.pool[off:off+size-4])
 	return b
+}
+
+// newEvent is a fresh event in old's namespace, as the apiserver writes when
+// an event's lease has expired and the object it is about changes again:
+// a new name (the involved object and a timestamp), so at a random place in
+// key order.
+func newEvent(rng *rand.Rand, old genKey, seq int) genKey {
+	k := fmt.Sprintf("/registry/%s/ns-%04d/%s-%08x-e%07d", resources[old.res].name, old.ns, appName(rng), rng.Uint32(), seq)
+	return genKey{key: []byte(k), meanSize: old.meanSize, leased: true, ns: old.ns, res: old.res}
 }

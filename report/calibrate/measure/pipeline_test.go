@@ -7,9 +7,12 @@ import "testing"
 // cache (keys rewritten in key order after many others all miss).
 func TestMeasureRestorePipeline(t *testing.T) {
 	const keys = 30000
-	res, secs, err := measureRestorePipeline(t.TempDir(), keys)
+	res, secs, err := measureRestorePipeline(t.TempDir(), keys, 3)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(res.reps) != 3 || res.perRev != median(res.reps) {
+		t.Errorf("%d restores timed, %v a revision: want 3 and their median", len(res.reps), res.perRev)
 	}
 	if res.revs != 2*keys || res.creates != keys {
 		t.Errorf("%+v: want %d revisions, %d inserts", res, 2*keys, keys)
