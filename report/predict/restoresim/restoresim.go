@@ -118,26 +118,28 @@ func (c Counts) Gets() uint64 { return c.Misses }
 // could have made.
 var ErrBadOrder = errors.New("restore order is inconsistent")
 
-// cache is the key cache: the keys in it, and each key's place in keys
-// (-1 when out).
+// cache is the key cache: the keys in it, in no order, and one bit per
+// key id saying whether it is in (a bitmap rather than each key's place:
+// nothing looks a key's place up, and at one bit a key the membership test
+// of every revision stays in the CPU caches).
 type cache struct {
 	keys []uint32
-	pos  []int32
+	in   []uint64
 }
 
+func (c *cache) has(k uint32) bool { return c.in[k>>6]&(1<<(k&63)) != 0 }
+
 func (c *cache) add(k uint32) {
-	c.pos[k] = int32(len(c.keys))
+	c.in[k>>6] |= 1 << (k & 63)
 	c.keys = append(c.keys, k)
 }
 
 // drop removes the key at place i.
 func (c *cache) drop(i int) {
 	k := c.keys[i]
-	last := c.keys[len(c.keys)-1]
-	c.keys[i] = last
-	c.pos[last] = int32(i)
+	c.keys[i] = c.keys[len(c.keys)-1]
 	c.keys = c.keys[:len(c.keys)-1]
-	c.pos[k] = -1
+	c.in[k>>6] &^= 1 << (k & 63)
 }
 
 // Simulate replays keys (the key id of every restored revision, ids
@@ -153,10 +155,7 @@ func Simulate(keys, ranks []uint32, opt Options) (Counts, error) {
 	}
 	var c Counts
 	n := uint64(len(ranks))
-	ca := cache{keys: make([]uint32, 0, CacheKeys), pos: make([]int32, len(ranks))}
-	for i := range ca.pos {
-		ca.pos[i] = -1
-	}
+	ca := cache{keys: make([]uint32, 0, CacheKeys), in: make([]uint64, (len(ranks)+63)/64)}
 	rng := rand.New(rand.NewPCG(opt.Seed, 0x5eed))
 	recent := make([]access, 0, opt.Recent)
 	full := false
@@ -167,7 +166,7 @@ func Simulate(keys, ranks []uint32, opt Options) (Counts, error) {
 			return c, fmt.Errorf("%w: revision %d has key %d with %d keys seen and %d ranked", ErrBadOrder, i, k, inTree, n)
 		}
 		c.Revisions++
-		if ca.pos[k] >= 0 {
+		if ca.has(k) {
 			c.Hits++
 			continue
 		}
@@ -231,12 +230,22 @@ func classify(recent []access, a access, inTree, n, near uint64) Class {
 	if len(recent) == 0 || n == 0 {
 		return Far
 	}
+	// A recent access at rank distance d > near is not near when
+	// d x inTree / n > near (in float64, without overflow), that is when d
+	// passes t = near x n / inTree. The float expression is evaluated
+	// only within 2 of t, where rounding could decide; further away the
+	// comparison with t gives its answer (its rounding is below 1e-4 for
+	// any uint32 distances and counts).
+	fin, fn, fnear := float64(inTree), float64(n), float64(near)
+	t := fnear * fn / fin // +Inf for an empty tree: nothing is far
+	lo, hi := t-2, t+2
 	cl := Far
 	for _, x := range recent {
-		d := dist(a.rank, x.rank)
-		// d x inTree / n <= near, without overflow.
-		if d > near && float64(d)*float64(inTree)/float64(n) > float64(near) {
-			continue
+		if d := dist(a.rank, x.rank); d > near {
+			fd := float64(d)
+			if fd >= hi || fd > lo && fd*fin/fn > fnear {
+				continue
+			}
 		}
 		if dist(a.id, x.id) <= near {
 			return Seq

@@ -2,6 +2,7 @@ package restoresim
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 )
@@ -242,4 +243,135 @@ func TestSimulateBadOrder(t *testing.T) {
 	if c, err := Simulate(nil, nil, Options{}); err != nil || c != (Counts{}) {
 		t.Errorf("empty: %+v %v", c, err)
 	}
+}
+
+// TestSimulateAsReference replays random orders with Simulate and with the
+// first implementation kept below (each key's place in the cache, the
+// float comparison for every recent access): every count must be equal.
+func TestSimulateAsReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	for _, tc := range []struct {
+		keys, revisions int
+		near            uint64
+		recent          int
+	}{
+		{1, 10, 0, 0}, {100, 1000, 0, 0}, {5000, 20000, 3, 4},
+		{30000, 120000, 0, 0}, {40000, 100000, 1000, 32}, {25000, 200000, 64, 16},
+	} {
+		ranks := rng.Perm(tc.keys)
+		rk := make([]uint32, len(ranks))
+		for i, r := range ranks {
+			rk[i] = uint32(r)
+		}
+		keys := make([]uint32, 0, tc.revisions)
+		next := uint32(0)
+		for range tc.revisions {
+			switch {
+			case next < uint32(tc.keys) && (next == 0 || rng.IntN(3) == 0):
+				keys = append(keys, next)
+				next++
+			case rng.IntN(2) == 0: // a recent key: cache hits and near ranks
+				keys = append(keys, next-1-uint32(rng.IntN(int(min(next, 50)))))
+			default:
+				keys = append(keys, uint32(rng.IntN(int(next))))
+			}
+		}
+		opt := Options{Recent: tc.recent, Near: tc.near, Seed: uint64(tc.keys)}
+		got, err := Simulate(keys, rk, opt)
+		want, werr := simulateReference(keys, rk, opt)
+		if err != nil || werr != nil || got != want {
+			t.Errorf("%d keys, %d revisions: Simulate %+v, %v\nreference %+v, %v", tc.keys, tc.revisions, got, err, want, werr)
+		}
+		if got.EvictionRounds == 0 && tc.keys > CacheKeys {
+			t.Errorf("%d keys: no eviction: the case does not test one", tc.keys)
+		}
+	}
+}
+
+// simulateReference is Simulate as first written (issue 14).
+func simulateReference(keys, ranks []uint32, opt Options) (Counts, error) {
+	if opt.Recent <= 0 {
+		opt.Recent = DefaultRecent
+	}
+	if opt.Near == 0 {
+		opt.Near = DefaultNear
+	}
+	var c Counts
+	n := uint64(len(ranks))
+	keysIn, pos := make([]uint32, 0, CacheKeys), make([]int32, len(ranks))
+	for i := range pos {
+		pos[i] = -1
+	}
+	rng := rand.New(rand.NewPCG(opt.Seed, 0x5eed))
+	recent := make([]access, 0, opt.Recent)
+	full, next := false, 0
+	var inTree uint64
+	for i, k := range keys {
+		if uint64(k) > inTree || uint64(k) >= n {
+			return c, fmt.Errorf("%w: revision %d", ErrBadOrder, i)
+		}
+		c.Revisions++
+		if pos[k] >= 0 {
+			c.Hits++
+			continue
+		}
+		c.Misses++
+		if len(keysIn) >= CacheKeys {
+			full = true
+			c.EvictionRounds++
+			for range EvictPerRound {
+				j := rng.IntN(len(keysIn))
+				dk, last := keysIn[j], keysIn[len(keysIn)-1]
+				keysIn[j] = last
+				pos[last] = int32(j)
+				keysIn = keysIn[:len(keysIn)-1]
+				pos[dk] = -1
+			}
+		}
+		if full {
+			c.MissesFull++
+		}
+		a := access{rank: ranks[k], id: k}
+		cl := Far
+		if len(recent) > 0 {
+			for _, x := range recent {
+				d := dist(a.rank, x.rank)
+				if d > opt.Near && float64(d)*float64(inTree)/float64(n) > float64(opt.Near) {
+					continue
+				}
+				if dist(a.id, x.id) <= opt.Near {
+					cl = Seq
+					break
+				}
+				cl = Near
+			}
+		}
+		c.BySize[cl][sizeBucket(inTree)]++
+		switch cl {
+		case Near:
+			c.Near++
+		case Far:
+			c.Far++
+		case Seq:
+			c.Seq++
+		}
+		if len(recent) < opt.Recent {
+			recent = append(recent, a)
+		} else {
+			recent[next] = a
+			next = (next + 1) % opt.Recent
+		}
+		if uint64(k) < inTree {
+			c.GetsFound++
+		} else {
+			inTree++
+			c.Keys++
+			if cl == Seq {
+				c.SeqInserts++
+			}
+		}
+		pos[k] = int32(len(keysIn))
+		keysIn = append(keysIn, k)
+	}
+	return c, nil
 }
