@@ -33,8 +33,17 @@ func TestCalibrateSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(steps) != 14 {
+	if len(steps) != 15 {
 		t.Errorf("%d steps: %+v", len(steps), steps)
+	}
+	// The pipeline's restore is timed 3 times at its step and once after
+	// each later one, and the far Get's second heap at the end.
+	pipe := slices.IndexFunc(steps, func(s Step) bool { return s.Name == "restore pipeline" })
+	if want := fmt.Sprintf("median of %d restores", pipelineRepsAtStep+len(steps)-1-pipe); pipe < 0 || !strings.Contains(steps[pipe].Work, want) {
+		t.Errorf("pipeline step %d, want %q: %+v", pipe, want, steps)
+	}
+	if steps[len(steps)-1].Name != "restore, second heap" {
+		t.Errorf("last step %q, want the far Get's second heap", steps[len(steps)-1].Name)
 	}
 	v := reflect.ValueOf(c)
 	for i := 0; i < v.NumField(); i++ {
