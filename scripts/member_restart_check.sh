@@ -88,7 +88,7 @@ for v in $ETCDS; do
 done
 [ "${GEN_ONLY:-}" = 1 ] && exit 0
 
-uptime >"$RESULTS/load_before.txt"
+{ uptime; free -m | sed -n 2p | awk '{print "memory: " $7 " MiB available of " $2 " (shared, incl. tmpfs: " $5 " MiB)"}'; } >"$RESULTS/load_before.txt"
 log "calibrate"
 "$BIN/dbinspect" calibrate --calibration "$RESULTS/cal.json" >"$RESULTS/cal.log" 2>&1
 for d in $DIRS; do
@@ -102,7 +102,7 @@ for d in $DIRS; do
 	"$BIN/datadir$v" -oracle "$WORK/$d" -work "$WORK" >"$RESULTS/oracle-$d.json"
 	uptime >>"$RESULTS/load_during.txt"
 done
-uptime >"$RESULTS/load_after.txt"
+{ uptime; free -m | sed -n 2p | awk '{print "memory: " $7 " MiB available of " $2 " (shared, incl. tmpfs: " $5 " MiB)"}'; } >"$RESULTS/load_after.txt"
 
 python3 - "$RESULTS" $DIRS <<'EOF'
 import json, sys, glob, datetime
