@@ -122,6 +122,20 @@ type Calibration struct {
 	RangeSecondsPerByte    float64 `json:"range_seconds_per_byte"`
 	RangeAllocBytesPerKey  float64 `json:"range_alloc_bytes_per_key"`
 	RangeMeasured          bool    `json:"range_measured,omitempty"`
+	// RangeRequestSeconds is what every range pays before its keys on
+	// an idle server (waking it, gRPC's per-request work, the linearizable
+	// read's ReadIndex, the round trip): from real etcd, not measured by
+	// calibrate, whose rebuilt range has no gRPC server (an empty range
+	// there takes 0.2 ms after the same idle, a fifth of real etcd's).
+	RangeRequestSeconds float64 `json:"range_request_seconds"`
+	// RangeWalkSecondsPerKeyLarge is the walk per key measured again in a
+	// bare treeIndex of RangeWalkIndexKeysLarge keys (RangeWalkSecondsPerKey
+	// was at RangeWalkIndexKeysSmall): once the index outgrows the CPU
+	// caches each key of a walk is a cache miss. Zero: one figure for all
+	// sizes (Default, older files).
+	RangeWalkSecondsPerKeyLarge float64 `json:"range_walk_seconds_per_key_large,omitempty"`
+	RangeWalkIndexKeysSmall     float64 `json:"range_walk_index_keys_small,omitempty"`
+	RangeWalkIndexKeysLarge     float64 `json:"range_walk_index_keys_large,omitempty"`
 	// The WAL part of a member's restart (report's member section).
 	// WALDecodeSecondsPerByte is etcd's read of its WAL per frame byte and
 	// pass (ValidSnapshotEntries, then ReadAll with each entry
@@ -213,9 +227,13 @@ var Default = Calibration{
 	// server CPU on a loaded machine (436 ns, 4.92 µs, 11.4 ns), was 1.6-5x
 	// the quiet times
 	RangeWalkSecondsPerKey: 275e-9,
-	RangeSecondsPerKey:     3.11e-6,
-	RangeSecondsPerByte:    3.06e-9,
-	RangeAllocBytesPerKey:  360,
+	// a Get of one missing key on a member idle for 100 ms, median of 9:
+	// 1.04-1.09 ms on 3.6.16, 1.04-1.06 ms on 3.5.35 (0.2-0.5 ms back to
+	// back; testdata/etcdcost probe, 2026-12-06)
+	RangeRequestSeconds:   1.0e-3,
+	RangeSecondsPerKey:    3.11e-6,
+	RangeSecondsPerByte:   3.06e-9,
+	RangeAllocBytesPerKey: 360,
 	// The WAL coefficients the member restart model was first checked
 	// with (report/testdata/member_restart_check.md): decode and unmarshal
 	// fitted to real etcd 3.6.16 restarts of two big data dirs on the
@@ -331,6 +349,7 @@ func (c Calibration) WithDefaults() Calibration {
 	f(&c.HeapGCFactor, d.HeapGCFactor)
 	f(&c.EtcdWorkFactor, d.EtcdWorkFactor)
 	f(&c.RangeWalkSecondsPerKey, d.RangeWalkSecondsPerKey)
+	f(&c.RangeRequestSeconds, d.RangeRequestSeconds)
 	f(&c.RangeSecondsPerKey, d.RangeSecondsPerKey)
 	f(&c.RangeSecondsPerByte, d.RangeSecondsPerByte)
 	f(&c.RangeAllocBytesPerKey, d.RangeAllocBytesPerKey)

@@ -179,7 +179,7 @@ func TestCalibrationWithoutRangeFieldsLoads(t *testing.T) {
 	}
 	for _, drop := range []bool{false, true} {
 		if drop {
-			for _, k := range []string{"range_walk_seconds_per_key", "range_seconds_per_key", "range_seconds_per_byte", "range_alloc_bytes_per_key"} {
+			for _, k := range []string{"range_request_seconds", "range_walk_seconds_per_key", "range_seconds_per_key", "range_seconds_per_byte", "range_alloc_bytes_per_key"} {
 				if _, ok := m[k]; !ok {
 					t.Fatalf("no JSON field %s in a saved calibration", k)
 				}
@@ -196,6 +196,7 @@ func TestCalibrationWithoutRangeFieldsLoads(t *testing.T) {
 			t.Fatal(err)
 		}
 		if c.RangeMeasured || c.FixedStartSeconds != 0.7 || c.RangeWalkSecondsPerKey != Default.RangeWalkSecondsPerKey ||
+			c.RangeRequestSeconds != Default.RangeRequestSeconds ||
 			c.RangeSecondsPerKey != Default.RangeSecondsPerKey || c.RangeSecondsPerByte != Default.RangeSecondsPerByte ||
 			c.RangeAllocBytesPerKey != Default.RangeAllocBytesPerKey {
 			t.Errorf("fields dropped %v: loaded %+v", drop, c)
@@ -204,6 +205,7 @@ func TestCalibrationWithoutRangeFieldsLoads(t *testing.T) {
 	// A measured one keeps its figures and its mark.
 	meas := Default
 	meas.RangeMeasured, meas.RangeWalkSecondsPerKey, meas.RangeSecondsPerKey, meas.RangeSecondsPerByte = true, 150e-9, 2.5e-6, 2.2e-9
+	meas.RangeRequestSeconds = 0.6e-3
 	path := filepath.Join(t.TempDir(), "new.json")
 	if err := Save(path, meas); err != nil {
 		t.Fatal(err)
@@ -212,7 +214,7 @@ func TestCalibrationWithoutRangeFieldsLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.RangeMeasured || c.RangeWalkSecondsPerKey != 150e-9 || c.RangeSecondsPerKey != 2.5e-6 || c.RangeSecondsPerByte != 2.2e-9 {
+	if !c.RangeMeasured || c.RangeRequestSeconds != 0.6e-3 || c.RangeWalkSecondsPerKey != 150e-9 || c.RangeSecondsPerKey != 2.5e-6 || c.RangeSecondsPerByte != 2.2e-9 {
 		t.Errorf("a measured calibration loaded as %+v", c)
 	}
 }

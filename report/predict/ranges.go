@@ -1,6 +1,7 @@
 package predict
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/dbinspect/dbinspect/mvcc"
@@ -151,19 +152,36 @@ func (s rangeShape) cost(in RangeInput) RangeCost {
 		mvcc.GoAllocBytes(un*8, false) +
 		mvcc.GoAllocBytes(uint64(c.ResponseBytes), true)
 	c.ServerMemoryBytes = int64(mem) + int64(s.cal.RangeAllocBytesPerKey*float64(n))
-	walk := s.cal.RangeWalkSecondsPerKey
+	req := s.cal.RangeRequestSeconds
+	walk := walkSecondsPerKey(s.cal, s.indexKeys)
 	read := s.cal.RangeSecondsPerKey
 	perByte := s.cal.RangeSecondsPerByte
-	c.CountOnlySeconds = float64(n) * walk
-	c.Seconds = float64(n)*(walk+read) + float64(c.ResponseBytes)*perByte
+	c.CountOnlySeconds = req + float64(n)*walk
+	c.Seconds = req + float64(n)*(walk+read) + float64(c.ResponseBytes)*perByte
 	page := min(s.limit, n)
 	pageBytes := float64(c.ResponseBytes) * float64(page) / float64(n)
-	c.FirstPageSeconds = float64(n)*walk + float64(page)*read + pageBytes*perByte
+	c.FirstPageSeconds = req + float64(n)*walk + float64(page)*read + pageBytes*perByte
 	c.Pages = (n + s.limit - 1) / s.limit
-	// Page i (0-based) walks n - i*limit keys.
+	// Page i (0-based) walks n - i*limit keys. The pages are read back to
+	// back, but each is a request of its own.
 	walked := float64(c.Pages)*float64(n) - float64(s.limit)*float64(c.Pages)*float64(c.Pages-1)/2
-	c.PagedSeconds = walked*walk + float64(n)*read + float64(c.ResponseBytes)*perByte
+	c.PagedSeconds = float64(c.Pages)*req + walked*walk + float64(n)*read + float64(c.ResponseBytes)*perByte
 	return c
+}
+
+// walkSecondsPerKey is the index walk's cost per key in an index of
+// indexKeys keys: interpolated in log(keys) between the calibration's two
+// index sizes, held at the nearer one outside them (past the large one the
+// walk is a cache miss a key already; below the small one, the small
+// one's figure is an upper bound).
+func walkSecondsPerKey(cal calibrate.Calibration, indexKeys int64) float64 {
+	small, large := cal.RangeWalkIndexKeysSmall, cal.RangeWalkIndexKeysLarge
+	if cal.RangeWalkSecondsPerKeyLarge <= 0 || small <= 0 || large <= small {
+		return cal.RangeWalkSecondsPerKey
+	}
+	n := min(max(float64(indexKeys), small), large)
+	f := math.Log(n/small) / math.Log(large/small)
+	return cal.RangeWalkSecondsPerKey + f*(cal.RangeWalkSecondsPerKeyLarge-cal.RangeWalkSecondsPerKey)
 }
 
 // Ranges prices a range over every key and over each prefix and namespace
@@ -194,18 +212,19 @@ func Ranges(in Inputs, all RangeInput, prefixes, namespaces []RangeInput, cal ca
 	for _, p := range namespaces {
 		rc.Namespaces = append(rc.Namespaces, s.cost(p))
 	}
-	rc.Model = rangeModel(cal)
+	rc.Model = rangeModel(cal, s.indexKeys)
 	return rc
 }
 
-func rangeModel(cal calibrate.Calibration) Model {
+func rangeModel(cal calibrate.Calibration, indexKeys int64) Model {
 	return Model{
 		Name: "ranges",
 		Model: "response = Σ marshalled KeyValues (the key bucket's live entries less their 17-byte revision keys) + a tag and length each + header; " +
 			"server memory = revisions appended (16 B each) + []mvccpb.KeyValue (112 B each) + each key and value copied by Unmarshal (Go size classes, at the db's average key size) + []*KeyValue (8 B each) + the marshalled response + a measured per-key cost of the read path; " +
-			"server time = keys x (index walk + per-key read) + response bytes x per-byte (copy, marshal, send); count-only = keys x index walk; " +
-			"--limit L = keys x index walk + L keys read; all pages of L = Σ over pages of the keys left to walk + every key read once",
-		Inputs: map[string]int64{"limit": DefaultRangeLimit},
+			"server time = a request's fixed cost + keys x (index walk, per key at the index's size + per-key read) + response bytes x per-byte (copy, marshal, send); count-only = request + keys x index walk; " +
+			"--limit L = request + keys x index walk + L keys read; all pages of L = a request per page + Σ over pages of the keys left to walk + every key read once",
+		Inputs: map[string]int64{"limit": DefaultRangeLimit, "index_keys": indexKeys,
+			"walk_nanoseconds_per_key": int64(math.Round(walkSecondsPerKey(cal, indexKeys) * 1e9))},
 		Assumptions: []string{
 			"the read path is the same in etcd 3.4.25, 3.5 and 3.6 (mvcc rangeKeys, treeIndex.Revisions): a range with a limit still visits every key in range to count them (the limit caps the revisions kept and the values read, not the walk), so the first page of a large prefix costs its whole index walk and reading a prefix in pages walks it about keys/(2 x limit) times",
 			"a count-only range walks the index without reading values (CountRevisions)",
@@ -213,10 +232,21 @@ func rangeModel(cal calibrate.Calibration) Model {
 			"the gRPC limits are the defaults: the server sends at most math.MaxInt32 bytes (2 GiB - 1, not configurable), clientv3 receives at most math.MaxInt32 unless the client sets MaxCallRecvMsgSize lower",
 			"every copy is live until the response is sent, so the server's heap grows by the whole figure (the Go GC cannot free any of it); the client holds the response and its decoded copy again",
 			"server time is the wall time of an idle server with the client on the same host, from the request to the decoded response; a loaded server or a remote client takes longer",
+			"a request's fixed cost is that of one arriving at a server idle for a while (waking it, the round trip, gRPC's per-request work): real etcd 3.5.35 and 3.6.16 answered an empty Get in ~1 ms after 100 ms idle and in 0.2-0.5 ms back to back (testdata/etcdcost probe), so paged reads and busy servers pay less per page than charged",
 			rangeTimeAssumption(cal),
+			walkAssumption(cal),
 			"the per-key read-path allocation (bbolt cursor, read buffer) was fitted to real etcd 3.5 and 3.6 allocations by testdata/etcdcost; calibrate does not measure it",
 		},
 	}
+}
+
+// walkAssumption says how the walk's cost per key depends on the index.
+func walkAssumption(cal calibrate.Calibration) string {
+	if cal.RangeWalkSecondsPerKeyLarge <= 0 || cal.RangeWalkIndexKeysLarge <= cal.RangeWalkIndexKeysSmall {
+		return "the index walk costs the same per key whatever the index's size (the calibration has one size)"
+	}
+	return fmt.Sprintf("the index walk's cost per key grows with the index once it outgrows the CPU caches: calibrate timed it in indexes of %.0f and %.0f keys, interpolated in log(keys) between them and held outside them",
+		cal.RangeWalkIndexKeysSmall, cal.RangeWalkIndexKeysLarge)
 }
 
 // rangeTimeAssumption says where the range time coefficients come from.

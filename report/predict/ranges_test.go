@@ -67,12 +67,15 @@ func TestRangeCostShape(t *testing.T) {
 			if c.Pages != tc.pages {
 				t.Errorf("pages %d, want %d", c.Pages, tc.pages)
 			}
-			wantPaged := tc.walked*cal.RangeWalkSecondsPerKey + float64(tc.keys)*cal.RangeSecondsPerKey + float64(c.ResponseBytes)*cal.RangeSecondsPerByte
+			wantPaged := float64(tc.pages)*cal.RangeRequestSeconds + tc.walked*cal.RangeWalkSecondsPerKey + float64(tc.keys)*cal.RangeSecondsPerKey + float64(c.ResponseBytes)*cal.RangeSecondsPerByte
 			if math.Abs(c.PagedSeconds-wantPaged) > 1e-9*wantPaged+1e-12 {
 				t.Errorf("paged %.6f s, want %.6f s", c.PagedSeconds, wantPaged)
 			}
 			if c.ExceedsGRPCLimit != tc.overLimit {
 				t.Errorf("exceeds gRPC limit %v, want %v (response %d bytes)", c.ExceedsGRPCLimit, tc.overLimit, c.ResponseBytes)
+			}
+			if want := cal.RangeRequestSeconds + float64(tc.keys)*cal.RangeWalkSecondsPerKey; math.Abs(c.CountOnlySeconds-want) > 1e-12 {
+				t.Errorf("count-only %.9f s, want a request and the walk: %.9f s", c.CountOnlySeconds, want)
 			}
 			if !(c.CountOnlySeconds < c.FirstPageSeconds && c.FirstPageSeconds <= c.Seconds && c.Seconds <= c.PagedSeconds) {
 				t.Errorf("want count-only < first page <= whole <= paged: %+v", c)
@@ -117,5 +120,38 @@ func TestRangeModelSaysWhetherTimesWereMeasured(t *testing.T) {
 	}
 	if !(got.All.Seconds > ref.All.Seconds) {
 		t.Errorf("a measured per-key cost twice the reference did not raise the time: %v vs %v", got.All.Seconds, ref.All.Seconds)
+	}
+}
+
+// The walk's cost per key follows the index's size between the two sizes
+// calibrate timed, in log(keys), and holds outside them.
+func TestWalkSecondsPerKey(t *testing.T) {
+	cal := calibrate.Default
+	cal.RangeWalkSecondsPerKey, cal.RangeWalkSecondsPerKeyLarge = 100e-9, 300e-9
+	cal.RangeWalkIndexKeysSmall, cal.RangeWalkIndexKeysLarge = 100000, 800000
+	cases := []struct {
+		keys int64
+		want float64
+	}{
+		{10, 100e-9},
+		{100000, 100e-9},
+		{200000, 100e-9 + 200e-9/3}, // log2(2)/log2(8) of the way
+		{400000, 100e-9 + 2*200e-9/3},
+		{800000, 300e-9},
+		{5000000, 300e-9},
+	}
+	for _, c := range cases {
+		if got := walkSecondsPerKey(cal, c.keys); math.Abs(got-c.want) > 1e-15 {
+			t.Errorf("%d keys: %.3f ns, want %.3f ns", c.keys, got*1e9, c.want*1e9)
+		}
+	}
+	// One size (Default, or a file saved before calibrate timed two): flat.
+	if got := walkSecondsPerKey(calibrate.Default, 5000000); got != calibrate.Default.RangeWalkSecondsPerKey {
+		t.Errorf("one-size calibration: %.3f ns, want %.3f ns", got*1e9, calibrate.Default.RangeWalkSecondsPerKey*1e9)
+	}
+	// The count-only range uses it.
+	rc := Ranges(Inputs{Revisions: 400000, KeyBytes: 400000 * 40, CompactAt: 10, Keys: 400000}, RangeInput{Keys: 1000, Bytes: 1000 * 300}, nil, nil, cal)
+	if want := cal.RangeRequestSeconds + 1000*(100e-9+2*200e-9/3); math.Abs(rc.All.CountOnlySeconds-want) > 1e-12 {
+		t.Errorf("count-only of 1000 keys in an index of 400000: %.9f s, want %.9f s", rc.All.CountOnlySeconds, want)
 	}
 }

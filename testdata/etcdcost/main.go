@@ -24,6 +24,7 @@ commands:
   snapshot time 'etcdctl snapshot save' of a db being written and its growth meanwhile
   leases   the lessor's memory: a member's live heap with and without leases
   compare-leases  a markdown row of dbinspect's lessor heap beside what leases saw
+  probe    what a small range's wall time is made of (idle, freed heap, ReadIndex)
   compare  a markdown table of dbinspect's range costs beside what measure saw
 `
 
@@ -34,6 +35,7 @@ func main() {
 	}
 	cmds := map[string]func([]string) error{
 		"measure":        runMeasure,
+		"probe":          runProbe,
 		"compare":        runCompare,
 		"follower":       runFollower,
 		"snapshot":       runSnapshot,

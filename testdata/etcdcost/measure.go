@@ -127,44 +127,12 @@ func runMeasure(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.RemoveAll(*work); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(*work, 0o755); err != nil {
-		return err
-	}
-	ports, err := freePorts(3)
+	m, err := startMeasured(*work)
 	if err != nil {
 		return err
 	}
-	client := fmt.Sprintf("http://127.0.0.1:%d", ports[0])
-	peer := fmt.Sprintf("http://127.0.0.1:%d", ports[1])
-	admin := fmt.Sprintf("127.0.0.1:%d", ports[2])
-	dataDir := filepath.Join(*work, "data")
-	self, err := os.Executable()
-	if err != nil {
-		return err
-	}
-	cmd := exec.Command(self, serverChild, "-dir", dataDir, "-client", client, "-peer", peer, "-admin", admin)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	defer cmd.Process.Kill()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil || strings.TrimSpace(line) != "ready" {
-		return fmt.Errorf("server child: %q %v", line, err)
-	}
-	pid := cmd.Process.Pid
-	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{client}, DialTimeout: 10 * time.Second})
-	if err != nil {
-		return err
-	}
-	defer cli.Close()
+	defer m.stop()
+	cli, admin, pid, client, dataDir := m.cli, m.admin, m.pid, m.client, m.dataDir
 	ctx := context.Background()
 	res := measureResult{Spec: specs, Load: loadavg()}
 	start := time.Now()
@@ -227,9 +195,7 @@ func runMeasure(args []string) error {
 		}
 	}
 	res.LoadAfter = loadavg()
-	cli.Close()
-	cmd.Process.Signal(syscall.SIGTERM)
-	cmd.Wait()
+	m.stop()
 	if *dbOut != "" {
 		if err := copyFile(filepath.Join(dataDir, "member", "snap", "db"), *dbOut); err != nil {
 			return err
@@ -495,4 +461,71 @@ func selfCPU() float64 {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+// measuredMember is a one-member etcd in a child process (serverChild),
+// with its admin endpoint (/mem, /free) and a client.
+type measuredMember struct {
+	cmd                    *exec.Cmd
+	cli                    *clientv3.Client
+	pid                    int
+	client, admin, dataDir string
+}
+
+// startMeasured starts a member on free ports in a fresh work/data.
+func startMeasured(work string) (*measuredMember, error) {
+	if err := os.RemoveAll(work); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return nil, err
+	}
+	ports, err := freePorts(3)
+	if err != nil {
+		return nil, err
+	}
+	m := &measuredMember{
+		client:  fmt.Sprintf("http://127.0.0.1:%d", ports[0]),
+		admin:   fmt.Sprintf("127.0.0.1:%d", ports[2]),
+		dataDir: filepath.Join(work, "data"),
+	}
+	peer := fmt.Sprintf("http://127.0.0.1:%d", ports[1])
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	m.cmd = exec.Command(self, serverChild, "-dir", m.dataDir, "-client", m.client, "-peer", peer, "-admin", m.admin)
+	m.cmd.Stderr = os.Stderr
+	out, err := m.cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := m.cmd.Start(); err != nil {
+		return nil, err
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || strings.TrimSpace(line) != "ready" {
+		m.cmd.Process.Kill()
+		return nil, fmt.Errorf("server child: %q %v", line, err)
+	}
+	m.pid = m.cmd.Process.Pid
+	if m.cli, err = clientv3.New(clientv3.Config{Endpoints: []string{m.client}, DialTimeout: 10 * time.Second}); err != nil {
+		m.cmd.Process.Kill()
+		return nil, err
+	}
+	return m, nil
+}
+
+// stop closes the client and stops the member cleanly (its db is then
+// complete on disk); safe to call twice.
+func (m *measuredMember) stop() {
+	if m.cli != nil {
+		m.cli.Close()
+		m.cli = nil
+	}
+	if m.cmd != nil {
+		m.cmd.Process.Signal(syscall.SIGTERM)
+		m.cmd.Wait()
+		m.cmd = nil
+	}
 }

@@ -222,12 +222,14 @@ func Run(opts Options) (calibrate.Calibration, []Step, error) {
 				return "", secs, err
 			}
 			c.RangeWalkSecondsPerKey, c.RangeSecondsPerKey, c.RangeSecondsPerByte = fit.walk, fit.perKey, fit.perByte
+			c.RangeWalkSecondsPerKeyLarge, c.RangeWalkIndexKeysSmall, c.RangeWalkIndexKeysLarge = fit.walkLarge, fit.smallKeys, fit.largeKeys
 			c.RangeMeasured = true
 			var shapes []string
 			for _, sh := range fit.shapes {
 				shapes = append(shapes, fmt.Sprintf("%s %d keys, %d B in %.3f s", sh.prefix, sh.keys, sh.bytes, sh.secs))
 			}
-			return "etcd's range over a prefix rebuilt: a count-only range (the treeIndex walk, keyIndex.get per key), then full ranges (the walk, per key a bbolt cursor Seek in a read tx and mvccpb.KeyValue.Unmarshal, the response marshalled as etcd's codec does (gogo Marshal, then the reflective CheckInitialized of each KeyValue), sent in 16 KiB HTTP/2 frames over loopback TCP, joined, unmarshalled and checked by a client goroutine), wall time from a heap given back to the OS, as an idle server's, median of 5: " +
+			return fmt.Sprintf("count-only walks (keyIndex.get per key) after 100 ms idle, in treeIndexes of %.0f and %.0f keys created in shuffled order: %.0f and %.0f ns/key; ", fit.smallKeys, fit.largeKeys, fit.walk*1e9, fit.walkLarge*1e9) +
+				"etcd's range over a prefix rebuilt: full ranges (the walk, per key a bbolt cursor Seek in a read tx and mvccpb.KeyValue.Unmarshal, the response marshalled as etcd's codec does (gogo Marshal, then the reflective CheckInitialized of each KeyValue), sent in 16 KiB HTTP/2 frames over loopback TCP, joined, unmarshalled and checked by a client goroutine), wall time from a heap given back to the OS, as an idle server's, median of 5: " +
 				strings.Join(shapes, "; "), secs, nil
 		}},
 		{"compaction", func() (string, float64, error) {
@@ -843,11 +845,11 @@ func Describe(c calibrate.Calibration, steps []Step, path string) string {
 		fmt.Fprintf(&b, "in a heap built in key order: key-cache-missing revision %.0f ns at %.0f keys, %.0f ns at %.0f keys, insert %.0f ns/key; restore in key order end to end %.0f ns/revision\n",
 			c.BtreeGetSeqSecondsSmall*1e9, c.BtreeGetSmallKeys, c.BtreeGetSeqSecondsLarge*1e9, c.BtreeGetLargeKeys, c.BtreeSecondsPerInsertSeq*1e9, c.RestoreSeqSecondsPerRevision*1e9)
 	}
-	fmt.Fprintf(&b, "populate %.2f GB/s, bbolt open %.0f ns/node + %.0f ns/overflow page + %.1f ns/element, restore %.0f ns/revision + %.3f ns/byte, btree %.0f ns/key (3.5 x%.2f), lookup %.0f ns at %.0f keys, %.0f ns at %.0f keys, key cache %.0f ns/miss, defrag %.0f ns/pair + %.2f ns/byte, WAL decode %.2f ns/byte, entry unmarshal %.0f ns/op, apply %.1f us/entry + %.0f ns/op + %.2f ns/byte, raft log heap x%.2f, range walk %.0f ns/key + read %.2f us/key + %.2f ns/response byte%s\n",
+	fmt.Fprintf(&b, "populate %.2f GB/s, bbolt open %.0f ns/node + %.0f ns/overflow page + %.1f ns/element, restore %.0f ns/revision + %.3f ns/byte, btree %.0f ns/key (3.5 x%.2f), lookup %.0f ns at %.0f keys, %.0f ns at %.0f keys, key cache %.0f ns/miss, defrag %.0f ns/pair + %.2f ns/byte, WAL decode %.2f ns/byte, entry unmarshal %.0f ns/op, apply %.1f us/entry + %.0f ns/op + %.2f ns/byte, raft log heap x%.2f, range walk %.0f ns/key (%.0f at %.0fk keys) + read %.2f us/key + %.2f ns/response byte%s\n",
 		1e-9/c.PopulateSecondsPerByte, c.OpenSecondsPerNode*1e9, c.OpenSecondsPerOverflowPage*1e9, c.OpenSecondsPerElement*1e9, c.RestoreSecondsPerRevision*1e9,
 		c.RestoreSecondsPerByte*1e9, c.BtreeSecondsPerInsert*1e9, c.BtreeInterfaceFactor,
 		c.BtreeGetSecondsSmall*1e9, c.BtreeGetSmallKeys, c.BtreeGetSecondsLarge*1e9, c.BtreeGetLargeKeys, c.KeyCacheSecondsPerMiss*1e9, c.DefragSecondsPerPair*1e9, c.DefragSecondsPerByte*1e9,
 		c.WALDecodeSecondsPerByte*1e9, c.EntryUnmarshalSecondsPerOp*1e9, c.ApplySecondsPerEntry*1e6, c.ApplySecondsPerOp*1e9, c.ApplySecondsPerByte*1e9, c.RaftLogHeapFactor,
-		c.RangeWalkSecondsPerKey*1e9, c.RangeSecondsPerKey*1e6, c.RangeSecondsPerByte*1e9, notMeasured(c.RangeMeasured))
+		c.RangeWalkSecondsPerKey*1e9, c.RangeWalkSecondsPerKeyLarge*1e9, c.RangeWalkIndexKeysLarge/1e3, c.RangeSecondsPerKey*1e6, c.RangeSecondsPerByte*1e9, notMeasured(c.RangeMeasured))
 	return b.String()
 }

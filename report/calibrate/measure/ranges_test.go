@@ -189,5 +189,31 @@ func TestMeasureRangesFits(t *testing.T) {
 			t.Errorf("%s: the fit gives %.4f s, measured %.4f s", sh.prefix, model, sh.secs)
 		}
 	}
-	t.Logf("walk %.0f ns/key, read %.2f us/key, %.2f ns/byte", fit.walk*1e9, fit.perKey*1e6, fit.perByte*1e9)
+	// The second walk is in an index largeWalkFactor times the store's
+	// events, which hold keys of its keys + keys/20 (at least 100).
+	if fit.largeKeys != float64(keys*largeWalkFactor) || fit.smallKeys != float64(keys+max(keys/20, 100)) || !(fit.walkLarge > 0) {
+		t.Errorf("large walk %.0f ns/key at %.0f keys, small at %.0f keys", fit.walkLarge*1e9, fit.largeKeys, fit.smallKeys)
+	}
+	t.Logf("walk %.0f ns/key (%.0f ns/key at %.0f keys), read %.2f us/key, %.2f ns/byte", fit.walk*1e9, fit.walkLarge*1e9, fit.largeKeys, fit.perKey*1e6, fit.perByte*1e9)
+}
+
+// A bare index holds every key of its spec, walks them in key order and
+// counts them all at its revision.
+func TestBareIndexCountsItsKeys(t *testing.T) {
+	sp := rangeSpec{"events", 1234, 300, 7}
+	s := newBareIndex(sp)
+	if secs, n := s.timeCount(sp.prefix()); n != sp.keys || !(secs > 0) {
+		t.Fatalf("counted %d keys of %d in %v s", n, sp.keys, secs)
+	}
+	if _, n := s.timeCount("/registry/events/ns-00/"); n != (sp.keys+sp.namespaces-1)/sp.namespaces {
+		t.Errorf("ns-00 counted %d keys, want %d", n, (sp.keys+sp.namespaces-1)/sp.namespaces)
+	}
+	var prev []byte
+	s.tree.ascendRange(&etcdKeyIndex{key: []byte("/")}, func(ki *etcdKeyIndex) bool {
+		if prev != nil && string(ki.key) <= string(prev) {
+			t.Fatalf("keys out of order: %q after %q", ki.key, prev)
+		}
+		prev = ki.key
+		return true
+	})
 }

@@ -1,0 +1,1 @@
+../etcdcost/probe.go
