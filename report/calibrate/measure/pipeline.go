@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dbinspect/dbinspect/report/calibrate"
@@ -36,14 +40,17 @@ type pipelineResult struct {
 // at a time over the key bucket, then restoreChunk: unmarshal each
 // mvccpb.KeyValue, string(key), the keyToLease map, a send on a channel of
 // 10,000) and the index goroutine of restoreIntoIndex (the 10,000-key
-// cache with its evictions, on a miss a probe keyIndex and a treeIndex Get,
-// keyIndex.put or a new keyIndex inserted), both running at once with the
+// cache with its evictions, on a miss a probe keyIndex and a treeIndex Get
+// under the index's read lock, verify.Verify's read of ETCD_VERIFY on every
+// revision, keyIndex.put or a new keyIndex inserted under the write lock
+// and counted in the keys gauge), both running at once with the
 // GC as it runs (GOGC untouched). It is wall time: on two cores the two
 // goroutines and the GC share them, which is what a restore whose Gets are
 // cheap is made of, and which the per-revision cost measured on one
 // goroutine (measureRestore) does not show. The heap is given back to the
 // OS before each run, so the restore faults in every page it allocates. One
 // key in 5 carries a lease, as the bigdb shapes.
+//
 // measureRestorePipeline builds the scratch db, times its restore reps
 // times and keeps the median (res.reps has each); the scratch db is removed
 // before it returns. calibrate itself uses a pipelineBench, whose
@@ -198,6 +205,26 @@ func (pb *pipelineBench) close() {
 	os.Remove(pb.path)
 }
 
+// restoreVerifyEnabled is etcd's verify.IsVerificationEnabled("assert"),
+// which restoreIntoIndex calls (through verify.Verify) on every revision.
+func restoreVerifyEnabled() bool {
+	env := strings.ToLower(os.Getenv("ETCD_VERIFY"))
+	return env == "all" || env == strings.ToLower("assert")
+}
+
+// floatGauge is a prometheus Gauge's Add: a compare-and-swap loop on the
+// bits of a float64 (mvcc's keysGauge).
+type floatGauge struct{ bits atomic.Uint64 }
+
+func (g *floatGauge) add(v float64) {
+	for {
+		old := g.bits.Load()
+		if g.bits.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
+			return
+		}
+	}
+}
+
 // pipelineKV is mvcc's revKeyValue.
 type pipelineKV struct {
 	key  []byte
@@ -214,6 +241,9 @@ func restorePipeline(b *bolt.Bucket) (creates, fullMisses int) {
 		less := func(a, b *etcdKeyIndex) bool { return bytes.Compare(a.key, b.key) < 0 }
 		t := newBtree(less)
 		cache := make(map[string]*etcdKeyIndex, calibrate.RestoreKeyCache)
+		var mu sync.RWMutex // treeIndex's
+		var keysGauge floatGauge
+		current := int64(1)
 		var c, full int
 		filled := false
 		for rkv := range rkvc {
@@ -233,19 +263,37 @@ func restorePipeline(b *bolt.Bucket) (creates, fullMisses int) {
 			}
 			if !ok {
 				ki = &etcdKeyIndex{key: rkv.kv.Key}
-				if found, in := btreeFind(t, ki); in {
+				// treeIndex.KeyIndex: the Get under the index's read lock.
+				found, in := func() (*etcdKeyIndex, bool) {
+					mu.RLock()
+					defer mu.RUnlock()
+					return btreeFind(t, ki)
+				}()
+				if in {
 					cache[rkv.kstr], ki = found, found
 					ok = true
 				}
 			}
 			main := int64(binary.BigEndian.Uint64(rkv.key[:8]))
+			// verify.Verify's check that revisions ascend: it reads and
+			// lowers ETCD_VERIFY on every revision.
+			if restoreVerifyEnabled() && main < current {
+				panic("pipeline restore: revisions out of order")
+			}
+			current = main
 			if ok {
 				ki.put(main)
 				continue
 			}
 			ki.generations = append(ki.generations, etcdGeneration{created: etcdRevision{main: rkv.kv.CreateRevision}, ver: rkv.kv.Version})
 			ki.put(main)
-			t.ReplaceOrInsert(ki)
+			keysGauge.add(1) // keyIndex.restore's keysGauge.Inc()
+			// treeIndex.Insert: under the index's write lock.
+			func() {
+				mu.Lock()
+				defer mu.Unlock()
+				t.ReplaceOrInsert(ki)
+			}()
 			cache[rkv.kstr] = ki
 			c++
 		}
