@@ -16,6 +16,7 @@ commands:
   bigdb    write a large real etcd db (etcd 3.6 mvcc/backend write path)
   startup  restore a db into a fresh data dir and time real etcd startups
   status   etcdutl snapshot status of a db, timed
+  restore  time etcd 3.6's backend open, lessor and mvcc restore of a db alone
 
 environment:
   ETCDBENCH_CPUPROFILE=FILE  startup: write a CPU profile of StartEtcd..ready to FILE
@@ -31,6 +32,7 @@ func main() {
 		"bigdb":      runBigDB,
 		"startup":    runStartup,
 		"status":     runStatus,
+		"restore":    runRestore,
 		startupChild: runStartupChild,
 	}
 	run, ok := cmds[os.Args[1]]
