@@ -46,6 +46,7 @@ type pipeBatch struct {
 type mappedReader interface {
 	Mapped() bool
 	Guard() func(*error)
+	Trail() (touch func([]byte), release func())
 }
 
 // pipedLeaves reads bucket through lr on a goroutine of its own, feeding
@@ -146,6 +147,13 @@ func pipedLeaves(lr leafReader, bucket string, crc *uint32, classify func(v []by
 		free <- b
 	}
 	var inHand *pipeBatch
+	touch, release := func([]byte) {}, func() {}
+	if inPlace {
+		// The reader drops the pages it leaves; this goroutine maps
+		// again those it uses after that, and drops them in turn.
+		touch, release = mr.Trail()
+	}
+	defer release()
 	consume := func() (err error) {
 		if mr != nil {
 			// The pairs are the file's own bytes (in place or lent).
@@ -154,6 +162,7 @@ func pipedLeaves(lr leafReader, bucket string, crc *uint32, classify func(v []by
 		for b := range full {
 			inHand = b
 			for i, k := range b.keys {
+				touch(b.values[i])
 				fn(k, b.values[i], b.classes[i])
 			}
 			inHand = nil

@@ -214,6 +214,7 @@ func (m *PageMap) Kind(id uint64) PageKind {
 func Analyze(f *File, opts AnalyzeOptions) (a *Analysis, err error) {
 	defer f.Guard()(&err)
 	w := newWalker(f, opts)
+	defer w.rd.release()
 	if err := w.run(); err != nil {
 		return nil, err
 	}

@@ -377,6 +377,7 @@ func (f *File) forEach(bucket string, setup func(*treeIter)) (err error) {
 	}
 	page := f.Meta().Root
 	it := f.newTreeIter(nil)
+	defer func() { it.rd.release() }()
 	setup(it)
 	if err := it.bucket(value, page); err != nil {
 		return fmt.Errorf("bucket %q: %w", bucket, err)

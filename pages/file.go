@@ -231,7 +231,7 @@ type pageReader struct {
 	big      []byte // for nodes larger than the window
 	reads    int64
 	m        *mapping // the file's mapping, or nil
-	block    uint64   // last block touched in m
+	behind   behind   // its regions in use
 }
 
 const readWindowBytes = 1 << 20
@@ -242,7 +242,14 @@ func newPageReader(f *File) *pageReader {
 	if maxWin == 0 {
 		maxWin = 1
 	}
-	return &pageReader{f: f, ps: ps, maxWin: maxWin, m: f.m, block: noBlock}
+	return &pageReader{f: f, ps: ps, maxWin: maxWin, m: f.m}
+}
+
+// release drops what the reader still has mapped: it is done.
+func (r *pageReader) release() {
+	if r != nil && r.m != nil {
+		r.m.release(&r.behind)
+	}
 }
 
 // has reports whether pages [id, id+n) are in the window (always, through
@@ -262,7 +269,7 @@ func (r *pageReader) read(id, n, aheadEnd uint64) ([]byte, error) {
 			return nil, formatErr(CodeTruncated, id, int64(off), "needs %d pages at page %d but the file ends at %d bytes: the file is truncated", n, id, r.f.size)
 		}
 		r.reads++
-		r.m.touch(off, end, &r.block)
+		r.m.touch(off, end, &r.behind)
 		return r.m.data[off:end:end], nil
 	}
 	if r.has(id, n) {

@@ -83,3 +83,64 @@ func TestGuardPassesOtherPanics(t *testing.T) {
 	_ = f.ForEach("key", func(k, v []byte) error { panic("not the file's") })
 	t.Error("ForEach returned")
 }
+
+// TestReaderDropsBehind: a reader holds at most heldRegions regions (and
+// its last read's) mapped, whatever its order, and gives every one back
+// when done.
+func TestReaderDropsBehind(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the mapping is Linux's")
+	}
+	path := t.TempDir() + "/sparse"
+	const regions = 40
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, regions*region); err != nil {
+		t.Fatal(err)
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	st, _ := fh.Stat()
+	m := newMapping(fh, st)
+	if m == nil {
+		t.Fatal("not mapped")
+	}
+	defer m.close()
+	mapped := map[uint64]bool{}
+	dropped = func(lo, hi uint64) {
+		for r := lo; r < hi; r++ {
+			delete(mapped, r)
+		}
+	}
+	defer func() { dropped = nil }()
+	var b behind
+	read := func(r, n uint64) {
+		t.Helper()
+		m.touch(r*region+100, (r+n)*region-100, &b)
+		for x := r; x < r+n; x++ {
+			mapped[x] = true
+		}
+		if len(mapped) > heldRegions+int(n) {
+			t.Fatalf("after a read of regions [%d, %d): %d regions mapped, want at most %d", r, r+n, len(mapped), heldRegions+n)
+		}
+		for x := r; x < r+n; x++ {
+			if !mapped[x] {
+				t.Fatalf("region %d of the last read was dropped", x)
+			}
+		}
+	}
+	for r := uint64(0); r < regions; r++ { // in order
+		read(r, 1)
+	}
+	for i := uint64(0); i < 3*regions; i++ { // scattered, some spanning two
+		read(i*7%(regions-1), 1+i%2)
+	}
+	m.release(&b)
+	if len(mapped) != 0 {
+		t.Errorf("after release %d regions are still mapped", len(mapped))
+	}
+}

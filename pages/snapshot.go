@@ -83,13 +83,14 @@ func (f *File) VerifySnapshot() (_ SnapshotStatus, err error) {
 	defer f.Guard()(&err)
 	h := sha256.New()
 	if f.m != nil {
-		// In place, a block at a time, each accounted as the passes' reads.
-		last := uint64(noBlock)
+		// In place, a window at a time, dropped behind as the passes' reads.
+		var b behind
 		for off := uint64(0); off < uint64(f.size); off += readWindowBytes {
 			end := min(off+readWindowBytes, uint64(f.size))
-			f.m.touch(off, end, &last)
+			f.m.touch(off, end, &b)
 			h.Write(f.m.data[off:end])
 		}
+		f.m.release(&b)
 	} else if _, err := io.Copy(h, io.NewSectionReader(f.r, 0, f.size)); err != nil {
 		return "", err
 	}
