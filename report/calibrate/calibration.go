@@ -139,7 +139,8 @@ type Calibration struct {
 	// The WAL part of a member's restart (report's member section).
 	// WALDecodeSecondsPerByte is etcd's read of its WAL per frame byte and
 	// pass (ValidSnapshotEntries, then ReadAll with each entry
-	// unmarshalled and kept); EntryUnmarshalSecondsPerOp the apply loop's
+	// unmarshalled and kept), each pass into fresh heap (pages faulted in,
+	// as in etcd's newly started process); EntryUnmarshalSecondsPerOp the apply loop's
 	// unmarshal of each committed entry's request, per mvcc op;
 	// ApplySecondsPerEntry, ApplySecondsPerOp and ApplySecondsPerByte an
 	// entry applied again (etcd's apply of a txn of puts: raft's batches,

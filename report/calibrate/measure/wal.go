@@ -10,6 +10,8 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 
 	"go.etcd.io/etcd/api/v3/authpb"
 	"go.etcd.io/raft/v3/raftpb"
@@ -134,6 +136,17 @@ func readScratchWAL(path string, entries bool) ([]raftpb.Entry, error) {
 // and unmarshals the entries, keeping them. Per byte of frames decoded
 // (both reads count, as wal.Replay.DecodedBytes does). Entries of ~140 KB,
 // as the big txns of the restarts the model was checked on.
+//
+// etcd reads its WAL in a freshly started process: the frame buffers,
+// records and entries it decodes go into heap it has never touched, and
+// ReadAll keeps every entry, so its heap grows with the WAL and every page
+// of it is faulted in (on the reference VM a first touch has cost up to
+// ~4 ns a byte, report/testdata/member_restart_check.md set 9). The heap
+// is given back to the OS before each read (as the restore pipeline
+// measurement does, pipeline.go), so this read faults in its own pages in
+// the same proportion to the bytes decoded: the first read's garbage is
+// reused at a small heap, the second's kept entries and their garbage are
+// fresh memory, as in etcd.
 func measureWALDecode(dir string, entries int) (perByte, secs float64, err error) {
 	path := filepath.Join(dir, "scratch.wal")
 	size, err := writeScratchWAL(path, entries, 140<<10)
@@ -144,10 +157,12 @@ func measureWALDecode(dir string, entries int) (perByte, secs float64, err error
 	var rerr error
 	var kept []raftpb.Entry
 	// The file is in the page cache (just written), as the model assumes.
+	freshHeap()
 	t1 := timeIt(func() { _, rerr = readScratchWAL(path, false) })
 	if rerr != nil {
 		return 0, 0, rerr
 	}
+	freshHeap()
 	t2 := timeIt(func() { kept, rerr = readScratchWAL(path, true) })
 	if rerr != nil {
 		return 0, 0, rerr
@@ -156,6 +171,13 @@ func measureWALDecode(dir string, entries int) (perByte, secs float64, err error
 		return 0, 0, fmt.Errorf("scratch WAL: %d of %d entries read back", len(kept), entries)
 	}
 	return (t1 + t2) / float64(2*size), t1 + t2, nil
+}
+
+// freshHeap gives the heap's free pages back to the OS, so that what is
+// allocated next is faulted in as in a freshly started process.
+func freshHeap() {
+	runtime.GC()
+	debug.FreeOSMemory()
 }
 
 // measureEntryUnmarshal times the apply loop's unmarshal of each entry's
