@@ -136,6 +136,12 @@ type Calibration struct {
 	RangeWalkSecondsPerKeyLarge float64 `json:"range_walk_seconds_per_key_large,omitempty"`
 	RangeWalkIndexKeysSmall     float64 `json:"range_walk_index_keys_small,omitempty"`
 	RangeWalkIndexKeysLarge     float64 `json:"range_walk_index_keys_large,omitempty"`
+	// RangeWalkInterfaceFactor is the walk in etcd 3.4 and 3.5's
+	// treeIndex (google/btree v1.0.1: interface items, a method call to
+	// compare) over 3.6's (generic BTreeG of pointers), measured by
+	// calibrate on the large index. Zero: no difference (Default, older
+	// files).
+	RangeWalkInterfaceFactor float64 `json:"range_walk_interface_factor,omitempty"`
 	// The WAL part of a member's restart (report's member section).
 	// WALDecodeSecondsPerByte is etcd's read of its WAL per frame byte and
 	// pass (ValidSnapshotEntries, then ReadAll with each entry

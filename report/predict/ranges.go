@@ -111,6 +111,9 @@ type rangeShape struct {
 	limit      int64
 	cal        calibrate.Calibration
 	grpcLimitB int64
+	// interfaceItems: the version's treeIndex holds interface items
+	// (3.4, 3.5), whose walk costs RangeWalkInterfaceFactor more a key.
+	interfaceItems bool
 }
 
 func varintLen(x uint64) int64 {
@@ -154,6 +157,9 @@ func (s rangeShape) cost(in RangeInput) RangeCost {
 	c.ServerMemoryBytes = int64(mem) + int64(s.cal.RangeAllocBytesPerKey*float64(n))
 	req := s.cal.RangeRequestSeconds
 	walk := walkSecondsPerKey(s.cal, s.indexKeys)
+	if s.interfaceItems && s.cal.RangeWalkInterfaceFactor > 0 {
+		walk *= s.cal.RangeWalkInterfaceFactor
+	}
 	read := s.cal.RangeSecondsPerKey
 	perByte := s.cal.RangeSecondsPerByte
 	c.CountOnlySeconds = req + float64(n)*walk
@@ -201,7 +207,7 @@ func Ranges(in Inputs, all RangeInput, prefixes, namespaces []RangeInput, cal ca
 	}
 	lim := grpcLimits(version)
 	s := rangeShape{revision: in.CompactAt, indexKeys: in.Keys, limit: DefaultRangeLimit, cal: cal,
-		grpcLimitB: min(lim.ServerSendBytes, lim.ClientRecvBytes)}
+		grpcLimitB: min(lim.ServerSendBytes, lim.ClientRecvBytes), interfaceItems: like35(version)}
 	if in.Revisions > 0 {
 		s.keyBytes = float64(in.KeyBytes) / float64(in.Revisions)
 	}
@@ -212,19 +218,23 @@ func Ranges(in Inputs, all RangeInput, prefixes, namespaces []RangeInput, cal ca
 	for _, p := range namespaces {
 		rc.Namespaces = append(rc.Namespaces, s.cost(p))
 	}
-	rc.Model = rangeModel(cal, s.indexKeys)
+	rc.Model = rangeModel(cal, s)
 	return rc
 }
 
-func rangeModel(cal calibrate.Calibration, indexKeys int64) Model {
+func rangeModel(cal calibrate.Calibration, s rangeShape) Model {
+	walk := walkSecondsPerKey(cal, s.indexKeys)
+	if s.interfaceItems && cal.RangeWalkInterfaceFactor > 0 {
+		walk *= cal.RangeWalkInterfaceFactor
+	}
 	return Model{
 		Name: "ranges",
 		Model: "response = Σ marshalled KeyValues (the key bucket's live entries less their 17-byte revision keys) + a tag and length each + header; " +
 			"server memory = revisions appended (16 B each) + []mvccpb.KeyValue (112 B each) + each key and value copied by Unmarshal (Go size classes, at the db's average key size) + []*KeyValue (8 B each) + the marshalled response + a measured per-key cost of the read path; " +
 			"server time = a request's fixed cost + keys x (index walk, per key at the index's size + per-key read) + response bytes x per-byte (copy, marshal, send); count-only = request + keys x index walk; " +
 			"--limit L = request + keys x index walk + L keys read; all pages of L = a request per page + Σ over pages of the keys left to walk + every key read once",
-		Inputs: map[string]int64{"limit": DefaultRangeLimit, "index_keys": indexKeys,
-			"walk_nanoseconds_per_key": int64(math.Round(walkSecondsPerKey(cal, indexKeys) * 1e9))},
+		Inputs: map[string]int64{"limit": DefaultRangeLimit, "index_keys": s.indexKeys,
+			"walk_nanoseconds_per_key": int64(math.Round(walk * 1e9))},
 		Assumptions: []string{
 			"the read path is the same in etcd 3.4.25, 3.5 and 3.6 (mvcc rangeKeys, treeIndex.Revisions): a range with a limit still visits every key in range to count them (the limit caps the revisions kept and the values read, not the walk), so the first page of a large prefix costs its whole index walk and reading a prefix in pages walks it about keys/(2 x limit) times",
 			"a count-only range walks the index without reading values (CountRevisions)",
@@ -234,19 +244,23 @@ func rangeModel(cal calibrate.Calibration, indexKeys int64) Model {
 			"server time is the wall time of an idle server with the client on the same host, from the request to the decoded response; a loaded server or a remote client takes longer",
 			"a request's fixed cost is that of one arriving at a server idle for a while (waking it, the round trip, gRPC's per-request work): real etcd 3.5.35 and 3.6.16 answered an empty Get in ~1 ms after 100 ms idle and in 0.2-0.5 ms back to back (testdata/etcdcost probe), so paged reads and busy servers pay less per page than charged",
 			rangeTimeAssumption(cal),
-			walkAssumption(cal),
+			walkAssumption(cal, s),
 			"the per-key read-path allocation (bbolt cursor, read buffer) was fitted to real etcd 3.5 and 3.6 allocations by testdata/etcdcost; calibrate does not measure it",
 		},
 	}
 }
 
 // walkAssumption says how the walk's cost per key depends on the index.
-func walkAssumption(cal calibrate.Calibration) string {
-	if cal.RangeWalkSecondsPerKeyLarge <= 0 || cal.RangeWalkIndexKeysLarge <= cal.RangeWalkIndexKeysSmall {
-		return "the index walk costs the same per key whatever the index's size (the calibration has one size)"
+func walkAssumption(cal calibrate.Calibration, s rangeShape) string {
+	a := "the index walk costs the same per key whatever the index's size (the calibration has one size)"
+	if cal.RangeWalkSecondsPerKeyLarge > 0 && cal.RangeWalkIndexKeysLarge > cal.RangeWalkIndexKeysSmall {
+		a = fmt.Sprintf("the index walk's cost per key grows with the index once it outgrows the CPU caches: calibrate timed it in indexes of %.0f and %.0f keys, interpolated in log(keys) between them and held outside them",
+			cal.RangeWalkIndexKeysSmall, cal.RangeWalkIndexKeysLarge)
 	}
-	return fmt.Sprintf("the index walk's cost per key grows with the index once it outgrows the CPU caches: calibrate timed it in indexes of %.0f and %.0f keys, interpolated in log(keys) between them and held outside them",
-		cal.RangeWalkIndexKeysSmall, cal.RangeWalkIndexKeysLarge)
+	if s.interfaceItems && cal.RangeWalkInterfaceFactor > 0 {
+		a += fmt.Sprintf("; this version's treeIndex holds interface items (google/btree v1.0.1), whose walk calibrate timed at x%.2f 3.6's", cal.RangeWalkInterfaceFactor)
+	}
+	return a
 }
 
 // rangeTimeAssumption says where the range time coefficients come from.

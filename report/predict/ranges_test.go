@@ -155,3 +155,24 @@ func TestWalkSecondsPerKey(t *testing.T) {
 		t.Errorf("count-only of 1000 keys in an index of 400000: %.9f s, want %.9f s", rc.All.CountOnlySeconds, want)
 	}
 }
+
+// etcd 3.4 and 3.5's treeIndex walks interface items: their count-only
+// ranges cost the calibration's interface factor more a key; 3.6's not.
+func TestWalkInterfaceFactorByVersion(t *testing.T) {
+	cal := calibrate.Default
+	cal.RangeWalkSecondsPerKey, cal.RangeWalkInterfaceFactor = 100e-9, 1.5
+	all := RangeInput{Keys: 10000, Bytes: 10000 * 300}
+	for _, c := range []struct {
+		version string
+		factor  float64
+	}{{"3.4", 1.5}, {"3.5", 1.5}, {"3.6", 1}, {"3.7", 1}} {
+		in := Inputs{Revisions: 10000, KeyBytes: 10000 * 40, CompactAt: 10, Keys: 10000, Versions: []string{c.version}}
+		rc := Ranges(in, all, nil, nil, cal)
+		if want := cal.RangeRequestSeconds + 10000*100e-9*c.factor; math.Abs(rc.All.CountOnlySeconds-want) > 1e-12 {
+			t.Errorf("%s: count-only %.9f s, want %.9f s", c.version, rc.All.CountOnlySeconds, want)
+		}
+		if got := rc.Model.Inputs["walk_nanoseconds_per_key"]; got != int64(100*c.factor) {
+			t.Errorf("%s: model input walk %d ns, want %d", c.version, got, int64(100*c.factor))
+		}
+	}
+}

@@ -656,6 +656,9 @@ type rangeFit struct {
 	// walkLarge is the walk per key in a bare index of largeKeys keys;
 	// walk was in the store's index of smallKeys.
 	walkLarge, smallKeys, largeKeys float64
+	// interfaceFactor is the large walk over interface items (etcd 3.4
+	// and 3.5's treeIndex) over the walk over pointers (3.6's), in [1, 3].
+	interfaceFactor float64
 	// shapes are the full ranges timed: keys, response bytes and the
 	// fastest wall time of each.
 	shapes []rangeTiming
@@ -725,6 +728,7 @@ func measureRanges(dir string, keys int) (rangeFit, float64, error) {
 	fit.largeKeys = float64(large.keys)
 	fit.walk = timeBareWalk(small)
 	fit.walkLarge = timeBareWalk(large)
+	fit.interfaceFactor = min(max(timeInterfaceWalk(large)/fit.walkLarge, 1), 3)
 	for i := range fit.shapes {
 		fit.shapes[i].secs = median(times[i])
 	}
@@ -747,6 +751,51 @@ func timeBareWalk(sp rangeSpec) float64 {
 	for range rangeRounds {
 		secs, counted := s.timeCount(sp.prefix())
 		walks = append(walks, secs/float64(max(counted, 1)))
+	}
+	return max(median(walks), 1e-10)
+}
+
+// indexItem is google/btree v1.0.1's Item, which etcd 3.4 and 3.5's
+// treeIndex stores its *keyIndex as: the tree holds interfaces (16 bytes
+// an item, where 3.6's generic BTreeG holds 8-byte pointers) and compares
+// through a method call on them.
+type indexItem interface{ Less(than indexItem) bool }
+
+func (ki *etcdKeyIndex) Less(than indexItem) bool {
+	return bytes.Compare(ki.key, than.(*etcdKeyIndex).key) < 0
+}
+
+// timeInterfaceWalk is timeBareWalk on an index of indexItems, walked as
+// 3.5's treeIndex.visit does (item.Less(end) and a type assertion each),
+// in the same shuffled order; the walk per key.
+func timeInterfaceWalk(sp rangeSpec) float64 {
+	bare := newBareIndex(sp)
+	t := newBtree(func(a, b indexItem) bool { return a.Less(b) })
+	bare.tree.ascendRange(&etcdKeyIndex{}, func(ki *etcdKeyIndex) bool {
+		t.ReplaceOrInsert(ki)
+		return true
+	})
+	atRev := bare.rev
+	bare = nil
+	from := &etcdKeyIndex{key: []byte(sp.prefix())}
+	end := &etcdKeyIndex{key: append([]byte(sp.prefix()[:len(sp.prefix())-1]), sp.prefix()[len(sp.prefix())-1]+1)}
+	walks := make([]float64, 0, rangeRounds)
+	for range rangeRounds {
+		debug.FreeOSMemory()
+		time.Sleep(walkIdle)
+		total := 0
+		secs := timeWall(func() {
+			t.ascendRange(indexItem(from), func(it indexItem) bool {
+				if !it.Less(end) {
+					return false
+				}
+				if _, ok := it.(*etcdKeyIndex).get(atRev); ok {
+					total++
+				}
+				return true
+			})
+		})
+		walks = append(walks, secs/float64(max(total, 1)))
 	}
 	return max(median(walks), 1e-10)
 }

@@ -191,10 +191,11 @@ func TestMeasureRangesFits(t *testing.T) {
 	}
 	// The second walk is in an index largeWalkFactor times the store's
 	// events, which hold keys of its keys + keys/20 (at least 100).
-	if fit.largeKeys != float64(keys*largeWalkFactor) || fit.smallKeys != float64(keys+max(keys/20, 100)) || !(fit.walkLarge > 0) {
+	if fit.largeKeys != float64(keys*largeWalkFactor) || fit.smallKeys != float64(keys+max(keys/20, 100)) || !(fit.walkLarge > 0) ||
+		fit.interfaceFactor < 1 || fit.interfaceFactor > 3 {
 		t.Errorf("large walk %.0f ns/key at %.0f keys, small at %.0f keys", fit.walkLarge*1e9, fit.largeKeys, fit.smallKeys)
 	}
-	t.Logf("walk %.0f ns/key (%.0f ns/key at %.0f keys), read %.2f us/key, %.2f ns/byte", fit.walk*1e9, fit.walkLarge*1e9, fit.largeKeys, fit.perKey*1e6, fit.perByte*1e9)
+	t.Logf("walk %.0f ns/key (%.0f ns/key at %.0f keys, x%.2f with interface items), read %.2f us/key, %.2f ns/byte", fit.walk*1e9, fit.walkLarge*1e9, fit.largeKeys, fit.interfaceFactor, fit.perKey*1e6, fit.perByte*1e9)
 }
 
 // A bare index holds every key of its spec, walks them in key order and
