@@ -727,8 +727,7 @@ func measureRanges(dir string, keys int) (rangeFit, float64, error) {
 	large := rangeSpec{"events", keys * largeWalkFactor, 300, 50}
 	fit.largeKeys = float64(large.keys)
 	fit.walk = timeBareWalk(small)
-	fit.walkLarge = timeBareWalk(large)
-	fit.interfaceFactor = min(max(timeInterfaceWalk(large)/fit.walkLarge, 1), 3)
+	fit.walkLarge, fit.interfaceFactor = timeLargeWalks(large)
 	for i := range fit.shapes {
 		fit.shapes[i].secs = median(times[i])
 	}
@@ -765,37 +764,42 @@ func (ki *etcdKeyIndex) Less(than indexItem) bool {
 	return bytes.Compare(ki.key, than.(*etcdKeyIndex).key) < 0
 }
 
-// timeInterfaceWalk is timeBareWalk on an index of indexItems, walked as
-// 3.5's treeIndex.visit does (item.Less(end) and a type assertion each),
-// in the same shuffled order; the walk per key.
-func timeInterfaceWalk(sp rangeSpec) float64 {
+// timeLargeWalks times the count-only walk per key in a bare index of sp
+// (3.6's treeIndex) and in the same keyIndexes held as indexItems (3.4
+// and 3.5's), the two in alternate rounds so that the machine's drift
+// lands on both alike; it returns the first's median and the ratio of the
+// medians.
+func timeLargeWalks(sp rangeSpec) (walk, interfaceFactor float64) {
 	bare := newBareIndex(sp)
-	t := newBtree(func(a, b indexItem) bool { return a.Less(b) })
+	iface := newBtree(func(a, b indexItem) bool { return a.Less(b) })
 	bare.tree.ascendRange(&etcdKeyIndex{}, func(ki *etcdKeyIndex) bool {
-		t.ReplaceOrInsert(ki)
+		iface.ReplaceOrInsert(ki)
 		return true
 	})
-	atRev := bare.rev
-	bare = nil
 	from := &etcdKeyIndex{key: []byte(sp.prefix())}
 	end := &etcdKeyIndex{key: append([]byte(sp.prefix()[:len(sp.prefix())-1]), sp.prefix()[len(sp.prefix())-1]+1)}
 	walks := make([]float64, 0, rangeRounds)
+	ifaceWalks := make([]float64, 0, rangeRounds)
 	for range rangeRounds {
+		secs, counted := bare.timeCount(sp.prefix())
+		walks = append(walks, secs/float64(max(counted, 1)))
 		debug.FreeOSMemory()
 		time.Sleep(walkIdle)
 		total := 0
-		secs := timeWall(func() {
-			t.ascendRange(indexItem(from), func(it indexItem) bool {
+		secs = timeWall(func() {
+			// treeIndex.visit in 3.5: item.Less(end), then the assertion.
+			iface.ascendRange(indexItem(from), func(it indexItem) bool {
 				if !it.Less(end) {
 					return false
 				}
-				if _, ok := it.(*etcdKeyIndex).get(atRev); ok {
+				if _, ok := it.(*etcdKeyIndex).get(bare.rev); ok {
 					total++
 				}
 				return true
 			})
 		})
-		walks = append(walks, secs/float64(max(total, 1)))
+		ifaceWalks = append(ifaceWalks, secs/float64(max(total, 1)))
 	}
-	return max(median(walks), 1e-10)
+	walk = max(median(walks), 1e-10)
+	return walk, min(max(median(ifaceWalks)/walk, 1), 3)
 }
