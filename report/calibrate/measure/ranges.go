@@ -653,8 +653,8 @@ func (s *rangeStore) timeCount(prefix string) (float64, int) {
 // rangeFit is what measureRanges found.
 type rangeFit struct {
 	walk, perKey, perByte float64
-	// walkLarge is the walk per key in a bare index of largeKeys keys;
-	// walk was in the store's index of smallKeys.
+	// walk and walkLarge are the count-only walk per key in bare indexes
+	// of smallKeys (the store's size) and largeKeys keys.
 	walkLarge, smallKeys, largeKeys float64
 	// interfaceFactor is the large walk over interface items (etcd 3.4
 	// and 3.5's treeIndex) over the walk over pointers (3.6's), in [1, 3].
@@ -699,7 +699,7 @@ func measureRanges(dir string, keys int) (rangeFit, float64, error) {
 		return rangeFit{}, time.Since(start).Seconds(), fmt.Errorf("%w: %v", errNoLoopback, err)
 	}
 	defer conn.close()
-	// Rounds of the three ranges in turn, the median of each kept: a
+	// Rounds of the two full ranges in turn, the median of each kept: a
 	// neighbour's burst or a change of clock speed lands on one round, and
 	// on the shapes of a round alike.
 	var fit rangeFit
