@@ -181,14 +181,21 @@ func writeCalibration(t *testing.T, c calibrate.Calibration) string {
 	return p
 }
 
-// The apply loop (every committed request unmarshalled, entries above the
-// consistent index applied again) runs while a single member waits for its
-// election; only what exceeds that wait adds to the restart.
-func TestMemberRestartApplyLoopOverlapsElection(t *testing.T) {
+// restartTestCalibration has round coefficients for the member restart
+// tests' hand-computed figures.
+func restartTestCalibration() calibrate.Calibration {
 	cal := calibrate.Default
 	cal.FixedStartSeconds = 0.5
 	cal.WALDecodeSecondsPerByte, cal.EntryUnmarshalSecondsPerOp = 1e-9, 1e-6
 	cal.ApplySecondsPerEntry, cal.ApplySecondsPerOp, cal.ApplySecondsPerByte = 1e-5, 1e-6, 0
+	return cal
+}
+
+// The apply loop (every committed request unmarshalled, entries above the
+// consistent index applied again) runs while a single member waits for its
+// election; only what exceeds that wait adds to the restart.
+func TestMemberRestartApplyLoopOverlapsElection(t *testing.T) {
+	cal := restartTestCalibration()
 	cases := []struct {
 		name                   string
 		skippedOps, appliedOps int64
@@ -223,10 +230,7 @@ func TestMemberRestartApplyLoopOverlapsElection(t *testing.T) {
 // fast-forwards nothing: the member waits 9 ticks (0.9 s) longer than the
 // db-only start's single member, and the apply loop runs through all of it.
 func TestMemberRestartLongerElectionWithoutSnap(t *testing.T) {
-	cal := calibrate.Default
-	cal.FixedStartSeconds = 0.5
-	cal.WALDecodeSecondsPerByte, cal.EntryUnmarshalSecondsPerOp = 1e-9, 1e-6
-	cal.ApplySecondsPerEntry, cal.ApplySecondsPerOp, cal.ApplySecondsPerByte = 1e-5, 1e-6, 0
+	cal := restartTestCalibration()
 	cases := []struct {
 		name                   string
 		version                string

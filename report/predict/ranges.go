@@ -156,10 +156,7 @@ func (s rangeShape) cost(in RangeInput) RangeCost {
 		mvcc.GoAllocBytes(uint64(c.ResponseBytes), true)
 	c.ServerMemoryBytes = int64(mem) + int64(s.cal.RangeAllocBytesPerKey*float64(n))
 	req := s.cal.RangeRequestSeconds
-	walk := walkSecondsPerKey(s.cal, s.indexKeys)
-	if s.interfaceItems && s.cal.RangeWalkInterfaceFactor > 0 {
-		walk *= s.cal.RangeWalkInterfaceFactor
-	}
+	walk := s.walkSecondsPerKey()
 	read := s.cal.RangeSecondsPerKey
 	perByte := s.cal.RangeSecondsPerByte
 	c.CountOnlySeconds = req + float64(n)*walk
@@ -173,6 +170,16 @@ func (s rangeShape) cost(in RangeInput) RangeCost {
 	walked := float64(c.Pages)*float64(n) - float64(s.limit)*float64(c.Pages)*float64(c.Pages-1)/2
 	c.PagedSeconds = float64(c.Pages)*req + walked*walk + float64(n)*read + float64(c.ResponseBytes)*perByte
 	return c
+}
+
+// walkSecondsPerKey is the index walk's cost per key for this shape: at
+// its index's size, and for its version's treeIndex items.
+func (s rangeShape) walkSecondsPerKey() float64 {
+	walk := walkSecondsPerKey(s.cal, s.indexKeys)
+	if s.interfaceItems && s.cal.RangeWalkInterfaceFactor > 0 {
+		walk *= s.cal.RangeWalkInterfaceFactor
+	}
+	return walk
 }
 
 // walkSecondsPerKey is the index walk's cost per key in an index of
@@ -223,10 +230,7 @@ func Ranges(in Inputs, all RangeInput, prefixes, namespaces []RangeInput, cal ca
 }
 
 func rangeModel(cal calibrate.Calibration, s rangeShape) Model {
-	walk := walkSecondsPerKey(cal, s.indexKeys)
-	if s.interfaceItems && cal.RangeWalkInterfaceFactor > 0 {
-		walk *= cal.RangeWalkInterfaceFactor
-	}
+	walk := s.walkSecondsPerKey()
 	return Model{
 		Name: "ranges",
 		Model: "response = Σ marshalled KeyValues (the key bucket's live entries less their 17-byte revision keys) + a tag and length each + header; " +
