@@ -72,6 +72,16 @@ type Calibration struct {
 	// restore's time. Left alone by WithDefaults: without it a sequential
 	// revision is charged the one-goroutine per-revision cost and seq(n).
 	RestoreSeqSecondsPerRevision float64 `json:"restore_seq_seconds_per_revision,omitempty"`
+	// RestoreHitSecondsPerRevision is a revision that hits restore's key
+	// cache, timed end to end as RestoreSeqSecondsPerRevision is, on a db
+	// of 5,000 keys each rewritten many times in random order (a db of few
+	// keys with long histories): no treeIndex Get, so the index goroutine
+	// is light and the restore is bounded by the reading goroutine (bbolt
+	// range, unmarshal, keyToLease, the channel) and the GC beside it, on
+	// two cores; its bytes and inserts taken out. Left alone by
+	// WithDefaults: without it a hit is charged the one-goroutine
+	// per-revision cost.
+	RestoreHitSecondsPerRevision float64 `json:"restore_hit_seconds_per_revision,omitempty"`
 	// KeyCacheSecondsPerMiss is restoreIntoIndex's key cache on a miss:
 	// evict 10 arbitrary entries of the 10,000 (a map range and deletes)
 	// and insert the new key.

@@ -40,17 +40,29 @@ func accessLookupSeconds(a *restoresim.Counts, cal calibrate.Calibration) float6
 	return secs + float64(a.MissesFull)*max(cal.KeyCacheSecondsPerMiss, 0)
 }
 
-// revisionSeconds is the per-revision work of the restore: with a replay
-// and the end-to-end measurement, the sequential revisions (one per
-// sequential Get) at RestoreSeqSecondsPerRevision, which holds their Get,
-// and the others at the one-goroutine per-revision cost.
+// revisionSeconds is the per-revision work of the restore. restore runs
+// two goroutines joined by a channel (store.restore reads and unmarshals,
+// restoreIntoIndex indexes) in every version from 3.5 to 3.7; which one
+// bounds it depends on the index goroutine's work. With a replay and the
+// end-to-end measurements: the sequential revisions (one per sequential
+// Get) at RestoreSeqSecondsPerRevision, which holds their Get; the
+// key-cache hits at RestoreHitSecondsPerRevision, the restore timed end
+// to end where the index goroutine does no Get at all; the others, whose
+// far or near Get makes the index goroutine the bound, at the
+// one-goroutine per-revision cost (their Get charged apart).
 func revisionSeconds(in Inputs, cal calibrate.Calibration) float64 {
 	revs := float64(in.Revisions)
-	if in.Access == nil || !(cal.RestoreSeqSecondsPerRevision > 0) {
+	if in.Access == nil {
 		return revs * cal.RestoreSecondsPerRevision
 	}
-	seq := min(float64(in.Access.Seq), revs)
-	return (revs-seq)*cal.RestoreSecondsPerRevision + seq*cal.RestoreSeqSecondsPerRevision
+	var seq, hits float64
+	if cal.RestoreSeqSecondsPerRevision > 0 {
+		seq = min(float64(in.Access.Seq), revs)
+	}
+	if cal.RestoreHitSecondsPerRevision > 0 {
+		hits = min(float64(in.Access.Hits), revs-seq)
+	}
+	return (revs-seq-hits)*cal.RestoreSecondsPerRevision + seq*cal.RestoreSeqSecondsPerRevision + hits*cal.RestoreHitSecondsPerRevision
 }
 
 // seqGetSeconds is a sequential Get in a tree of n keys whose far Get

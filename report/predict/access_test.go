@@ -172,3 +172,27 @@ func TestRevisionSeconds(t *testing.T) {
 		t.Errorf("sequential Gets charged %v beside the end-to-end figure (%v without it)", accessLookupSeconds(&a, cal), withGets)
 	}
 }
+
+// Hand-computed: 1,000 revisions, 600 sequential and 300 key-cache hits;
+// 0.4 us a revision on one goroutine, 1.5 us a sequential one and 0.7 us a
+// hit end to end: 100 x 0.4 + 600 x 1.5 + 300 x 0.7 us. Without the hit
+// figure the hits cost the one-goroutine 0.4 us.
+func TestRevisionSecondsHits(t *testing.T) {
+	cal := calibrate.Default
+	cal.RestoreSecondsPerRevision, cal.RestoreSeqSecondsPerRevision, cal.RestoreHitSecondsPerRevision = 0.4e-6, 1.5e-6, 0
+	a := restoresim.Counts{Seq: 600, Hits: 300}
+	in := Inputs{Revisions: 1000, Access: &a}
+	if got, want := revisionSeconds(in, cal), 400*0.4e-6+600*1.5e-6; math.Abs(got-want) > 1e-15 {
+		t.Errorf("without the hit figure: %v, want %v", got, want)
+	}
+	cal.RestoreHitSecondsPerRevision = 0.7e-6
+	if got, want := revisionSeconds(in, cal), 100*0.4e-6+600*1.5e-6+300*0.7e-6; math.Abs(got-want) > 1e-15 {
+		t.Errorf("with it: %v, want %v", got, want)
+	}
+	// A calibration without the sequential figure still charges hits
+	// end to end; the sequential revisions take the one-goroutine cost.
+	cal.RestoreSeqSecondsPerRevision = 0
+	if got, want := revisionSeconds(in, cal), 700*0.4e-6+300*0.7e-6; math.Abs(got-want) > 1e-15 {
+		t.Errorf("hits only: %v, want %v", got, want)
+	}
+}

@@ -16,6 +16,7 @@ var usage = `usage: ` + prog + ` startup [flags]
 
 commands:
   startup  restore a db into a fresh data dir and time real etcd ` + etcdMinor + ` startups
+  restore  time etcd ` + etcdMinor + `'s storage open and mvcc restore alone on a copy of a db
 
 environment:
   ETCDBENCH_CPUPROFILE=FILE  startup: write a CPU profile of StartEtcd..ready to FILE
@@ -28,6 +29,7 @@ func main() {
 	}
 	cmds := map[string]func([]string) error{
 		"startup":    runStartup,
+		"restore":    runRestore,
 		startupChild: runStartupChild,
 	}
 	run, ok := cmds[os.Args[1]]

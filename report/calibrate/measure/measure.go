@@ -83,9 +83,14 @@ func Run(opts Options) (calibrate.Calibration, []Step, error) {
 	// The restore pipeline's scratch db stays until the run ends: its
 	// restore is timed again after each later step.
 	var pipe *pipelineBench
+	// The same for the key-cache-hit restore (few keys, long histories).
+	var hitPipe *pipelineBench
 	defer func() {
 		if pipe != nil {
 			pipe.close()
+		}
+		if hitPipe != nil {
+			hitPipe.close()
 		}
 	}()
 
@@ -144,19 +149,24 @@ func Run(opts Options) (calibrate.Calibration, []Step, error) {
 			if err != nil {
 				return "", 0, err
 			}
+			hitPipe, err = newHitPipelineBench(dir, hitPipelineKeys, max(n(400000)/hitPipelineKeys, 4), pipelineValueLen)
+			if err != nil {
+				return "", pipe.secs, err
+			}
 			for range pipelineRepsAtStep {
 				if err := pipe.rep(); err != nil {
-					return "", pipe.secs, err
+					return "", pipe.secs + hitPipe.secs, err
+				}
+				if err := hitPipe.rep(); err != nil {
+					return "", pipe.secs + hitPipe.secs, err
 				}
 			}
 			// Set now, from these restores; set again from all of them,
 			// one more timed after each later step, once the run ends.
-			res, err := pipe.result()
-			if err != nil {
-				return "", pipe.secs, err
+			if err := setPipelines(&c, pipe, hitPipe); err != nil {
+				return "", pipe.secs + hitPipe.secs, err
 			}
-			setPipeline(&c, res)
-			return "", pipe.secs, nil
+			return "", pipe.secs + hitPipe.secs, nil
 		}},
 		{"lookup patterns", func() (string, float64, error) {
 			var sizes []int
@@ -250,24 +260,29 @@ func Run(opts Options) (calibrate.Calibration, []Step, error) {
 		if err := step(w.name, w.fn); err != nil {
 			return calibrate.Calibration{}, steps, err
 		}
-		if pipe != nil && w.name != "restore pipeline" {
+		if pipe != nil && hitPipe != nil && w.name != "restore pipeline" {
 			if err := pipe.rep(); err != nil {
+				return calibrate.Calibration{}, steps, fmt.Errorf("calibrate restore pipeline: %w", err)
+			}
+			if err := hitPipe.rep(); err != nil {
 				return calibrate.Calibration{}, steps, fmt.Errorf("calibrate restore pipeline: %w", err)
 			}
 		}
 	}
-	if pipe != nil {
-		res, err := pipe.result()
-		if err != nil {
+	if pipe != nil && hitPipe != nil {
+		if err := setPipelines(&c, pipe, hitPipe); err != nil {
 			return calibrate.Calibration{}, steps, fmt.Errorf("calibrate restore pipeline: %w", err)
 		}
-		setPipeline(&c, res)
+		res, _ := pipe.result()
+		hits, _ := hitPipe.result()
 		for i := range steps {
 			if steps[i].Name == "restore pipeline" {
-				steps[i].Seconds = pipe.secs
+				steps[i].Seconds = pipe.secs + hitPipe.secs
 				steps[i].Work = fmt.Sprintf("etcd's restore end to end, both goroutines and the GC, in wall time, on a bbolt db of %d keys created and rewritten in key order: "+
-					"median of %d restores, %d timed at this step and one after each later step, so that they span the run (%.0f ns a revision, from %.0f to %.0f; less its bytes, inserts and evictions)",
-					res.creates, len(res.reps), pipelineRepsAtStep, res.perRev*1e9, slices.Min(res.reps)*1e9, slices.Max(res.reps)*1e9)
+					"median of %d restores, %d timed at this step and one after each later step, so that they span the run (%.0f ns a revision, from %.0f to %.0f; less its bytes, inserts and evictions); "+
+					"the same on a bbolt db of %d keys each written %d times in random order, every rewrite a key-cache hit (%.0f ns a revision, from %.0f to %.0f; less its bytes and inserts)",
+					res.creates, len(res.reps), pipelineRepsAtStep, res.perRev*1e9, slices.Min(res.reps)*1e9, slices.Max(res.reps)*1e9,
+					hits.creates, hits.revs/max(hits.creates, 1), hits.perRev*1e9, slices.Min(hits.reps)*1e9, slices.Max(hits.reps)*1e9)
 			}
 		}
 	}
@@ -281,6 +296,22 @@ type restoredLookup struct {
 	keys                          int
 }
 
+// setPipelines sets the sequential and the key-cache-hit revision's costs
+// from the two restore pipelines' medians.
+func setPipelines(c *calibrate.Calibration, seq, hits *pipelineBench) error {
+	res, err := seq.result()
+	if err != nil {
+		return err
+	}
+	setPipeline(c, res)
+	hres, err := hits.result()
+	if err != nil {
+		return err
+	}
+	setHitPipeline(c, hres)
+	return nil
+}
+
 // setPipeline sets the sequential revision's cost from the restore
 // pipeline's median: its wall time per revision less what the other terms
 // charge for its bytes, inserts and evictions.
@@ -291,6 +322,21 @@ func setPipeline(c *calibrate.Calibration, res pipelineResult) {
 		c.RestoreSecondsPerByte*res.bytesPerRev-
 		c.KeyCacheSecondsPerMiss*float64(res.fullMisses)/revs, 1e-9)
 }
+
+// setHitPipeline sets the key-cache-hit revision's cost from the hit
+// pipeline's median: its wall time per revision less what the other terms
+// charge for its bytes and its keys' first revisions (an insert each; the
+// Get before it, in a tree of a few thousand keys, is left in).
+func setHitPipeline(c *calibrate.Calibration, res pipelineResult) {
+	revs := float64(res.revs)
+	c.RestoreHitSecondsPerRevision = max(res.perRev-
+		c.BtreeSecondsPerInsert*float64(res.creates)/revs-
+		c.RestoreSecondsPerByte*res.bytesPerRev, 1e-9)
+}
+
+// hitPipelineKeys is how many keys the key-cache-hit restore rewrites:
+// half restore's key cache, so that none is ever evicted.
+const hitPipelineKeys = calibrate.RestoreKeyCache / 2
 
 // timeIt runs CPU-bound fn and returns the CPU time it took; the GC runs
 // first so earlier garbage is not billed to fn.
@@ -845,6 +891,9 @@ func Describe(c calibrate.Calibration, steps []Step, path string) string {
 	if c.BtreeGetSeqSecondsLarge > 0 {
 		fmt.Fprintf(&b, "in a heap built in key order: key-cache-missing revision %.0f ns at %.0f keys, %.0f ns at %.0f keys, insert %.0f ns/key; restore in key order end to end %.0f ns/revision\n",
 			c.BtreeGetSeqSecondsSmall*1e9, c.BtreeGetSmallKeys, c.BtreeGetSeqSecondsLarge*1e9, c.BtreeGetLargeKeys, c.BtreeSecondsPerInsertSeq*1e9, c.RestoreSeqSecondsPerRevision*1e9)
+	}
+	if c.RestoreHitSecondsPerRevision > 0 {
+		fmt.Fprintf(&b, "restore of key-cache hits end to end %.0f ns/revision (one goroutine: %.0f)\n", c.RestoreHitSecondsPerRevision*1e9, c.RestoreSecondsPerRevision*1e9)
 	}
 	fmt.Fprintf(&b, "populate %.2f GB/s, bbolt open %.0f ns/node + %.0f ns/overflow page + %.1f ns/element, restore %.0f ns/revision + %.3f ns/byte, btree %.0f ns/key (3.5 x%.2f), lookup %.0f ns at %.0f keys, %.0f ns at %.0f keys, key cache %.0f ns/miss, defrag %.0f ns/pair + %.2f ns/byte, WAL decode %.2f ns/byte, entry unmarshal %.0f ns/op, apply %.1f us/entry + %.0f ns/op + %.2f ns/byte, raft log heap x%.2f, range walk %.0f ns/key (%.0f at %.0fk keys) + read %.2f us/key + %.2f ns/response byte%s\n",
 		1e-9/c.PopulateSecondsPerByte, c.OpenSecondsPerNode*1e9, c.OpenSecondsPerOverflowPage*1e9, c.OpenSecondsPerElement*1e9, c.RestoreSecondsPerRevision*1e9,

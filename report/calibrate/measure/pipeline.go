@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -92,21 +93,45 @@ type pipelineBench struct {
 // newPipelineBench writes the scratch db: keys keys created in key order
 // and then each rewritten once in key order.
 func newPipelineBench(dir string, keys int) (*pipelineBench, error) {
+	return writePipelineBench(filepath.Join(dir, "pipeline.db"), keys, 2, pipelineValueLen, nil)
+}
+
+// newHitPipelineBench writes the scratch db of the key-cache-hit restore:
+// keys keys (under the key cache's 10,000, so that no key is ever evicted)
+// written rounds times, each round in a new random order: after its first
+// revision every revision of a key hits restore's key cache, as on a db of
+// few keys with long histories.
+func newHitPipelineBench(dir string, keys, rounds, valueLen int) (*pipelineBench, error) {
+	return writePipelineBench(filepath.Join(dir, fmt.Sprintf("pipeline-hits-%d.db", valueLen)), keys, rounds, valueLen, rand.New(rand.NewSource(1)))
+}
+
+// writePipelineBench writes keys keys rounds times at path, values of
+// valueLen bytes: in key order, or in a new order from r each round when r
+// is set.
+func writePipelineBench(path string, keys, rounds, valueLen int, r *rand.Rand) (*pipelineBench, error) {
 	start := time.Now()
-	pb := &pipelineBench{path: filepath.Join(dir, "pipeline.db"), keys: keys}
+	pb := &pipelineBench{path: path, keys: keys}
 	names := make([][]byte, keys)
 	for i := range names {
 		names[i] = strconv.AppendInt([]byte("/registry/pods/ns-"), int64(1e9+i), 10)
 	}
+	order := make([]int, keys)
+	for i := range order {
+		order[i] = i
+	}
+	created := make([]int64, keys)
 	var kvBytes int64
 	db, err := bolt.Open(pb.path, 0o600, &bolt.Options{NoFreelistSync: true})
 	if err != nil {
 		return nil, err
 	}
 	pb.db = db
-	val := make([]byte, pipelineValueLen)
+	val := make([]byte, valueLen)
 	rev := int64(0)
-	for round := 0; round < 2; round++ {
+	for round := 0; round < rounds; round++ {
+		if r != nil {
+			r.Shuffle(keys, func(i, j int) { order[i], order[j] = order[j], order[i] })
+		}
 		for lo := 0; lo < keys; lo += 10000 {
 			err := db.Update(func(tx *bolt.Tx) error {
 				b, err := tx.CreateBucketIfNotExists([]byte("key"))
@@ -114,12 +139,16 @@ func newPipelineBench(dir string, keys int) (*pipelineBench, error) {
 					return err
 				}
 				b.FillPercent = 0.9
-				for i := lo; i < keys && i < lo+10000; i++ {
+				for o := lo; o < keys && o < lo+10000; o++ {
+					i := order[o]
 					rev++
+					if round == 0 {
+						created[i] = rev
+					}
 					k := make([]byte, 17)
 					binary.BigEndian.PutUint64(k, uint64(rev))
 					k[8] = '_'
-					kv := mvccpb.KeyValue{Key: names[i], CreateRevision: int64(i + 1), ModRevision: rev, Version: int64(round + 1), Value: val}
+					kv := mvccpb.KeyValue{Key: names[i], CreateRevision: created[i], ModRevision: rev, Version: int64(round + 1), Value: val}
 					if i%5 == 0 {
 						kv.Lease = 7
 					}
