@@ -71,7 +71,7 @@ func checkOrder(t *testing.T, o *RestoreOrder, want []string) {
 func scanOrder(t *testing.T, src KVReader, opts Options, sorted bool) *Summary {
 	t.Helper()
 	opts.RestoreOrder = true
-	sum, sc, err := scanMode(src, opts, false, nil, sorted)
+	sum, sc, err := scanMode(src, opts, false, nil, sorted, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +207,7 @@ func TestRestoreOrderFixtures(t *testing.T) {
 			defer f.Close()
 			opts := DefaultOptions()
 			opts.RestoreOrder = true
-			sum, sc, err := scanMode(f, opts, false, nil, true)
+			sum, sc, err := scanMode(f, opts, false, nil, true, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

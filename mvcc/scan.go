@@ -49,11 +49,10 @@ type scanner struct {
 	order *orderRecorder
 
 	crc uint32
-	// piped: the key bucket is being read by pipedLeaves, whose reader
-	// owns kube and gives each pair's class in pipeClass (1 + the class; 0:
-	// none).
-	piped     bool
-	pipeClass uint32
+	// prep, while pipedLeaves reads the key bucket, is the pair being
+	// scanned as its reader parsed, decoded and classified it (the reader
+	// owns kube then).
+	prep *pairPrep
 
 	entries        uint64 // key-bucket pairs seen, the position of the next one
 	lastStoredMain int64
@@ -101,7 +100,32 @@ func scanWithCompactionKeep(src KVReader, opts Options) (sum *Summary, keep *Com
 // filter can run beside the rest of the scan. ready is called once, from
 // the scan's goroutine, and not at all when the filter would be nil.
 func ScanFiltered(src KVReader, opts Options, ready func(*CompactionFilter)) (*Summary, error) {
-	sum, _, err := scanRecording(src, opts, true, func(sc *scanner) {
+	return ScanStaged(src, opts, ScanHooks{Filter: ready})
+}
+
+// ScanHooks hand parts of a scan's results over as soon as they are
+// known, from the scan's goroutine, so that work that needs only them can
+// run beside the rest of the scan.
+type ScanHooks struct {
+	// Filter is ScanFiltered's ready.
+	Filter func(*CompactionFilter)
+	// OrderKeys, with Options.RestoreOrder, may be called once with what
+	// will be RestoreOrder.Keys, and the number of keys (of Ranks), before
+	// the names are read again to rank the keys. keys must not be
+	// written. It is a head start only: the Summary's RestoreOrder.Keys
+	// is this very slice (same first element and length) only when the
+	// order was not built again another way (the key table redoing the
+	// scan); a caller checks that before it uses its work.
+	OrderKeys func(keys []uint32, nKeys int)
+}
+
+// ScanStaged is ScanFiltered with hooks.
+func ScanStaged(src KVReader, opts Options, hooks ScanHooks) (*Summary, error) {
+	ready := hooks.Filter
+	if ready == nil {
+		ready = func(*CompactionFilter) {}
+	}
+	sum, _, err := scanStaged(src, opts, true, hooks.OrderKeys, func(sc *scanner) {
 		switch {
 		case len(sc.readErrors) > 0:
 		case sc.sout != nil:
@@ -116,7 +140,7 @@ func ScanFiltered(src KVReader, opts Options, ready func(*CompactionFilter)) (*S
 // scan is Scan with the key table, whose scanner can answer lookupKey
 // (tests).
 func scan(src KVReader, opts Options) (*Summary, *scanner, error) {
-	return scanMode(src, opts, false, nil, false)
+	return scanMode(src, opts, false, nil, false, nil)
 }
 
 // scanRecording is scan; with record it also keeps what CompactionKeep
@@ -128,12 +152,17 @@ func scan(src KVReader, opts Options) (*Summary, *scanner, error) {
 // hashes of its own; when the sorted pass cannot hold the db exactly, the
 // key table scans it again.
 func scanRecording(src KVReader, opts Options, record bool, read func(*scanner)) (*Summary, *scanner, error) {
-	return scanMode(src, opts, record, read, !opts.LiveKeySet)
+	return scanMode(src, opts, record, read, !opts.LiveKeySet, nil)
+}
+
+// scanStaged is scanRecording with ScanHooks.OrderKeys.
+func scanStaged(src KVReader, opts Options, record bool, orderKeys func([]uint32, int), read func(*scanner)) (*Summary, *scanner, error) {
+	return scanMode(src, opts, record, read, !opts.LiveKeySet, orderKeys)
 }
 
 // scanMode is scanRecording with the sorted pass or, sorted false, the
-// key table.
-func scanMode(src KVReader, opts Options, record bool, read func(*scanner), sorted bool) (*Summary, *scanner, error) {
+// key table; orderKeys is ScanHooks.OrderKeys.
+func scanMode(src KVReader, opts Options, record bool, read func(*scanner), sorted bool, orderKeys func([]uint32, int)) (*Summary, *scanner, error) {
 	opts = opts.withDefaults()
 	names, err := src.BucketNames()
 	if err != nil {
@@ -155,7 +184,7 @@ func scanMode(src KVReader, opts Options, record bool, read func(*scanner), sort
 	case sorted:
 		sc.sorted = newSortPass()
 		if opts.RestoreOrder {
-			sc.sorted.order = &orderTags{}
+			sc.sorted.order = &orderTags{keysReady: orderKeys}
 		}
 	case opts.RestoreOrder:
 		sc.order = newOrderRecorder()
@@ -182,7 +211,7 @@ func scanMode(src KVReader, opts Options, record bool, read func(*scanner), sort
 			read = nil // once only
 		}
 		if sc.sorted.abort != "" {
-			return scanMode(src, opts, record, read, false)
+			return scanMode(src, opts, record, read, false, nil)
 		}
 	}
 	sc.locateMalformed(src)
@@ -245,12 +274,11 @@ func (sc *scanner) scanBucket(src KVReader, name string) {
 		if sc.kube != nil {
 			classify = sc.kube.id
 		}
-		sc.piped = true
-		err = pipedLeaves(lr, name, &sc.crc, classify, func(k, v []byte, class uint32) {
-			sc.pipeClass = class
+		err = pipedLeaves(lr, name, &sc.crc, classify, func(k, v []byte, pp *pairPrep) {
+			sc.prep = pp
 			count(k, v)
 		})
-		sc.piped = false
+		sc.prep = nil
 	case leaves && name == "key":
 		err = lr.ForEachLeaf(name, func(keys, values [][]byte) error {
 			sc.table.warm(values)

@@ -31,9 +31,8 @@ const (
 type pipeBatch struct {
 	data         []byte
 	keys, values [][]byte
-	// classes[i] is 1 + the Kubernetes value class of pair i when the
-	// reader classified it (a put of a /registry/ key), else 0.
-	classes []uint32
+	// preps[i] is pair i parsed and decoded by the reader (pairPrep).
+	preps []pairPrep
 	// lent says the pairs alias the reader's page buffer: the reader waits
 	// for the batch to come back before it reads on.
 	lent bool
@@ -49,17 +48,32 @@ type mappedReader interface {
 	Trail() (touch func([]byte), release func())
 }
 
+// pairPrep is a key-bucket pair as the reader parsed and decoded it for
+// sortedApply (the same calls, on the other goroutine): the bucket key and
+// its error; when it parsed with a main revision of 1 or more, the decoded
+// KeyValue (aliasing the pair's value as handed to fn) and its error; and
+// class, 1 + the Kubernetes value class of a put of a /registry/ key when
+// the reader classified it, else 0.
+type pairPrep struct {
+	bk    BucketKey
+	bkErr error
+	kv    keyValue
+	kvErr error
+	class uint32
+}
+
 // pipedLeaves reads bucket through lr on a goroutine of its own, feeding
 // each pair to crc (in order, on the reader's goroutine), and calls fn
-// with every pair in bucket order on the caller's goroutine. It returns
-// ForEachLeaf's error once every pair was handed to fn. classify, when not
-// nil, is called on the reader's goroutine, in bucket order, with the value
-// of each put of a /registry/ key as the scanner would (kubeClasses.id),
-// and fn gets 1 + its answer (0 for the other pairs): the value classes
-// are the scanner's largest cost after the prefix rows. When lr reads
-// through a mapping (mappedReader), no pair is copied: the batches hold
-// the mapping's slices.
-func pipedLeaves(lr leafReader, bucket string, crc *uint32, classify func(v []byte) uint16, fn func(k, v []byte, class uint32)) (err error) {
+// with every pair in bucket order on the caller's goroutine, with the pair
+// parsed and decoded (prepPair). It returns ForEachLeaf's error once every
+// pair was handed to fn. classify, when not nil, is called on the reader's
+// goroutine, in bucket order, with the value of each put of a /registry/
+// key as the scanner would (kubeClasses.id). The reader's goroutine has
+// time to spare while the scanner's per-revision work sets the pace: the
+// value classes and the decoding (each a large share of the scanner's
+// time) are done there. When lr reads through a mapping (mappedReader), no
+// pair is copied: the batches hold the mapping's slices.
+func pipedLeaves(lr leafReader, bucket string, crc *uint32, classify func(v []byte) uint16, fn func(k, v []byte, pp *pairPrep)) (err error) {
 	mr, _ := lr.(mappedReader)
 	inPlace := mr != nil && mr.Mapped()
 	full := make(chan *pipeBatch, pipeBatches)
@@ -77,7 +91,6 @@ func pipedLeaves(lr leafReader, bucket string, crc *uint32, classify func(v []by
 	go func() {
 		defer close(full)
 		cur := <-free
-		var kv keyValue
 		size := 0 // bytes of the pairs in cur, in place
 		send := func() {
 			if len(cur.keys) > 0 {
@@ -103,7 +116,7 @@ func pipedLeaves(lr leafReader, bucket string, crc *uint32, classify func(v []by
 				for i, k := range keys {
 					cur.keys = append(cur.keys, k)
 					cur.values = append(cur.values, values[i])
-					cur.classes = append(cur.classes, classOfPair(classify, k, values[i], &kv))
+					cur.preps = prepPair(cur.preps, classify, k, values[i])
 				}
 				size += leaf
 				return nil
@@ -111,9 +124,9 @@ func pipedLeaves(lr leafReader, bucket string, crc *uint32, classify func(v []by
 			if leaf > pipeCopyMax {
 				send()
 				lent.keys, lent.values = keys, values
-				lent.classes = lent.classes[:0]
+				lent.preps = lent.preps[:0]
 				for i, k := range keys {
-					lent.classes = append(lent.classes, classOfPair(classify, k, values[i], &kv))
+					lent.preps = prepPair(lent.preps, classify, k, values[i])
 				}
 				full <- lent
 				<-back
@@ -129,21 +142,24 @@ func pipedLeaves(lr leafReader, bucket string, crc *uint32, classify func(v []by
 				at = len(cur.data)
 				cur.data = append(cur.data, values[i]...)
 				cur.values = append(cur.values, cur.data[at:len(cur.data):len(cur.data)])
-				cur.classes = append(cur.classes, classOfPair(classify, k, values[i], &kv))
+				// Decoded from the copy: the decoded slices alias it.
+				cur.preps = prepPair(cur.preps, classify, cur.keys[len(cur.keys)-1], cur.values[len(cur.values)-1])
 			}
 			return nil
 		})
 		send()
 	}()
 	recycle := func(b *pipeBatch) {
+		clear(b.preps) // keep no page bytes alive
+		b.preps = b.preps[:0]
 		if b.lent {
 			b.keys, b.values = nil, nil
 			back <- struct{}{}
 			return
 		}
-		clear(b.keys) // keep no page bytes alive
+		clear(b.keys)
 		clear(b.values)
-		b.data, b.keys, b.values, b.classes = b.data[:0], b.keys[:0], b.values[:0], b.classes[:0]
+		b.data, b.keys, b.values = b.data[:0], b.keys[:0], b.values[:0]
 		free <- b
 	}
 	var inHand *pipeBatch
@@ -163,7 +179,7 @@ func pipedLeaves(lr leafReader, bucket string, crc *uint32, classify func(v []by
 			inHand = b
 			for i, k := range b.keys {
 				touch(b.values[i])
-				fn(k, b.values[i], b.classes[i])
+				fn(k, b.values[i], &b.preps[i])
 			}
 			inHand = nil
 			recycle(b)
@@ -185,21 +201,21 @@ func pipedLeaves(lr leafReader, bucket string, crc *uint32, classify func(v []by
 	return readErr
 }
 
-// classOfPair is 1 + classify of the pair's value when sortedApply would
-// classify it (a well-formed put at revision 1 or later of a /registry/
-// key), else 0.
-func classOfPair(classify func(v []byte) uint16, k, v []byte, kv *keyValue) uint32 {
-	if classify == nil {
-		return 0
+// prepPair appends pair (k, v) parsed and decoded as sortedApply would,
+// and classified (classify not nil) when sortedApply would classify it: a
+// well-formed put at revision 1 or later of a /registry/ key.
+func prepPair(preps []pairPrep, classify func(v []byte) uint16, k, v []byte) []pairPrep {
+	preps = append(preps, pairPrep{})
+	pp := &preps[len(preps)-1]
+	pp.bk, pp.bkErr = ParseBucketKey(k)
+	if pp.bkErr != nil || pp.bk.Main < 1 {
+		return preps
 	}
-	bk, err := ParseBucketKey(k)
-	if err != nil || bk.Main < 1 || bk.Tombstone {
-		return 0
+	pp.kvErr = decodeKeyValue(v, &pp.kv)
+	if classify != nil && pp.kvErr == nil && !pp.bk.Tombstone && hasRegistryRoot(pp.kv.Key) {
+		pp.class = uint32(classify(pp.kv.Value)) + 1
 	}
-	if decodeKeyValue(v, kv) != nil || !hasRegistryRoot(kv.Key) {
-		return 0
-	}
-	return uint32(classify(kv.Value)) + 1
+	return preps
 }
 
 // nameBatch is a run of names handed from pipedNames' reader.

@@ -53,6 +53,8 @@ type orderTags struct {
 	// bad are the places among the bucket's pairs of those the scan did
 	// not restore, ascending: the second read skips them.
 	bad []uint64
+	// keysReady, when not nil, is ScanHooks.OrderKeys.
+	keysReady func(keys []uint32, nKeys int)
 }
 
 const (

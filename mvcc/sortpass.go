@@ -267,12 +267,12 @@ func (sc *scanner) sortedAdd(bk BucketKey, kv *keyValue, entryBytes uint32) {
 		}
 		if sc.kube != nil && hasRegistryRoot(key) {
 			var class uint16
-			if sc.piped {
-				if sc.pipeClass == 0 {
+			if sc.prep != nil {
+				if sc.prep.class == 0 {
 					p.fail("the reader did not classify a value")
 					return
 				}
-				class = uint16(sc.pipeClass - 1) // the reader's (scanpipe.go)
+				class = uint16(sc.prep.class - 1) // the reader's (scanpipe.go)
 			} else {
 				class = sc.kube.id(kv.Value)
 			}
@@ -1160,7 +1160,14 @@ type sortedOut struct {
 // here and Summary.Restore.IgnoredTombstones comes from the replay.
 func (sc *scanner) sortedApply(k, v []byte) restoredEntry {
 	e := restoredEntry{entryBytes: clamp32(uint64(len(k) + len(v))), indexed: true}
-	bk, err := ParseBucketKey(k)
+	pp := sc.prep
+	var bk BucketKey
+	var err error
+	if pp != nil {
+		bk, err = pp.bk, pp.bkErr
+	} else {
+		bk, err = ParseBucketKey(k)
+	}
 	if err != nil {
 		e.fault, e.err = entryBadKey, err
 		return e
@@ -1170,7 +1177,12 @@ func (sc *scanner) sortedApply(k, v []byte) restoredEntry {
 		e.fault = entryBelowRestore
 		return e
 	}
-	if err := decodeKeyValue(v, &sc.kv); err != nil {
+	if pp != nil {
+		sc.kv, err = pp.kv, pp.kvErr
+	} else {
+		err = decodeKeyValue(v, &sc.kv)
+	}
+	if err != nil {
 		e.fault, e.err = entryBadValue, err
 		return e
 	}
@@ -1267,6 +1279,9 @@ func (sc *scanner) sortedPrepare(src KVReader, read func(*scanner)) (handed bool
 	var on *orderNames
 	if ord != nil {
 		keys, rowOf := ord.keys()
+		if ord.keysReady != nil {
+			ord.keysReady(keys, len(rowOf))
+		}
 		labels, labeled := p.rowLabels()
 		on = newOrderNames(keys, rowOf, labels, labeled)
 	}

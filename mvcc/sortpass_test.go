@@ -30,7 +30,7 @@ func sortedVsTable(t *testing.T, src KVReader, opts Options) (sorted bool) {
 			default:
 				keeps[i] = keepFilter(sc.whatIf, sc.unrestorable)
 			}
-		}, mode)
+		}, mode, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

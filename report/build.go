@@ -13,6 +13,7 @@ import (
 	"github.com/dbinspect/dbinspect/pages/freelist"
 	"github.com/dbinspect/dbinspect/report/findings"
 	"github.com/dbinspect/dbinspect/report/predict"
+	"github.com/dbinspect/dbinspect/report/predict/restoresim"
 )
 
 // Build reads the input and computes every section the options ask for,
@@ -163,12 +164,23 @@ func read(f *pages.File, o Options) (readings, error) {
 		// The startup model replays etcd's restore on the db's own order
 		// of keys (mvcc.Options.RestoreOrder), right after the scan, so
 		// that the order is freed before the rest of the report is built.
+		// Its key cache (restoresim.Replay) needs only the order's keys:
+		// it starts as soon as they are known, beside the second read of
+		// the names that ranks them.
 		filtered := make(chan scanned, 1)
 		mo := o.MVCC
 		mo.RestoreOrder = true
 		pass(func() {
-			rd.sum, rd.sumErr = scanKeys(f, mo, filtered)
-			rd.access = replayRestore(rd.sum)
+			var early chan earlyReplay
+			keys := func(keys []uint32, nKeys int) {
+				early = make(chan earlyReplay, 1)
+				go func() {
+					m, err := restoresim.Replay(keys, nKeys, restoresim.Options{})
+					early <- earlyReplay{keys, m, err}
+				}()
+			}
+			rd.sum, rd.sumErr = scanKeys(f, mo, filtered, keys)
+			rd.access = replayRestore(rd.sum, early)
 		})
 		pass(func() { rd.sims = simulateDefrags(f, <-filtered) })
 	case needKeys:
@@ -188,14 +200,14 @@ type scanned struct {
 // summary. It always sends once. The simulations read the file again
 // rather than a recording of every key and value length (8 bytes a pair
 // plus the keys: 70 MB on 1.5M keys); the second read comes from the page
-// cache (BENCHMARKS.md).
-func scanKeys(f *pages.File, mo mvcc.Options, out chan<- scanned) (*mvcc.Summary, error) {
+// cache (BENCHMARKS.md). keys is mvcc.ScanHooks.OrderKeys.
+func scanKeys(f *pages.File, mo mvcc.Options, out chan<- scanned, keys func([]uint32, int)) (*mvcc.Summary, error) {
 	sent := false
 	send := func(keep *mvcc.CompactionFilter) {
 		out <- scanned{keep: keep}
 		sent = true
 	}
-	sum, err := mvcc.ScanFiltered(f, scanOptions(f, mo), send)
+	sum, err := mvcc.ScanStaged(f, scanOptions(f, mo), mvcc.ScanHooks{Filter: send, OrderKeys: keys})
 	if !sent {
 		send(nil) // the buckets could not all be read: no filter
 	}

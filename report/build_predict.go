@@ -95,14 +95,34 @@ type restoreAccess struct {
 	err    error
 }
 
+// earlyReplay is the key cache's replay (restoresim.Replay) of the keys
+// mvcc.ScanHooks.OrderKeys handed over.
+type earlyReplay struct {
+	keys []uint32
+	m    *restoresim.Misses
+	err  error
+}
+
 // replayRestore replays the scan's restore order, and frees it (4 bytes a
-// revision and a key).
-func replayRestore(sum *mvcc.Summary) restoreAccess {
+// revision and a key). early, when not nil, gets the replay of the key
+// cache started on the order's keys: it is used when they are the order's
+// (the same slice), else the order is simulated whole.
+func replayRestore(sum *mvcc.Summary, early <-chan earlyReplay) restoreAccess {
+	var e earlyReplay
+	if early != nil {
+		e = <-early
+	}
 	if sum == nil || sum.RestoreOrder == nil {
 		return restoreAccess{}
 	}
 	ro := sum.RestoreOrder
 	sum.RestoreOrder = nil
+	if e.m != nil && e.err == nil && len(e.keys) == len(ro.Keys) && len(e.keys) > 0 && &e.keys[0] == &ro.Keys[0] {
+		counts, err := e.m.Classify(ro.Ranks)
+		if err == nil {
+			return restoreAccess{counts: &counts}
+		}
+	}
 	counts, err := restoresim.Simulate(ro.Keys, ro.Ranks, restoresim.Options{})
 	if err != nil {
 		return restoreAccess{err: err}

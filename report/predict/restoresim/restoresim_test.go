@@ -277,12 +277,34 @@ func TestSimulateAsReference(t *testing.T) {
 			}
 		}
 		opt := Options{Recent: tc.recent, Near: tc.near, Seed: uint64(tc.keys)}
-		got, err := Simulate(keys, rk, opt)
 		want, werr := simulateReference(keys, rk, opt)
-		if err != nil || werr != nil || got != want {
-			t.Errorf("%d keys, %d revisions: Simulate %+v, %v\nreference %+v, %v", tc.keys, tc.revisions, got, err, want, werr)
+		// Classify in parts of 1 to 9 blocks of 1000 to 2^16 revisions,
+		// from 1 to 7 goroutines: the parts start from the misses before
+		// them, and must count as one pass does.
+		for _, bp := range [][2]int{{1 << 16, 0}, {1000, 0}, {1000, 1}, {4096, 2}, {777, 3}, {1 << 16, 7}, {64, 4}} {
+			blockRevs = bp[0]
+			var got Counts
+			var err error
+			if bp[1] == 0 {
+				got, err = Simulate(keys, rk, opt)
+			} else {
+				var m *Misses
+				if m, err = Replay(keys, len(rk), opt); err == nil {
+					got = m.counts
+					blocks := len(m.inTree)
+					for p := range bp[1] {
+						var pc Counts
+						m.classify(rk, p*blocks/bp[1], (p+1)*blocks/bp[1], &pc)
+						got.add(&pc)
+					}
+				}
+			}
+			if err != nil || werr != nil || got != want {
+				t.Errorf("%d keys, %d revisions, blocks of %d in %d parts: Simulate %+v, %v\nreference %+v, %v", tc.keys, tc.revisions, bp[0], bp[1], got, err, want, werr)
+			}
 		}
-		if got.EvictionRounds == 0 && tc.keys > CacheKeys {
+		blockRevs = 1 << 16
+		if want.EvictionRounds == 0 && tc.keys > CacheKeys {
 			t.Errorf("%d keys: no eviction: the case does not test one", tc.keys)
 		}
 	}
