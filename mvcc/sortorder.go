@@ -305,14 +305,28 @@ func (on *orderNames) order(hash uint64) *RestoreOrder {
 	if on.fail != "" {
 		return nil
 	}
-	// end[c] is now where cluster c ends, and the next one starts.
-	var scratch []nameItem
-	lo := uint32(0)
-	for _, hi := range on.end {
-		scratch = on.sortItems(on.items[lo:hi], scratch)
-		lo = hi
+	// end[c] is now where cluster c ends, and the next one starts. The
+	// clusters are sorted apart: those holding the first half of the keys
+	// on a goroutine of their own, the rest on this one.
+	sortClusters := func(from, to int) {
+		var scratch []nameItem
+		lo := uint32(0)
+		if from > 0 {
+			lo = on.end[from-1]
+		}
+		for _, hi := range on.end[from:to] {
+			scratch = on.sortItems(on.items[lo:hi], scratch)
+			lo = hi
+		}
 	}
-	scratch = nil
+	half := sort.Search(len(on.end), func(c int) bool { return on.end[c] >= uint32(len(on.items)/2) })
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sortClusters(0, half)
+	}()
+	sortClusters(half, len(on.end))
+	<-done
 	// The free keys, by name, and how many labeled keys sort before each.
 	slices.SortFunc(on.free, func(a, b freeKey) int {
 		return bytes.Compare(on.names[a.off:a.end], on.names[b.off:b.end])
