@@ -50,7 +50,13 @@ func accessLookupSeconds(a *restoresim.Counts, cal calibrate.Calibration) float6
 // to end where the index goroutine does no Get at all; the others, whose
 // far or near Get makes the index goroutine the bound, at the
 // one-goroutine per-revision cost (their Get charged apart).
-func revisionSeconds(in Inputs, cal calibrate.Calibration) float64 {
+//
+// etcd 3.7 decodes each revision in the reading goroutine with
+// protobuf-go into a new message, which calibrate times against 3.6's gogo
+// decode (Decode37SecondsPerRevision): on 3.7 the sequential and hit
+// revisions, whose restore that goroutine bounds, cost that much more; the
+// others, bound by the index goroutine, do not.
+func revisionSeconds(in Inputs, cal calibrate.Calibration, version string) float64 {
 	revs := float64(in.Revisions)
 	if in.Access == nil {
 		return revs * cal.RestoreSecondsPerRevision
@@ -62,8 +68,16 @@ func revisionSeconds(in Inputs, cal calibrate.Calibration) float64 {
 	if cal.RestoreHitSecondsPerRevision > 0 {
 		hits = min(float64(in.Access.Hits), revs-seq)
 	}
-	return (revs-seq-hits)*cal.RestoreSecondsPerRevision + seq*cal.RestoreSeqSecondsPerRevision + hits*cal.RestoreHitSecondsPerRevision
+	secs := (revs-seq-hits)*cal.RestoreSecondsPerRevision + seq*cal.RestoreSeqSecondsPerRevision + hits*cal.RestoreHitSecondsPerRevision
+	if decodesWithProtobufGo(version) {
+		secs += (seq + hits) * max(cal.Decode37SecondsPerRevision, 0)
+	}
+	return secs
 }
+
+// decodesWithProtobufGo is whether etcd version decodes the restore's
+// revisions with protobuf-go (3.7) rather than gogo (3.4 to 3.6).
+func decodesWithProtobufGo(version string) bool { return version == "3.7" }
 
 // seqGetSeconds is a sequential Get in a tree of n keys whose far Get
 // costs get: calibrate's key-cache-missing revision in a heap built and

@@ -184,6 +184,11 @@ func Run(opts Options) (calibrate.Calibration, []Step, error) {
 			return fmt.Sprintf("bare treeIndex Gets in one etcd-shaped heap grown to %v keys: random keys (far), the next key in order (near), %d ascending streams in turn (interleaved); median of %d, each over a reference loop (repetitions spread up to %.0f%% raw, %.0f%% normalised)",
 				sizes, interleavedStreams, lookupReps, 100*lp.spreadRaw, 100*lp.spreadNorm), secs, nil
 		}},
+		{"3.7 decode", func() (string, float64, error) {
+			extra, secs := measureDecode37(n(200000))
+			c.Decode37SecondsPerRevision = extra
+			return fmt.Sprintf("etcd 3.7's decode of a revision (protobuf-go proto.Unmarshal into a new mvccpb.KeyValue) over 3.6's (gogo Unmarshal into one held by value), median of 3 pairs: %.0f ns more a revision", extra*1e9), secs, nil
+		}},
 		{"btree interface items", func() (string, float64, error) {
 			f, secs := measureBtreeInterfaceFactor(n(200000))
 			c.BtreeInterfaceFactor = f
