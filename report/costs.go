@@ -120,7 +120,10 @@ type docFollowerSnapshot struct {
 	MaxWindowEntries int64             `json:"max_window_entries"`
 	Sends            []docFollowerSend `json:"sends"`
 	SaveSeconds      float64           `json:"save_seconds"`
+	SaveLimitedBy    string            `json:"save_limited_by"`
 	SaveGrowthBytes  int64             `json:"save_growth_bytes"`
+	SendStream       float64           `json:"send_stream_seconds"`
+	SaveStream       float64           `json:"save_stream_seconds"`
 	Model            docModel          `json:"model"`
 }
 
@@ -128,6 +131,7 @@ type docFollowerSnapshot struct {
 type docFollowerSend struct {
 	NetworkMbps    float64 `json:"network_mbps"`
 	SendSeconds    float64 `json:"send_seconds"`
+	LimitedBy      string  `json:"limited_by"`
 	TotalSeconds   float64 `json:"total_seconds"`
 	EntriesWritten int64   `json:"entries_written"`
 	CatchUp        string  `json:"catch_up"`
@@ -139,7 +143,8 @@ func toFollowerSnapshot(v predict.FollowerSnapshot) docFollowerSnapshot {
 	return docFollowerSnapshot{
 		Version: v.Version, DbBytes: v.DbBytes, ApplySeconds: v.ApplySeconds, WriteRate: v.WriteRate, WriteRateSource: v.WriteRateSource,
 		SnapshotCount: v.SnapshotCount, CatchUpEntries: v.CatchUpEntries, MinWindowEntries: v.MinWindowEntries, MaxWindowEntries: v.MaxWindowEntries,
-		Sends: docSlice(v.Sends, toFollowerSend), SaveSeconds: v.SaveSeconds, SaveGrowthBytes: v.SaveGrowthBytes, Model: toModel(v.Model),
+		Sends: docSlice(v.Sends, toFollowerSend), SaveSeconds: v.SaveSeconds, SaveLimitedBy: v.SaveLimitedBy, SaveGrowthBytes: v.SaveGrowthBytes,
+		SendStream: v.SendStreamSeconds, SaveStream: v.SaveStreamSeconds, Model: toModel(v.Model),
 	}
 }
 
@@ -278,6 +283,26 @@ func followerTitle(f *predict.FollowerSnapshot) string {
 		f.Version, ibytes(f.DbBytes), seconds(f.ApplySeconds))
 }
 
+// streamNote says how fast the streams go when the network is not their
+// limit.
+func streamNote(f *predict.FollowerSnapshot) string {
+	rate := func(secs float64) string {
+		if secs <= 0 {
+			return "?"
+		}
+		return fmt.Sprintf("%.0f Mbit/s", float64(f.DbBytes)*8/secs/1e6)
+	}
+	return fmt.Sprintf("a stream is no faster than its sender and receiver copy it (both on one host, the receiver's fsync not included): a send to a follower %s, a snapshot save %s", rate(f.SendStreamSeconds), rate(f.SaveStreamSeconds))
+}
+
+// limitText words what bounds a stream.
+func limitText(limit string) string {
+	if limit == predict.LimitStream {
+		return "stream"
+	}
+	return "network"
+}
+
 // catchUpText words a FollowerSend's verdict.
 func catchUpText(s string) string {
 	switch s {
@@ -293,9 +318,9 @@ func catchUpText(s string) string {
 
 // followerTable is the one view of the sends the text and HTML draw.
 func followerTable(f *predict.FollowerSnapshot) *table {
-	tb := newTable(">network", ">send", ">send + apply", ">entries written meanwhile", "follower")
+	tb := newTable(">network", ">send", "send limited by", ">send + apply", ">entries written meanwhile", "follower")
 	for _, s := range f.Sends {
-		tb.add(fmt.Sprintf("%g Mbit/s", s.NetworkMbps), seconds(s.SendSeconds), seconds(s.TotalSeconds), count(s.EntriesWritten), catchUpText(s.CatchUp))
+		tb.add(fmt.Sprintf("%g Mbit/s", s.NetworkMbps), seconds(s.SendSeconds), limitText(s.LimitedBy), seconds(s.TotalSeconds), count(s.EntriesWritten), catchUpText(s.CatchUp))
 	}
 	return tb
 }
@@ -308,7 +333,8 @@ func followerNotes(f *predict.FollowerSnapshot) []string {
 	return []string{
 		fmt.Sprintf("write rate %g entries/s (%s); %s", f.WriteRate, f.WriteRateSource, window),
 		"the follower catches up only if the leader still holds the entries after the snapshot's index when it has applied it; else the leader sends it a snapshot again, and again",
-		fmt.Sprintf("etcdctl snapshot save at %g Mbit/s: about %s, during which the db grows by about %s (its read transaction keeps freed pages from reuse)", f.Sends[0].NetworkMbps, seconds(f.SaveSeconds), ibytes(f.SaveGrowthBytes)),
+		fmt.Sprintf("etcdctl snapshot save at %g Mbit/s: about %s (limited by the %s), during which the db grows by about %s (its read transaction keeps freed pages from reuse)", f.Sends[0].NetworkMbps, seconds(f.SaveSeconds), limitText(f.SaveLimitedBy), ibytes(f.SaveGrowthBytes)),
+		streamNote(f),
 	}
 }
 

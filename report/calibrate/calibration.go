@@ -159,6 +159,17 @@ type Calibration struct {
 	// calibrate on the large index. Zero: no difference (Default, older
 	// files).
 	RangeWalkInterfaceFactor float64 `json:"range_walk_interface_factor,omitempty"`
+	// SnapshotSaveSecondsPerByte and SnapshotSendSecondsPerByte are the
+	// wall time a db byte takes to stream when the network is not the
+	// limit: an 'etcdctl snapshot save' (the member's gRPC Snapshot stream
+	// and the client writing the file) and a snapshot sent to a lagging
+	// follower (rafthttp's HTTP/1.1 stream into the follower's temp file),
+	// sender and receiver on one host. Measured by calibrate (both streams
+	// rebuilt, SnapshotStreamMeasured); Default's come from real etcd
+	// 3.5/3.6 members on the reference machine over loopback.
+	SnapshotSaveSecondsPerByte float64 `json:"snapshot_save_seconds_per_byte"`
+	SnapshotSendSecondsPerByte float64 `json:"snapshot_send_seconds_per_byte"`
+	SnapshotStreamMeasured     bool    `json:"snapshot_stream_measured,omitempty"`
 	// The WAL part of a member's restart (report's member section).
 	// WALDecodeSecondsPerByte is etcd's read of its WAL per frame byte and
 	// pass (ValidSnapshotEntries, then ReadAll with each entry
@@ -268,6 +279,13 @@ var Default = Calibration{
 	RangeSecondsPerKey:    3.11e-6,
 	RangeSecondsPerByte:   3.06e-9,
 	RangeAllocBytesPerKey: 360,
+	// real etcd over loopback, client and member on the 2-core machine:
+	// saves of a 416 MB db in 1.62-1.96 s on 3.6.16 (2026-12-06, 05:00
+	// UTC) and of an 822 MB one in 4.0-5.3 s (3.5.35, 3.6.16,
+	// 2026-12-05); sends of the 822 MB db to a learner at 2.97-3.36
+	// Gbit/s (testdata/etcdcost/README.md)
+	SnapshotSaveSecondsPerByte: 4.5e-9,
+	SnapshotSendSecondsPerByte: 2.5e-9,
 	// The WAL coefficients the member restart model was first checked
 	// with (report/testdata/member_restart_check.md): decode and unmarshal
 	// fitted to real etcd 3.6.16 restarts of two big data dirs on the
@@ -387,6 +405,8 @@ func (c Calibration) WithDefaults() Calibration {
 	f(&c.RangeSecondsPerKey, d.RangeSecondsPerKey)
 	f(&c.RangeSecondsPerByte, d.RangeSecondsPerByte)
 	f(&c.RangeAllocBytesPerKey, d.RangeAllocBytesPerKey)
+	f(&c.SnapshotSaveSecondsPerByte, d.SnapshotSaveSecondsPerByte)
+	f(&c.SnapshotSendSecondsPerByte, d.SnapshotSendSecondsPerByte)
 	f(&c.WALDecodeSecondsPerByte, d.WALDecodeSecondsPerByte)
 	f(&c.EntryUnmarshalSecondsPerOp, d.EntryUnmarshalSecondsPerOp)
 	f(&c.ApplySecondsPerEntry, d.ApplySecondsPerEntry)

@@ -179,7 +179,7 @@ func TestCalibrationWithoutRangeFieldsLoads(t *testing.T) {
 	}
 	for _, drop := range []bool{false, true} {
 		if drop {
-			for _, k := range []string{"range_request_seconds", "range_walk_seconds_per_key", "range_seconds_per_key", "range_seconds_per_byte", "range_alloc_bytes_per_key"} {
+			for _, k := range []string{"range_request_seconds", "range_walk_seconds_per_key", "range_seconds_per_key", "range_seconds_per_byte", "range_alloc_bytes_per_key", "snapshot_save_seconds_per_byte", "snapshot_send_seconds_per_byte"} {
 				if _, ok := m[k]; !ok {
 					t.Fatalf("no JSON field %s in a saved calibration", k)
 				}
@@ -198,7 +198,8 @@ func TestCalibrationWithoutRangeFieldsLoads(t *testing.T) {
 		if c.RangeMeasured || c.FixedStartSeconds != 0.7 || c.RangeWalkSecondsPerKey != Default.RangeWalkSecondsPerKey ||
 			c.RangeRequestSeconds != Default.RangeRequestSeconds ||
 			c.RangeSecondsPerKey != Default.RangeSecondsPerKey || c.RangeSecondsPerByte != Default.RangeSecondsPerByte ||
-			c.RangeAllocBytesPerKey != Default.RangeAllocBytesPerKey {
+			c.RangeAllocBytesPerKey != Default.RangeAllocBytesPerKey || c.SnapshotStreamMeasured ||
+			c.SnapshotSaveSecondsPerByte != Default.SnapshotSaveSecondsPerByte || c.SnapshotSendSecondsPerByte != Default.SnapshotSendSecondsPerByte {
 			t.Errorf("fields dropped %v: loaded %+v", drop, c)
 		}
 	}
@@ -206,6 +207,7 @@ func TestCalibrationWithoutRangeFieldsLoads(t *testing.T) {
 	meas := Default
 	meas.RangeMeasured, meas.RangeWalkSecondsPerKey, meas.RangeSecondsPerKey, meas.RangeSecondsPerByte = true, 150e-9, 2.5e-6, 2.2e-9
 	meas.RangeRequestSeconds = 0.6e-3
+	meas.SnapshotStreamMeasured, meas.SnapshotSaveSecondsPerByte, meas.SnapshotSendSecondsPerByte = true, 7e-9, 3e-9
 	path := filepath.Join(t.TempDir(), "new.json")
 	if err := Save(path, meas); err != nil {
 		t.Fatal(err)
@@ -214,7 +216,8 @@ func TestCalibrationWithoutRangeFieldsLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.RangeMeasured || c.RangeRequestSeconds != 0.6e-3 || c.RangeWalkSecondsPerKey != 150e-9 || c.RangeSecondsPerKey != 2.5e-6 || c.RangeSecondsPerByte != 2.2e-9 {
+	if !c.RangeMeasured || c.RangeRequestSeconds != 0.6e-3 || c.RangeWalkSecondsPerKey != 150e-9 || c.RangeSecondsPerKey != 2.5e-6 || c.RangeSecondsPerByte != 2.2e-9 ||
+		!c.SnapshotStreamMeasured || c.SnapshotSaveSecondsPerByte != 7e-9 || c.SnapshotSendSecondsPerByte != 3e-9 {
 		t.Errorf("a measured calibration loaded as %+v", c)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/dbinspect/dbinspect/mvcc"
+	"github.com/dbinspect/dbinspect/report/calibrate"
 )
 
 // DefaultWriteRate is the leader's write rate the follower model assumes
@@ -33,10 +34,19 @@ type FollowerInputs struct {
 	KeyBucketDepth  int     // levels of the key bucket's B+tree below its root
 }
 
+// Stream limits: what bounds a send or a save.
+const (
+	LimitNetwork = "network"
+	LimitStream  = "stream"
+)
+
 // FollowerSend is the snapshot sent at one network speed.
 type FollowerSend struct {
-	NetworkMbps  float64 `json:"network_mbps"`
+	NetworkMbps float64 `json:"network_mbps"`
+	// SendSeconds is the longer of the db over the network speed and the
+	// stream's own time (LimitedBy says which).
 	SendSeconds  float64 `json:"send_seconds"`
+	LimitedBy    string  `json:"limited_by"`
 	TotalSeconds float64 `json:"total_seconds"` // send + apply
 	// EntriesWritten are the raft entries the leader writes meanwhile.
 	EntriesWritten int64 `json:"entries_written"`
@@ -74,13 +84,30 @@ type FollowerSnapshot struct {
 	// pages freed meanwhile from being reused, so the db grows by every
 	// commit's copied pages and the data written.
 	SaveSeconds     float64 `json:"save_seconds"`
+	SaveLimitedBy   string  `json:"save_limited_by"`
 	SaveGrowthBytes int64   `json:"save_growth_bytes"`
-	Model           Model   `json:"model"`
+	// SendStreamSeconds and SaveStreamSeconds are the two streams' own
+	// time, sender and receiver on one host, whatever the network: the
+	// db's bytes times calibrate's seconds a byte.
+	SendStreamSeconds float64 `json:"send_stream_seconds"`
+	SaveStreamSeconds float64 `json:"save_stream_seconds"`
+	Model             Model   `json:"model"`
+}
+
+// streamSeconds is the longer of bytes over the network at mbps and the
+// stream's own time, and which of the two it is.
+func streamSeconds(bytes int64, mbps, stream float64) (float64, string) {
+	network := float64(bytes) * 8 / (mbps * 1e6)
+	if stream > network {
+		return stream, LimitStream
+	}
+	return network, LimitNetwork
 }
 
 // Follower prices a snapshot sent to a lagging follower, for the first
-// version of p.
+// version of p, with the stream rates of p's calibration.
 func Follower(in Inputs, p Prediction, f FollowerInputs) FollowerSnapshot {
+	cal := p.cal.WithDefaults()
 	fs := FollowerSnapshot{Version: p.Version, DbBytes: p.DbSizeBytes, CatchUpEntries: mvcc.RaftCatchUpEntries,
 		WriteRate: f.WriteRate, WriteRateSource: f.WriteRateSource}
 	if fs.WriteRate <= 0 {
@@ -103,8 +130,11 @@ func Follower(in Inputs, p Prediction, f FollowerInputs) FollowerSnapshot {
 	if f.NetworkMbps > 0 {
 		nets = append([]float64{f.NetworkMbps}, nets...)
 	}
+	fs.SendStreamSeconds = float64(fs.DbBytes) * cal.SnapshotSendSecondsPerByte
+	fs.SaveStreamSeconds = float64(fs.DbBytes) * cal.SnapshotSaveSecondsPerByte
 	for _, mbps := range nets {
-		s := FollowerSend{NetworkMbps: mbps, SendSeconds: float64(fs.DbBytes) * 8 / (mbps * 1e6)}
+		s := FollowerSend{NetworkMbps: mbps}
+		s.SendSeconds, s.LimitedBy = streamSeconds(fs.DbBytes, mbps, fs.SendStreamSeconds)
 		s.TotalSeconds = s.SendSeconds + fs.ApplySeconds
 		s.EntriesWritten = int64(fs.WriteRate * s.TotalSeconds)
 		switch {
@@ -118,7 +148,7 @@ func Follower(in Inputs, p Prediction, f FollowerInputs) FollowerSnapshot {
 		fs.Sends = append(fs.Sends, s)
 	}
 	// etcdctl snapshot save streams the db over the first network speed.
-	fs.SaveSeconds = fs.Sends[0].SendSeconds
+	fs.SaveSeconds, fs.SaveLimitedBy = streamSeconds(fs.DbBytes, fs.Sends[0].NetworkMbps, fs.SaveStreamSeconds)
 	commitsPerSec := min(fs.WriteRate, 1/backendBatchInterval)
 	dirtyPages := float64(f.KeyBucketDepth+1) + 2 // the key bucket's path to its last leaf, the root and meta buckets' pages
 	perRevision := 0.0
@@ -128,16 +158,26 @@ func Follower(in Inputs, p Prediction, f FollowerInputs) FollowerSnapshot {
 	fs.SaveGrowthBytes = int64(fs.SaveSeconds * (commitsPerSec*dirtyPages*float64(in.PageSize) + fs.WriteRate*perRevision))
 	fs.Model = Model{
 		Name: "follower_snapshot",
-		Model: "send = db size (high-water mark) x 8 / network speed; apply = the startup model without its fixed start (populate, freelist, leases, treeIndex); " +
+		Model: "send = the longer of db size (high-water mark) x 8 / network speed and the stream's own time (db size x the seconds a byte of a snapshot sent to a follower); apply = the startup model without its fixed start (populate, freelist, leases, treeIndex); " +
 			"entries written meanwhile = write rate x (send + apply); the follower catches up when they are fewer than the entries the leader keeps after the snapshot's index (3.6+: the 5,000 catch-up entries; 3.5: from 5,000 to --snapshot-count + 5,000), else the leader sends it a snapshot again; " +
-			"snapshot save = db size x 8 / network speed; its growth = save time x (commits a second, at most 10 with --backend-batch-interval 100 ms, x (key bucket depth + 3) pages + write rate x the average revision's bytes)",
+			"snapshot save = the longer of db size x 8 / network speed and db size x the seconds a byte of a snapshot save stream; its growth = save time x (commits a second, at most 10 with --backend-batch-interval 100 ms, x (key bucket depth + 3) pages + write rate x the average revision's bytes)",
 		Inputs: map[string]int64{"db_bytes": fs.DbBytes, "snapshot_count": fs.SnapshotCount, "catch_up_entries": fs.CatchUpEntries, "key_bucket_depth": int64(f.KeyBucketDepth)},
 		Assumptions: []string{
 			fmt.Sprintf("the write rate is %g entries/s: %s", fs.WriteRate, fs.WriteRateSource),
 			"--snapshot-count is the version's default (3.5: 100,000, 3.6+: 10,000) and --experimental-snapshot-catchup-entries 5,000",
-			"the network is the bottleneck of the send (etcd streams the db from a read transaction as it reads it)",
+			streamAssumption(cal),
 			"while a snapshot save or send runs, its read transaction pins the pages every commit frees, so none can be reused until it ends",
 		},
 	}
 	return fs
+}
+
+// streamAssumption states where the streams' own rates come from.
+func streamAssumption(cal calibrate.Calibration) string {
+	src := "measured by calibrate on this machine (both streams rebuilt: sender and receiver on one host)"
+	if !cal.SnapshotStreamMeasured {
+		src = "real etcd 3.5/3.6 on the reference machine (" + cal.Source + "), not measured by calibrate"
+	}
+	return fmt.Sprintf("a stream goes no faster than its sender and receiver copy it, whatever the network: a save %.0f Mbit/s (the member's gRPC Snapshot stream: 32 KiB messages, SHA-256; the client writing the file), a send %.0f Mbit/s (rafthttp's HTTP stream into the follower's temp file), %s; the receiver's fsync of the file (the disk's speed) is not included",
+		8/cal.SnapshotSaveSecondsPerByte/1e6, 8/cal.SnapshotSendSecondsPerByte/1e6, src)
 }

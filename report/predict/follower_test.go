@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/dbinspect/dbinspect/mvcc"
+	"github.com/dbinspect/dbinspect/report/calibrate"
 )
 
 func TestFollowerSnapshot(t *testing.T) {
@@ -22,6 +23,8 @@ func TestFollowerSnapshot(t *testing.T) {
 		{"3.6 default rate", "3.6", FollowerInputs{KeyBucketDepth: 2}, []float64{1000, 10000}, [2]int64{mvcc.RaftCatchUpEntries, mvcc.RaftLogEntries36}, DefaultWriteRate, 2 + 3},
 		{"3.5 with a network and rate", "3.5", FollowerInputs{WriteRate: 5, WriteRateSource: "--write-rate", NetworkMbps: 100, KeyBucketDepth: 1},
 			[]float64{100, 1000, 10000}, [2]int64{mvcc.RaftCatchUpEntries, mvcc.RaftSnapshotCount35 + mvcc.RaftCatchUpEntries}, 5, 1 + 3},
+		// A network faster than either stream: the save is the stream's.
+		{"3.6 on a fast network", "3.6", FollowerInputs{NetworkMbps: 100000, KeyBucketDepth: 2}, []float64{100000, 1000, 10000}, [2]int64{mvcc.RaftCatchUpEntries, mvcc.RaftLogEntries36}, DefaultWriteRate, 2 + 3},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -36,16 +39,30 @@ func TestFollowerSnapshot(t *testing.T) {
 			if len(f.Sends) != len(tc.nets) {
 				t.Fatalf("sends %+v, want %v", f.Sends, tc.nets)
 			}
+			// The calibration's streams (Default's, p has none): a send
+			// is the network's time or the stream's, whichever is longer.
+			sendStream := float64(1<<30) * calibrate.Default.SnapshotSendSecondsPerByte
+			saveStream := float64(1<<30) * calibrate.Default.SnapshotSaveSecondsPerByte
+			if f.SendStreamSeconds != sendStream || f.SaveStreamSeconds != saveStream {
+				t.Errorf("streams %v s and %v s, want %v and %v", f.SendStreamSeconds, f.SaveStreamSeconds, sendStream, saveStream)
+			}
 			for i, s := range f.Sends {
-				send := float64(1<<30) * 8 / (tc.nets[i] * 1e6)
-				if s.NetworkMbps != tc.nets[i] || math.Abs(s.SendSeconds-send) > 1e-9 || math.Abs(s.TotalSeconds-send-7.5) > 1e-9 || s.EntriesWritten != int64(tc.rate*(send+7.5)) {
-					t.Errorf("send %d = %+v, want %v Mbit/s in %.3f s", i, s, tc.nets[i], send)
+				send, limit := float64(1<<30)*8/(tc.nets[i]*1e6), LimitNetwork
+				if sendStream > send {
+					send, limit = sendStream, LimitStream
+				}
+				if s.NetworkMbps != tc.nets[i] || math.Abs(s.SendSeconds-send) > 1e-9 || s.LimitedBy != limit || math.Abs(s.TotalSeconds-send-7.5) > 1e-9 || s.EntriesWritten != int64(tc.rate*(send+7.5)) {
+					t.Errorf("send %d = %+v, want %v Mbit/s in %.3f s (%s)", i, s, tc.nets[i], send, limit)
 				}
 			}
+			save, limit := float64(1<<30)*8/(tc.nets[0]*1e6), LimitNetwork
+			if saveStream > save {
+				save, limit = saveStream, LimitStream
+			}
 			commits := math.Min(tc.rate, 10)
-			want := f.SaveSeconds * (commits*tc.growthPages*4096 + tc.rate*1000)
-			if f.SaveSeconds != f.Sends[0].SendSeconds || math.Abs(float64(f.SaveGrowthBytes)-want) > 1 {
-				t.Errorf("save %v s grows %d, want %v s and %.0f", f.SaveSeconds, f.SaveGrowthBytes, f.Sends[0].SendSeconds, want)
+			want := save * (commits*tc.growthPages*4096 + tc.rate*1000)
+			if math.Abs(f.SaveSeconds-save) > 1e-9 || f.SaveLimitedBy != limit || math.Abs(float64(f.SaveGrowthBytes)-want) > 1 {
+				t.Errorf("save %v s (%s) grows %d, want %v s (%s) and %.0f", f.SaveSeconds, f.SaveLimitedBy, f.SaveGrowthBytes, save, limit, want)
 			}
 		})
 	}

@@ -106,6 +106,9 @@ type Prediction struct {
 	ByVersion              []VersionPrediction `json:"by_version"`
 	Models                 []Model             `json:"models"`
 	Calibration            string              `json:"calibration"` // where the coefficients came from
+	// cal is the calibration itself, for the models priced after Run
+	// (Follower).
+	cal calibrate.Calibration
 	// LowerBound is set when part of the file or of etcd's buckets could
 	// not be read: startup and memory figures then count only what was.
 	LowerBound bool `json:"lower_bound,omitempty"`
@@ -160,7 +163,7 @@ func etcdMinor(v string) string {
 // Run computes every prediction. It never fails: missing inputs give
 // zero figures and say so in the model assumptions.
 func Run(in Inputs, cal calibrate.Calibration) Prediction {
-	p := Prediction{Calibration: cal.Source, MemoryNotIncluded: MemoryNotIncluded()}
+	p := Prediction{Calibration: cal.Source, MemoryNotIncluded: MemoryNotIncluded(), cal: cal}
 	versions := in.Versions
 	if len(versions) == 0 {
 		versions = []string{"3.5", "3.6", "3.7"}

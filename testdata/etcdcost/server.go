@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"os"
 	"os/signal"
@@ -98,6 +99,8 @@ func runServerChild(args []string) error {
 		debug.FreeOSMemory()
 		fmt.Fprintln(w, "ok")
 	})
+	// The member's own CPU profile, for what bounds a snapshot's stream.
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	go http.Serve(ln, mux)
 	fmt.Println("ready")
 	sig := make(chan os.Signal, 1)

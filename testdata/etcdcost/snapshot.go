@@ -8,6 +8,7 @@ import (
 	"math/rand"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -56,6 +57,7 @@ func runSnapshot(args []string) error {
 	rate := fs.Float64("rate", 100, "puts a second during the saves")
 	runs := fs.Int("runs", 2, "saves")
 	dbOut := fs.String("db-out", "", "copy the member's db here before the writes start (for dbinspect)")
+	profile := fs.String("profile", "", "before the runs, profile one more save into this dir: the member's CPU (server.pprof) and this client's (client.pprof)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -77,7 +79,8 @@ func runSnapshot(args []string) error {
 	}
 	client := fmt.Sprintf("http://127.0.0.1:%d", ports[0])
 	peer := fmt.Sprintf("http://127.0.0.1:%d", ports[1])
-	m, err := startMember(self, filepath.Join(*work, "a"), "a", client, peer, fmt.Sprintf("127.0.0.1:%d", ports[2]), "a="+peer, "new")
+	admin := fmt.Sprintf("127.0.0.1:%d", ports[2])
+	m, err := startMember(self, filepath.Join(*work, "a"), "a", client, peer, admin, "a="+peer, "new")
 	if err != nil {
 		return err
 	}
@@ -157,6 +160,15 @@ func runSnapshot(args []string) error {
 	}()
 	defer close(stop)
 	time.Sleep(3 * time.Second)
+	if *profile != "" {
+		if err := profileSave(*profile, admin, func() error {
+			_, err := save(filepath.Join(*work, "snapshot.db"))
+			return err
+		}); err != nil {
+			return err
+		}
+		os.Remove(filepath.Join(*work, "snapshot.db"))
+	}
 	for i := 0; i < *runs; i++ {
 		var r saveRun
 		if r.DbSizeBefore, err = dbSize(); err != nil {
@@ -197,4 +209,39 @@ func runSnapshot(args []string) error {
 	}
 	res.LoadAfter = loadavg()
 	return printJSON(res)
+}
+
+// profileSave runs save once while the member (through its admin
+// listener) and this process record CPU profiles into dir.
+func profileSave(dir, admin string, save func() error) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	cf, err := os.Create(filepath.Join(dir, "client.pprof"))
+	if err != nil {
+		return err
+	}
+	defer cf.Close()
+	// The member's profile covers a fixed window: long enough for a save
+	// of a few GB at the loopback rates seen here.
+	served := make(chan error, 1)
+	go func() {
+		b, err := httpGet("http://" + admin + "/debug/pprof/profile?seconds=8")
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, "server.pprof"), b, 0o644)
+		}
+		served <- err
+	}()
+	time.Sleep(200 * time.Millisecond)
+	if err := pprof.StartCPUProfile(cf); err != nil {
+		return err
+	}
+	t0 := time.Now()
+	err = save()
+	pprof.StopCPUProfile()
+	fmt.Fprintf(os.Stderr, "profiled save: %.2f s\n", time.Since(t0).Seconds())
+	if err != nil {
+		return err
+	}
+	return <-served
 }

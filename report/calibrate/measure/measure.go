@@ -248,6 +248,18 @@ func Run(opts Options) (calibrate.Calibration, []Step, error) {
 				"etcd's range over a prefix rebuilt: full ranges (the walk, per key a bbolt cursor Seek in a read tx and mvccpb.KeyValue.Unmarshal, the response marshalled as etcd's codec does (gogo Marshal, then the reflective CheckInitialized of each KeyValue), sent in 16 KiB HTTP/2 frames over loopback TCP, joined, unmarshalled and checked by a client goroutine), wall time from a heap given back to the OS, as an idle server's, median of 5: " +
 				strings.Join(shapes, "; "), secs, nil
 		}},
+		{"snapshot streams", func() (string, float64, error) {
+			fit, secs, err := measureSnapshotStreams(dir, n(64<<20))
+			if errors.Is(err, errNoLoopback) {
+				return fmt.Sprintf("not measured here (%v): the reference stream rates are kept", err), secs, nil
+			}
+			if err != nil {
+				return "", secs, err
+			}
+			c.SnapshotSaveSecondsPerByte, c.SnapshotSendSecondsPerByte, c.SnapshotStreamMeasured = fit.save, fit.send, true
+			return fmt.Sprintf("a db of %d bytes streamed over loopback TCP, median of %d alternate rounds: etcdctl snapshot save rebuilt (32 KiB SnapshotResponses marshalled, SHA-256, gRPC's 16 KiB HTTP/2 frames; the client joins, unmarshals and writes the file) %.2f ns/byte (%.0f Mbit/s); a snapshot sent to a follower rebuilt (HTTP/1.1 chunks of 32 KiB, each flushed, into the follower's file) %.2f ns/byte (%.0f Mbit/s)",
+				fit.dbBytes, snapshotStreamRounds, fit.save*1e9, 8/fit.save/1e6, fit.send*1e9, 8/fit.send/1e6), secs, nil
+		}},
 		{"compaction", func() (string, float64, error) {
 			perRev, secs, err := measureCompaction(dir, n(30000))
 			c.CompactSecondsPerRevision = perRev
@@ -900,11 +912,12 @@ func Describe(c calibrate.Calibration, steps []Step, path string) string {
 	if c.RestoreHitSecondsPerRevision > 0 {
 		fmt.Fprintf(&b, "restore of key-cache hits end to end %.0f ns/revision (one goroutine: %.0f)\n", c.RestoreHitSecondsPerRevision*1e9, c.RestoreSecondsPerRevision*1e9)
 	}
-	fmt.Fprintf(&b, "populate %.2f GB/s, bbolt open %.0f ns/node + %.0f ns/overflow page + %.1f ns/element, restore %.0f ns/revision + %.3f ns/byte, btree %.0f ns/key (3.5 x%.2f), lookup %.0f ns at %.0f keys, %.0f ns at %.0f keys, key cache %.0f ns/miss, defrag %.0f ns/pair + %.2f ns/byte, WAL decode %.2f ns/byte, entry unmarshal %.0f ns/op, apply %.1f us/entry + %.0f ns/op + %.2f ns/byte, raft log heap x%.2f, range walk %.0f ns/key (%.0f at %.0fk keys) + read %.2f us/key + %.2f ns/response byte%s\n",
+	fmt.Fprintf(&b, "populate %.2f GB/s, bbolt open %.0f ns/node + %.0f ns/overflow page + %.1f ns/element, restore %.0f ns/revision + %.3f ns/byte, btree %.0f ns/key (3.5 x%.2f), lookup %.0f ns at %.0f keys, %.0f ns at %.0f keys, key cache %.0f ns/miss, defrag %.0f ns/pair + %.2f ns/byte, WAL decode %.2f ns/byte, entry unmarshal %.0f ns/op, apply %.1f us/entry + %.0f ns/op + %.2f ns/byte, raft log heap x%.2f, range walk %.0f ns/key (%.0f at %.0fk keys) + read %.2f us/key + %.2f ns/response byte%s, snapshot save %.2f ns/byte (%.0f Mbit/s) and send to a follower %.2f ns/byte (%.0f Mbit/s)%s\n",
 		1e-9/c.PopulateSecondsPerByte, c.OpenSecondsPerNode*1e9, c.OpenSecondsPerOverflowPage*1e9, c.OpenSecondsPerElement*1e9, c.RestoreSecondsPerRevision*1e9,
 		c.RestoreSecondsPerByte*1e9, c.BtreeSecondsPerInsert*1e9, c.BtreeInterfaceFactor,
 		c.BtreeGetSecondsSmall*1e9, c.BtreeGetSmallKeys, c.BtreeGetSecondsLarge*1e9, c.BtreeGetLargeKeys, c.KeyCacheSecondsPerMiss*1e9, c.DefragSecondsPerPair*1e9, c.DefragSecondsPerByte*1e9,
 		c.WALDecodeSecondsPerByte*1e9, c.EntryUnmarshalSecondsPerOp*1e9, c.ApplySecondsPerEntry*1e6, c.ApplySecondsPerOp*1e9, c.ApplySecondsPerByte*1e9, c.RaftLogHeapFactor,
-		c.RangeWalkSecondsPerKey*1e9, c.RangeWalkSecondsPerKeyLarge*1e9, c.RangeWalkIndexKeysLarge/1e3, c.RangeSecondsPerKey*1e6, c.RangeSecondsPerByte*1e9, notMeasured(c.RangeMeasured))
+		c.RangeWalkSecondsPerKey*1e9, c.RangeWalkSecondsPerKeyLarge*1e9, c.RangeWalkIndexKeysLarge/1e3, c.RangeSecondsPerKey*1e6, c.RangeSecondsPerByte*1e9, notMeasured(c.RangeMeasured),
+		c.SnapshotSaveSecondsPerByte*1e9, 8/c.SnapshotSaveSecondsPerByte/1e6, c.SnapshotSendSecondsPerByte*1e9, 8/c.SnapshotSendSecondsPerByte/1e6, notMeasured(c.SnapshotStreamMeasured))
 	return b.String()
 }

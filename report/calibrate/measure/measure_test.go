@@ -56,6 +56,9 @@ func TestCalibrateSmall(t *testing.T) {
 	if !c.ApplyMeasured {
 		t.Error("ApplyMeasured is false after a run that measured apply")
 	}
+	if !c.SnapshotStreamMeasured || c.SnapshotSaveSecondsPerByte == calibrate.Default.SnapshotSaveSecondsPerByte {
+		t.Errorf("snapshot streams not measured: %v, %v s/byte", c.SnapshotStreamMeasured, c.SnapshotSaveSecondsPerByte)
+	}
 	ranges := slices.IndexFunc(steps, func(s Step) bool { return s.Name == "ranges" })
 	if ranges < 0 {
 		t.Fatalf("no ranges step: %+v", steps)
