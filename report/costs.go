@@ -55,6 +55,9 @@ func (r *Report) followerCosts(in Input, pin predict.Inputs, o Options) {
 	for _, b := range r.Analysis.Buckets {
 		if string(b.Name) == "key" && len(b.Path) <= 1 {
 			f.KeyBucketDepth = b.Depth
+			if b.Keys > 0 {
+				f.KeyBucketBytesPerPair = float64(b.AllocBytes) / float64(b.Keys)
+			}
 		}
 	}
 	fs := predict.Follower(pin, *r.Predict, f)
@@ -122,6 +125,7 @@ type docFollowerSnapshot struct {
 	SaveSeconds      float64           `json:"save_seconds"`
 	SaveLimitedBy    string            `json:"save_limited_by"`
 	SaveGrowthBytes  int64             `json:"save_growth_bytes"`
+	SavePinnedBytes  int64             `json:"save_pinned_bytes"`
 	SendStream       float64           `json:"send_stream_seconds"`
 	SaveStream       float64           `json:"save_stream_seconds"`
 	Model            docModel          `json:"model"`
@@ -144,7 +148,7 @@ func toFollowerSnapshot(v predict.FollowerSnapshot) docFollowerSnapshot {
 		Version: v.Version, DbBytes: v.DbBytes, ApplySeconds: v.ApplySeconds, WriteRate: v.WriteRate, WriteRateSource: v.WriteRateSource,
 		SnapshotCount: v.SnapshotCount, CatchUpEntries: v.CatchUpEntries, MinWindowEntries: v.MinWindowEntries, MaxWindowEntries: v.MaxWindowEntries,
 		Sends: docSlice(v.Sends, toFollowerSend), SaveSeconds: v.SaveSeconds, SaveLimitedBy: v.SaveLimitedBy, SaveGrowthBytes: v.SaveGrowthBytes,
-		SendStream: v.SendStreamSeconds, SaveStream: v.SaveStreamSeconds, Model: toModel(v.Model),
+		SavePinnedBytes: v.SavePinnedBytes, SendStream: v.SendStreamSeconds, SaveStream: v.SaveStreamSeconds, Model: toModel(v.Model),
 	}
 }
 
@@ -333,7 +337,7 @@ func followerNotes(f *predict.FollowerSnapshot) []string {
 	return []string{
 		fmt.Sprintf("write rate %g entries/s (%s); %s", f.WriteRate, f.WriteRateSource, window),
 		"the follower catches up only if the leader still holds the entries after the snapshot's index when it has applied it; else the leader sends it a snapshot again, and again",
-		fmt.Sprintf("etcdctl snapshot save at %g Mbit/s: about %s (limited by the %s), during which the db grows by about %s (its read transaction keeps freed pages from reuse)", f.Sends[0].NetworkMbps, seconds(f.SaveSeconds), limitText(f.SaveLimitedBy), ibytes(f.SaveGrowthBytes)),
+		fmt.Sprintf("etcdctl snapshot save at %g Mbit/s: about %s (limited by the %s), during which the db grows by about %s at this write rate, %s of it because of the save (the pages its read transaction keeps from reuse)", f.Sends[0].NetworkMbps, seconds(f.SaveSeconds), limitText(f.SaveLimitedBy), ibytes(f.SaveGrowthBytes), ibytes(f.SavePinnedBytes)),
 		streamNote(f),
 	}
 }

@@ -17,9 +17,6 @@ const DefaultWriteRate = 100
 var followerNetworks = []float64{1000, 10000}
 
 const (
-	// backendBatchInterval is etcd's --backend-batch-interval default: a
-	// busy backend commits every 100 ms.
-	backendBatchInterval = 0.1
 	// Catch-up loop verdicts.
 	CatchUpYes      = "catches_up"
 	CatchUpPossible = "possible_loop"
@@ -32,6 +29,10 @@ type FollowerInputs struct {
 	WriteRateSource string  // where WriteRate came from
 	NetworkMbps     float64 // --network-mbps; 0: only 1 and 10 Gbit/s
 	KeyBucketDepth  int     // levels of the key bucket's B+tree below its root
+	// KeyBucketBytesPerPair is the key bucket's page bytes over its pairs:
+	// what a revision takes on disk as etcd packs it (a 2 KiB value takes
+	// a 4 KiB page). 0: its key and value bytes.
+	KeyBucketBytesPerPair float64
 }
 
 // Stream limits: what bounds a send or a save.
@@ -86,6 +87,9 @@ type FollowerSnapshot struct {
 	SaveSeconds     float64 `json:"save_seconds"`
 	SaveLimitedBy   string  `json:"save_limited_by"`
 	SaveGrowthBytes int64   `json:"save_growth_bytes"`
+	// SavePinnedBytes is the part of SaveGrowthBytes due to the save: the
+	// pages its read transaction keeps from reuse.
+	SavePinnedBytes int64 `json:"save_pinned_bytes"`
 	// SendStreamSeconds and SaveStreamSeconds are the two streams' own
 	// time, sender and receiver on one host, whatever the network: the
 	// db's bytes times calibrate's seconds a byte.
@@ -149,24 +153,32 @@ func Follower(in Inputs, p Prediction, f FollowerInputs) FollowerSnapshot {
 	}
 	// etcdctl snapshot save streams the db over the first network speed.
 	fs.SaveSeconds, fs.SaveLimitedBy = streamSeconds(fs.DbBytes, fs.Sends[0].NetworkMbps, fs.SaveStreamSeconds)
-	commitsPerSec := min(fs.WriteRate, 1/backendBatchInterval)
-	dirtyPages := float64(f.KeyBucketDepth+1) + 2 // the key bucket's path to its last leaf, the root and meta buckets' pages
-	perRevision := 0.0
-	if in.Revisions > 0 {
+	// The save's read transaction pins each page that was live when it
+	// began and that a commit rewrites meanwhile (bbolt's
+	// ReleasePendingPages frees the pages both allocated and freed after
+	// it began): etcd appends revisions at the key bucket's end, so the
+	// pinned pages are its path to the last leaf and the root and meta
+	// buckets' pages, once. The rest of the growth is the writes' own
+	// pages, which the db gains with or without a save.
+	pinnedPages := float64(f.KeyBucketDepth+1) + 2
+	perRevision := f.KeyBucketBytesPerPair
+	if perRevision <= 0 && in.Revisions > 0 {
 		perRevision = float64(in.KeyBytes+in.ValueBytes) / float64(in.Revisions)
 	}
-	fs.SaveGrowthBytes = int64(fs.SaveSeconds * (commitsPerSec*dirtyPages*float64(in.PageSize) + fs.WriteRate*perRevision))
+	fs.SavePinnedBytes = int64(pinnedPages * float64(in.PageSize))
+	fs.SaveGrowthBytes = int64(fs.SaveSeconds*fs.WriteRate*perRevision) + fs.SavePinnedBytes
 	fs.Model = Model{
 		Name: "follower_snapshot",
 		Model: "send = the longer of db size (high-water mark) x 8 / network speed and the stream's own time (db size x the seconds a byte of a snapshot sent to a follower); apply = the startup model without its fixed start (populate, freelist, leases, treeIndex); " +
 			"entries written meanwhile = write rate x (send + apply); the follower catches up when they are fewer than the entries the leader keeps after the snapshot's index (3.6+: the 5,000 catch-up entries; 3.5: from 5,000 to --snapshot-count + 5,000), else the leader sends it a snapshot again; " +
-			"snapshot save = the longer of db size x 8 / network speed and db size x the seconds a byte of a snapshot save stream; its growth = save time x (commits a second, at most 10 with --backend-batch-interval 100 ms, x (key bucket depth + 3) pages + write rate x the average revision's bytes)",
-		Inputs: map[string]int64{"db_bytes": fs.DbBytes, "snapshot_count": fs.SnapshotCount, "catch_up_entries": fs.CatchUpEntries, "key_bucket_depth": int64(f.KeyBucketDepth)},
+			"snapshot save = the longer of db size x 8 / network speed and db size x the seconds a byte of a snapshot save stream; its growth = save time x write rate x a revision's bytes on disk (the key bucket's page bytes over its pairs), which the writes add with or without a save, + the pages the save pins: (key bucket depth + 3) pages once",
+		Inputs: map[string]int64{"db_bytes": fs.DbBytes, "snapshot_count": fs.SnapshotCount, "catch_up_entries": fs.CatchUpEntries, "key_bucket_depth": int64(f.KeyBucketDepth), "revision_bytes_on_disk": int64(perRevision)},
 		Assumptions: []string{
 			fmt.Sprintf("the write rate is %g entries/s: %s", fs.WriteRate, fs.WriteRateSource),
 			"--snapshot-count is the version's default (3.5: 100,000, 3.6+: 10,000) and --experimental-snapshot-catchup-entries 5,000",
 			streamAssumption(cal),
-			"while a snapshot save or send runs, its read transaction pins the pages every commit frees, so none can be reused until it ends",
+			"while a snapshot save or send runs, its read transaction keeps the pages that were live when it began and that commits rewrite from reuse; etcd appends revisions at the key bucket's end, so that is its path to the last leaf and the root and meta buckets' pages (a compaction or deletes during the save would pin every leaf they touch: not counted)",
+			"a raft entry is one put, of a revision as large on disk as the db's average so far",
 		},
 	}
 	return fs

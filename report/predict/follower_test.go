@@ -18,13 +18,13 @@ func TestFollowerSnapshot(t *testing.T) {
 		nets        []float64
 		window      [2]int64
 		rate        float64
-		growthPages float64 // pages a commit copies
+		growthPages float64 // pages the save pins
 	}{
 		{"3.6 default rate", "3.6", FollowerInputs{KeyBucketDepth: 2}, []float64{1000, 10000}, [2]int64{mvcc.RaftCatchUpEntries, mvcc.RaftLogEntries36}, DefaultWriteRate, 2 + 3},
 		{"3.5 with a network and rate", "3.5", FollowerInputs{WriteRate: 5, WriteRateSource: "--write-rate", NetworkMbps: 100, KeyBucketDepth: 1},
 			[]float64{100, 1000, 10000}, [2]int64{mvcc.RaftCatchUpEntries, mvcc.RaftSnapshotCount35 + mvcc.RaftCatchUpEntries}, 5, 1 + 3},
 		// A network faster than either stream: the save is the stream's.
-		{"3.6 on a fast network", "3.6", FollowerInputs{NetworkMbps: 100000, KeyBucketDepth: 2}, []float64{100000, 1000, 10000}, [2]int64{mvcc.RaftCatchUpEntries, mvcc.RaftLogEntries36}, DefaultWriteRate, 2 + 3},
+		{"3.6 on a fast network", "3.6", FollowerInputs{NetworkMbps: 100000, KeyBucketDepth: 2, KeyBucketBytesPerPair: 4100}, []float64{100000, 1000, 10000}, [2]int64{mvcc.RaftCatchUpEntries, mvcc.RaftLogEntries36}, DefaultWriteRate, 2 + 3},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -59,9 +59,16 @@ func TestFollowerSnapshot(t *testing.T) {
 			if saveStream > save {
 				save, limit = saveStream, LimitStream
 			}
-			commits := math.Min(tc.rate, 10)
-			want := save * (commits*tc.growthPages*4096 + tc.rate*1000)
-			if math.Abs(f.SaveSeconds-save) > 1e-9 || f.SaveLimitedBy != limit || math.Abs(float64(f.SaveGrowthBytes)-want) > 1 {
+			// The writes' own bytes (the key bucket's bytes a pair when
+			// given, else a revision's key and value bytes) and the pages
+			// the save pins, once.
+			perRev := 1000.0
+			if tc.f.KeyBucketBytesPerPair > 0 {
+				perRev = tc.f.KeyBucketBytesPerPair
+			}
+			pinned := int64(tc.growthPages * 4096)
+			want := save*tc.rate*perRev + float64(pinned)
+			if math.Abs(f.SaveSeconds-save) > 1e-9 || f.SaveLimitedBy != limit || math.Abs(float64(f.SaveGrowthBytes)-want) > 1 || f.SavePinnedBytes != pinned {
 				t.Errorf("save %v s (%s) grows %d, want %v s (%s) and %.0f", f.SaveSeconds, f.SaveLimitedBy, f.SaveGrowthBytes, save, limit, want)
 			}
 		})
