@@ -33,7 +33,7 @@ func TestCalibrateSmall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(steps) != 16 {
+	if len(steps) != 17 {
 		t.Errorf("%d steps: %+v", len(steps), steps)
 	}
 	// The pipeline's restore is timed 3 times at its step and once after
