@@ -518,12 +518,33 @@ func (s *rangeStore) serve(w io.Writer, key, end []byte) (int, int, error) {
 // receive is the client's side: frames read into 16 KiB buffers, joined
 // into one, the response unmarshalled.
 func receive(r io.Reader) (*rangeResponse, error) {
-	br := bufio.NewReaderSize(r, 32<<10)
+	msg, err := readMessage(bufio.NewReaderSize(r, 32<<10))
+	if err != nil {
+		return nil, err
+	}
+	// clientv3 decodes with grpc's proto codec: proto.Unmarshal, the gogo
+	// Unmarshal method, then the required-fields check.
+	resp := &rangeResponse{}
+	if err := resp.unmarshal(msg); err != nil {
+		return nil, err
+	}
+	return resp, resp.checkInitialized()
+}
+
+// readMessage is grpc's client reading one message: HTTP/2 DATA frames,
+// each into a buffer of its own, until the message's 5-byte prefix and
+// length are in, then joined into one buffer (MaterializeToBuffer). It
+// returns the message after its prefix, or io.EOF when the stream ends
+// before a frame.
+func readMessage(br *bufio.Reader) ([]byte, error) {
 	var hdr [9]byte
 	var chunks [][]byte
 	total, want := 0, -1
 	for want < 0 || total < want+5 {
 		if _, err := io.ReadFull(br, hdr[:]); err != nil {
+			if errors.Is(err, io.EOF) && total > 0 {
+				err = io.ErrUnexpectedEOF
+			}
 			return nil, err
 		}
 		n := int(binary.BigEndian.Uint32(hdr[:4]) >> 8)
@@ -542,14 +563,7 @@ func receive(r io.Reader) (*rangeResponse, error) {
 	for _, c := range chunks {
 		whole = append(whole, c...)
 	}
-	chunks = nil
-	// clientv3 decodes with grpc's proto codec: proto.Unmarshal, the gogo
-	// Unmarshal method, then the required-fields check.
-	resp := &rangeResponse{}
-	if err := resp.unmarshal(whole[5:]); err != nil {
-		return nil, err
-	}
-	return resp, resp.checkInitialized()
+	return whole[5:], nil
 }
 
 // checkInitialized is google.golang.org/protobuf's CheckInitialized of a

@@ -339,39 +339,15 @@ func receiveSnapshotSave(r io.Reader, out string) (int64, error) {
 		copied <- err
 	}()
 	br := bufio.NewReaderSize(r, 32<<10)
-	var hdr [9]byte
-	var frames [][]byte
-	have, want := 0, -1
 	for {
-		if _, err := io.ReadFull(br, hdr[:]); err != nil {
-			if errors.Is(err, io.EOF) && have == 0 {
-				break
-			}
-			pw.CloseWithError(err)
-			<-copied
-			return written, err
+		msg, err := readMessage(br)
+		if errors.Is(err, io.EOF) {
+			break
 		}
-		n := int(binary.BigEndian.Uint32(hdr[:4]) >> 8)
-		fr := make([]byte, n)
-		if _, err := io.ReadFull(br, fr); err != nil {
-			pw.CloseWithError(err)
-			<-copied
-			return written, err
+		var blob []byte
+		if err == nil {
+			blob, err = unmarshalBlob(msg)
 		}
-		frames = append(frames, fr)
-		have += n
-		if want < 0 && have >= 5 {
-			want = int(binary.BigEndian.Uint32(frames[0][1:5]))
-		}
-		if want < 0 || have < want+5 {
-			continue
-		}
-		msg := make([]byte, 0, have)
-		for _, fr := range frames {
-			msg = append(msg, fr...)
-		}
-		frames, have, want = frames[:0], 0, -1
-		blob, err := unmarshalBlob(msg[5:])
 		if err == nil {
 			_, err = pw.Write(blob)
 		}
